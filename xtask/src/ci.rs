@@ -1,0 +1,73 @@
+//! `cargo xtask ci`: every check CI runs, in order, stopping at the first
+//! failure.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+/// One CI step: a name and the command it runs.
+struct Step {
+    name: &'static str,
+    args: &'static [&'static str],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "format",
+        args: &["fmt", "--all", "--check"],
+    },
+    Step {
+        name: "lint the OpenAPI document",
+        args: &["xtask", "lint"],
+    },
+    Step {
+        name: "drift check",
+        args: &["xtask", "codegen", "--check"],
+    },
+    Step {
+        name: "clippy",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    },
+    Step {
+        name: "tests",
+        args: &["test", "--workspace", "--locked"],
+    },
+];
+
+/// Runs every step with `cargo` in `root`.
+pub fn run(root: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    for (i, step) in STEPS.iter().enumerate() {
+        eprintln!(
+            "{:>12} [{}/{}] {}: cargo {}",
+            "Running",
+            i + 1,
+            STEPS.len(),
+            step.name,
+            step.args.join(" ")
+        );
+        let status = Command::new(&cargo)
+            .args(step.args)
+            .current_dir(root)
+            .status()
+            .with_context(|| format!("cannot run cargo for step `{}`", step.name))?;
+        if !status.success() {
+            bail!(
+                "CI step `{}` failed ({status}); rerun it with `cargo {}`",
+                step.name,
+                step.args.join(" ")
+            );
+        }
+    }
+    eprintln!("{:>12} all {} CI steps passed", "Finished", STEPS.len());
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! The workspace's own tasks: `cargo xtask codegen [--check]`, `lint`, `ci`.
+//!
+//! The binary (`main.rs`) only parses arguments; each task is a module here
+//! so that tests can run it on a temporary copy of the workspace.
+
+pub mod ci;
+pub mod codegen;
+pub mod files;
+pub mod lint;
+pub mod spec;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+/// The workspace root (the folder above `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
+
+/// Exit code: everything is fresh / clean.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: generated code is stale (drift), or the document has lint findings.
+pub const EXIT_STALE: i32 = 1;
+/// Exit code: the generator could not run (unreadable or invalid document,
+/// generator failure, or a hand-written file where a generated one goes).
+pub const EXIT_GENERATOR_FAILED: i32 = 2;
+
+/// Generates every API of the workspace under `root`, in `mode`.
+pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<files::Summary> {
+    let apis = codegen::workspace_apis();
+    let mut generated = Vec::new();
+    for api in &apis {
+        generated.extend(codegen::generate_api(root, api)?);
+    }
+    files::sync(root, &generated, &[PathBuf::from("crates")], mode, out)
+}
+
+/// Lints every document of the workspace under `root`; returns the number of findings.
+pub fn lint(root: &Path, out: &mut dyn Write) -> Result<usize> {
+    let mut total = 0;
+    for api in codegen::workspace_apis() {
+        let text = std::fs::read_to_string(root.join(&api.document))?;
+        let findings = lint::lint_text(&api.document, &text);
+        let name = codegen::slash_path(&api.document);
+        for finding in &findings {
+            writeln!(out, "{:>12} {name}#{finding}", "Error")?;
+        }
+        if findings.is_empty() {
+            writeln!(out, "{:>12} {name}", "Clean")?;
+        }
+        total += findings.len();
+    }
+    Ok(total)
+}

@@ -1,0 +1,79 @@
+//! `cargo xtask`: the workspace's own tasks. This file only parses
+//! arguments and dispatches; each task lives in its own module.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::files::Mode;
+use xtask::{EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
+
+/// Tasks for the ev.energy API workspace.
+#[derive(Parser)]
+#[command(bin_name = "cargo xtask", version, about)]
+struct Cli {
+    /// The workspace to work on (default: the one this xtask belongs to).
+    #[arg(long, global = true, value_name = "DIR")]
+    workspace: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Generate the model types and the client from the OpenAPI documents in `openapi/`.
+    ///
+    /// Writes only files that carry the `// @generated` header; refuses, and
+    /// changes nothing, if a hand-written file stands where a generated one goes.
+    Codegen {
+        /// Change nothing: exit 1 with a diff if any generated file is stale,
+        /// missing or orphaned; exit 2 if the generator cannot run.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check the OpenAPI documents for what the generators rely on.
+    ///
+    /// Exits 1 if there is any finding; each names the JSON pointer of the node.
+    Lint,
+    /// Run every CI check in order: fmt, lint, drift check, clippy, tests.
+    Ci,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.workspace.unwrap_or_else(xtask::workspace_root);
+    let mut stdout = std::io::stdout().lock();
+    let code = match cli.task {
+        Task::Codegen { check } => {
+            let mode = if check { Mode::Check } else { Mode::Write };
+            match xtask::codegen(&root, mode, &mut stdout) {
+                Ok(summary) if mode == Mode::Check && !summary.is_fresh() => EXIT_STALE,
+                Ok(_) => EXIT_OK,
+                Err(e) => {
+                    let _ = stdout.flush();
+                    eprintln!("error: cargo xtask codegen could not generate the code: {e:#}");
+                    EXIT_GENERATOR_FAILED
+                }
+            }
+        }
+        Task::Lint => match xtask::lint(&root, &mut stdout) {
+            Ok(0) => EXIT_OK,
+            Ok(n) => {
+                eprintln!("error: {n} finding(s) in the OpenAPI document(s); fix them and run `cargo xtask lint` again");
+                EXIT_STALE
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                EXIT_GENERATOR_FAILED
+            }
+        },
+        Task::Ci => match xtask::ci::run(&root) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                EXIT_STALE
+            }
+        },
+    };
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,117 @@
+//! Loading the OpenAPI document, and the one place where it is adapted for
+//! the generators.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use openapiv3::OpenAPI;
+use serde_json::Value;
+
+/// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
+/// examples) and its typed form.
+pub struct Document {
+    /// Where the document was read from, relative to the workspace root.
+    pub path: PathBuf,
+    /// The document as a JSON tree, exactly as written.
+    pub raw: Value,
+    /// The document parsed by `openapiv3`.
+    pub api: OpenAPI,
+}
+
+/// The media type of RFC 9457 problem details.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+/// The media type progenitor types responses for.
+pub const JSON: &str = "application/json";
+
+impl Document {
+    /// Reads and parses a YAML or JSON OpenAPI 3.0.x document.
+    pub fn load(root: &Path, relative: &Path) -> Result<Self> {
+        let full = root.join(relative);
+        let text = std::fs::read_to_string(&full)
+            .with_context(|| format!("cannot read the OpenAPI document {}", full.display()))?;
+        Self::parse(relative, &text)
+    }
+
+    /// Parses document text; `path` is only used in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let raw: Value = serde_yaml::from_str(text)
+            .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?;
+        let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
+        if !version.starts_with("3.0.") {
+            bail!(
+                "{}: `openapi: {version}` is not supported: progenitor and openapiv3 read \
+                 OpenAPI 3.0.x only. Write the document as 3.0.3 (use `nullable: true`, \
+                 not `type: [string, 'null']`).",
+                path.display()
+            );
+        }
+        let api: OpenAPI = serde_json::from_value(raw.clone())
+            .with_context(|| format!("{} is not a valid OpenAPI 3.0 document", path.display()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            raw,
+            api,
+        })
+    }
+
+    /// The document as the generators read it. This is the **one place** where
+    /// the document is adapted for them:
+    ///
+    /// progenitor types a response body only when its media type is
+    /// `application/json`; an `application/problem+json` body would come back
+    /// as an untyped byte stream. Problem details *are* JSON, so every
+    /// response whose only JSON-like media type is `application/problem+json`
+    /// is handed to the generators as `application/json`, with the same
+    /// schema. The client then decodes error bodies into the typed `Problem`
+    /// (reqwest decodes JSON whatever the response's `Content-Type`), while
+    /// the server keeps answering with the media type the document declares.
+    pub fn for_generators(&self) -> Result<OpenAPI> {
+        let mut raw = self.raw.clone();
+        if let Some(responses) = raw
+            .pointer_mut("/components/responses")
+            .and_then(Value::as_object_mut)
+        {
+            responses.values_mut().for_each(problem_as_json);
+        }
+        if let Some(paths) = raw.get_mut("paths").and_then(Value::as_object_mut) {
+            for item in paths.values_mut() {
+                let Some(item) = item.as_object_mut() else {
+                    continue;
+                };
+                for operation in item.values_mut() {
+                    if let Some(responses) = operation
+                        .get_mut("responses")
+                        .and_then(Value::as_object_mut)
+                    {
+                        responses.values_mut().for_each(problem_as_json);
+                    }
+                }
+            }
+        }
+        serde_json::from_value(raw).context("the adapted document no longer parses")
+    }
+}
+
+fn problem_as_json(response: &mut Value) {
+    let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if content.contains_key(JSON) {
+        return;
+    }
+    if let Some(media) = content.remove(PROBLEM_JSON) {
+        content.insert(JSON.to_string(), media);
+    }
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Resolves a local `$ref` (`#/components/...`) in the raw document.
+pub fn resolve_ref<'a>(raw: &'a Value, reference: &str) -> Option<&'a Value> {
+    reference
+        .strip_prefix('#')
+        .and_then(|pointer| raw.pointer(pointer))
+}

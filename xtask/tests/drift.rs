@@ -1,0 +1,286 @@
+//! The drift check, on the real workspace and on temporary copies of it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::files::Mode;
+use xtask::{codegen, workspace_root, EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
+
+const CLIENT_GENERATED: &str = "crates/ev-energy-client/src/generated.rs";
+const TYPES_GENERATED: &str = "crates/ev-energy-types/src/generated.rs";
+const DOCUMENT: &str = "openapi/ev-energy-v2.yaml";
+
+/// `cargo test` catches drift too: the committed code must match the documents.
+#[test]
+fn generated_code_is_fresh() {
+    let mut report = Vec::new();
+    let summary = xtask::codegen(&workspace_root(), Mode::Check, &mut report).unwrap();
+    assert!(summary.is_fresh(), "{}", String::from_utf8_lossy(&report));
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let root = workspace_root();
+    for api in codegen::workspace_apis() {
+        let first = codegen::generate_api(&root, &api).unwrap();
+        let second = codegen::generate_api(&root, &api).unwrap();
+        assert_eq!(first, second);
+        for file in &first {
+            assert!(
+                codegen::is_generated(&file.contents),
+                "{} lacks the header",
+                file.path.display()
+            );
+        }
+    }
+}
+
+/// A copy of the workspace's sources (no `target/`, no `.git`).
+struct Copy {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Copy {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        copy_tree(&workspace_root(), &root);
+        Self { _dir: dir, root }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap()
+    }
+
+    fn write(&self, relative: &str, contents: &str) {
+        std::fs::write(self.path(relative), contents).unwrap();
+    }
+
+    /// Runs the drift check in-process; returns whether it was fresh and its report.
+    fn check(&self) -> (bool, String) {
+        let mut report = Vec::new();
+        let summary = xtask::codegen(&self.root, Mode::Check, &mut report).unwrap();
+        (summary.is_fresh(), String::from_utf8(report).unwrap())
+    }
+
+    /// Runs the real `cargo xtask` binary on this copy; returns exit code and output.
+    fn xtask(&self, args: &[&str]) -> (i32, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("--workspace")
+            .arg(&self.root)
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code().unwrap_or(-1), text)
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+const NEW_PARAMETER: &str = r##"        - name: device_type
+          in: query
+          description: Only return logs sent to this type of device.
+          required: false
+          schema:
+            $ref: "#/components/schemas/DeviceType"
+"##;
+
+/// Adds an optional query parameter to `list_dispatcher_logs`.
+fn add_optional_parameter(copy: &Copy) {
+    let document = copy.read(DOCUMENT);
+    let anchor = "        - name: logged_at__gte\n";
+    assert!(
+        document.contains(anchor),
+        "the test's anchor moved in {DOCUMENT}"
+    );
+    copy.write(
+        DOCUMENT,
+        &document.replacen(anchor, &format!("{NEW_PARAMETER}{anchor}"), 1),
+    );
+}
+
+#[test]
+fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
+    let copy = Copy::new();
+    assert_eq!(copy.xtask(&["codegen", "--check"]).0, EXIT_OK);
+
+    add_optional_parameter(&copy);
+    let (code, report) = copy.xtask(&["codegen", "--check"]);
+    assert_eq!(code, EXIT_STALE, "{report}");
+    assert!(
+        report.contains(&format!("--- a/{CLIENT_GENERATED}")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("+++ b/{CLIENT_GENERATED}")),
+        "{report}"
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with('+') && l.contains("\"device_type\"")),
+        "the diff names the new parameter:\n{report}"
+    );
+    assert!(report.contains("run `cargo xtask codegen`"), "{report}");
+    assert!(
+        report.contains("2 files checked: 1 fresh, 1 stale, 0 missing, 0 orphaned"),
+        "{report}"
+    );
+
+    let (code, output) = copy.xtask(&["codegen"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert!(
+        output.contains(&format!("Updated {CLIENT_GENERATED}")),
+        "{output}"
+    );
+    assert_eq!(copy.xtask(&["codegen", "--check"]).0, EXIT_OK);
+    assert!(copy
+        .read(CLIENT_GENERATED)
+        .contains("pub fn device_type<V>"));
+
+    // The regenerated workspace still builds. Its own target folder under
+    // ours keeps the dependencies' build across runs.
+    let target = workspace_root().join("target").join("drift-test");
+    let build = Command::new(env!("CARGO"))
+        .args([
+            "check",
+            "--quiet",
+            "--offline",
+            "--locked",
+            "-p",
+            "ev-energy-client",
+            "--all-targets",
+        ])
+        .current_dir(&copy.root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+}
+
+#[test]
+fn a_hand_edit_is_drift() {
+    let copy = Copy::new();
+    let edited = copy.read(TYPES_GENERATED).replace(
+        "pub enum DeviceType {",
+        "pub enum DeviceType {\n    Bicycle,",
+    );
+    copy.write(TYPES_GENERATED, &edited);
+    let (fresh, report) = copy.check();
+    assert!(!fresh);
+    assert!(
+        report.contains(&format!("{TYPES_GENERATED}: stale")),
+        "{report}"
+    );
+    assert!(report.lines().any(|l| l == "-    Bicycle,"), "{report}");
+    // Regenerating restores it.
+    assert_eq!(copy.xtask(&["codegen"]).0, EXIT_OK);
+    assert!(copy.check().0);
+}
+
+#[test]
+fn missing_and_orphaned_files_are_drift() {
+    let copy = Copy::new();
+    std::fs::remove_file(copy.path(TYPES_GENERATED)).unwrap();
+    let orphan = "crates/ev-energy-client/src/old_generated.rs";
+    copy.write(
+        orphan,
+        &format!(
+            "{}\npub struct Old;\n",
+            codegen::header(Path::new(DOCUMENT))
+        ),
+    );
+
+    let (fresh, report) = copy.check();
+    assert!(!fresh);
+    assert!(
+        report.contains(&format!("{TYPES_GENERATED}: missing")),
+        "{report}"
+    );
+    assert!(report.contains(&format!("{orphan}: orphaned")), "{report}");
+    assert!(
+        report.contains("3 files checked: 1 fresh, 0 stale, 1 missing, 1 orphaned"),
+        "{report}"
+    );
+
+    let (code, output) = copy.xtask(&["codegen"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert!(
+        output.contains(&format!("Created {TYPES_GENERATED}")),
+        "{output}"
+    );
+    assert!(output.contains(&format!("Removed {orphan}")), "{output}");
+    assert!(!copy.path(orphan).exists());
+    assert!(copy.check().0);
+}
+
+#[test]
+fn a_hand_written_file_in_a_generated_place_is_refused() {
+    let copy = Copy::new();
+    add_optional_parameter(&copy);
+    let hand_written = "//! My own client code.\npub fn mine() {}\n";
+    copy.write(CLIENT_GENERATED, hand_written);
+    let types_before = copy.read(TYPES_GENERATED);
+
+    for args in [&["codegen"][..], &["codegen", "--check"][..]] {
+        let (code, output) = copy.xtask(args);
+        assert_eq!(code, EXIT_GENERATOR_FAILED, "{args:?}: {output}");
+        assert!(output.contains("refusing to overwrite"), "{output}");
+        assert!(output.contains(CLIENT_GENERATED), "{output}");
+    }
+    assert_eq!(
+        copy.read(CLIENT_GENERATED),
+        hand_written,
+        "the hand-written file is untouched"
+    );
+    assert_eq!(
+        copy.read(TYPES_GENERATED),
+        types_before,
+        "nothing else was written either"
+    );
+}
+
+#[test]
+fn an_invalid_document_cannot_generate() {
+    let copy = Copy::new();
+    copy.write(
+        DOCUMENT,
+        &copy
+            .read(DOCUMENT)
+            .replacen("openapi: 3.0.3", "openapi: 3.1.0", 1),
+    );
+    let (code, output) = copy.xtask(&["codegen", "--check"]);
+    assert_eq!(code, EXIT_GENERATOR_FAILED, "{output}");
+    assert!(output.contains("3.0.x only"), "{output}");
+    let (code, output) = copy.xtask(&["lint"]);
+    assert_eq!(code, EXIT_STALE, "{output}");
+}
