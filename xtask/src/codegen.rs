@@ -30,7 +30,12 @@ pub struct Api {
     pub types_crate: CrateOut,
     /// The progenitor client crate.
     pub client_crate: CrateOut,
+    /// The server crate (trait, request/response types, axum adapter).
+    pub server_crate: CrateOut,
 }
+
+/// The hand-written runtime every generated server uses.
+pub const RUNTIME_CRATE: &str = "ev_energy_server_runtime";
 
 /// Where a generated crate lives and what it is called in Rust paths.
 #[derive(Clone, Debug)]
@@ -59,11 +64,27 @@ impl CrateOut {
 /// the crates' hand-written `Cargo.toml` and `lib.rs`); adding an operation
 /// to a document needs no change at all.
 pub fn workspace_apis() -> Vec<Api> {
-    vec![Api {
-        document: PathBuf::from("openapi/ev-energy-v2.yaml"),
-        types_crate: CrateOut::new("crates/ev-energy-types", "ev_energy_types"),
-        client_crate: CrateOut::new("crates/ev-energy-client", "ev_energy_client"),
-    }]
+    vec![
+        Api {
+            document: PathBuf::from("openapi/ev-energy-v2.yaml"),
+            types_crate: CrateOut::new("crates/ev-energy-types", "ev_energy_types"),
+            client_crate: CrateOut::new("crates/ev-energy-client", "ev_energy_client"),
+            server_crate: CrateOut::new("crates/ev-energy-server", "ev_energy_server"),
+        },
+        Api {
+            // A fixture for the generator's own tests: another document, with
+            // what ev-energy-v2.yaml does not exercise.
+            document: PathBuf::from("xtask/fixtures/widgets/widgets.yaml"),
+            types_crate: CrateOut::new("xtask/fixtures/widgets/types", "widgets_types"),
+            client_crate: CrateOut::new("xtask/fixtures/widgets/client", "widgets_client"),
+            server_crate: CrateOut::new("xtask/fixtures/widgets/server", "widgets_server"),
+        },
+    ]
+}
+
+/// Where orphaned generated files are looked for.
+pub fn generated_dirs() -> Vec<PathBuf> {
+    vec![PathBuf::from("crates"), PathBuf::from("xtask/fixtures")]
 }
 
 /// A file the generator owns: where it goes and what it must contain.
@@ -110,11 +131,22 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
     let spec = document.for_generators()?;
     let client = progenitor_client(&spec)?;
+    let type_names = type_names(&client);
+    let server = crate::server::generate(
+        document,
+        &client,
+        &type_names,
+        &crate::server::Crates {
+            types: &api.types_crate.ident,
+            runtime: RUNTIME_CRATE,
+        },
+    )?;
     let (types, mut client) = split_types(client, &api.types_crate.ident)?;
     client.extend(server_url_const(&spec));
     Ok(vec![
         render(&api.types_crate.generated_file(), &document.path, types)?,
         render(&api.client_crate.generated_file(), &document.path, client)?,
+        render(&api.server_crate.generated_file(), &document.path, server)?,
     ])
 }
 
@@ -132,6 +164,26 @@ fn progenitor_client(spec: &openapiv3::OpenAPI) -> Result<syn::File> {
         .generate_tokens(spec)
         .map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?;
     syn::parse2(tokens).context("progenitor produced code that does not parse")
+}
+
+/// The names of the types progenitor generated (its `types` module).
+fn type_names(client: &syn::File) -> std::collections::BTreeSet<String> {
+    client
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .into_iter()
+        .flatten()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            syn::Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Splits progenitor's output in two: the contents of its `pub mod types`

@@ -7,6 +7,8 @@ pub mod ci;
 pub mod codegen;
 pub mod files;
 pub mod lint;
+pub mod schema;
+pub mod server;
 pub mod spec;
 
 use std::io::Write;
@@ -37,7 +39,7 @@ pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<fi
     for api in &apis {
         generated.extend(codegen::generate_api(root, api)?);
     }
-    files::sync(root, &generated, &[PathBuf::from("crates")], mode, out)
+    files::sync(root, &generated, &codegen::generated_dirs(), mode, out)
 }
 
 /// Lints every document of the workspace under `root`; returns the number of findings.

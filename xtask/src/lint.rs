@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use crate::schema::to_json_schema;
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
 /// One problem in the document.
@@ -51,6 +52,7 @@ pub fn lint(document: &Document) -> Vec<Finding> {
     check_refs(raw, raw, String::new(), &mut findings);
     check_operation_ids(raw, &mut findings);
     check_error_schemas(raw, &mut findings);
+    check_adapter_statuses(raw, &mut findings);
     let validator = ExampleValidator::new(raw);
     check_examples(raw, &validator, String::new(), &mut findings);
     findings.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
@@ -195,6 +197,65 @@ fn check_error_schemas(raw: &Value, findings: &mut Vec<Finding>) {
     }
 }
 
+/// The generated adapter answers some statuses itself; the document must
+/// declare them, so that neither a client nor a conformance tool meets a
+/// status it was not told about.
+fn check_adapter_statuses(raw: &Value, findings: &mut Vec<Finding>) {
+    for (pointer, operation) in operations(raw) {
+        let responses = operation.get("responses").and_then(Value::as_object);
+        let declares = |status: &str| {
+            responses.is_some_and(|r| r.contains_key(status) || r.contains_key("default"))
+        };
+        let path_item = pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        let has_params = [
+            operation.get("parameters"),
+            raw.pointer(&format!("{path_item}/parameters")),
+        ]
+        .iter()
+        .any(|p| p.and_then(Value::as_array).is_some_and(|a| !a.is_empty()));
+        let security = operation.get("security").or_else(|| raw.get("security"));
+        let secured = security
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        let has_success_content = responses.into_iter().flatten().any(|(status, response)| {
+            status.starts_with('2')
+                && deref(raw, response)
+                    .get("content")
+                    .and_then(Value::as_object)
+                    .is_some_and(|c| !c.is_empty())
+        });
+        let mut needed = Vec::new();
+        if has_params {
+            needed.push(("400", "the adapter answers it for invalid parameters"));
+        }
+        if secured {
+            needed.push((
+                "401",
+                "the adapter answers it for a missing or rejected token",
+            ));
+            needed.push(("403", "the adapter answers it when the token lacks a scope"));
+            needed.push((
+                "429",
+                "the adapter answers it when the rate-limit hook refuses a caller",
+            ));
+        }
+        if has_success_content {
+            needed.push((
+                "406",
+                "the adapter answers it when `Accept` rules out the success media type",
+            ));
+        }
+        for (status, why) in needed {
+            if !declares(status) {
+                findings.push(finding(
+                    format!("{pointer}/responses"),
+                    format!("declare a {status} response: {why}"),
+                ));
+            }
+        }
+    }
+}
+
 /// Walks the document, validating every `example` and `examples` against
 /// the schema it illustrates.
 fn check_examples(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<Finding>) {
@@ -223,14 +284,18 @@ fn check_examples(raw: &Value, v: &ExampleValidator, pointer: String, findings: 
                 }
             }
             if is_schema {
-                if let Some(example) = map.get("example") {
-                    let own = raw_at(raw, &pointer).cloned().unwrap_or(Value::Null);
-                    v.check(&own, example, &format!("{pointer}/example"), findings);
+                let own = raw_at(raw, &pointer).cloned().unwrap_or(Value::Null);
+                for keyword in ["example", "default"] {
+                    if let Some(example) = map.get(keyword) {
+                        v.check(&own, example, &format!("{pointer}/{keyword}"), findings);
+                    }
                 }
             }
             for key in map.keys() {
                 // Examples are data, not document structure: don't descend into them.
-                if (key == "example" || key == "examples") && !is_property_map {
+                if matches!(key.as_str(), "example" | "examples" | "default" | "enum")
+                    && !is_property_map
+                {
                     continue;
                 }
                 check_examples(
@@ -318,72 +383,6 @@ impl ExampleValidator {
             ));
         }
     }
-}
-
-/// Translates OpenAPI 3.0 schema keywords into JSON Schema 2020-12:
-/// `nullable: true` admits `null`, and boolean `exclusiveMinimum`/
-/// `exclusiveMaximum` become numeric. `map_of_schemas` says `value` is a map
-/// from names to schemas (`components/schemas`) rather than one schema.
-fn to_json_schema(value: &Value, map_of_schemas: bool) -> Value {
-    if map_of_schemas {
-        return match value {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), to_json_schema(v, false)))
-                    .collect(),
-            ),
-            other => other.clone(),
-        };
-    }
-    let Value::Object(map) = value else {
-        return value.clone();
-    };
-    let mut out = Map::new();
-    for (key, child) in map {
-        let converted = match key.as_str() {
-            "properties" | "patternProperties" => to_json_schema(child, true),
-            "items" | "not" | "additionalProperties" => to_json_schema(child, false),
-            "allOf" | "oneOf" | "anyOf" => match child {
-                Value::Array(items) => {
-                    Value::Array(items.iter().map(|s| to_json_schema(s, false)).collect())
-                }
-                other => other.clone(),
-            },
-            "nullable" | "example" | "discriminator" | "xml" | "externalDocs" => continue,
-            _ => child.clone(),
-        };
-        out.insert(key.clone(), converted);
-    }
-    for (flag, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if let Some(Value::Bool(exclusive)) = out.get(flag).cloned() {
-            out.remove(flag);
-            if exclusive {
-                if let Some(limit) = out.remove(bound) {
-                    out.insert(flag.to_string(), limit);
-                }
-            }
-        }
-    }
-    if map.get("nullable") == Some(&Value::Bool(true)) {
-        if let Some(Value::Array(values)) = out.get_mut("enum") {
-            if !values.contains(&Value::Null) {
-                values.push(Value::Null);
-            }
-        }
-        match out.get("type").cloned() {
-            Some(Value::String(t)) => {
-                out.insert("type".into(), json!([t, "null"]));
-            }
-            Some(_) => {}
-            None => {
-                return json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] });
-            }
-        }
-    }
-    Value::Object(out)
 }
 
 #[cfg(test)]
@@ -477,6 +476,22 @@ mod tests {
         assert!(found[0].starts_with(
             "/paths/~1a/get/responses/404: error response 404 has another body schema"
         ));
+    }
+
+    #[test]
+    fn finds_statuses_the_adapter_answers_but_the_document_does_not_declare() {
+        let doc = format!(
+            "{HEAD}security: [{{oauth: [read]}}]\npaths:\n  /a:\n    get:\n      operationId: a\n      \
+             parameters: [{{name: q, in: query, schema: {{type: string}}}}]\n      responses:\n        \
+             '200': {{description: ok, content: {{application/json: {{schema: {{type: string}}}}}}}}\n\
+             components:\n  securitySchemes:\n    oauth: {{type: oauth2, flows: {{clientCredentials: {{tokenUrl: 'https://t', scopes: {{read: r}}}}}}}}\n"
+        );
+        let found = lint_yaml(&doc);
+        let statuses: Vec<&str> = found
+            .iter()
+            .map(|f| &f["/paths/~1a/get/responses: declare a ".len()..][..3])
+            .collect();
+        assert_eq!(statuses, ["400", "401", "403", "406", "429"], "{found:?}");
     }
 
     #[test]

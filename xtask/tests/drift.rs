@@ -8,6 +8,7 @@ use xtask::{codegen, workspace_root, EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE}
 
 const CLIENT_GENERATED: &str = "crates/ev-energy-client/src/generated.rs";
 const TYPES_GENERATED: &str = "crates/ev-energy-types/src/generated.rs";
+const SERVER_GENERATED: &str = "crates/ev-energy-server/src/generated.rs";
 const DOCUMENT: &str = "openapi/ev-energy-v2.yaml";
 
 /// `cargo test` catches drift too: the committed code must match the documents.
@@ -148,7 +149,17 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
     );
     assert!(report.contains("run `cargo xtask codegen`"), "{report}");
     assert!(
-        report.contains("2 files checked: 1 fresh, 1 stale, 0 missing, 0 orphaned"),
+        report.contains(&format!("--- a/{SERVER_GENERATED}")),
+        "the server is checked too:\n{report}"
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with('+') && l.contains("pub device_type:")),
+        "the server's request gains the parameter:\n{report}"
+    );
+    assert!(
+        report.contains("6 files checked: 4 fresh, 2 stale, 0 missing, 0 orphaned"),
         "{report}"
     );
 
@@ -156,6 +167,10 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
     assert_eq!(code, EXIT_OK, "{output}");
     assert!(
         output.contains(&format!("Updated {CLIENT_GENERATED}")),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("Updated {SERVER_GENERATED}")),
         "{output}"
     );
     assert_eq!(copy.xtask(&["codegen", "--check"]).0, EXIT_OK);
@@ -174,6 +189,8 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
             "--locked",
             "-p",
             "ev-energy-client",
+            "-p",
+            "ev-energy-server",
             "--all-targets",
         ])
         .current_dir(&copy.root)
@@ -228,7 +245,7 @@ fn missing_and_orphaned_files_are_drift() {
     );
     assert!(report.contains(&format!("{orphan}: orphaned")), "{report}");
     assert!(
-        report.contains("3 files checked: 1 fresh, 0 stale, 1 missing, 1 orphaned"),
+        report.contains("7 files checked: 5 fresh, 0 stale, 1 missing, 1 orphaned"),
         "{report}"
     );
 

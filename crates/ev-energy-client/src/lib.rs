@@ -86,8 +86,3 @@ impl Client {
         Ok(Self::new_with_client(base_url, http))
     }
 }
-
-/// The README's Rust examples, compiled as doctests so they cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

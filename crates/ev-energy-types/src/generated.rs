@@ -413,7 +413,7 @@ impl ::std::convert::TryFrom<::std::string::String> for DispatcherLogExpand {
         value.parse()
     }
 }
-///A version of the ev.energy API. The only version is 2.
+///A version of the ev.energy API. The only version is 2, the default.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct EvEnergyVersion(f64);
@@ -426,6 +426,11 @@ impl ::std::ops::Deref for EvEnergyVersion {
 impl ::std::convert::From<EvEnergyVersion> for f64 {
     fn from(value: EvEnergyVersion) -> Self {
         value.0
+    }
+}
+impl ::std::default::Default for EvEnergyVersion {
+    fn default() -> Self {
+        EvEnergyVersion(2_f64)
     }
 }
 impl ::std::convert::TryFrom<f64> for EvEnergyVersion {

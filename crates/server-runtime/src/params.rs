@@ -1,0 +1,403 @@
+//! Reading and validating parameters (query, header, path) exactly as the
+//! document declares them.
+//!
+//! Every raw value is turned into JSON by the parameter's declared kind,
+//! validated against the parameter's schema from the document (a JSON
+//! Schema validator checks every declared constraint: pattern, enum,
+//! format, bounds, lengths, item counts), then deserialized into the
+//! generated type. Problems are collected per parameter, never panicked on.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::OnceLock;
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
+use serde_json::{Number, Value};
+
+/// Where a parameter is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// In the query string.
+    Query,
+    /// In a request header.
+    Header,
+    /// In the path.
+    Path,
+}
+
+/// The JSON type of a parameter's value (of its items, for arrays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `type: string`
+    String,
+    /// `type: integer`
+    Integer,
+    /// `type: number`
+    Number,
+    /// `type: boolean`
+    Boolean,
+}
+
+/// Whether a parameter is one value or an array, and how arrays are sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// One value.
+    Scalar,
+    /// `style: form, explode: true` (`a=1&a=2`) in a query.
+    Exploded,
+    /// Comma-separated in one value (`a=1,2`; `style: simple` in headers and paths).
+    CommaSeparated,
+}
+
+/// A parameter as the document declares it. The generated code holds one
+/// per parameter in a `static`.
+pub struct ParamSpec {
+    /// The name in the document (`logged_at__gte`, `EvEnergy-Version`).
+    pub name: &'static str,
+    /// Where the parameter is.
+    pub location: Location,
+    /// The JSON type of the value or of its items.
+    pub kind: Kind,
+    /// One value or an array.
+    pub shape: Shape,
+    /// Whether the document requires it.
+    pub required: bool,
+    /// The parameter's schema as JSON Schema 2020-12 text, `$ref`s inlined.
+    pub schema: &'static str,
+    /// The document's `default`, as JSON text.
+    pub default: Option<&'static str>,
+    /// Advice added to a validation error (e.g. an example of the format).
+    pub hint: Option<&'static str>,
+    /// The compiled schema, built on first use.
+    pub compiled: Compiled,
+}
+
+/// A lazily compiled validator of a [`ParamSpec`].
+pub struct Compiled(OnceLock<Result<jsonschema::Validator, String>>);
+
+impl Compiled {
+    /// Not compiled yet.
+    pub const fn new() -> Self {
+        Self(OnceLock::new())
+    }
+}
+
+impl Default for Compiled {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParamSpec {
+    fn validator(&self) -> Result<&jsonschema::Validator, &str> {
+        self.compiled
+            .0
+            .get_or_init(|| {
+                let schema: Value = serde_json::from_str(self.schema).map_err(|e| e.to_string())?;
+                jsonschema::draft202012::options()
+                    .should_validate_formats(true)
+                    .build(&schema)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+/// Every problem found with a request's parameters, by parameter name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParamErrors {
+    /// Messages per parameter name.
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// The raw values of rejected parameters, for messages that quote them.
+    pub raw: BTreeMap<String, String>,
+}
+
+impl ParamErrors {
+    /// Records a problem with parameter `name`.
+    pub fn add(&mut self, name: &str, message: impl Into<String>) {
+        self.fields
+            .entry(name.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// The parts of a request the adapter reads: method, path, query pairs,
+/// headers and path parameters. Extracting it never fails.
+#[derive(Clone, Debug)]
+pub struct RawRequest {
+    /// The request method.
+    pub method: Method,
+    /// The request path, as received.
+    pub path: String,
+    /// Decoded query pairs, in order, repeated keys kept.
+    pub query: Vec<(String, String)>,
+    /// The request headers.
+    pub headers: HeaderMap,
+    /// Decoded path parameters, or why they could not be decoded.
+    pub path_params: Result<Vec<(String, String)>, String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        let query = parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let path_params = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => Ok(params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()),
+            Err(rejection) => Err(rejection.body_text()),
+        };
+        Ok(Self {
+            method: parts.method.clone(),
+            path: parts.uri.path().to_string(),
+            query,
+            headers: parts.headers.clone(),
+            path_params,
+        })
+    }
+}
+
+/// Longest quoted input in a message.
+const QUOTE_LIMIT: usize = 80;
+
+fn quote(value: &str) -> String {
+    if value.chars().count() <= QUOTE_LIMIT {
+        format!("{value:?}")
+    } else {
+        let cut: String = value.chars().take(QUOTE_LIMIT).collect();
+        format!("{cut:?}…")
+    }
+}
+
+impl RawRequest {
+    /// The raw values of a parameter: `Ok(None)` when absent.
+    fn raw_values(&self, spec: &ParamSpec) -> Result<Option<Vec<String>>, String> {
+        let values: Vec<String> = match spec.location {
+            Location::Query => self
+                .query
+                .iter()
+                .filter(|(k, _)| k == spec.name)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            Location::Header => {
+                let mut values = Vec::new();
+                for value in self.headers.get_all(spec.name) {
+                    let text = value
+                        .to_str()
+                        .map_err(|_| "Must contain only visible ASCII characters.".to_string())?;
+                    values.push(text.trim().to_string());
+                }
+                values
+            }
+            Location::Path => {
+                let params = self.path_params.as_ref().map_err(Clone::clone)?;
+                params
+                    .iter()
+                    .filter(|(k, _)| k == spec.name)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            }
+        };
+        if values.is_empty() {
+            return Ok(None);
+        }
+        match spec.shape {
+            Shape::Scalar if values.len() > 1 => Err(format!(
+                "Give this parameter once; it was given {} times.",
+                values.len()
+            )),
+            Shape::Scalar | Shape::Exploded => Ok(Some(values)),
+            Shape::CommaSeparated => Ok(Some(
+                values
+                    .iter()
+                    .flat_map(|v| v.split(','))
+                    .map(|v| v.trim().to_string())
+                    .collect(),
+            )),
+        }
+    }
+
+    /// Reads one parameter into `T`: `Some(None)` when absent and allowed to be.
+    /// Returns `None` exactly when it recorded a problem in `errors`.
+    fn read<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &ParamSpec,
+    ) -> Option<Option<T>> {
+        let values = match self.raw_values(spec) {
+            Ok(values) => values,
+            Err(message) => {
+                errors.add(spec.name, message);
+                return None;
+            }
+        };
+        let json = match values {
+            None => match spec.default {
+                Some(default) => match serde_json::from_str(default) {
+                    Ok(json) => json,
+                    Err(e) => {
+                        tracing::error!(parameter = spec.name, error = %e, "the document's default does not parse");
+                        errors.add(
+                            spec.name,
+                            "The server's default for this parameter is invalid.",
+                        );
+                        return None;
+                    }
+                },
+                None if spec.required => {
+                    errors.add(spec.name, "This parameter is required.");
+                    return None;
+                }
+                None => return Some(None),
+            },
+            Some(values) => {
+                errors.raw.insert(spec.name.to_string(), values.join(","));
+                let mut items = Vec::with_capacity(values.len());
+                for value in &values {
+                    match to_json(spec.kind, value) {
+                        Ok(item) => items.push(item),
+                        Err(message) => {
+                            errors.add(spec.name, format!("{message} Got {}.", quote(value)));
+                            return None;
+                        }
+                    }
+                }
+                match spec.shape {
+                    Shape::Scalar => items.pop().unwrap_or(Value::Null),
+                    Shape::Exploded | Shape::CommaSeparated => Value::Array(items),
+                }
+            }
+        };
+        match spec.validator() {
+            Ok(validator) => {
+                let mut invalid = false;
+                for error in validator.iter_errors(&json) {
+                    invalid = true;
+                    let at = error.instance_path().to_string();
+                    let prefix = match at.strip_prefix('/').and_then(|i| i.parse::<usize>().ok()) {
+                        Some(index) => format!("Item {}: ", index + 1),
+                        None => String::new(),
+                    };
+                    let mut message = format!("{prefix}{}", truncate(&error.to_string()));
+                    if let Some(hint) = spec.hint {
+                        message.push_str(". ");
+                        message.push_str(hint);
+                    }
+                    errors.add(spec.name, message);
+                }
+                if invalid {
+                    return None;
+                }
+            }
+            Err(e) => {
+                tracing::error!(
+                    parameter = spec.name,
+                    error = e,
+                    "the parameter's schema does not compile"
+                );
+                errors.add(spec.name, "The server cannot validate this parameter.");
+                return None;
+            }
+        }
+        match serde_json::from_value::<T>(json) {
+            Ok(value) => Some(Some(value)),
+            Err(e) => {
+                let mut message = truncate(&e.to_string());
+                if let Some(hint) = spec.hint {
+                    message.push_str(". ");
+                    message.push_str(hint);
+                }
+                errors.add(spec.name, message);
+                None
+            }
+        }
+    }
+
+    /// A required parameter (or one with a default). `None` iff a problem was recorded.
+    pub fn required<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &ParamSpec,
+    ) -> Option<T> {
+        match self.read::<T>(errors, spec)? {
+            Some(value) => Some(value),
+            None => {
+                errors.add(spec.name, "This parameter is required.");
+                None
+            }
+        }
+    }
+
+    /// An optional parameter: `Some(None)` when absent. `None` iff a problem was recorded.
+    pub fn optional<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &ParamSpec,
+    ) -> Option<Option<T>> {
+        self.read::<T>(errors, spec)
+    }
+
+    /// An array parameter: empty when absent and optional. `None` iff a problem was recorded.
+    pub fn array<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &ParamSpec,
+    ) -> Option<Vec<T>> {
+        self.read::<Vec<T>>(errors, spec)
+            .map(Option::unwrap_or_default)
+    }
+}
+
+fn truncate(message: &str) -> String {
+    const LIMIT: usize = 300;
+    if message.chars().count() <= LIMIT {
+        message.to_string()
+    } else {
+        let cut: String = message.chars().take(LIMIT).collect();
+        format!("{cut}…")
+    }
+}
+
+/// A raw value as JSON of the declared kind.
+fn to_json(kind: Kind, raw: &str) -> Result<Value, &'static str> {
+    match kind {
+        Kind::String => Ok(Value::String(raw.to_string())),
+        Kind::Integer => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| raw.parse::<u64>().map(Value::from))
+            .map_err(|_| "Must be an integer."),
+        Kind::Number => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| {
+                raw.parse::<f64>()
+                    .ok()
+                    .and_then(Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or(())
+            })
+            .map_err(|_| "Must be a number."),
+        Kind::Boolean => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("Must be true or false."),
+        },
+    }
+}
