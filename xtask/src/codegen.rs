@@ -160,9 +160,40 @@ fn progenitor_client(spec: &openapiv3::OpenAPI) -> Result<syn::File> {
         settings.with_derive(*derive);
     }
     let mut generator = Generator::new(&settings);
-    let tokens = generator
-        .generate_tokens(spec)
-        .map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?;
+    // progenitor asserts on some documents it cannot handle (e.g. a
+    // `default` response whose schema differs from the success one); turn
+    // that into an error instead of a crash.
+    let previous_hook = std::panic::take_hook();
+    let message = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = message.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if let Ok(mut m) = sink.lock() {
+            *m = text;
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(spec)
+    }));
+    std::panic::set_hook(previous_hook);
+    let tokens = match outcome {
+        Ok(result) => {
+            result.map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?
+        }
+        Err(_) => {
+            let message = message.lock().map(|m| m.clone()).unwrap_or_default();
+            return Err(anyhow!(
+                "progenitor cannot generate a client for this document ({message}). \
+                 A common cause is a `default` response or several success responses with \
+                 different schemas: give every success response of an operation one schema."
+            ));
+        }
+    };
     syn::parse2(tokens).context("progenitor produced code that does not parse")
 }
 

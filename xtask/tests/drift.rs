@@ -301,3 +301,29 @@ fn an_invalid_document_cannot_generate() {
     let (code, output) = copy.xtask(&["lint"]);
     assert_eq!(code, EXIT_STALE, "{output}");
 }
+
+#[test]
+fn a_document_progenitor_cannot_handle_is_an_error_not_a_crash() {
+    let copy = Copy::new();
+    let document = copy.read(DOCUMENT);
+    let anchor = "        \"400\":\n          $ref: \"#/components/responses/BadRequest\"\n";
+    assert!(
+        document.contains(anchor),
+        "the test's anchor moved in {DOCUMENT}"
+    );
+    let with_default = document.replacen(
+        anchor,
+        &format!(
+            "{anchor}        default:\n          $ref: \"#/components/responses/BadRequest\"\n"
+        ),
+        1,
+    );
+    copy.write(DOCUMENT, &with_default);
+    let (code, output) = copy.xtask(&["codegen"]);
+    assert_eq!(code, EXIT_GENERATOR_FAILED, "{output}");
+    assert!(
+        output.contains("progenitor cannot generate a client"),
+        "{output}"
+    );
+    assert!(!output.contains("panicked"), "{output}");
+}

@@ -103,6 +103,12 @@ pub struct ListDispatcherLogsTooManyRequestsHeaders {
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
+/// The headers of the 503 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListDispatcherLogsServiceUnavailableHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+}
 /// What [`Api::list_dispatcher_logs`] answers: one variant per status the document declares. The adapter adds the headers every response carries (`EvEnergy-Version`, rate limits) where a variant leaves them `None`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListDispatcherLogsResponse {
@@ -131,6 +137,12 @@ pub enum ListDispatcherLogsResponse {
     TooManyRequests {
         body: types::Problem,
         headers: ListDispatcherLogsTooManyRequestsHeaders,
+    },
+    /// 503: The service cannot answer right now (for example, its store is
+    /// unavailable). Safe to retry later; nothing was changed.
+    ServiceUnavailable {
+        body: types::Problem,
+        headers: ListDispatcherLogsServiceUnavailableHeaders,
     },
 }
 impl ListDispatcherLogsResponse {
@@ -176,6 +188,13 @@ impl ListDispatcherLogsResponse {
             headers: ::std::default::Default::default(),
         }
     }
+    /// 503 with the adapter's default headers.
+    pub fn service_unavailable(body: types::Problem) -> Self {
+        Self::ServiceUnavailable {
+            body,
+            headers: ::std::default::Default::default(),
+        }
+    }
     /// The HTTP status of this response.
     pub fn status(&self) -> axum::http::StatusCode {
         match self {
@@ -201,6 +220,10 @@ impl ListDispatcherLogsResponse {
             }
             Self::TooManyRequests { .. } => {
                 axum::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::ServiceUnavailable { .. } => {
+                axum::http::StatusCode::from_u16(503u16)
                     .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
             }
         }
@@ -476,6 +499,28 @@ impl ListDispatcherLogsResponse {
                 runtime::problem::merge_headers(&mut out, ambient);
                 runtime::respond_json(
                     axum::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    "application/problem+json",
+                    &body,
+                    out,
+                )
+            }
+            Self::ServiceUnavailable { body, headers } => {
+                #[allow(unused_mut)]
+                let mut out = axum::http::HeaderMap::new();
+                if let ::std::option::Option::Some(value) = headers.ev_energy_version {
+                    if let ::std::result::Result::Ok(value) = axum::http::HeaderValue::from_str(
+                        &value.to_string(),
+                    ) {
+                        out.insert(
+                            axum::http::HeaderName::from_static("evenergy-version"),
+                            value,
+                        );
+                    }
+                }
+                runtime::problem::merge_headers(&mut out, ambient);
+                runtime::respond_json(
+                    axum::http::StatusCode::from_u16(503u16)
                         .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
                     "application/problem+json",
                     &body,
