@@ -71,3 +71,27 @@ pub fn run(root: &Path) -> Result<()> {
     eprintln!("{:>12} all {} CI steps passed", "Finished", STEPS.len());
     Ok(())
 }
+
+/// `cargo xtask demo`: builds and runs `dispatcher-logs-service demo`.
+pub fn demo(root: &Path, logs: u64) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let logs = logs.to_string();
+    let status = Command::new(&cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "dispatcher-logs-service",
+            "--",
+            "demo",
+            "--logs",
+            &logs,
+        ])
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("the demo failed ({status})");
+    }
+    Ok(())
+}

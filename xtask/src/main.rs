@@ -37,6 +37,12 @@ enum Task {
     Lint,
     /// Run every CI check in order: fmt, lint, drift check, clippy, tests.
     Ci,
+    /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
+    Demo {
+        /// How many dispatcher logs to seed.
+        #[arg(long, default_value_t = 5_000)]
+        logs: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,13 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("error: {e:#}");
                 EXIT_GENERATOR_FAILED
+            }
+        },
+        Task::Demo { logs } => match xtask::ci::demo(&root, logs) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                EXIT_STALE
             }
         },
         Task::Ci => match xtask::ci::run(&root) {

@@ -1,0 +1,221 @@
+//! Access tokens: JWTs verified with a configured key (an HS256 secret for
+//! the embedded default; an RS256 public key or a JWKS file in
+//! production), checking signature, expiry, issuer and audience. Claims
+//! carry the OAuth client, the user and the scopes.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ev_energy_server::{AuthError, Principal};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// The issuer the development tokens carry, and the default one expected.
+pub const DEFAULT_ISSUER: &str = "https://auth.dispatcher-logs.local/";
+/// The audience tokens must be issued for.
+pub const DEFAULT_AUDIENCE: &str = "https://api.ev.energy/v2";
+/// The HS256 secret of the embedded default. Fine for a laptop; set
+/// `--jwt-secret` (or RS256/JWKS) anywhere else.
+pub const DEV_SECRET: &str = "dev-only-secret-do-not-use-in-production";
+
+/// The claims of an access token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// The user the token acts for; absent for a pure client-credentials token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The OAuth application.
+    pub client_id: String,
+    /// Space-separated scopes (RFC 8693 `scope`).
+    #[serde(default)]
+    pub scope: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expires at (seconds since the epoch).
+    pub exp: u64,
+}
+
+/// The caller an access token identifies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The OAuth application.
+    pub client_id: String,
+    /// The user, if the token acts for one.
+    pub user_id: Option<String>,
+    /// The granted scopes.
+    pub scopes: Vec<String>,
+}
+
+impl Principal for Caller {
+    fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// Where the verification keys come from.
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    /// A shared HS256 secret.
+    Hs256Secret(String),
+    /// An RS256 public key, PEM.
+    Rs256PublicKeyPem(String),
+    /// A JSON Web Key Set document.
+    Jwks(String),
+}
+
+/// Why the verifier could not be configured.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The key material does not parse.
+    #[error("invalid verification key: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+    /// The JWKS document does not parse.
+    #[error("invalid JWKS document: {0}")]
+    Jwks(#[from] serde_json::Error),
+    /// The JWKS document holds no usable key.
+    #[error("the JWKS document holds no key")]
+    EmptyJwks,
+}
+
+/// Verifies access tokens.
+pub struct Verifier {
+    keys: Vec<(Option<String>, DecodingKey, Algorithm)>,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.keys.len())
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// A verifier for tokens signed by `source`, issued by `issuer` for `audience`.
+    pub fn new(source: &KeySource, issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        let keys = match source {
+            KeySource::Hs256Secret(secret) => {
+                vec![(
+                    None,
+                    DecodingKey::from_secret(secret.as_bytes()),
+                    Algorithm::HS256,
+                )]
+            }
+            KeySource::Rs256PublicKeyPem(pem) => {
+                vec![(
+                    None,
+                    DecodingKey::from_rsa_pem(pem.as_bytes())?,
+                    Algorithm::RS256,
+                )]
+            }
+            KeySource::Jwks(json) => {
+                let set: JwkSet = serde_json::from_str(json)?;
+                let mut keys = Vec::new();
+                for jwk in &set.keys {
+                    let key = DecodingKey::from_jwk(jwk)?;
+                    let algorithm = jwk
+                        .common
+                        .key_algorithm
+                        .and_then(|a| a.to_string().parse::<Algorithm>().ok())
+                        .unwrap_or(Algorithm::RS256);
+                    keys.push((jwk.common.key_id.clone(), key, algorithm));
+                }
+                if keys.is_empty() {
+                    return Err(KeyError::EmptyJwks);
+                }
+                keys
+            }
+        };
+        Ok(Self {
+            keys,
+            issuer: issuer.to_string(),
+            audience: audience.to_string(),
+        })
+    }
+
+    /// Checks a token's signature, expiry, issuer and audience; returns its caller.
+    pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| AuthError::new("Invalid token."))?;
+        let candidates = self.keys.iter().filter(|(kid, _, algorithm)| {
+            *algorithm == header.alg
+                && (kid.is_none() || header.kid.is_none() || *kid == header.kid)
+        });
+        let mut last = AuthError::new("Invalid token.");
+        for (_, key, algorithm) in candidates {
+            let mut validation = Validation::new(*algorithm);
+            validation.set_issuer(&[&self.issuer]);
+            validation.set_audience(&[&self.audience]);
+            validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+            validation.leeway = 30;
+            match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+                Ok(data) => {
+                    let claims = data.claims;
+                    return Ok(Caller {
+                        client_id: claims.client_id,
+                        user_id: claims.sub,
+                        scopes: claims
+                            .scope
+                            .split_whitespace()
+                            .map(str::to_string)
+                            .collect(),
+                    });
+                }
+                Err(e) => {
+                    last = match e.kind() {
+                        ErrorKind::ExpiredSignature => AuthError::new("Token has expired."),
+                        ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
+                            AuthError::new("Token was not issued for this API.")
+                        }
+                        _ => AuthError::new("Invalid token."),
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Mints an HS256 development token.
+pub fn mint_hs256(
+    secret: &str,
+    issuer: &str,
+    audience: &str,
+    client_id: &str,
+    user_id: Option<&str>,
+    scopes: &[String],
+    ttl_secs: i64,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    let now = now_secs();
+    let claims = Claims {
+        iss: issuer.to_string(),
+        aud: audience.to_string(),
+        sub: user_id.map(str::to_string),
+        client_id: client_id.to_string(),
+        scope: scopes.join(" "),
+        iat: now,
+        exp: now.saturating_add_signed(ttl_secs),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+}

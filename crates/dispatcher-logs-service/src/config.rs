@@ -1,0 +1,124 @@
+//! The service's settings, shared by `serve`, `token`, `demo` and tests.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::auth::{KeySource, Verifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
+use crate::rate_limit::RollingWindow;
+use crate::service::DispatcherLogs;
+use crate::store::Store;
+
+/// The default database: a SQLite file in the working folder.
+pub const DEFAULT_DATABASE: &str = "dispatcher-logs.sqlite";
+/// The base of the URLs resources point to each other by.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "https://api.ev.energy/v2";
+
+/// Where the data is.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// A SQLite file (created if missing), `:memory:`, or a postgres:// URL.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database: String,
+}
+
+/// How access tokens are verified (and, for `token`, signed).
+#[derive(Args, Clone, Debug)]
+pub struct AuthArgs {
+    /// HS256 secret for verifying (and minting) tokens. The default is for development only.
+    #[arg(long, env = "JWT_SECRET", default_value = DEV_SECRET, hide_default_value = true)]
+    pub jwt_secret: String,
+    /// Verify RS256 tokens with this PEM public key instead of the HS256 secret.
+    #[arg(long, value_name = "PEM_FILE", conflicts_with = "jwks")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// Verify tokens with the keys of this JSON Web Key Set file instead of the HS256 secret.
+    #[arg(long, value_name = "JWKS_FILE")]
+    pub jwks: Option<PathBuf>,
+    /// The issuer (`iss`) tokens must name.
+    #[arg(long, env = "JWT_ISSUER", default_value = DEFAULT_ISSUER)]
+    pub jwt_issuer: String,
+    /// The audience (`aud`) tokens must name.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
+    pub jwt_audience: String,
+}
+
+impl AuthArgs {
+    /// The settings of the embedded default.
+    pub fn development() -> Self {
+        Self {
+            jwt_secret: DEV_SECRET.to_string(),
+            jwt_public_key: None,
+            jwks: None,
+            jwt_issuer: DEFAULT_ISSUER.to_string(),
+            jwt_audience: DEFAULT_AUDIENCE.to_string(),
+        }
+    }
+
+    /// The verifier these settings describe.
+    pub fn verifier(&self) -> anyhow::Result<Verifier> {
+        let source = if let Some(path) = &self.jwt_public_key {
+            KeySource::Rs256PublicKeyPem(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            )
+        } else if let Some(path) = &self.jwks {
+            KeySource::Jwks(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            )
+        } else {
+            if self.jwt_secret == DEV_SECRET {
+                tracing::warn!("verifying tokens with the development secret; set --jwt-secret, --jwt-public-key or --jwks in production");
+            }
+            KeySource::Hs256Secret(self.jwt_secret.clone())
+        };
+        Ok(Verifier::new(
+            &source,
+            &self.jwt_issuer,
+            &self.jwt_audience,
+        )?)
+    }
+}
+
+/// Rate limits and public URLs.
+#[derive(Args, Clone, Debug)]
+pub struct ApiArgs {
+    /// Requests each (OAuth client, user) may make per window; 0 turns the limit off.
+    #[arg(long, default_value_t = 1000)]
+    pub rate_limit: u64,
+    /// The rolling window of the rate limit, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub rate_window_secs: u64,
+    /// The base of the URLs resources point to each other by.
+    #[arg(long, default_value = DEFAULT_PUBLIC_BASE_URL)]
+    pub public_base_url: String,
+}
+
+impl Default for ApiArgs {
+    fn default() -> Self {
+        Self {
+            rate_limit: 1000,
+            rate_window_secs: 3600,
+            public_base_url: DEFAULT_PUBLIC_BASE_URL.to_string(),
+        }
+    }
+}
+
+/// Opens the store and builds the service.
+pub async fn build(
+    database: &str,
+    auth: &AuthArgs,
+    api: &ApiArgs,
+) -> anyhow::Result<DispatcherLogs> {
+    let store = Store::open(database)
+        .await
+        .with_context(|| format!("cannot open the store at {database}"))?;
+    Ok(DispatcherLogs::new(
+        store,
+        auth.verifier()?,
+        RollingWindow::new(api.rate_limit, Duration::from_secs(api.rate_window_secs)),
+        &api.public_base_url,
+    ))
+}

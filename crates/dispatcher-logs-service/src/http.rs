@@ -1,0 +1,80 @@
+//! The HTTP side: the generated router under `/v2`, the OpenAPI document
+//! at `/v2/openapi.yaml`, request logs, and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ev_energy_server::axum::http::{header, HeaderValue};
+use ev_energy_server::axum::response::IntoResponse;
+use ev_energy_server::axum::routing::get;
+use ev_energy_server::axum::{self, Router};
+use tower_http::trace::TraceLayer;
+
+use crate::service::DispatcherLogs;
+
+/// The base path the document's server URL names.
+pub const BASE_PATH: &str = "/v2";
+
+/// The OpenAPI document this service implements, served as is.
+pub const OPENAPI_YAML: &str = include_str!("../../../openapi/ev-energy-v2.yaml");
+
+/// The whole application: the API under [`BASE_PATH`] and its document.
+pub fn app(service: Arc<DispatcherLogs>) -> Router {
+    Router::new()
+        .route(&format!("{BASE_PATH}/openapi.yaml"), get(openapi_document))
+        .nest(BASE_PATH, ev_energy_server::router(service))
+        .fallback(ev_energy_server::runtime::gate::not_found)
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn openapi_document() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/yaml"),
+        )],
+        OPENAPI_YAML,
+    )
+}
+
+/// Serves `app` on `listener` until `shutdown` completes; requests in
+/// flight then finish before this returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        _ = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// The URL clients use for a listener bound to `addr`.
+pub fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}{BASE_PATH}")
+}

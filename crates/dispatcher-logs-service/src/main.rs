@@ -1,0 +1,226 @@
+//! `dispatcher-logs-service`: serve the ev.energy dispatcher-logs API, seed
+//! its store, mint development tokens, or run the end-to-end demo.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use dispatcher_logs_service::config::{self, ApiArgs, AuthArgs, DatabaseArgs};
+use dispatcher_logs_service::{demo, http, seed, Store};
+
+/// The reference service of the ev.energy API v2 (GET /v2/dispatcher_logs).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API under /v2 (and its OpenAPI document at /v2/openapi.yaml) until Ctrl-C or SIGTERM.
+    Serve {
+        /// The address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        auth: AuthArgs,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Fill the store with realistic, deterministic demo data.
+    Seed {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// How many dispatcher logs to write.
+        #[arg(long, default_value_t = 10_000)]
+        logs: u64,
+        /// How many users own the sub-sessions (the first is the demo user).
+        #[arg(long, default_value_t = 3)]
+        users: u64,
+        /// The seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The base of the URLs resources point to each other by.
+        #[arg(long, default_value = config::DEFAULT_PUBLIC_BASE_URL)]
+        public_base_url: String,
+    },
+    /// Mint a development access token (HS256) and print it.
+    Token {
+        /// Scopes to grant (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',', default_value = "debug:read")]
+        scopes: Vec<String>,
+        /// The user the token acts for.
+        #[arg(long, default_value = seed::DEMO_USER)]
+        user: String,
+        /// The OAuth client the token was issued to.
+        #[arg(long, default_value = "dev-client")]
+        client: String,
+        /// Lifetime: seconds, or a number with s, m, h or d (negative for an expired token).
+        #[arg(long, default_value = "1h", allow_hyphen_values = true)]
+        ttl: String,
+        #[command(flatten)]
+        auth: AuthArgs,
+    },
+    /// The whole loop on this machine: seed a temporary store, start the service, call it with the generated client, stop it.
+    Demo {
+        /// How many logs to seed.
+        #[arg(long, default_value_t = 5_000)]
+        logs: u64,
+    },
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Parses `90`, `90s`, `15m`, `1h`, `7d`, `-1h` into seconds.
+fn parse_ttl(text: &str) -> anyhow::Result<i64> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let number: i64 = number
+        .parse()
+        .with_context(|| format!("`{text}` is not a duration such as 90s, 15m, 1h or 7d"))?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        other => anyhow::bail!("unknown unit `{other}` in `{text}`: use s, m, h or d"),
+    };
+    number.checked_mul(factor).context("duration too large")
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Demo { .. }) {
+        init_logs(cli.log_format);
+    }
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve {
+            listen,
+            database,
+            auth,
+            api,
+        } => {
+            let service = Arc::new(config::build(&database.database, &auth, &api).await?);
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(database = %database.database, backend = ?service.store().backend(), "store ready");
+            // The demo and scripts read this line to find the service.
+            println!("listening on {}", http::base_url(addr));
+            http::serve(
+                listener,
+                http::app(service.clone()),
+                http::shutdown_signal(),
+            )
+            .await?;
+            service.store().close().await;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Seed {
+            database,
+            logs,
+            users,
+            seed: seed_value,
+            public_base_url,
+        } => {
+            let store = Store::open(&database.database).await?;
+            let started = std::time::Instant::now();
+            let options = seed::SeedOptions {
+                logs,
+                users,
+                seed: seed_value,
+                public_base_url,
+                progress: true,
+            };
+            let sub_sessions = seed::seed(&store, &options).await?;
+            let total = store.count_logs().await?;
+            store.close().await;
+            println!(
+                "seeded {logs} logs in {sub_sessions} sub-sessions in {:.1}s; the store now holds {total} logs",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Token {
+            scopes,
+            user,
+            client,
+            ttl,
+            auth,
+        } => {
+            let ttl = parse_ttl(&ttl)?;
+            let user = (!user.is_empty()).then_some(user.as_str());
+            let token = dispatcher_logs_service::auth::mint_hs256(
+                &auth.jwt_secret,
+                &auth.jwt_issuer,
+                &auth.jwt_audience,
+                &client,
+                user,
+                &scopes,
+                ttl,
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo { logs } => demo::run(logs, &AuthArgs::development()).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn ttls() {
+        assert_eq!(parse_ttl("90").unwrap(), 90);
+        assert_eq!(parse_ttl("15m").unwrap(), 900);
+        assert_eq!(parse_ttl("1h").unwrap(), 3600);
+        assert_eq!(parse_ttl("-1h").unwrap(), -3600);
+        assert_eq!(parse_ttl("7d").unwrap(), 604_800);
+        assert!(parse_ttl("1w").is_err());
+        assert!(parse_ttl("soon").is_err());
+    }
+}
