@@ -41,6 +41,10 @@ const STEPS: &[Step] = &[
         name: "tests",
         args: &["test", "--workspace", "--locked"],
     },
+    Step {
+        name: "conformance (Spectral, schemathesis, Python client)",
+        args: &["xtask", "conformance"],
+    },
 ];
 
 /// Runs every step with `cargo` in `root`.

@@ -35,8 +35,12 @@ enum Task {
     ///
     /// Exits 1 if there is any finding; each names the JSON pointer of the node.
     Lint,
-    /// Run every CI check in order: fmt, lint, drift check, clippy, tests.
+    /// Run every CI check in order: fmt, lint, drift check, clippy, tests, conformance.
     Ci,
+    /// Check the document and the reference service with outside tools: Spectral, schemathesis, and a generated Python client.
+    ///
+    /// Installs pinned versions under target/ (needs python3, npm and Java).
+    Conformance,
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
         /// How many dispatcher logs to seed.
@@ -74,6 +78,13 @@ fn main() -> ExitCode {
             }
         },
         Task::Demo { logs } => match xtask::ci::demo(&root, logs) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                EXIT_STALE
+            }
+        },
+        Task::Conformance => match xtask::conformance::run(&root) {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -9,6 +9,10 @@ use crate::store::{LogRow, Store, StoreError, SubSessionRow};
 /// The first seeded user, whom `token` and the demo act for by default.
 pub const DEMO_USER: &str = "user01HN2P75GBNFRJPCZJXEFVXH5E";
 
+/// The sub-session the document's examples use: the demo user's first,
+/// so that the examples (and conformance tools that send them) find data.
+pub const EXAMPLE_SUB_SESSION: &str = "csub01HSH04KDEWF6Z4DB2J77J74K5";
+
 /// Logs written per transaction.
 const BATCH_LOGS: usize = 20_000;
 
@@ -94,8 +98,24 @@ const CURRENCIES: &[&str] = &["GBP", "GBP", "EUR", "USD"];
 const MICROS_PER_SEC: i64 = 1_000_000;
 const HALF_HOUR_US: i64 = 30 * 60 * MICROS_PER_SEC;
 
-/// Fills `store` with `options.logs` logs; returns how many sub-sessions it wrote.
-pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, StoreError> {
+/// Why seeding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The store already has data; seeding is deterministic, so it would clash.
+    #[error("the store already holds {0} dispatcher logs; seed an empty store (delete the file or use another --database)")]
+    NotEmpty(i64),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Fills an empty `store` with `options.logs` logs; returns how many
+/// sub-sessions it wrote.
+pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, SeedError> {
+    let existing = store.count_logs().await?;
+    if existing > 0 {
+        return Err(SeedError::NotEmpty(existing));
+    }
     let mut rng = SplitMix64::new(options.seed);
     let users: Vec<String> = (0..options.users.max(1))
         .map(|i| {
@@ -141,7 +161,12 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, StoreErro
         let user = sub_sessions as usize % users.len();
         let start_us = clock_us + rng.below(3600) as i64 * MICROS_PER_SEC;
         let start_ms = (start_us / 1000) as u64;
-        let id = rng.ulid("csub", start_ms);
+        let generated = rng.ulid("csub", start_ms);
+        let id = if sub_sessions == 0 {
+            EXAMPLE_SUB_SESSION.to_string()
+        } else {
+            generated
+        };
         let mut at_us = start_us;
         for _ in 0..count {
             at_us += (120 + rng.below(240)) as i64 * MICROS_PER_SEC + rng.below(1_000_000) as i64;

@@ -56,9 +56,13 @@ pub struct ListDispatcherLogsOkHeaders {
 pub struct ListDispatcherLogsBadRequestHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
     pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
     pub x_rate_limit_limit: ::std::option::Option<i64>,
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
 /// The headers of the 401 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
@@ -66,9 +70,13 @@ pub struct ListDispatcherLogsBadRequestHeaders {
 pub struct ListDispatcherLogsUnauthorizedHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
     pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
     pub x_rate_limit_limit: ::std::option::Option<i64>,
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
 /// The headers of the 403 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
@@ -76,9 +84,13 @@ pub struct ListDispatcherLogsUnauthorizedHeaders {
 pub struct ListDispatcherLogsForbiddenHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
     pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
     pub x_rate_limit_limit: ::std::option::Option<i64>,
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
 /// The headers of the 406 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
@@ -86,9 +98,13 @@ pub struct ListDispatcherLogsForbiddenHeaders {
 pub struct ListDispatcherLogsNotAcceptableHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
     pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
     pub x_rate_limit_limit: ::std::option::Option<i64>,
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
 /// The headers of the 429 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
