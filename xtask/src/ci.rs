@@ -99,3 +99,28 @@ pub fn demo(root: &Path, logs: u64) -> Result<()> {
     }
     Ok(())
 }
+
+/// `cargo xtask bench` / `cargo xtask load`: runs the release-built `perf` tool.
+pub fn perf(root: &Path, task: &str, args: &[String]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(&cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "benchmarks",
+            "--bin",
+            "perf",
+            "--",
+            task,
+        ])
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("`perf {task}` failed ({status})");
+    }
+    Ok(())
+}

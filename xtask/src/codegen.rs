@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -32,6 +32,18 @@ pub struct Api {
     pub client_crate: CrateOut,
     /// The server crate (trait, request/response types, axum adapter).
     pub server_crate: CrateOut,
+    /// How the client is generated.
+    pub client: ClientOptions,
+}
+
+/// Per-API client generation options.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// A hand-written type the client carries (progenitor's "inner type",
+    /// e.g. `crate::Session`), for hooks that authenticate and retry.
+    pub inner_type: Option<String>,
+    /// Also generate `src/mock.rs`: typed httpmock helpers for consumers' tests.
+    pub mock: bool,
 }
 
 /// The hand-written runtime every generated server uses.
@@ -70,6 +82,10 @@ pub fn workspace_apis() -> Vec<Api> {
             types_crate: CrateOut::new("crates/ev-energy-types", "ev_energy_types"),
             client_crate: CrateOut::new("crates/ev-energy-client", "ev_energy_client"),
             server_crate: CrateOut::new("crates/ev-energy-server", "ev_energy_server"),
+            client: ClientOptions {
+                inner_type: Some("crate::Session".into()),
+                mock: true,
+            },
         },
         Api {
             // A fixture for the generator's own tests: another document, with
@@ -78,6 +94,7 @@ pub fn workspace_apis() -> Vec<Api> {
             types_crate: CrateOut::new("xtask/fixtures/widgets/types", "widgets_types"),
             client_crate: CrateOut::new("xtask/fixtures/widgets/client", "widgets_client"),
             server_crate: CrateOut::new("xtask/fixtures/widgets/server", "widgets_server"),
+            client: ClientOptions::default(),
         },
     ]
 }
@@ -130,7 +147,12 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 /// Generates every file of one API from an already parsed document.
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
     let spec = document.for_generators()?;
-    let client = progenitor_client(&spec)?;
+    let client = progenitor_client(&spec, &api.client)?;
+    let mock = if api.client.mock {
+        Some(progenitor_mock(&spec, &api.client)?)
+    } else {
+        None
+    };
     let type_names = type_names(&client);
     let server = crate::server::generate(
         document,
@@ -143,15 +165,24 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     )?;
     let (types, mut client) = split_types(client, &api.types_crate.ident)?;
     client.extend(server_url_const(&spec));
-    Ok(vec![
+    client.extend(security_consts(document));
+    let mut files = vec![
         render(&api.types_crate.generated_file(), &document.path, types)?,
         render(&api.client_crate.generated_file(), &document.path, client)?,
         render(&api.server_crate.generated_file(), &document.path, server)?,
-    ])
+    ];
+    if let Some(mock) = mock {
+        files.push(render(
+            &api.client_crate.dir.join("src").join("mock.rs"),
+            &document.path,
+            mock,
+        )?);
+    }
+    Ok(files)
 }
 
 /// Runs progenitor (builder interface) on the document.
-fn progenitor_client(spec: &openapiv3::OpenAPI) -> Result<syn::File> {
+fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -159,7 +190,137 @@ fn progenitor_client(spec: &openapiv3::OpenAPI) -> Result<syn::File> {
     for derive in EXTRA_DERIVES {
         settings.with_derive(*derive);
     }
-    let mut generator = Generator::new(&settings);
+    if let Some(inner) = &options.inner_type {
+        let inner: syn::Type =
+            syn::parse_str(inner).with_context(|| format!("`{inner}` is not a Rust type"))?;
+        settings.with_inner_type(quote! { #inner });
+    }
+    Ok(settings)
+}
+
+/// progenitor's typed httpmock helpers (`MockServerExt`) for the client crate.
+fn progenitor_mock(spec: &openapiv3::OpenAPI, options: &ClientOptions) -> Result<TokenStream> {
+    let mut generator = Generator::new(&settings(options)?);
+    let tokens = generator
+        .httpmock(spec, "crate")
+        .map_err(|e| anyhow!("progenitor could not generate the mock: {e}"))?;
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor's mock does not parse")?;
+    fix_array_query_matchers(&mut file)?;
+    Ok(quote! { #file })
+}
+
+/// progenitor's httpmock output matches an array query parameter with
+/// `value.to_string()`, which does not compile for a `Vec`. Match each item
+/// instead (`expand=a&expand=b`, as the client sends them).
+fn fix_array_query_matchers(file: &mut syn::File) -> Result<()> {
+    fn visit(items: &mut [syn::Item]) -> Result<()> {
+        for item in items {
+            match item {
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &mut m.content {
+                        visit(items)?;
+                    }
+                }
+                syn::Item::Impl(imp) => {
+                    for member in &mut imp.items {
+                        let syn::ImplItem::Fn(f) = member else {
+                            continue;
+                        };
+                        let sig = &f.sig;
+                        let signature = quote! { #sig }.to_string();
+                        if !signature.contains("Vec <") {
+                            continue;
+                        }
+                        let block = &f.block;
+                        let body = quote! { #block }.to_string();
+                        let Some(start) = body.find("self . 0 . query_param (") else {
+                            continue;
+                        };
+                        let rest = &body[start + "self . 0 . query_param (".len()..];
+                        let Some(name) = rest.split(',').next() else {
+                            continue;
+                        };
+                        let new = format!("value . iter () . fold (self . 0 , | when , item | when . query_param ({name}, item . to_string ()))");
+                        let mut fixed = body.clone();
+                        for comma in ["", " ,"] {
+                            let old = format!(
+                                "self . 0 . query_param ({name}, value . to_string (){comma})"
+                            );
+                            fixed = fixed.replace(&old, &new);
+                        }
+                        if fixed == body {
+                            bail!("progenitor's mock matcher for {name} has an unexpected shape; see fix_array_query_matchers");
+                        }
+                        f.block =
+                            syn::parse_str(&fixed).context("cannot rewrite a mock matcher")?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    visit(&mut file.items)
+}
+
+/// The document's OAuth 2.0 settings as constants, one module per scheme,
+/// so a client needs no hand-copied token URL or scope list.
+fn security_consts(document: &Document) -> TokenStream {
+    let Some(schemes) = document
+        .raw
+        .pointer("/components/securitySchemes")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return TokenStream::new();
+    };
+    let mut modules = Vec::new();
+    for (name, scheme) in schemes {
+        if scheme.get("type").and_then(serde_json::Value::as_str) != Some("oauth2") {
+            continue;
+        }
+        let mut items = Vec::new();
+        for (flow, flow_key) in [
+            ("CLIENT_CREDENTIALS", "clientCredentials"),
+            ("AUTHORIZATION_CODE", "authorizationCode"),
+        ] {
+            let Some(settings) = scheme.pointer(&format!("/flows/{flow_key}")) else {
+                continue;
+            };
+            for (suffix, key) in [
+                ("TOKEN_URL", "tokenUrl"),
+                ("AUTHORIZATION_URL", "authorizationUrl"),
+                ("REFRESH_URL", "refreshUrl"),
+            ] {
+                if let Some(url) = settings.get(key).and_then(serde_json::Value::as_str) {
+                    let ident = quote::format_ident!("{flow}_{suffix}");
+                    let doc = format!(" `{key}` of the `{flow_key}` flow.");
+                    items.push(quote! { #[doc = #doc] pub const #ident: &str = #url; });
+                }
+            }
+            let scopes: Vec<&str> = settings
+                .get("scopes")
+                .and_then(serde_json::Value::as_object)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let ident = quote::format_ident!("{flow}_SCOPES");
+            let doc = format!(" The scopes the `{flow_key}` flow offers.");
+            items.push(quote! { #[doc = #doc] pub const #ident: &[&str] = &[#(#scopes),*]; });
+        }
+        let module = quote::format_ident!("{}", crate::server::snake(name));
+        let doc = format!(" The document's `{name}` OAuth 2.0 security scheme.");
+        modules.push(quote! { #[doc = #doc] pub mod #module { #(#items)* } });
+    }
+    if modules.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        /// The document's security schemes.
+        pub mod security { #(#modules)* }
+    }
+}
+
+fn progenitor_client(spec: &openapiv3::OpenAPI, options: &ClientOptions) -> Result<syn::File> {
+    let mut generator = Generator::new(&settings(options)?);
     // progenitor asserts on some documents it cannot handle (e.g. a
     // `default` response whose schema differs from the success one); turn
     // that into an error instead of a crash.

@@ -41,12 +41,34 @@ enum Task {
     ///
     /// Installs pinned versions under target/ (needs python3, npm and Java).
     Conformance,
+    /// Measure the benchmarks (release build) and write docs/benchmarks.md.
+    Bench {
+        /// Arguments for `perf bench` (see `cargo xtask bench -- --help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Bounded load run against the reference service (default 60 s, 64 connections); writes docs/load.md.
+    Load {
+        /// Arguments for `perf load`, e.g. `--duration 60 --connections 64`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
         /// How many dispatcher logs to seed.
         #[arg(long, default_value_t = 5_000)]
         logs: u64,
     },
+}
+
+fn report(result: anyhow::Result<()>) -> i32 {
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_STALE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -84,6 +106,8 @@ fn main() -> ExitCode {
                 EXIT_STALE
             }
         },
+        Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
+        Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
         Task::Conformance => match xtask::conformance::run(&root) {
             Ok(()) => EXIT_OK,
             Err(e) => {

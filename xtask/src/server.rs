@@ -250,6 +250,11 @@ fn sanitize(input: &str, pascal: bool) -> String {
     }
 }
 
+/// `name` as a snake-case Rust identifier, by progenitor's rules.
+pub fn snake(name: &str) -> String {
+    sanitize(name, false)
+}
+
 /// One parameter of an operation.
 struct Param {
     name: String,

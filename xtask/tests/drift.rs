@@ -159,7 +159,7 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
         "the server's request gains the parameter:\n{report}"
     );
     assert!(
-        report.contains("6 files checked: 4 fresh, 2 stale, 0 missing, 0 orphaned"),
+        report.contains("7 files checked: 4 fresh, 3 stale, 0 missing, 0 orphaned"),
         "{report}"
     );
 
@@ -245,7 +245,7 @@ fn missing_and_orphaned_files_are_drift() {
     );
     assert!(report.contains(&format!("{orphan}: orphaned")), "{report}");
     assert!(
-        report.contains("7 files checked: 5 fresh, 0 stale, 1 missing, 1 orphaned"),
+        report.contains("8 files checked: 6 fresh, 0 stale, 1 missing, 1 orphaned"),
         "{report}"
     );
 

@@ -137,7 +137,7 @@ async fn exercise(
     }
 
     step("Typed problems: the same call without a token, and for another user's sub-session");
-    let anonymous = Client::new(base_url);
+    let anonymous = Client::anonymous(base_url)?;
     show_problem(
         anonymous
             .list_dispatcher_logs()

@@ -168,6 +168,24 @@ impl Store {
             .transpose()
     }
 
+    /// The IDs of up to `limit` sub-sessions of `user_id`, oldest first.
+    pub async fn sub_sessions_of(
+        &self,
+        user_id: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id FROM charging_sub_sessions WHERE user_id = $1 ORDER BY id LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).map_err(StoreError::from))
+            .collect()
+    }
+
     /// The ID of one sub-session with logs that `user_id` does not own, if any.
     pub async fn a_sub_session_of_other_user(
         &self,

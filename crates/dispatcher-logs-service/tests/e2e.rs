@@ -240,7 +240,7 @@ async fn every_declared_status(database: &str) {
     );
 
     // 401: missing, expired, forged.
-    let anonymous = Client::new(base);
+    let anonymous = Client::anonymous(base).unwrap();
     let problem = expect_problem(
         anonymous
             .list_dispatcher_logs()

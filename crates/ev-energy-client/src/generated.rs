@@ -24,6 +24,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::Session,
 }
 impl Client {
     /// Create a new client.
@@ -31,7 +32,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::Session) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -39,7 +40,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -47,14 +48,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::Session,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::Session> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -64,11 +70,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::Session {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<crate::Session> for &Client {}
 impl Client {
     /**List dispatcher logs
 
@@ -335,3 +341,23 @@ pub mod prelude {
 }
 /// The document's first server URL (Production): `https://api.ev.energy/v2`.
 pub const DEFAULT_BASE_URL: &str = "https://api.ev.energy/v2";
+/// The document's security schemes.
+pub mod security {
+    /// The document's `oauth2` OAuth 2.0 security scheme.
+    pub mod oauth2 {
+        /// `tokenUrl` of the `clientCredentials` flow.
+        pub const CLIENT_CREDENTIALS_TOKEN_URL: &str = "https://api.ev.energy/o/token/";
+        /// `refreshUrl` of the `clientCredentials` flow.
+        pub const CLIENT_CREDENTIALS_REFRESH_URL: &str = "https://api.ev.energy/o/token/";
+        /// The scopes the `clientCredentials` flow offers.
+        pub const CLIENT_CREDENTIALS_SCOPES: &[&str] = &["debug:read"];
+        /// `tokenUrl` of the `authorizationCode` flow.
+        pub const AUTHORIZATION_CODE_TOKEN_URL: &str = "https://api.ev.energy/o/token/";
+        /// `authorizationUrl` of the `authorizationCode` flow.
+        pub const AUTHORIZATION_CODE_AUTHORIZATION_URL: &str = "https://api.ev.energy/o/authorize/";
+        /// `refreshUrl` of the `authorizationCode` flow.
+        pub const AUTHORIZATION_CODE_REFRESH_URL: &str = "https://api.ev.energy/o/token/";
+        /// The scopes the `authorizationCode` flow offers.
+        pub const AUTHORIZATION_CODE_SCOPES: &[&str] = &["debug:read"];
+    }
+}

@@ -59,7 +59,7 @@ async fn every_declared_problem_status_is_typed() {
             get(move || async move { problem(status, body) }),
         ))
         .await;
-        let client = Client::new(&format!("http://{addr}"));
+        let client = Client::anonymous(&format!("http://{addr}")).unwrap();
         let result = client
             .list_dispatcher_logs()
             .charging_sub_session_id(SUB_SESSION)
@@ -85,7 +85,8 @@ async fn a_problem_body_with_a_notification_is_typed() {
         get(move || async move { problem(StatusCode::BAD_REQUEST, body) }),
     ))
     .await;
-    let result = Client::new(&format!("http://{addr}"))
+    let result = Client::anonymous(&format!("http://{addr}"))
+        .unwrap()
         .list_dispatcher_logs()
         .charging_sub_session_id(SUB_SESSION)
         .send()
@@ -117,7 +118,8 @@ async fn an_undeclared_status_is_an_unexpected_response() {
         }),
     ))
     .await;
-    let result = Client::new(&format!("http://{addr}"))
+    let result = Client::anonymous(&format!("http://{addr}"))
+        .unwrap()
         .list_dispatcher_logs()
         .charging_sub_session_id(SUB_SESSION)
         .send()
@@ -226,7 +228,8 @@ async fn logs_decode_plain_and_expanded_and_the_request_carries_every_parameter(
 
 #[tokio::test]
 async fn an_invalid_parameter_is_refused_before_sending() {
-    let result = Client::new("http://127.0.0.1:9")
+    let result = Client::anonymous("http://127.0.0.1:9")
+        .unwrap()
         .list_dispatcher_logs()
         .charging_sub_session_id("not-a-sub-session")
         .send()

@@ -417,7 +417,7 @@ async fn the_generated_client_and_server_agree_on_every_type() {
     assert!(empty.into_inner().is_empty());
 
     // A problem from the adapter reaches the client typed.
-    let anonymous = ev_energy_client::Client::new(&base);
+    let anonymous = ev_energy_client::Client::anonymous(&base).unwrap();
     match anonymous
         .list_dispatcher_logs()
         .charging_sub_session_id(SUB_SESSION)

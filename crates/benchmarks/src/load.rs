@@ -1,0 +1,366 @@
+//! `perf load`: a bounded load run against the reference service on its
+//! SQLite store, then a graceful shutdown under load, then a kill and a
+//! restart. Stops by itself; talks only to 127.0.0.1.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use dispatcher_logs_service::auth::{mint_hs256, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
+use dispatcher_logs_service::seed::{seed, SeedOptions, DEMO_USER};
+use dispatcher_logs_service::Store;
+
+use crate::measure::{percentile, run_load_many};
+
+const STORE_LOGS: u64 = 200_000;
+
+struct Service {
+    child: Child,
+    base_url: String,
+}
+
+impl Service {
+    fn start(binary: &Path, store: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(binary)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-limit",
+                "0",
+                "--database",
+            ])
+            .arg(store)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+        let Some(url) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            bail!("the service did not start: {line:?}");
+        };
+        Ok(Self {
+            base_url: url.to_string(),
+            child,
+        })
+    }
+
+    /// Resident memory, from /proc (Linux).
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .context("no VmRSS")?;
+        Ok(line
+            .split_whitespace()
+            .nth(1)
+            .context("VmRSS value")?
+            .parse()?)
+    }
+
+    fn signal(&self, signal: &str) -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()?;
+        ensure!(status.success(), "kill {signal} failed");
+        Ok(())
+    }
+
+    fn wait(&mut self, limit: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        bail!("the service did not exit within {limit:?}")
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "dispatcher-logs-service",
+        ])
+        .current_dir(root)
+        .status()?;
+    ensure!(status.success(), "cannot build the service");
+    let binary = root.join("target/release/dispatcher-logs-service");
+    let dir = root.join("target/load");
+    std::fs::create_dir_all(&dir)?;
+    let store_path = dir.join("store.sqlite");
+    let (subs, logs_before) = prepare_store(&store_path).await?;
+    let token = mint_hs256(
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+        "load",
+        Some(DEMO_USER),
+        &["debug:read".into()],
+        3600,
+    )?;
+    let auth = format!("Bearer {token}");
+    let headers = [("authorization", auth.as_str())];
+
+    // 1. Steady load.
+    let mut service = Service::start(&binary, &store_path)?;
+    let urls: Vec<String> = subs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let expand = if i % 2 == 0 {
+                "&expand=charging_sub_session"
+            } else {
+                ""
+            };
+            format!(
+                "{}/dispatcher_logs?charging_sub_session_id={s}{expand}",
+                service.base_url
+            )
+        })
+        .collect();
+    let warm_up = (duration / 6).clamp(Duration::from_secs(2), Duration::from_secs(10));
+    eprintln!("warming up for {warm_up:?} with {connections} connections…");
+    run_load_many(&urls, &headers, connections, warm_up).await?;
+    let rss_warm = service.rss_kib()?;
+    eprintln!("loading for {duration:?}…");
+    let result = run_load_many(&urls, &headers, connections, duration).await?;
+    let rss_end = service.rss_kib()?;
+    let growth = rss_end as f64 / rss_warm as f64 - 1.0;
+
+    // 2. Graceful shutdown under load: SIGTERM halfway through a short run.
+    let shutdown = graceful_shutdown_under_load(&mut service, &urls, &auth, connections).await?;
+
+    // 3. Kill -9 under load, restart, compare.
+    let mut killed = Service::start(&binary, &store_path)?;
+    let killer_urls: Vec<String> = urls
+        .iter()
+        .map(|u| u.replace(&service.base_url, &killed.base_url))
+        .collect();
+    let before = snapshot(&killer_urls, &auth).await;
+    let load = tokio::spawn({
+        let auth = auth.clone();
+        async move {
+            run_load_many(
+                &killer_urls,
+                &[("authorization", auth.as_str())],
+                connections,
+                Duration::from_secs(3),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    killed.signal("-KILL")?;
+    killed.wait(Duration::from_secs(5))?;
+    let _ = load.await;
+    let mut restarted = Service::start(&binary, &store_path)?;
+    let restarted_urls: Vec<String> = urls
+        .iter()
+        .map(|u| u.replace(&service.base_url, &restarted.base_url))
+        .collect();
+    let after = snapshot(&restarted_urls, &auth).await;
+    restarted.signal("-TERM")?;
+    restarted.wait(Duration::from_secs(10))?;
+    let store = Store::open(store_path.to_str().context("path")?).await?;
+    let logs_after = store.count_logs().await?;
+    store.close().await;
+    let intact = matches!((&before, &after), (Ok(b), Ok(a)) if a == b) && logs_before == logs_after;
+
+    let report = format!(
+        "# Load run\n\nWritten by `cargo xtask load` (release build, SQLite store of {STORE_LOGS} logs, rate limit off, \
+         {connections} connections, {} sub-sessions, half of the requests expanded).\n\n\
+         | Check | Measured | Bar | Met |\n|---|---|---|---|\n\
+         | valid requests answered non-2xx or not at all | {} non-2xx, {} errors of {} answers ({:.0} req/s, p99 {:.1} ms) | 0 | {} |\n\
+         | resident memory, end vs after warm-up | {} KiB vs {} KiB ({:+.1}%) | within 10% | {} |\n\
+         | graceful shutdown under load | {} | requests sent before SIGTERM all answered 200; exit 0 | {} |\n\
+         | kill -9 under load, restart | {} logs before, {} after; answers {} | nothing lost | {} |\n",
+        subs.len(),
+        result.non_2xx,
+        result.errors,
+        result.answers,
+        result.rps(),
+        percentile(&result.latencies, 0.99).as_secs_f64() * 1e3,
+        yes(result.non_2xx == 0 && result.errors == 0),
+        rss_end,
+        rss_warm,
+        growth * 100.0,
+        yes(growth <= 0.10),
+        shutdown.summary,
+        yes(shutdown.ok),
+        logs_before,
+        logs_after,
+        if intact { "identical" } else { "differ" },
+        yes(intact),
+    );
+    std::fs::create_dir_all(root.join("docs"))?;
+    std::fs::write(root.join("docs/load.md"), &report)?;
+    print!("{report}");
+    ensure!(
+        result.non_2xx == 0 && result.errors == 0,
+        "valid requests failed under load"
+    );
+    ensure!(
+        growth <= 0.10,
+        "resident memory grew {:.1}% under load",
+        growth * 100.0
+    );
+    ensure!(
+        shutdown.ok,
+        "graceful shutdown under load failed: {}",
+        shutdown.summary
+    );
+    ensure!(intact, "the store changed across a kill -9 and restart");
+    Ok(())
+}
+
+fn yes(ok: bool) -> &'static str {
+    if ok {
+        "yes"
+    } else {
+        "**no**"
+    }
+}
+
+async fn prepare_store(path: &Path) -> anyhow::Result<(Vec<String>, i64)> {
+    let location = path.to_str().context("path")?;
+    let store = Store::open(location).await?;
+    if store.count_logs().await? != STORE_LOGS as i64 {
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let store = Store::open(location).await?;
+        let options = SeedOptions {
+            logs: STORE_LOGS,
+            users: 3,
+            seed: 42,
+            public_base_url: "https://api.ev.energy/v2".into(),
+            progress: true,
+        };
+        seed(&store, &options).await?;
+        store.close().await;
+    } else {
+        store.close().await;
+    }
+    let store = Store::open(location).await?;
+    let subs = store.sub_sessions_of(DEMO_USER, 64).await?;
+    let count = store.count_logs().await?;
+    store.close().await;
+    Ok((subs, count))
+}
+
+/// Every URL's answer, as bytes.
+async fn snapshot(urls: &[String], auth: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+    let client = reqwest::Client::new();
+    let mut out = Vec::new();
+    for url in urls {
+        let response = client.get(url).header("authorization", auth).send().await?;
+        ensure!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        out.push(response.bytes().await?.to_vec());
+    }
+    Ok(out)
+}
+
+struct Shutdown {
+    ok: bool,
+    summary: String,
+}
+
+async fn graceful_shutdown_under_load(
+    service: &mut Service,
+    urls: &[String],
+    auth: &str,
+    connections: usize,
+) -> anyhow::Result<Shutdown> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let started = Instant::now();
+    let stop_after = Duration::from_secs(2);
+    let mut tasks = Vec::new();
+    for task in 0..connections {
+        let client = client.clone();
+        let urls = urls.to_vec();
+        let auth = auth.to_string();
+        tasks.push(tokio::spawn(async move {
+            // (sent at, answered 2xx)
+            let mut outcomes = Vec::new();
+            let mut next = task;
+            while started.elapsed() < Duration::from_secs(4) {
+                let sent = started.elapsed();
+                let ok = match client
+                    .get(&urls[next % urls.len()])
+                    .header("authorization", &auth)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                next += 1;
+                outcomes.push((sent, ok));
+                if !ok {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            outcomes
+        }));
+    }
+    tokio::time::sleep(stop_after).await;
+    let signalled = started.elapsed();
+    service.signal("-TERM")?;
+    let status = service.wait(Duration::from_secs(15));
+    let mut before = (0u64, 0u64);
+    let mut after_failed = 0u64;
+    for task in tasks {
+        for (sent, ok) in task.await? {
+            // Requests sent clearly before the signal must all have been answered.
+            if sent + Duration::from_millis(50) < signalled {
+                before.0 += 1;
+                before.1 += u64::from(!ok);
+            } else if !ok {
+                after_failed += 1;
+            }
+        }
+    }
+    let exited = status.as_ref().map(|s| s.success()).unwrap_or(false);
+    Ok(Shutdown {
+        ok: before.1 == 0 && exited,
+        summary: format!(
+            "{} requests sent before SIGTERM, {} failed; {} later requests refused; {}",
+            before.0,
+            before.1,
+            after_failed,
+            match &status {
+                Ok(s) => s.to_string(),
+                Err(e) => e.to_string(),
+            }
+        ),
+    })
+}

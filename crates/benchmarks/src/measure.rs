@@ -1,0 +1,173 @@
+//! Measuring helpers: serving a router, an HTTP load loop, percentiles.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ev_energy_server::axum::{self, Router};
+
+/// Serves `router` on 127.0.0.1 (a free port) in the background.
+pub async fn serve(router: Router) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(addr)
+}
+
+/// What a load run saw.
+#[derive(Clone, Debug, Default)]
+pub struct LoadResult {
+    /// Answers received (any status).
+    pub answers: u64,
+    /// Answers with a status other than 2xx.
+    pub non_2xx: u64,
+    /// Requests that got no answer (connection errors, timeouts).
+    pub errors: u64,
+    /// How long the run lasted.
+    pub elapsed: Duration,
+    /// Latency of every answer.
+    pub latencies: Vec<Duration>,
+}
+
+impl LoadResult {
+    /// Answers per second.
+    pub fn rps(&self) -> f64 {
+        self.answers as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// Adds another run's counts.
+    pub fn merge(&mut self, other: &LoadResult) {
+        self.answers += other.answers;
+        self.non_2xx += other.non_2xx;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.latencies.extend_from_slice(&other.latencies);
+    }
+}
+
+/// `connections` tasks send GET `url` back to back for `duration`.
+pub async fn run_load(
+    url: &str,
+    headers: &[(&str, &str)],
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
+    run_load_many(&[url.to_string()], headers, connections, duration).await
+}
+
+/// `connections` tasks send GETs to `urls` (in turn) back to back for `duration`.
+pub async fn run_load_many(
+    urls: &[String],
+    headers: &[(&str, &str)],
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
+    let mut default_headers = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        default_headers.insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes())?,
+            value.parse()?,
+        );
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .default_headers(default_headers)
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for task in 0..connections {
+        let client = client.clone();
+        let urls = urls.to_vec();
+        tasks.push(tokio::spawn(async move {
+            let mut result = LoadResult::default();
+            let mut next = task;
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let url = &urls[next % urls.len()];
+                next += 1;
+                match client.get(url).send().await {
+                    Ok(response) => {
+                        let ok = response.status().is_success();
+                        let body = response.bytes().await;
+                        if body.is_err() {
+                            result.errors += 1;
+                            continue;
+                        }
+                        result.answers += 1;
+                        result.non_2xx += u64::from(!ok);
+                        result.latencies.push(sent.elapsed());
+                    }
+                    Err(_) => result.errors += 1,
+                }
+            }
+            result
+        }));
+    }
+    let mut total = LoadResult::default();
+    for task in tasks {
+        let part = task.await?;
+        total.answers += part.answers;
+        total.non_2xx += part.non_2xx;
+        total.errors += part.errors;
+        total.latencies.extend(part.latencies);
+    }
+    total.elapsed = started.elapsed();
+    Ok(total)
+}
+
+/// Two sides of a comparison, measured alternately.
+#[derive(Debug)]
+pub struct Alternate<T = LoadResult> {
+    /// The first side's measurements.
+    pub a: Vec<T>,
+    /// The second side's measurements.
+    pub b: Vec<T>,
+}
+
+impl<T> Default for Alternate<T> {
+    fn default() -> Self {
+        Self {
+            a: Vec::new(),
+            b: Vec::new(),
+        }
+    }
+}
+
+impl Alternate<LoadResult> {
+    /// All of side a's runs together.
+    pub fn a_total(&self) -> LoadResult {
+        total(&self.a)
+    }
+
+    /// All of side b's runs together.
+    pub fn b_total(&self) -> LoadResult {
+        total(&self.b)
+    }
+}
+
+fn total(runs: &[LoadResult]) -> LoadResult {
+    let mut sum = LoadResult::default();
+    for run in runs {
+        sum.merge(run);
+    }
+    sum
+}
+
+/// The median of `values` (zero when empty).
+pub fn median(values: &[Duration]) -> Duration {
+    percentile(values, 0.5)
+}
+
+/// The `p` quantile (0..=1) of `values` (zero when empty).
+pub fn percentile(values: &[Duration], p: f64) -> Duration {
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
