@@ -26,6 +26,10 @@ const STEPS: &[Step] = &[
         args: &["xtask", "codegen", "--check"],
     },
     Step {
+        name: "compatibility with the released document",
+        args: &["xtask", "compat"],
+    },
+    Step {
         name: "clippy",
         args: &[
             "clippy",

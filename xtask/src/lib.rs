@@ -5,6 +5,7 @@
 
 pub mod ci;
 pub mod codegen;
+pub mod compat;
 pub mod conformance;
 pub mod files;
 pub mod lint;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::schema::to_json_schema;
+use crate::schema::{resolve as deref, to_json_schema};
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
 /// One problem in the document.
@@ -139,21 +139,6 @@ fn check_operation_ids(raw: &Value, findings: &mut Vec<Finding>) {
             }
         }
     }
-}
-
-/// Follows `$ref`s (a few levels) to the node they name.
-fn deref<'a>(raw: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| resolve_ref(raw, r))
-        {
-            Some(target) => node = target,
-            None => break,
-        }
-    }
-    node
 }
 
 /// progenitor gives an operation one error type, so all its error

@@ -35,6 +35,11 @@ enum Task {
     ///
     /// Exits 1 if there is any finding; each names the JSON pointer of the node.
     Lint,
+    /// Compare each document with its released copy (openapi/released/): fail on a change that
+    /// breaks deployed clients unless the major version in info.version went up.
+    Compat,
+    /// Promote the current document to released, after a version bump in info.version.
+    Release,
     /// Run every CI check in order: fmt, lint, drift check, clippy, tests, conformance.
     Ci,
     /// Check the document and the reference service with outside tools: Spectral, schemathesis, and a generated Python client.
@@ -108,6 +113,15 @@ fn main() -> ExitCode {
         },
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
+        Task::Compat => match xtask::compat::check(&root, &mut stdout) {
+            Ok(true) => EXIT_OK,
+            Ok(false) => EXIT_STALE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                EXIT_GENERATOR_FAILED
+            }
+        },
+        Task::Release => report(xtask::compat::release(&root, &mut stdout)),
         Task::Conformance => match xtask::conformance::run(&root) {
             Ok(()) => EXIT_OK,
             Err(e) => {

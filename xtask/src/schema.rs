@@ -110,7 +110,7 @@ pub fn self_contained(raw: &Value, schema: &Value) -> Result<Value, String> {
     Ok(to_json_schema(&inline(raw, schema, 0)?, false))
 }
 
-/// Follows `$ref`s to the schema they name.
+/// Follows `$ref`s to the node they name (a schema, response, example, …).
 pub fn resolve<'a>(raw: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..32 {
         match schema

@@ -327,3 +327,52 @@ fn a_document_progenitor_cannot_handle_is_an_error_not_a_crash() {
     );
     assert!(!output.contains("panicked"), "{output}");
 }
+
+#[test]
+fn a_breaking_change_without_a_major_bump_fails_the_compatibility_check() {
+    let copy = Copy::new();
+    assert_eq!(copy.xtask(&["compat"]).0, EXIT_OK);
+    // Remove a response field that deployed clients read.
+    let document = copy.read(DOCUMENT);
+    let field = "        reason_not_sent:\n          description: If the dispatch command was not sent, provides a reason; null when it was sent.\n          type: string\n          nullable: true\n          readOnly: true\n          example: Charger offline\n";
+    assert!(
+        document.contains(field),
+        "the test's anchor moved in {DOCUMENT}"
+    );
+    let broken = document
+        .replacen(field, "", 1)
+        .replacen("        - reason_not_sent\n", "", 1);
+    copy.write(DOCUMENT, &broken);
+    let (code, output) = copy.xtask(&["compat"]);
+    assert_eq!(code, EXIT_STALE, "{output}");
+    assert!(output.contains("Breaking"), "{output}");
+    assert!(
+        output.contains("DispatcherLog") || output.contains("dispatcher_logs"),
+        "the change is named: {output}"
+    );
+    assert!(output.contains("without a major version bump"), "{output}");
+    let (code, output) = copy.xtask(&["release"]);
+    assert_ne!(code, EXIT_OK, "no release without a version bump: {output}");
+
+    // A major bump accepts it, and `release` promotes the document.
+    copy.write(
+        DOCUMENT,
+        &broken.replacen("version: \"2.0\"", "version: \"3.0\"", 1),
+    );
+    let (code, output) = copy.xtask(&["compat"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert!(
+        output.contains("accepted: the major version went up (2.0 -> 3.0)"),
+        "{output}"
+    );
+    let (code, output) = copy.xtask(&["release"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert_eq!(
+        copy.read("openapi/released/ev-energy-v2.yaml"),
+        copy.read(DOCUMENT)
+    );
+    assert!(copy
+        .xtask(&["compat"])
+        .1
+        .contains("0 change(s) since release 3.0"));
+}

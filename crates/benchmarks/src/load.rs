@@ -2,96 +2,19 @@
 //! SQLite store, then a graceful shutdown under load, then a kill and a
 //! restart. Stops by itself; talks only to 127.0.0.1.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context};
+use anyhow::{ensure, Context};
 use dispatcher_logs_service::auth::{mint_hs256, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
+use dispatcher_logs_service::process::ServiceProcess;
 use dispatcher_logs_service::seed::{seed, SeedOptions, DEMO_USER};
 use dispatcher_logs_service::Store;
 
 use crate::measure::{percentile, run_load_many};
 
 const STORE_LOGS: u64 = 200_000;
-
-struct Service {
-    child: Child,
-    base_url: String,
-}
-
-impl Service {
-    fn start(binary: &Path, store: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(binary)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--rate-limit",
-                "0",
-                "--database",
-            ])
-            .arg(store)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
-        let Some(url) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            bail!("the service did not start: {line:?}");
-        };
-        Ok(Self {
-            base_url: url.to_string(),
-            child,
-        })
-    }
-
-    /// Resident memory, from /proc (Linux).
-    fn rss_kib(&self) -> anyhow::Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let line = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .context("no VmRSS")?;
-        Ok(line
-            .split_whitespace()
-            .nth(1)
-            .context("VmRSS value")?
-            .parse()?)
-    }
-
-    fn signal(&self, signal: &str) -> anyhow::Result<()> {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()?;
-        ensure!(status.success(), "kill {signal} failed");
-        Ok(())
-    }
-
-    fn wait(&mut self, limit: Duration) -> anyhow::Result<std::process::ExitStatus> {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if let Some(status) = self.child.try_wait()? {
-                return Ok(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        bail!("the service did not exit within {limit:?}")
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -111,6 +34,7 @@ pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow:
     std::fs::create_dir_all(&dir)?;
     let store_path = dir.join("store.sqlite");
     let (subs, logs_before) = prepare_store(&store_path).await?;
+    let store = store_path.to_str().context("the store path is not UTF-8")?;
     let token = mint_hs256(
         DEV_SECRET,
         DEFAULT_ISSUER,
@@ -124,7 +48,7 @@ pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow:
     let headers = [("authorization", auth.as_str())];
 
     // 1. Steady load.
-    let mut service = Service::start(&binary, &store_path)?;
+    let mut service = ServiceProcess::start(&binary, &["--rate-limit", "0", "--database", store])?;
     let urls: Vec<String> = subs
         .iter()
         .enumerate()
@@ -153,7 +77,7 @@ pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow:
     let shutdown = graceful_shutdown_under_load(&mut service, &urls, &auth, connections).await?;
 
     // 3. Kill -9 under load, restart, compare.
-    let mut killed = Service::start(&binary, &store_path)?;
+    let mut killed = ServiceProcess::start(&binary, &["--rate-limit", "0", "--database", store])?;
     let killer_urls: Vec<String> = urls
         .iter()
         .map(|u| u.replace(&service.base_url, &killed.base_url))
@@ -175,7 +99,8 @@ pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow:
     killed.signal("-KILL")?;
     killed.wait(Duration::from_secs(5))?;
     let _ = load.await;
-    let mut restarted = Service::start(&binary, &store_path)?;
+    let mut restarted =
+        ServiceProcess::start(&binary, &["--rate-limit", "0", "--database", store])?;
     let restarted_urls: Vec<String> = urls
         .iter()
         .map(|u| u.replace(&service.base_url, &restarted.base_url))
@@ -293,7 +218,7 @@ struct Shutdown {
 }
 
 async fn graceful_shutdown_under_load(
-    service: &mut Service,
+    service: &mut ServiceProcess,
     urls: &[String],
     auth: &str,
     connections: usize,

@@ -2,10 +2,6 @@
 //! starts this very binary as the service on 127.0.0.1, calls it with the
 //! generated client, prints what it got, and stops the service.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use anyhow::{bail, Context};
 use comfy_table::{presets, Table};
 use ev_energy_client::types::{ChargingSubSessionOrUrl, DispatcherLog, DispatcherLogExpand};
@@ -13,6 +9,7 @@ use ev_energy_client::{Client, Error};
 
 use crate::auth::mint_hs256;
 use crate::config::{AuthArgs, DEFAULT_PUBLIC_BASE_URL};
+use crate::process::ServiceProcess;
 use crate::seed::{self, SeedOptions, DEMO_USER};
 use crate::store::Store;
 
@@ -44,9 +41,10 @@ pub async fn run(logs: u64, auth: &AuthArgs) -> anyhow::Result<()> {
     println!("   {logs} logs in {sub_sessions} sub-sessions; the demo user {DEMO_USER} owns {sub_session}");
 
     step("Starting the service on 127.0.0.1 (a free port)");
-    let mut service = Service::start(&database)?;
+    let exe = std::env::current_exe().context("cannot find this program's path")?;
+    let mut service = ServiceProcess::start(&exe, &["--database", &database])?;
     let base_url = service.base_url.clone();
-    println!("   {base_url}  (pid {})", service.child.id());
+    println!("   {base_url}  (pid {})", service.pid());
 
     let result = exercise(&base_url, &sub_session, foreign.as_deref(), auth).await;
 
@@ -209,61 +207,4 @@ fn print_logs(logs: &[DispatcherLog], at_most: usize) {
 
 fn step(text: &str) {
     println!("\n==> {text}");
-}
-
-/// This binary running `serve` as a child process.
-struct Service {
-    child: Child,
-    base_url: String,
-}
-
-impl Service {
-    fn start(database: &str) -> anyhow::Result<Self> {
-        let exe = std::env::current_exe().context("cannot find this program's path")?;
-        let mut child = Command::new(exe)
-            .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("cannot start the service")?;
-        let stdout = child.stdout.take().context("no stdout from the service")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .context("cannot read the service's address")?;
-        let Some(base_url) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            bail!("the service did not start (it printed {line:?})");
-        };
-        Ok(Self {
-            base_url: base_url.to_string(),
-            child,
-        })
-    }
-
-    fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
-        #[cfg(unix)]
-        {
-            let pid = self.child.id().to_string();
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
-            for _ in 0..100 {
-                if let Some(status) = self.child.try_wait()? {
-                    return Ok(status);
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        self.child.kill()?;
-        Ok(self.child.wait()?)
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }

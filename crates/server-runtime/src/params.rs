@@ -167,7 +167,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
             method: parts.method.clone(),
             path: parts.uri.path().to_string(),
             query,
-            headers: parts.headers.clone(),
+            // The adapter is the only extractor that reads headers: take them, don't copy.
+            headers: std::mem::take(&mut parts.headers),
             path_params,
         })
     }
@@ -267,12 +268,12 @@ impl RawRequest {
                 None => return Some(None),
             },
             Some(values) => {
-                errors.raw.insert(spec.name.to_string(), values.join(","));
                 let mut items = Vec::with_capacity(values.len());
                 for value in &values {
                     match to_json(spec.kind, value) {
                         Ok(item) => items.push(item),
                         Err(message) => {
+                            errors.raw.insert(spec.name.to_string(), value.clone());
                             errors.add(spec.name, format!("{message} Got {}.", quote(value)));
                             return None;
                         }
@@ -285,7 +286,11 @@ impl RawRequest {
             }
         };
         match spec.validator() {
+            Ok(validator) if validator.is_valid(&json) => {}
             Ok(validator) => {
+                if let Some(raw) = raw_text(&json) {
+                    errors.raw.insert(spec.name.to_string(), raw);
+                }
                 let mut invalid = false;
                 for error in validator.iter_errors(&json) {
                     invalid = true;
@@ -361,6 +366,22 @@ impl RawRequest {
     ) -> Option<Vec<T>> {
         self.read::<Vec<T>>(errors, spec)
             .map(Option::unwrap_or_default)
+    }
+}
+
+/// The raw text of a rejected value, for messages that quote it.
+fn raw_text(json: &Value) -> Option<String> {
+    match json {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(raw_text)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Value::Null => None,
+        other => Some(other.to_string()),
     }
 }
 
