@@ -5,19 +5,23 @@
 # Source it: `. .ci/postgres.sh`.
 set -euo pipefail
 
+# Root here; elsewhere (e.g. a GitHub runner) through sudo.
+as_root=""
+[ "$(id -u)" -eq 0 ] || as_root="sudo"
+
 if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
   echo "==> installing PostgreSQL from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
+  $as_root apt-get update -qq
+  $as_root apt-get install -y -qq postgresql >/dev/null
 fi
 
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -q "^$version main$"; then
-  pg_createcluster "$version" main >/dev/null
+  $as_root pg_createcluster "$version" main >/dev/null
 fi
 if ! pg_lsclusters -h | grep -q "^$version *main .* online"; then
-  pg_ctlcluster "$version" main start
+  $as_root pg_ctlcluster "$version" main start
 fi
 for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 && break
@@ -25,7 +29,7 @@ for _ in $(seq 1 30); do
 done
 port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
 
-su postgres -c "psql -q -p $port -v ON_ERROR_STOP=1" <<'SQL'
+$as_root su postgres -c "psql -q -p $port -v ON_ERROR_STOP=1" <<'SQL'
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dispatcher') THEN
