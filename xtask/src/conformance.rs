@@ -272,7 +272,14 @@ fn schemathesis(
             "--seed",
             SEED,
         ])
-        .args(["--no-color", "--generation-database", "none", "--report", "junit", "--report-junit-path"])
+        .args([
+            "--no-color",
+            "--generation-database",
+            "none",
+            "--report",
+            "junit",
+            "--report-junit-path",
+        ])
         .arg(junit)
         .current_dir(root);
     if let Some(token) = token {
