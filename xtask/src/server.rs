@@ -80,6 +80,14 @@ pub fn generate(
     let types_crate = format_ident!("{}", crates.types);
     let runtime_crate = format_ident!("{}", crates.runtime);
     let items: Vec<TokenStream> = operations.iter().map(Operation::tokens).collect();
+    // One headers struct per response component, shared by the operations that use it.
+    let mut header_structs = BTreeMap::new();
+    for response in operations.iter().flat_map(|o| &o.responses) {
+        if let Some((name, tokens)) = response.headers_struct() {
+            header_structs.entry(name).or_insert(tokens);
+        }
+    }
+    let header_structs = header_structs.into_values();
     let trait_methods: Vec<TokenStream> = operations.iter().map(Operation::trait_method).collect();
     let routes = paths.values().map(|(path, methods)| route(path, methods));
     let dispatchers = paths
@@ -101,6 +109,8 @@ pub fn generate(
         use runtime::reexports::axum;
         /// The model types, shared with the client: see the types crate.
         pub use ::#types_crate as types;
+
+        #(#header_structs)*
 
         #(#items)*
 
@@ -276,6 +286,9 @@ struct Param {
 
 /// One declared response.
 struct ResponseOut {
+    /// The headers struct's name: shared by every operation that uses the
+    /// same response component (`BadRequestHeaders`), else per operation.
+    headers_name: String,
     status: Option<u16>,
     variant: syn::Ident,
     description: String,
@@ -366,6 +379,11 @@ impl Operation {
             .into_iter()
             .flatten()
         {
+            let component = response
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/responses/"))
+                .map(str::to_string);
             let response = resolve(raw, response);
             let code = if status == "default" {
                 None
@@ -436,7 +454,12 @@ impl Operation {
                         .map(str::to_string),
                 });
             }
+            let headers_name = match &component {
+                Some(name) => format!("{}Headers", sanitize(name, true)),
+                None => format!("{pascal}{variant}Headers"),
+            };
             responses.push(ResponseOut {
+                headers_name,
                 status: code,
                 variant: format_ident!("{}", variant),
                 description: response
@@ -611,14 +634,7 @@ impl Operation {
             .iter()
             .map(|scopes| quote! { &[#(#scopes),*] });
 
-        let variants = self
-            .responses
-            .iter()
-            .map(|r| r.variant_tokens(&self.pascal));
-        let header_structs = self
-            .responses
-            .iter()
-            .map(|r| r.headers_struct(&self.pascal));
+        let variants = self.responses.iter().map(ResponseOut::variant_tokens);
         let constructors = self.responses.iter().map(ResponseOut::constructor);
         let arms = self.responses.iter().map(|r| r.response_arm());
         let status_arms = self.responses.iter().map(|r| {
@@ -647,7 +663,6 @@ impl Operation {
                 #(#fields)*
             }
 
-            #(#header_structs)*
 
             #[doc = #response_doc]
             #[derive(Clone, Debug, PartialEq)]
@@ -870,11 +885,11 @@ impl Param {
 }
 
 impl ResponseOut {
-    fn headers_ident(&self, pascal: &str) -> syn::Ident {
-        format_ident!("{}{}Headers", pascal, self.variant)
+    fn headers_ident(&self) -> syn::Ident {
+        format_ident!("{}", self.headers_name)
     }
 
-    fn variant_tokens(&self, pascal: &str) -> TokenStream {
+    fn variant_tokens(&self) -> TokenStream {
         let variant = &self.variant;
         let doc = doc_lines(&match self.status {
             Some(code) => format!("{code}: {}", self.description),
@@ -886,7 +901,7 @@ impl ResponseOut {
             .then(|| quote! { status: axum::http::StatusCode, });
         let body = self.body.as_ref().map(|ty| quote! { body: #ty, });
         let headers = (!self.headers.is_empty()).then(|| {
-            let ident = self.headers_ident(pascal);
+            let ident = self.headers_ident();
             quote! { headers: #ident, }
         });
         quote! {
@@ -895,15 +910,22 @@ impl ResponseOut {
         }
     }
 
-    fn headers_struct(&self, pascal: &str) -> TokenStream {
+    fn headers_struct(&self) -> Option<(String, TokenStream)> {
         if self.headers.is_empty() {
-            return quote! {};
+            return None;
         }
-        let ident = self.headers_ident(pascal);
+        let ident = self.headers_ident();
         let doc = format!(
-            " The headers of the {} response. Leave a header `None` to let the adapter set it \
+            " The headers of {}. Leave a header `None` to let the adapter set it \
              where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).",
-            self.status.map_or("default".to_string(), |c| c.to_string())
+            match self.headers_name.strip_suffix("Headers") {
+                Some(name) if !name.ends_with(&self.variant.to_string()) =>
+                    format!("the `{name}` response"),
+                _ => format!(
+                    "the {} response",
+                    self.status.map_or("default".to_string(), |c| c.to_string())
+                ),
+            }
         );
         let fields = self.headers.iter().map(|h| {
             let doc = doc_lines(&format!(
@@ -915,13 +937,16 @@ impl ResponseOut {
             let ty = &h.ty;
             quote! { #doc pub #field: ::std::option::Option<#ty>, }
         });
-        quote! {
-            #[doc = #doc]
-            #[derive(Clone, Debug, Default, PartialEq)]
-            pub struct #ident {
-                #(#fields)*
-            }
-        }
+        Some((
+            self.headers_name.clone(),
+            quote! {
+                #[doc = #doc]
+                #[derive(Clone, Debug, Default, PartialEq)]
+                pub struct #ident {
+                    #(#fields)*
+                }
+            },
+        ))
     }
 
     fn constructor(&self) -> TokenStream {

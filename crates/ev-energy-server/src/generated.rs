@@ -5,6 +5,90 @@ use ::ev_energy_server_runtime as runtime;
 use runtime::reexports::axum;
 /// The model types, shared with the client: see the types crate.
 pub use ::ev_energy_types as types;
+/// The headers of the 400 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BadRequestHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
+    pub x_rate_limit_limit: ::std::option::Option<i64>,
+    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
+    pub x_rate_limit_remaining: ::std::option::Option<i64>,
+}
+/// The headers of the 403 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ForbiddenHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
+    pub x_rate_limit_limit: ::std::option::Option<i64>,
+    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
+    pub x_rate_limit_remaining: ::std::option::Option<i64>,
+}
+/// The headers of the 200 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListDispatcherLogsOkHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
+    pub x_rate_limit_limit: ::std::option::Option<i64>,
+    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    pub x_rate_limit_remaining: ::std::option::Option<i64>,
+}
+/// The headers of the 406 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NotAcceptableHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
+    pub x_rate_limit_limit: ::std::option::Option<i64>,
+    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
+    pub x_rate_limit_remaining: ::std::option::Option<i64>,
+}
+/// The headers of the 503 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceUnavailableHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+}
+/// The headers of the 429 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TooManyRequestsHeaders {
+    /// `Retry-After`: How many seconds to wait before trying again.
+    pub retry_after: ::std::option::Option<i64>,
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
+    pub x_rate_limit_limit: ::std::option::Option<i64>,
+    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    pub x_rate_limit_remaining: ::std::option::Option<i64>,
+}
+/// The headers of the 401 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnauthorizedHeaders {
+    /// `EvEnergy-Version`: The version of the endpoint that answered.
+    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
+    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
+    /// request was counted against the caller's budget, that is when it got
+    /// past authentication; absent on answers given before (401, 406, an
+    /// unsupported version).
+    pub x_rate_limit_limit: ::std::option::Option<i64>,
+    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
+    /// Sent when the request was counted against the caller's budget.
+    pub x_rate_limit_remaining: ::std::option::Option<i64>,
+}
 /// The parameters of [`Api::list_dispatcher_logs`], parsed and validated as the document declares them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListDispatcherLogsRequest {
@@ -41,90 +125,6 @@ pub struct ListDispatcherLogsRequest {
     /// Query parameter `logged_at__lte`.
     pub logged_at_lte: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-/// The headers of the 200 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsOkHeaders {
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
-    pub x_rate_limit_limit: ::std::option::Option<i64>,
-    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
-    pub x_rate_limit_remaining: ::std::option::Option<i64>,
-}
-/// The headers of the 400 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsBadRequestHeaders {
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
-    /// request was counted against the caller's budget, that is when it got
-    /// past authentication; absent on answers given before (401, 406, an
-    /// unsupported version).
-    pub x_rate_limit_limit: ::std::option::Option<i64>,
-    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
-    /// Sent when the request was counted against the caller's budget.
-    pub x_rate_limit_remaining: ::std::option::Option<i64>,
-}
-/// The headers of the 401 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsUnauthorizedHeaders {
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
-    /// request was counted against the caller's budget, that is when it got
-    /// past authentication; absent on answers given before (401, 406, an
-    /// unsupported version).
-    pub x_rate_limit_limit: ::std::option::Option<i64>,
-    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
-    /// Sent when the request was counted against the caller's budget.
-    pub x_rate_limit_remaining: ::std::option::Option<i64>,
-}
-/// The headers of the 403 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsForbiddenHeaders {
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
-    /// request was counted against the caller's budget, that is when it got
-    /// past authentication; absent on answers given before (401, 406, an
-    /// unsupported version).
-    pub x_rate_limit_limit: ::std::option::Option<i64>,
-    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
-    /// Sent when the request was counted against the caller's budget.
-    pub x_rate_limit_remaining: ::std::option::Option<i64>,
-}
-/// The headers of the 406 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsNotAcceptableHeaders {
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour. Sent when the
-    /// request was counted against the caller's budget, that is when it got
-    /// past authentication; absent on answers given before (401, 406, an
-    /// unsupported version).
-    pub x_rate_limit_limit: ::std::option::Option<i64>,
-    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
-    /// Sent when the request was counted against the caller's budget.
-    pub x_rate_limit_remaining: ::std::option::Option<i64>,
-}
-/// The headers of the 429 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsTooManyRequestsHeaders {
-    /// `Retry-After`: How many seconds to wait before trying again.
-    pub retry_after: ::std::option::Option<i64>,
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-    /// `X-RateLimit-Limit`: How many requests the caller may make in a rolling hour, per (OAuth application, user) pair.
-    pub x_rate_limit_limit: ::std::option::Option<i64>,
-    /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
-    pub x_rate_limit_remaining: ::std::option::Option<i64>,
-}
-/// The headers of the 503 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListDispatcherLogsServiceUnavailableHeaders {
-    /// `EvEnergy-Version`: The version of the endpoint that answered.
-    pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
-}
 /// What [`Api::list_dispatcher_logs`] answers: one variant per status the document declares. The adapter adds the headers every response carries (`EvEnergy-Version`, rate limits) where a variant leaves them `None`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListDispatcherLogsResponse {
@@ -136,30 +136,18 @@ pub enum ListDispatcherLogsResponse {
     /// 400: The request is malformed: a parameter is missing, of the wrong type,
     /// or out of its allowed values (see `field_errors`), or the requested
     /// `EvEnergy-Version` is not supported.
-    BadRequest { body: types::Problem, headers: ListDispatcherLogsBadRequestHeaders },
+    BadRequest { body: types::Problem, headers: BadRequestHeaders },
     /// 401: No access token was sent, or it is invalid or expired.
-    Unauthorized {
-        body: types::Problem,
-        headers: ListDispatcherLogsUnauthorizedHeaders,
-    },
+    Unauthorized { body: types::Problem, headers: UnauthorizedHeaders },
     /// 403: The access token lacks a required scope, or the caller may not see this resource.
-    Forbidden { body: types::Problem, headers: ListDispatcherLogsForbiddenHeaders },
+    Forbidden { body: types::Problem, headers: ForbiddenHeaders },
     /// 406: The `Accept` header allows no media type this endpoint can answer with.
-    NotAcceptable {
-        body: types::Problem,
-        headers: ListDispatcherLogsNotAcceptableHeaders,
-    },
+    NotAcceptable { body: types::Problem, headers: NotAcceptableHeaders },
     /// 429: The caller made more than 1000 requests in the last hour. Wait `Retry-After` seconds.
-    TooManyRequests {
-        body: types::Problem,
-        headers: ListDispatcherLogsTooManyRequestsHeaders,
-    },
+    TooManyRequests { body: types::Problem, headers: TooManyRequestsHeaders },
     /// 503: The service cannot answer right now (for example, its store is
     /// unavailable). Safe to retry later; nothing was changed.
-    ServiceUnavailable {
-        body: types::Problem,
-        headers: ListDispatcherLogsServiceUnavailableHeaders,
-    },
+    ServiceUnavailable { body: types::Problem, headers: ServiceUnavailableHeaders },
 }
 impl ListDispatcherLogsResponse {
     /// 200 with the adapter's default headers.
