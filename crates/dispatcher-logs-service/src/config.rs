@@ -7,9 +7,9 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::auth::{KeySource, Verifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
-use crate::rate_limit::RollingWindow;
+use crate::rate_limit::{Limiter, RollingWindow};
 use crate::service::DispatcherLogs;
-use crate::store::Store;
+use crate::store::{Backend, Store};
 
 /// The default database: a SQLite file in the working folder.
 pub const DEFAULT_DATABASE: &str = "dispatcher-logs.sqlite";
@@ -115,10 +115,19 @@ pub async fn build(
     let store = Store::open(database)
         .await
         .with_context(|| format!("cannot open the store at {database}"))?;
+    let window = Duration::from_secs(api.rate_window_secs);
+    let limiter = match store.backend() {
+        // Several instances may share a PostgreSQL store: count there.
+        Backend::Postgres => Limiter::Shared {
+            limit: api.rate_limit,
+            window,
+        },
+        Backend::Sqlite => Limiter::Memory(RollingWindow::new(api.rate_limit, window)),
+    };
     Ok(DispatcherLogs::new(
         store,
         auth.verifier()?,
-        RollingWindow::new(api.rate_limit, Duration::from_secs(api.rate_window_secs)),
+        limiter,
         &api.public_base_url,
     ))
 }

@@ -1,5 +1,7 @@
 //! A rolling-window rate limit per (OAuth client, user): by default 1000
-//! requests in any hour.
+//! requests in any hour. Counted in memory for the embedded SQLite store
+//! (one instance), and in the database for PostgreSQL, where several
+//! stateless instances share it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -62,6 +64,55 @@ impl RollingWindow {
         RateLimit::Allowed {
             limit: self.limit,
             remaining: self.limit - times.len() as u64,
+        }
+    }
+}
+
+/// Where requests are counted.
+#[derive(Debug)]
+pub enum Limiter {
+    /// In this process.
+    Memory(RollingWindow),
+    /// In the store, shared by every instance on it.
+    Shared {
+        /// Requests per window; 0 turns the limit off.
+        limit: u64,
+        /// The rolling window.
+        window: Duration,
+    },
+}
+
+impl Limiter {
+    /// Counts a request by (`client`, `user`).
+    pub async fn check(&self, store: &crate::store::Store, client: &str, user: &str) -> RateLimit {
+        match self {
+            Limiter::Memory(window) => window.check(client, user, Instant::now()),
+            Limiter::Shared { limit: 0, .. } => RateLimit::Unlimited,
+            Limiter::Shared { limit, window } => {
+                let now_us = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_micros() as i64)
+                    .unwrap_or(0);
+                let caller = format!("{client}\u{1f}{user}");
+                match store
+                    .count_request(&caller, now_us, window.as_micros() as i64, *limit as i64)
+                    .await
+                {
+                    Ok(Ok(remaining)) => RateLimit::Allowed {
+                        limit: *limit,
+                        remaining: remaining.max(0) as u64,
+                    },
+                    Ok(Err(wait_us)) => RateLimit::Exceeded {
+                        limit: *limit,
+                        retry_after_secs: (wait_us as u64).div_ceil(1_000_000).max(1),
+                    },
+                    Err(error) => {
+                        // Fail open: a rate-limit table outage should not take the API down.
+                        tracing::warn!(%error, "cannot count the request against the shared rate limit");
+                        RateLimit::Unlimited
+                    }
+                }
+            }
         }
     }
 }

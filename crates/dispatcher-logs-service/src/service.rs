@@ -1,7 +1,5 @@
 //! The generated `Api` trait implemented on the store.
 
-use std::time::Instant;
-
 use chrono::{DateTime, Utc};
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DispatcherLogExpand, Problem};
 use ev_energy_server::{
@@ -9,7 +7,7 @@ use ev_energy_server::{
 };
 
 use crate::auth::{Caller, Verifier};
-use crate::rate_limit::RollingWindow;
+use crate::rate_limit::Limiter;
 use crate::store::{LogRow, Store, StoreError, SubSessionRow};
 
 /// The reference implementation of the ev.energy dispatcher-logs API.
@@ -17,7 +15,7 @@ use crate::store::{LogRow, Store, StoreError, SubSessionRow};
 pub struct DispatcherLogs {
     store: Store,
     verifier: Verifier,
-    limiter: RollingWindow,
+    limiter: Limiter,
     public_base_url: String,
 }
 
@@ -25,12 +23,7 @@ impl DispatcherLogs {
     /// A service on `store`, authenticating with `verifier`, limiting with
     /// `limiter`, and naming resources by URLs under `public_base_url`
     /// (e.g. `https://api.ev.energy/v2`).
-    pub fn new(
-        store: Store,
-        verifier: Verifier,
-        limiter: RollingWindow,
-        public_base_url: &str,
-    ) -> Self {
+    pub fn new(store: Store, verifier: Verifier, limiter: Limiter, public_base_url: &str) -> Self {
         Self {
             store,
             verifier,
@@ -169,11 +162,15 @@ impl Hooks for DispatcherLogs {
 
     async fn rate_limit(&self, caller: Option<&Caller>, _operation_id: &'static str) -> RateLimit {
         match caller {
-            Some(caller) => self.limiter.check(
-                &caller.client_id,
-                caller.user_id.as_deref().unwrap_or(""),
-                Instant::now(),
-            ),
+            Some(caller) => {
+                self.limiter
+                    .check(
+                        &self.store,
+                        &caller.client_id,
+                        caller.user_id.as_deref().unwrap_or(""),
+                    )
+                    .await
+            }
             None => RateLimit::Unlimited,
         }
     }

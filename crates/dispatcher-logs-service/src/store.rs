@@ -225,6 +225,54 @@ impl Store {
         rows.iter().map(log_from).collect()
     }
 
+    /// Counts a request by `caller` at `now_us` against `limit` requests per
+    /// rolling `window_us`, shared by every instance on this database
+    /// (PostgreSQL). `Ok(remaining)` when it may go ahead, `Err(wait_us)`
+    /// when it may not.
+    pub async fn count_request(
+        &self,
+        caller: &str,
+        now_us: i64,
+        window_us: i64,
+        limit: i64,
+    ) -> Result<Result<i64, i64>, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Err(StoreError::Corrupt(
+                "shared rate limits need PostgreSQL".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        // One caller's requests are counted one at a time, across instances.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::TEXT")
+            .bind(caller)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rate_limit_events WHERE caller = $1 AND at_us <= $2")
+            .bind(caller)
+            .bind(now_us - window_us)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*), COALESCE(MIN(at_us), 0) FROM rate_limit_events WHERE caller = $1",
+        )
+        .bind(caller)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (count, oldest): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        let outcome = if count >= limit {
+            Err((oldest + window_us - now_us).max(0))
+        } else {
+            sqlx::query("INSERT INTO rate_limit_events (caller, at_us) VALUES ($1, $2)")
+                .bind(caller)
+                .bind(now_us)
+                .execute(&mut *tx)
+                .await?;
+            Ok(limit - count - 1)
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
     /// How many logs the store holds.
     pub async fn count_logs(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) FROM dispatcher_logs")

@@ -345,7 +345,20 @@ async fn every_declared_status(database: &str) {
     running.stop().await;
 
     // 429 after the limit, with Retry-After.
+    // 429 after the limit, with Retry-After. A caller of its own: on
+    // PostgreSQL the budget is shared with every instance on the database,
+    // so the requests above count too.
     let limited = Running::start(database, 3).await;
+    let good = mint_hs256(
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+        "e2e-limited",
+        Some(DEMO_USER),
+        &["debug:read".to_string()],
+        3600,
+    )
+    .unwrap();
     let api = client(&limited.base, &good);
     for remaining in ["2", "1", "0"] {
         let response = api
@@ -391,6 +404,55 @@ async fn sqlite() {
     let store = Store::open(database.to_str().unwrap()).await.unwrap();
     assert_eq!(store.count_logs().await.unwrap(), 900);
     store.close().await;
+}
+
+/// On PostgreSQL, instances share one rate-limit budget per caller.
+async fn instances_share_the_rate_limit(database: &str) {
+    let first = Running::start(database, 3).await;
+    let second = Running::start(database, 3).await;
+    let caller = mint_hs256(
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+        "e2e-shared",
+        Some(DEMO_USER),
+        &["debug:read".to_string()],
+        3600,
+    )
+    .unwrap();
+    let (a, b) = (client(&first.base, &caller), client(&second.base, &caller));
+    let sub = first.sub_session.clone();
+    let mut remaining = Vec::new();
+    for api in [&a, &b, &a] {
+        let response = api
+            .list_dispatcher_logs()
+            .charging_sub_session_id(sub.as_str())
+            .send()
+            .await
+            .unwrap();
+        remaining.push(
+            response.headers()["x-ratelimit-remaining"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(
+        remaining,
+        ["2", "1", "0"],
+        "one budget across both instances"
+    );
+    expect_problem(
+        b.list_dispatcher_logs()
+            .charging_sub_session_id(sub.as_str())
+            .send()
+            .await,
+        429,
+        "Too Many Requests",
+    )
+    .await;
+    first.stop().await;
+    second.stop().await;
 }
 
 #[tokio::test]
@@ -439,6 +501,7 @@ async fn postgres() {
         .rsplit_once('/')
         .expect("a URL with a database name");
     every_declared_status(&format!("{prefix}/{name}")).await;
+    instances_share_the_rate_limit(&format!("{prefix}/{name}")).await;
     admin
         .execute(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE {name} WITH (FORCE)"
