@@ -95,16 +95,24 @@
 //! With the `mock` feature, [`mock::MockServerExt`] adds a typed method per
 //! operation to an [`httpmock::MockServer`]:
 //!
-//! ```ignore
+//! ```
+//! # #[cfg(feature = "mock")]
+//! # async fn example() {
 //! use ev_energy_client::mock::MockServerExt;
+//! use ev_energy_client::{types, Client};
 //!
-//! let server = httpmock::MockServer::start();
+//! let server = httpmock::MockServer::start_async().await;
+//! let id: types::ChargingSubSessionId = "csub01HSH04KDEWF6Z4DB2J77J74K5".parse().unwrap();
 //! let mock = server.list_dispatcher_logs(|when, then| {
-//!     let when = when.charging_sub_session_id(&"csub01HSH04KDEWF6Z4DB2J77J74K5".parse().unwrap());
-//!     let _ = when;
+//!     when.charging_sub_session_id(&id);
 //!     then.ok(&vec![]);
 //! });
-//! // point your code at server.base_url(), then: mock.assert();
+//! // Point the code under test at the mock server.
+//! let client = Client::builder().base_url(server.base_url()).build().unwrap();
+//! let logs = client.list_dispatcher_logs().charging_sub_session_id(id.as_str()).send().await.unwrap();
+//! assert!(logs.into_inner().is_empty());
+//! mock.assert();
+//! # }
 //! ```
 //!
 //! (`crates/ev-energy-cli/tests/mock.rs` is a complete, compiled example.)
