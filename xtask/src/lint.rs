@@ -211,7 +211,10 @@ fn check_adapter_statuses(raw: &Value, findings: &mut Vec<Finding>) {
         });
         let mut needed = Vec::new();
         if has_params {
-            needed.push(("400", "the adapter answers it for invalid parameters"));
+            needed.push((
+                "400",
+                "the adapter answers it for invalid parameters or bodies",
+            ));
         }
         if secured {
             needed.push((

@@ -284,6 +284,59 @@ struct Param {
     read: TokenStream,
 }
 
+/// A JSON request body.
+struct BodyOut {
+    required: bool,
+    schema: String,
+    description: Option<String>,
+    ty: TokenStream,
+}
+
+impl BodyOut {
+    fn read(
+        raw: &Value,
+        body: &Value,
+        builder_fields: &BTreeMap<String, syn::Type>,
+    ) -> Result<Self> {
+        let content = body
+            .get("content")
+            .and_then(Value::as_object)
+            .ok_or_else(|| anyhow!("a request body needs `content`"))?;
+        let (media_type, media) = content
+            .iter()
+            .find(|(m, _)| *m == JSON || m.ends_with("+json"))
+            .ok_or_else(|| anyhow!("only JSON request bodies are supported"))?;
+        let schema = media
+            .get("schema")
+            .ok_or_else(|| anyhow!("the `{media_type}` body has no schema"))?;
+        let builder_type = builder_fields
+            .get("body")
+            .ok_or_else(|| anyhow!("progenitor's builder has no `body` field"))?;
+        let inner = generic_args(builder_type)
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("unexpected builder body type"))?;
+        // The builder interface takes struct bodies as `types::builder::X`;
+        // the server receives the built `types::X`.
+        let text = quote! { #inner }
+            .to_string()
+            .replace("types :: builder ::", "types ::");
+        let ty: syn::Type = syn::parse_str(&text).context("cannot map the body type")?;
+        Ok(Self {
+            required: body
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            schema: serde_json::to_string(&self_contained(raw, schema).map_err(|e| anyhow!(e))?)?,
+            description: body
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            ty: quote! { #ty },
+        })
+    }
+}
+
 /// One declared response.
 struct ResponseOut {
     /// The headers struct's name: shared by every operation that uses the
@@ -305,6 +358,7 @@ struct HeaderOut {
 }
 
 struct Operation {
+    body: Option<BodyOut>,
     id: String,
     fn_name: syn::Ident,
     pascal: String,
@@ -345,12 +399,13 @@ impl Operation {
             .get(&pascal)
             .ok_or_else(|| anyhow!("progenitor generated no `{pascal}::send`"))?;
 
-        if operation.get("requestBody").is_some() {
-            bail!(
-                "request bodies are not supported by the server generator yet; \
-                 this operation declares one at {pointer}/requestBody"
-            );
-        }
+        let body = match operation.get("requestBody") {
+            None => None,
+            Some(request_body) => Some(
+                BodyOut::read(raw, resolve(raw, request_body), builder_fields)
+                    .with_context(|| format!("the request body at {pointer}/requestBody"))?,
+            ),
+        };
 
         // Path-item parameters, overridden by operation parameters of the same name and location.
         let mut declared: Vec<(String, &Value)> = Vec::new();
@@ -527,6 +582,7 @@ impl Operation {
             method.to_uppercase()
         );
         Ok(Self {
+            body,
             id,
             fn_name,
             pascal,
@@ -617,6 +673,44 @@ impl Operation {
             let ty = &p.field_type;
             quote! { #doc pub #field: #ty, }
         });
+        let body_spec_ident = format_ident!("{}_BODY", self.pascal.to_shouty_snake_case());
+        let (body_field, body_spec, body_read) = match &self.body {
+            None => (quote! {}, quote! {}, quote! { let _ = raw_body; }),
+            Some(body) => {
+                let ty = &body.ty;
+                let required = body.required;
+                let schema = &body.schema;
+                let doc = doc_lines(&format!(
+                    "{}\n\nThe JSON request body{}.",
+                    body.description.as_deref().unwrap_or("").trim(),
+                    if required { ", required" } else { "" }
+                ));
+                let (field_ty, read) = if required {
+                    (
+                        quote! { #ty },
+                        quote! { raw.required_body::<#ty>(&mut errors, &#body_spec_ident, raw_body) },
+                    )
+                } else {
+                    (
+                        quote! { ::std::option::Option<#ty> },
+                        quote! { raw.optional_body::<#ty>(&mut errors, &#body_spec_ident, raw_body) },
+                    )
+                };
+                let spec_doc = " The request body as the document declares it.";
+                (
+                    quote! { #doc pub body: #field_ty, },
+                    quote! {
+                        #[doc = #spec_doc]
+                        pub static #body_spec_ident: runtime::BodySpec = runtime::BodySpec {
+                            required: #required,
+                            schema: #schema,
+                            compiled: runtime::Compiled::new(),
+                        };
+                    },
+                    quote! { let body = #read; },
+                )
+            }
+        };
         let specs = self.params.iter().map(Param::spec_tokens);
         let spec_refs = self.params.iter().map(|p| {
             let ident = &p.spec_ident;
@@ -627,7 +721,13 @@ impl Operation {
             let read = &p.read;
             quote! { let #field = #read; }
         });
-        let names: Vec<&syn::Ident> = self.params.iter().map(|p| &p.field).collect();
+        let body_ident = format_ident!("body");
+        let names: Vec<&syn::Ident> = self
+            .params
+            .iter()
+            .map(|p| &p.field)
+            .chain(self.body.as_ref().map(|_| &body_ident))
+            .collect();
         let produces = &self.produces;
         let security = self
             .security
@@ -661,6 +761,7 @@ impl Operation {
             #[derive(Clone, Debug, PartialEq)]
             pub struct #request {
                 #(#fields)*
+                #body_field
             }
 
 
@@ -689,6 +790,7 @@ impl Operation {
             }
 
             #(#specs)*
+            #body_spec
 
             /// How the document declares this operation.
             pub static #spec: runtime::OperationSpec = runtime::OperationSpec {
@@ -700,18 +802,19 @@ impl Operation {
                 params: &[#(#spec_refs),*],
             };
 
-            fn #parse(raw: &runtime::RawRequest) -> ::std::result::Result<#request, runtime::ParamErrors> {
+            fn #parse(raw: &runtime::RawRequest, raw_body: &runtime::RawBody) -> ::std::result::Result<#request, runtime::ParamErrors> {
                 #[allow(unused_mut)]
                 let mut errors = runtime::ParamErrors::default();
                 #(#reads)*
+                #body_read
                 let (#(::std::option::Option::Some(#names),)*) = (#(#names,)*) else {
                     return ::std::result::Result::Err(errors);
                 };
                 ::std::result::Result::Ok(#request { #(#names),* })
             }
 
-            async fn #handler<A: Api>(api: &A, raw: runtime::RawRequest) -> axum::response::Response {
-                let parsed = #parse(&raw);
+            async fn #handler<A: Api>(api: &A, raw: runtime::RawRequest, raw_body: runtime::RawBody) -> axum::response::Response {
+                let parsed = #parse(&raw, &raw_body);
                 #[allow(unused_variables)]
                 let (admitted, request) = match runtime::admit(api, &#spec, &raw, parsed).await {
                     ::std::result::Result::Ok(admitted) => admitted,
@@ -1076,7 +1179,7 @@ fn dispatcher(path: &str, methods: &[(String, syn::Ident)]) -> TokenStream {
         .join(", ");
     let arms = methods.iter().map(|(method, name)| {
         let handler = format_ident!("handle_{}", name);
-        quote! { #method => #handler(&*api, raw).await, }
+        quote! { #method => #handler(&*api, raw, raw_body).await, }
     });
     let doc = format!(" Dispatches `{path}` by method; others get 405 with `Allow: {allow}`.");
     quote! {
@@ -1084,7 +1187,9 @@ fn dispatcher(path: &str, methods: &[(String, syn::Ident)]) -> TokenStream {
         async fn #ident<A: Api>(
             axum::extract::State(api): axum::extract::State<::std::sync::Arc<A>>,
             raw: runtime::RawRequest,
+            body: ::std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
         ) -> axum::response::Response {
+            let raw_body: runtime::RawBody = body.map_err(|rejection| rejection.body_text());
             match raw.method.as_str() {
                 #(#arms)*
                 _ => runtime::gate::method_not_allowed(&raw.method, #allow),

@@ -615,6 +615,7 @@ pub static LIST_DISPATCHER_LOGS: runtime::OperationSpec = runtime::OperationSpec
 };
 fn parse_list_dispatcher_logs(
     raw: &runtime::RawRequest,
+    raw_body: &runtime::RawBody,
 ) -> ::std::result::Result<ListDispatcherLogsRequest, runtime::ParamErrors> {
     #[allow(unused_mut)]
     let mut errors = runtime::ParamErrors::default();
@@ -636,6 +637,7 @@ fn parse_list_dispatcher_logs(
         .optional::<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >(&mut errors, &LIST_DISPATCHER_LOGS_LOGGED_AT_LTE);
+    let _ = raw_body;
     let (
         ::std::option::Option::Some(ev_energy_version),
         ::std::option::Option::Some(expand),
@@ -662,8 +664,9 @@ fn parse_list_dispatcher_logs(
 async fn handle_list_dispatcher_logs<A: Api>(
     api: &A,
     raw: runtime::RawRequest,
+    raw_body: runtime::RawBody,
 ) -> axum::response::Response {
-    let parsed = parse_list_dispatcher_logs(&raw);
+    let parsed = parse_list_dispatcher_logs(&raw, &raw_body);
     #[allow(unused_variables)]
     let (admitted, request) = match runtime::admit(
             api,
@@ -717,9 +720,14 @@ pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
 async fn path_dispatcher_logs<A: Api>(
     axum::extract::State(api): axum::extract::State<::std::sync::Arc<A>>,
     raw: runtime::RawRequest,
+    body: ::std::result::Result<
+        axum::body::Bytes,
+        axum::extract::rejection::BytesRejection,
+    >,
 ) -> axum::response::Response {
+    let raw_body: runtime::RawBody = body.map_err(|rejection| rejection.body_text());
     match raw.method.as_str() {
-        "GET" => handle_list_dispatcher_logs(&*api, raw).await,
+        "GET" => handle_list_dispatcher_logs(&*api, raw, raw_body).await,
         _ => runtime::gate::method_not_allowed(&raw.method, "GET"),
     }
 }

@@ -20,7 +20,9 @@ pub mod problem;
 
 pub use gate::{admit, Admitted, OperationSpec};
 pub use hooks::{AuthError, Hooks, Principal, RateLimit};
-pub use params::{Compiled, Kind, Location, ParamErrors, ParamSpec, RawRequest, Shape};
+pub use params::{
+    BodySpec, Compiled, Kind, Location, ParamErrors, ParamSpec, RawBody, RawRequest, Shape,
+};
 pub use problem::{respond_empty, respond_json, ProblemBody, PROBLEM_JSON};
 
 /// Re-exported for the generated code, so generated crates need no direct

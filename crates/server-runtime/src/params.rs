@@ -95,17 +95,28 @@ impl ParamSpec {
     fn validator(&self) -> Result<&jsonschema::Validator, &str> {
         self.compiled
             .0
-            .get_or_init(|| {
-                let schema: Value = serde_json::from_str(self.schema).map_err(|e| e.to_string())?;
-                jsonschema::draft202012::options()
-                    .should_validate_formats(true)
-                    .build(&schema)
-                    .map_err(|e| e.to_string())
-            })
+            .get_or_init(|| compile(self.schema))
             .as_ref()
             .map_err(String::as_str)
     }
 }
+
+/// A request body as the document declares it (JSON only). Generated, one
+/// per operation with a `requestBody`.
+pub struct BodySpec {
+    /// Whether the document requires a body.
+    pub required: bool,
+    /// The body's schema as JSON Schema 2020-12 text, `$ref`s inlined.
+    pub schema: &'static str,
+    /// The compiled schema, built on first use.
+    pub compiled: Compiled,
+}
+
+/// The raw request body, or why it could not be read (e.g. too large).
+pub type RawBody = Result<axum::body::Bytes, String>;
+
+/// The key under which body problems are reported in `field_errors`.
+pub const BODY: &str = "body";
 
 /// Every problem found with a request's parameters, by parameter name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -186,7 +197,122 @@ fn quote(value: &str) -> String {
     }
 }
 
+fn compile(schema: &str) -> Result<jsonschema::Validator, String> {
+    let schema: Value = serde_json::from_str(schema).map_err(|e| e.to_string())?;
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| e.to_string())
+}
+
 impl RawRequest {
+    /// A required JSON body. `None` iff a problem was recorded.
+    pub fn required_body<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &BodySpec,
+        body: &RawBody,
+    ) -> Option<T> {
+        match self.json_body::<T>(errors, spec, body)? {
+            Some(value) => Some(value),
+            None => {
+                errors.add(BODY, "A JSON body is required.");
+                None
+            }
+        }
+    }
+
+    /// An optional JSON body: `Some(None)` when absent. `None` iff a problem was recorded.
+    pub fn optional_body<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &BodySpec,
+        body: &RawBody,
+    ) -> Option<Option<T>> {
+        self.json_body::<T>(errors, spec, body)
+    }
+
+    /// Reads a JSON request body into `T`, validated against the document's
+    /// schema: `Some(None)` when absent and allowed to be. Returns `None`
+    /// exactly when it recorded a problem (under `"body"`) in `errors`.
+    fn json_body<T: DeserializeOwned>(
+        &self,
+        errors: &mut ParamErrors,
+        spec: &BodySpec,
+        body: &RawBody,
+    ) -> Option<Option<T>> {
+        let bytes = match body {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                errors.add(BODY, message.clone());
+                return None;
+            }
+        };
+        if bytes.is_empty() {
+            if spec.required {
+                errors.add(BODY, "A JSON body is required.");
+                return None;
+            }
+            return Some(None);
+        }
+        let content_type = self
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if content_type != "application/json" && !content_type.ends_with("+json") {
+            errors.add(
+                BODY,
+                "Send the body as JSON, with Content-Type: application/json.",
+            );
+            return None;
+        }
+        let json: Value = match serde_json::from_slice(bytes) {
+            Ok(json) => json,
+            Err(e) => {
+                errors.add(
+                    BODY,
+                    format!("Not valid JSON: {}.", truncate(&e.to_string())),
+                );
+                return None;
+            }
+        };
+        match spec
+            .compiled
+            .0
+            .get_or_init(|| compile(spec.schema))
+            .as_ref()
+        {
+            Ok(validator) if validator.is_valid(&json) => {}
+            Ok(validator) => {
+                for error in validator.iter_errors(&json) {
+                    let at = error.instance_path().to_string();
+                    let at = if at.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{at}: ")
+                    };
+                    errors.add(BODY, format!("{at}{}", truncate(&error.to_string())));
+                }
+                return None;
+            }
+            Err(e) => {
+                tracing::error!(error = e, "the request body's schema does not compile");
+                errors.add(BODY, "The server cannot validate this body.");
+                return None;
+            }
+        }
+        match serde_json::from_value::<T>(json) {
+            Ok(value) => Some(Some(value)),
+            Err(e) => {
+                errors.add(BODY, truncate(&e.to_string()));
+                None
+            }
+        }
+    }
+
     /// The raw values of a parameter: `Ok(None)` when absent.
     fn raw_values(&self, spec: &ParamSpec) -> Result<Option<Vec<String>>, String> {
         let values: Vec<String> = match spec.location {
