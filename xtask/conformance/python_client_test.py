@@ -58,7 +58,7 @@ def main():
         client().list_dispatcher_logs(charging_sub_session_id=EXAMPLE_SUB_SESSION)
     except UnauthorizedException as error:
         assert error.status == 401, error.status
-        problem = error.data if error.data is not None else None
+        problem = error.data
         body = error.body if isinstance(error.body, str) else error.body.decode()
         assert "Authentication credentials were not provided." in body, body
         print(f"typed 401: {type(error).__name__}, problem {problem or body}")

@@ -51,9 +51,25 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// Runs `cargo <args>` in `root`; `what` names it in the error.
+fn cargo(root: &Path, args: &[&str], what: &str) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot run cargo for {what}"))?;
+    if !status.success() {
+        bail!(
+            "{what} failed ({status}); rerun it with `cargo {}`",
+            args.join(" ")
+        );
+    }
+    Ok(())
+}
+
 /// Runs every step with `cargo` in `root`.
 pub fn run(root: &Path) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     for (i, step) in STEPS.iter().enumerate() {
         eprintln!(
             "{:>12} [{}/{}] {}: cargo {}",
@@ -63,18 +79,7 @@ pub fn run(root: &Path) -> Result<()> {
             step.name,
             step.args.join(" ")
         );
-        let status = Command::new(&cargo)
-            .args(step.args)
-            .current_dir(root)
-            .status()
-            .with_context(|| format!("cannot run cargo for step `{}`", step.name))?;
-        if !status.success() {
-            bail!(
-                "CI step `{}` failed ({status}); rerun it with `cargo {}`",
-                step.name,
-                step.args.join(" ")
-            );
-        }
+        cargo(root, step.args, &format!("CI step `{}`", step.name))?;
     }
     eprintln!("{:>12} all {} CI steps passed", "Finished", STEPS.len());
     Ok(())
@@ -82,49 +87,33 @@ pub fn run(root: &Path) -> Result<()> {
 
 /// `cargo xtask demo`: builds and runs `dispatcher-logs-service demo`.
 pub fn demo(root: &Path, logs: u64) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let logs = logs.to_string();
-    let status = Command::new(&cargo)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "dispatcher-logs-service",
-            "--",
-            "demo",
-            "--logs",
-            &logs,
-        ])
-        .current_dir(root)
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("the demo failed ({status})");
-    }
-    Ok(())
+    let args = [
+        "run",
+        "--quiet",
+        "--package",
+        "dispatcher-logs-service",
+        "--",
+        "demo",
+        "--logs",
+        &logs,
+    ];
+    cargo(root, &args, "the demo")
 }
 
 /// `cargo xtask bench` / `cargo xtask load`: runs the release-built `perf` tool.
 pub fn perf(root: &Path, task: &str, args: &[String]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(&cargo)
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "--package",
-            "benchmarks",
-            "--bin",
-            "perf",
-            "--",
-            task,
-        ])
-        .args(args)
-        .current_dir(root)
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("`perf {task}` failed ({status})");
-    }
-    Ok(())
+    let mut all = vec![
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "benchmarks",
+        "--bin",
+        "perf",
+        "--",
+        task,
+    ];
+    all.extend(args.iter().map(String::as_str));
+    cargo(root, &all, &format!("`perf {task}`"))
 }

@@ -34,6 +34,9 @@ pub struct Api {
     pub server_crate: CrateOut,
     /// How the client is generated.
     pub client: ClientOptions,
+    /// Whether the document is released to clients, so that `cargo xtask
+    /// compat` and `release` guard it (not for test fixtures).
+    pub released: bool,
 }
 
 /// Per-API client generation options.
@@ -86,6 +89,7 @@ pub fn workspace_apis() -> Vec<Api> {
                 inner_type: Some("crate::Session".into()),
                 mock: true,
             },
+            released: true,
         },
         Api {
             // A fixture for the generator's own tests: another document, with
@@ -95,6 +99,7 @@ pub fn workspace_apis() -> Vec<Api> {
             client_crate: CrateOut::new("xtask/fixtures/widgets/client", "widgets_client"),
             server_crate: CrateOut::new("xtask/fixtures/widgets/server", "widgets_server"),
             client: ClientOptions::default(),
+            released: false,
         },
     ]
 }

@@ -261,27 +261,42 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
     Ok(passes)
 }
 
-/// `cargo xtask compat`: every document with a released copy.
+/// The documents that are released to clients (not test fixtures).
+fn released_documents() -> Vec<PathBuf> {
+    crate::codegen::workspace_apis()
+        .into_iter()
+        .filter(|api| api.released)
+        .map(|api| api.document)
+        .collect()
+}
+
+/// `cargo xtask compat`: every released document against its released copy.
 pub fn check(root: &Path, out: &mut dyn Write) -> Result<bool> {
     let mut all = true;
-    for api in crate::codegen::workspace_apis() {
-        match verdict(root, &api.document)? {
-            Some(verdict) => all &= report(&api.document, &verdict, out)?,
+    for document in released_documents() {
+        match verdict(root, &document)? {
+            Some(verdict) => all &= report(&document, &verdict, out)?,
             None => writeln!(
                 out,
                 "{:>12} {}: no released copy yet (see `cargo xtask release`)",
                 "Skipped",
-                crate::codegen::slash_path(&api.document)
+                crate::codegen::slash_path(&document)
             )?,
         }
     }
     Ok(all)
 }
 
-/// `cargo xtask release`: promotes the current document to released once
+/// `cargo xtask release`: promotes every released document once its
 /// `info.version` went up and the change is compatible (or a major bump).
 pub fn release(root: &Path, out: &mut dyn Write) -> Result<()> {
-    let document = &crate::codegen::workspace_apis()[0].document;
+    for document in released_documents() {
+        release_one(root, &document, out)?;
+    }
+    Ok(())
+}
+
+fn release_one(root: &Path, document: &Path, out: &mut dyn Write) -> Result<()> {
     let released = released_path(document);
     let current = Document::load(root, document)?;
     if let Some(verdict) = verdict(root, document)? {

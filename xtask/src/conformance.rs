@@ -148,6 +148,26 @@ fn spectral(root: &Path) -> Result<()> {
     )
 }
 
+/// `python -m pip install` of `what` into the virtualenv of `python`.
+fn pip_install<S: AsRef<std::ffi::OsStr>>(
+    python: &Path,
+    what: &[S],
+    description: &str,
+) -> Result<()> {
+    run_checked(
+        Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(what),
+        description,
+    )
+}
+
 /// Creates the virtualenv (once) and installs the pinned Python tools in it.
 fn virtualenv(work: &Path) -> Result<PathBuf> {
     let venv = work.join("venv");
@@ -164,18 +184,7 @@ fn virtualenv(work: &Path) -> Result<PathBuf> {
         .filter(|pin| !frozen.lines().any(|l| l.trim().eq_ignore_ascii_case(pin)))
         .collect();
     if !missing.is_empty() {
-        run_checked(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args(&missing),
-            "pip install of the conformance tools",
-        )?;
+        pip_install(&python, &missing, "pip install of the conformance tools")?;
     }
     Ok(venv)
 }
@@ -319,16 +328,9 @@ fn python_client(root: &Path, venv: &Path, work: &Path, base_url: &str, token: &
             .stdout(Stdio::null()),
         "openapi-generator (needs Java)",
     )?;
-    run_checked(
-        Command::new(venv.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg(&out),
+    pip_install(
+        &venv.join("bin/python"),
+        &[&out],
         "pip install of the generated Python client",
     )?;
     run_checked(

@@ -66,6 +66,19 @@ enum Task {
     },
 }
 
+/// A check: 0 when it passed, 1 when it found something, 2 when it could not run.
+fn verdict(result: anyhow::Result<bool>) -> i32 {
+    match result {
+        Ok(true) => EXIT_OK,
+        Ok(false) => EXIT_STALE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_GENERATOR_FAILED
+        }
+    }
+}
+
+/// A task: 0 when it succeeded, 1 when it failed.
 fn report(result: anyhow::Result<()>) -> i32 {
     match result {
         Ok(()) => EXIT_OK,
@@ -93,49 +106,19 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Task::Lint => match xtask::lint(&root, &mut stdout) {
-            Ok(0) => EXIT_OK,
-            Ok(n) => {
-                eprintln!("error: {n} finding(s) in the OpenAPI document(s); fix them and run `cargo xtask lint` again");
-                EXIT_STALE
+        Task::Lint => verdict(xtask::lint(&root, &mut stdout).map(|findings| {
+            if findings > 0 {
+                eprintln!("error: {findings} finding(s) in the OpenAPI document(s); fix them and run `cargo xtask lint` again");
             }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                EXIT_GENERATOR_FAILED
-            }
-        },
-        Task::Demo { logs } => match xtask::ci::demo(&root, logs) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                EXIT_STALE
-            }
-        },
+            findings == 0
+        })),
+        Task::Compat => verdict(xtask::compat::check(&root, &mut stdout)),
+        Task::Release => report(xtask::compat::release(&root, &mut stdout)),
+        Task::Demo { logs } => report(xtask::ci::demo(&root, logs)),
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
-        Task::Compat => match xtask::compat::check(&root, &mut stdout) {
-            Ok(true) => EXIT_OK,
-            Ok(false) => EXIT_STALE,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                EXIT_GENERATOR_FAILED
-            }
-        },
-        Task::Release => report(xtask::compat::release(&root, &mut stdout)),
-        Task::Conformance => match xtask::conformance::run(&root) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                EXIT_STALE
-            }
-        },
-        Task::Ci => match xtask::ci::run(&root) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                EXIT_STALE
-            }
-        },
+        Task::Conformance => report(xtask::conformance::run(&root)),
+        Task::Ci => report(xtask::ci::run(&root)),
     };
     ExitCode::from(code as u8)
 }

@@ -657,7 +657,7 @@ impl Operation {
         let request_doc = format!(" The parameters of [`Api::{name}`], parsed and validated as the document declares them.");
         let response_doc = format!(
             " What [`Api::{name}`] answers: one variant per status the document declares. \
-             The adapter adds the headers every response carries (`EvEnergy-Version`, rate limits) \
+             The adapter adds the headers the runtime sets on every response (see `runtime::gate`) \
              where a variant leaves them `None`."
         );
 
@@ -1020,7 +1020,7 @@ impl ResponseOut {
         let ident = self.headers_ident();
         let doc = format!(
             " The headers of {}. Leave a header `None` to let the adapter set it \
-             where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).",
+             where the runtime knows the value (see `runtime::gate`).",
             match self.headers_name.strip_suffix("Headers") {
                 Some(name) if !name.ends_with(&self.variant.to_string()) =>
                     format!("the `{name}` response"),

@@ -1,7 +1,6 @@
 //! Realistic, deterministic demo data: the same `--seed` always gives the
 //! same sub-sessions and logs.
 
-use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::store::{LogRow, Store, StoreError, SubSessionRow};
@@ -215,11 +214,4 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, SeedError
     }
     bar.finish_and_clear();
     Ok(sub_sessions)
-}
-
-/// An RFC 3339 rendering of microseconds since the epoch, for messages.
-pub fn rfc3339(micros: i64) -> String {
-    DateTime::<Utc>::from_timestamp_micros(micros)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
 }

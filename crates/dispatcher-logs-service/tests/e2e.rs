@@ -255,36 +255,27 @@ async fn every_declared_status(database: &str) {
         problem.detail,
         "Authentication credentials were not provided."
     );
-    let expired = client(
-        base,
-        &token(&["debug:read"], Some(DEMO_USER), -3600, DEV_SECRET),
-    );
-    let problem = expect_problem(
-        expired
+    for (token, detail) in [
+        (
+            token(&["debug:read"], Some(DEMO_USER), -3600, DEV_SECRET),
+            "Token has expired.",
+        ),
+        (
+            token(&["debug:read"], Some(DEMO_USER), 3600, "not-the-secret"),
+            "Invalid token.",
+        ),
+    ] {
+        let rejected = client(base, &token);
+        let result = rejected
             .list_dispatcher_logs()
             .charging_sub_session_id(running.sub_session.as_str())
             .send()
-            .await,
-        401,
-        "Unauthorized",
-    )
-    .await;
-    assert_eq!(problem.detail, "Token has expired.");
-    let forged = client(
-        base,
-        &token(&["debug:read"], Some(DEMO_USER), 3600, "not-the-secret"),
-    );
-    let problem = expect_problem(
-        forged
-            .list_dispatcher_logs()
-            .charging_sub_session_id(running.sub_session.as_str())
-            .send()
-            .await,
-        401,
-        "Unauthorized",
-    )
-    .await;
-    assert_eq!(problem.detail, "Invalid token.");
+            .await;
+        assert_eq!(
+            expect_problem(result, 401, "Unauthorized").await.detail,
+            detail
+        );
+    }
 
     // 403: a token without the scope; another user's sub-session; an unknown one (same answer).
     let no_scope = client(base, &token(&[], Some(DEMO_USER), 3600, DEV_SECRET));

@@ -5,7 +5,7 @@ use ::ev_energy_server_runtime as runtime;
 use runtime::reexports::axum;
 /// The model types, shared with the client: see the types crate.
 pub use ::ev_energy_types as types;
-/// The headers of the 400 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 400 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BadRequestHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
@@ -19,7 +19,7 @@ pub struct BadRequestHeaders {
     /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
-/// The headers of the 403 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 403 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ForbiddenHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
@@ -33,7 +33,7 @@ pub struct ForbiddenHeaders {
     /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
-/// The headers of the 200 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 200 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListDispatcherLogsOkHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
@@ -43,7 +43,7 @@ pub struct ListDispatcherLogsOkHeaders {
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
-/// The headers of the 406 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 406 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotAcceptableHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
@@ -57,13 +57,13 @@ pub struct NotAcceptableHeaders {
     /// Sent when the request was counted against the caller's budget.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
-/// The headers of the 503 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 503 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceUnavailableHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
     pub ev_energy_version: ::std::option::Option<types::EvEnergyVersion>,
 }
-/// The headers of the 429 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 429 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TooManyRequestsHeaders {
     /// `Retry-After`: How many seconds to wait before trying again.
@@ -75,7 +75,7 @@ pub struct TooManyRequestsHeaders {
     /// `X-RateLimit-Remaining`: How many requests the caller has left in the current rolling hour.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
-/// The headers of the 401 response. Leave a header `None` to let the adapter set it where it knows the value (`EvEnergy-Version`, `X-RateLimit-*`, `Retry-After`).
+/// The headers of the 401 response. Leave a header `None` to let the adapter set it where the runtime knows the value (see `runtime::gate`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnauthorizedHeaders {
     /// `EvEnergy-Version`: The version of the endpoint that answered.
@@ -125,7 +125,7 @@ pub struct ListDispatcherLogsRequest {
     /// Query parameter `logged_at__lte`.
     pub logged_at_lte: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-/// What [`Api::list_dispatcher_logs`] answers: one variant per status the document declares. The adapter adds the headers every response carries (`EvEnergy-Version`, rate limits) where a variant leaves them `None`.
+/// What [`Api::list_dispatcher_logs`] answers: one variant per status the document declares. The adapter adds the headers the runtime sets on every response (see `runtime::gate`) where a variant leaves them `None`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListDispatcherLogsResponse {
     /// 200: The sub-session's dispatcher logs, newest first.
