@@ -12,6 +12,9 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
+use heck::ToShoutySnakeCase;
+
+use crate::model::{Model, SchemeKind};
 use crate::spec::Document;
 
 /// The command that regenerates every generated file.
@@ -170,7 +173,8 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     )?;
     let (types, mut client) = split_types(client, &api.types_crate.ident)?;
     client.extend(server_url_const(&spec));
-    client.extend(security_consts(document));
+    let (model, _) = crate::model::load(document);
+    client.extend(security_consts(&model));
     let mut files = vec![
         render(&api.types_crate.generated_file(), &document.path, types)?,
         render(&api.client_crate.generated_file(), &document.path, client)?,
@@ -270,45 +274,33 @@ fn fix_array_query_matchers(file: &mut syn::File) -> Result<()> {
 
 /// The document's OAuth 2.0 settings as constants, one module per scheme,
 /// so a client needs no hand-copied token URL or scope list.
-fn security_consts(document: &Document) -> TokenStream {
-    let Some(schemes) = document
-        .raw
-        .pointer("/components/securitySchemes")
-        .and_then(serde_json::Value::as_object)
-    else {
-        return TokenStream::new();
-    };
+fn security_consts(model: &Model) -> TokenStream {
     let mut modules = Vec::new();
-    for (name, scheme) in schemes {
-        if scheme.get("type").and_then(serde_json::Value::as_str) != Some("oauth2") {
+    for (name, scheme) in &model.security_schemes {
+        let SchemeKind::OAuth2 { flows } = &scheme.kind else {
             continue;
-        }
+        };
         let mut items = Vec::new();
-        for (flow, flow_key) in [
-            ("CLIENT_CREDENTIALS", "clientCredentials"),
-            ("AUTHORIZATION_CODE", "authorizationCode"),
-        ] {
-            let Some(settings) = scheme.pointer(&format!("/flows/{flow_key}")) else {
-                continue;
-            };
-            for (suffix, key) in [
-                ("TOKEN_URL", "tokenUrl"),
-                ("AUTHORIZATION_URL", "authorizationUrl"),
-                ("REFRESH_URL", "refreshUrl"),
+        for flow in flows {
+            let prefix = flow.kind.key().to_shouty_snake_case();
+            for (suffix, key, url) in [
+                ("TOKEN_URL", "tokenUrl", &flow.token_url),
+                (
+                    "AUTHORIZATION_URL",
+                    "authorizationUrl",
+                    &flow.authorization_url,
+                ),
+                ("REFRESH_URL", "refreshUrl", &flow.refresh_url),
             ] {
-                if let Some(url) = settings.get(key).and_then(serde_json::Value::as_str) {
-                    let ident = quote::format_ident!("{flow}_{suffix}");
-                    let doc = format!(" `{key}` of the `{flow_key}` flow.");
+                if let Some(url) = url {
+                    let ident = quote::format_ident!("{prefix}_{suffix}");
+                    let doc = format!(" `{key}` of the `{}` flow.", flow.kind.key());
                     items.push(quote! { #[doc = #doc] pub const #ident: &str = #url; });
                 }
             }
-            let scopes: Vec<&str> = settings
-                .get("scopes")
-                .and_then(serde_json::Value::as_object)
-                .map(|m| m.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            let ident = quote::format_ident!("{flow}_SCOPES");
-            let doc = format!(" The scopes the `{flow_key}` flow offers.");
+            let scopes = flow.scopes.iter().map(|(scope, _)| scope);
+            let ident = quote::format_ident!("{prefix}_SCOPES");
+            let doc = format!(" The scopes the `{}` flow offers.", flow.kind.key());
             items.push(quote! { #[doc = #doc] pub const #ident: &[&str] = &[#(#scopes),*]; });
         }
         let module = quote::format_ident!("{}", crate::server::snake(name));

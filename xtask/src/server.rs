@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::schema::{resolve, self_contained};
+use crate::model::json_schema::{resolve, self_contained};
 use crate::spec::{escape_pointer, resolve_ref, Document, JSON, PROBLEM_JSON};
 
 /// The HTTP methods an OpenAPI path item may hold, in document order.

@@ -1,0 +1,760 @@
+//! The typed model of an OpenAPI document: what every task of this xtask
+//! reads (lint, the generators, the security constants, the compatibility
+//! gate).
+//!
+//! It is built once, by [`load`], from the `openapiv3` parse of the
+//! document. Everything the document says about an operation is resolved
+//! here — `$ref`s followed, path-item parameters merged with the
+//! operation's, the document's `security` applied where an operation has
+//! none — so no task walks the raw JSON tree. The loader also reports what
+//! makes a document invalid or unfit for the generators as [`Finding`]s,
+//! each with the JSON pointer of the node.
+
+mod examples;
+pub mod json_schema;
+mod load;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use load::load;
+
+/// One problem in the document.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// JSON pointer (RFC 6901) of the offending node; `""` is the document.
+    pub pointer: String,
+    /// What is wrong, and how to fix it.
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding at `pointer`.
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        write!(f, "{pointer}: {}", self.message)
+    }
+}
+
+/// A document, as the tasks read it.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`, e.g. `2.0`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// `servers`, in document order.
+    pub servers: Vec<Server>,
+    /// Every operation, in document order (paths, then methods in the order
+    /// OpenAPI lists them).
+    pub operations: Vec<Operation>,
+    /// `components/securitySchemes`, by name.
+    pub security_schemes: BTreeMap<String, SecurityScheme>,
+    /// `components/schemas`, by name, as written, in document order.
+    pub schemas: Vec<(String, openapiv3::ReferenceOr<openapiv3::Schema>)>,
+    /// What the runtime needs that OpenAPI has no field for, from the
+    /// document's `x-` extensions.
+    pub conventions: Conventions,
+}
+
+impl Model {
+    /// The schema a `$ref` names (`#/components/schemas/X`), following
+    /// chains of references.
+    pub fn resolve_schema<'a>(
+        &'a self,
+        schema: &'a openapiv3::ReferenceOr<openapiv3::Schema>,
+    ) -> Option<&'a openapiv3::Schema> {
+        let mut current = schema;
+        for _ in 0..32 {
+            match current {
+                openapiv3::ReferenceOr::Item(item) => return Some(item),
+                openapiv3::ReferenceOr::Reference { reference } => {
+                    let name = reference.strip_prefix("#/components/schemas/")?;
+                    current = self
+                        .schemas
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, s)| s)?;
+                }
+            }
+        }
+        None
+    }
+
+    /// The operation with this `operationId`.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// The server's base path: the path of the first server URL
+    /// (`https://api.ev.energy/v2` → `/v2`), `""` when there is none.
+    pub fn base_path(&self) -> String {
+        let Some(server) = self.servers.first() else {
+            return String::new();
+        };
+        let url = server.url.as_str();
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path = if url.contains("://") {
+            after_scheme.find('/').map_or("", |i| &after_scheme[i..])
+        } else {
+            after_scheme
+        };
+        path.trim_end_matches('/').to_string()
+    }
+}
+
+/// A server the document lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// The URL, e.g. `https://api.ev.energy/v2`.
+    pub url: String,
+    /// What it is.
+    pub description: Option<String>,
+}
+
+/// An HTTP method an operation can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `PUT`
+    Put,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+    /// `HEAD`
+    Head,
+    /// `PATCH`
+    Patch,
+    /// `TRACE`
+    Trace,
+}
+
+impl Method {
+    /// Every method, in the order OpenAPI lists them in a path item.
+    pub const ALL: [Method; 8] = [
+        Method::Get,
+        Method::Put,
+        Method::Post,
+        Method::Delete,
+        Method::Options,
+        Method::Head,
+        Method::Patch,
+        Method::Trace,
+    ];
+
+    /// The lower-case key of the path item (`get`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Delete => "delete",
+            Method::Options => "options",
+            Method::Head => "head",
+            Method::Patch => "patch",
+            Method::Trace => "trace",
+        }
+    }
+
+    /// The method as HTTP writes it (`GET`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Whether RFC 9110 calls the method safe (read-only).
+    pub fn is_safe(self) -> bool {
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Options | Method::Trace
+        )
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One operation.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// The `operationId`.
+    pub id: String,
+    /// The method.
+    pub method: Method,
+    /// The path template, e.g. `/widgets/{widget_id}`.
+    pub path: String,
+    /// JSON pointer of the operation, e.g. `/paths/~1dispatcher_logs/get`.
+    pub pointer: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// Every parameter: the path item's, overridden by the operation's of
+    /// the same name and location; in document order.
+    pub parameters: Vec<Parameter>,
+    /// The request body.
+    pub body: Option<RequestBody>,
+    /// Every declared response, in document order (`default` last).
+    pub responses: Vec<Response>,
+    /// The security requirement that applies: the operation's own, or
+    /// else the document's. Alternatives: any one of them admits a request.
+    /// Empty: no authentication. An empty alternative: authentication is
+    /// optional.
+    pub security: Vec<SecurityRequirement>,
+}
+
+impl Operation {
+    /// Whether any alternative of the security requirement asks for
+    /// credentials.
+    pub fn secured(&self) -> bool {
+        self.security.iter().any(|r| !r.schemes.is_empty())
+    }
+
+    /// Whether a request without credentials is admitted too.
+    pub fn auth_optional(&self) -> bool {
+        self.security.iter().any(|r| r.schemes.is_empty())
+    }
+
+    /// The responses with a 2xx status (or a `2XX` range).
+    pub fn successes(&self) -> impl Iterator<Item = &Response> {
+        self.responses.iter().filter(|r| r.status.is_success())
+    }
+
+    /// The declared response for a status: the exact code, else its range
+    /// (`4XX`), else `default`.
+    pub fn response_for(&self, code: u16) -> Option<&Response> {
+        self.responses
+            .iter()
+            .find(|r| r.status == Status::Code(code))
+            .or_else(|| {
+                self.responses
+                    .iter()
+                    .find(|r| r.status == Status::Range((code / 100) as u8))
+            })
+            .or_else(|| self.responses.iter().find(|r| r.status == Status::Default))
+    }
+
+    /// The media types of the success responses, in order, without duplicates.
+    pub fn produces(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for media in self.successes().flat_map(|r| &r.content) {
+            if !out.contains(&media.media_type.as_str()) {
+                out.push(&media.media_type);
+            }
+        }
+        out
+    }
+}
+
+/// Where a parameter is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// `in: query`
+    Query,
+    /// `in: header`
+    Header,
+    /// `in: path`
+    Path,
+    /// `in: cookie`
+    Cookie,
+}
+
+impl Location {
+    /// The name OpenAPI gives it (`query`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Query => "query",
+            Location::Header => "header",
+            Location::Path => "path",
+            Location::Cookie => "cookie",
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a parameter's value is serialized (OpenAPI `style`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// `form` (query, cookie)
+    Form,
+    /// `simple` (path, header)
+    Simple,
+    /// `matrix` (path)
+    Matrix,
+    /// `label` (path)
+    Label,
+    /// `spaceDelimited` (query)
+    SpaceDelimited,
+    /// `pipeDelimited` (query)
+    PipeDelimited,
+    /// `deepObject` (query)
+    DeepObject,
+}
+
+/// One parameter of an operation.
+#[derive(Clone, Debug)]
+pub struct Parameter {
+    /// The name (`logged_at__gte`, `EvEnergy-Version`).
+    pub name: String,
+    /// Where it is.
+    pub location: Location,
+    /// How it is serialized.
+    pub style: Style,
+    /// Whether an array is sent as repeated keys (`a=1&a=2`) rather than
+    /// one delimited value.
+    pub explode: bool,
+    /// Whether the document requires it (always true for path parameters).
+    pub required: bool,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// `description`.
+    pub description: Option<String>,
+    /// The value's schema.
+    pub schema: Schema,
+    /// The `components/parameters` entry it comes from, if a `$ref`.
+    pub component: Option<String>,
+    /// JSON pointer of the parameter where the operation lists it.
+    pub pointer: String,
+    /// `x-api-version: true`: this header selects the API version (see
+    /// [`Conventions`]).
+    pub api_version: bool,
+}
+
+/// A schema where the document uses one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    /// As written: a `$ref` or an inline schema.
+    pub written: openapiv3::ReferenceOr<openapiv3::Schema>,
+    /// The `components/schemas` entry a `$ref` names.
+    pub component: Option<String>,
+    /// JSON pointer of the schema.
+    pub pointer: String,
+    /// The schema as self-contained JSON Schema 2020-12 (every `$ref`
+    /// inlined, `nullable` and boolean `exclusiveMinimum` translated), for
+    /// validators; `None` when it cannot be made self-contained (a
+    /// reference cycle).
+    pub json_schema: Option<serde_json::Value>,
+}
+
+/// A request body.
+#[derive(Clone, Debug)]
+pub struct RequestBody {
+    /// Whether a body is required.
+    pub required: bool,
+    /// `description`.
+    pub description: Option<String>,
+    /// One entry per media type, in document order.
+    pub content: Vec<Media>,
+    /// JSON pointer of the body where the operation declares it.
+    pub pointer: String,
+}
+
+/// A media type of a body.
+#[derive(Clone, Debug)]
+pub struct Media {
+    /// `application/json`, `application/problem+json`, …
+    pub media_type: String,
+    /// The body's schema, if the document gives one.
+    pub schema: Option<Schema>,
+}
+
+impl Media {
+    /// Whether the media type is JSON (`application/json` or `…+json`).
+    pub fn is_json(&self) -> bool {
+        is_json(&self.media_type)
+    }
+}
+
+/// Whether a media type is JSON (`application/json`, `…+json`, with or
+/// without parameters).
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// The status a response is declared for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// An exact status code.
+    Code(u16),
+    /// A range: `4XX` is `Range(4)`.
+    Range(u8),
+    /// `default`: every status not declared otherwise.
+    Default,
+}
+
+impl Status {
+    /// Whether the status is a success (2xx).
+    pub fn is_success(self) -> bool {
+        match self {
+            Status::Code(code) => (200..300).contains(&code),
+            Status::Range(class) => class == 2,
+            Status::Default => false,
+        }
+    }
+
+    /// Whether the status is an error (4xx, 5xx, or `default`).
+    pub fn is_error(self) -> bool {
+        match self {
+            Status::Code(code) => code >= 400,
+            Status::Range(class) => class >= 4,
+            Status::Default => true,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Code(code) => write!(f, "{code}"),
+            Status::Range(class) => write!(f, "{class}XX"),
+            Status::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// One declared response.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// The status it is declared for.
+    pub status: Status,
+    /// `description`.
+    pub description: String,
+    /// Its headers, in document order.
+    pub headers: Vec<ResponseHeader>,
+    /// One entry per media type, in document order.
+    pub content: Vec<Media>,
+    /// The `components/responses` entry it comes from, if a `$ref`.
+    pub component: Option<String>,
+    /// JSON pointer of the response where the operation declares it.
+    pub pointer: String,
+}
+
+/// A header of a response.
+#[derive(Clone, Debug)]
+pub struct ResponseHeader {
+    /// The header name as written (`X-RateLimit-Limit`).
+    pub name: String,
+    /// Whether every such response carries it.
+    pub required: bool,
+    /// `description`.
+    pub description: Option<String>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// The value's schema.
+    pub schema: Schema,
+    /// What the runtime knows to put in it (from `x-rate-limit`, or the
+    /// version header's name, or `Retry-After`).
+    pub role: Option<HeaderRole>,
+}
+
+/// A response header whose value the adapter's runtime knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderRole {
+    /// The API version that answered (same name as the `x-api-version`
+    /// request header).
+    ApiVersion,
+    /// `x-rate-limit: limit`: requests allowed per window.
+    RateLimitLimit,
+    /// `x-rate-limit: remaining`: requests left in the window.
+    RateLimitRemaining,
+    /// `Retry-After` (RFC 9110): seconds to wait.
+    RetryAfter,
+}
+
+/// One alternative of a security requirement: every scheme it lists must
+/// be satisfied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityRequirement {
+    /// The schemes, with the scopes each needs.
+    pub schemes: Vec<SchemeUse>,
+}
+
+/// A scheme a requirement names, with the scopes it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemeUse {
+    /// The scheme's name in `components/securitySchemes`.
+    pub scheme: String,
+    /// The scopes (OAuth 2.0 / OpenID Connect) the requirement lists.
+    pub scopes: Vec<String>,
+}
+
+/// A security scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// Its name in `components/securitySchemes`.
+    pub name: String,
+    /// What kind of credential it takes.
+    pub kind: SchemeKind,
+    /// `description`.
+    pub description: Option<String>,
+}
+
+/// The kind of a security scheme, and what identifies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// `type: http, scheme: bearer`.
+    HttpBearer {
+        /// `bearerFormat`, a hint such as `JWT`.
+        bearer_format: Option<String>,
+    },
+    /// `type: http, scheme: basic`.
+    HttpBasic,
+    /// `type: http` with another scheme (e.g. `digest`).
+    HttpOther {
+        /// The scheme as written.
+        scheme: String,
+    },
+    /// `type: apiKey`.
+    ApiKey {
+        /// Where the key is sent.
+        location: ApiKeyLocation,
+        /// The header, query parameter or cookie name.
+        name: String,
+    },
+    /// `type: oauth2`: a bearer access token.
+    OAuth2 {
+        /// The flows it offers.
+        flows: Vec<OAuthFlow>,
+    },
+    /// `type: openIdConnect`: a bearer access token.
+    OpenIdConnect {
+        /// `openIdConnectUrl`.
+        url: String,
+    },
+}
+
+impl SchemeKind {
+    /// A short name of the kind, as OpenAPI writes it.
+    pub fn describe(&self) -> String {
+        match self {
+            SchemeKind::HttpBearer { .. } => "http bearer".into(),
+            SchemeKind::HttpBasic => "http basic".into(),
+            SchemeKind::HttpOther { scheme } => format!("http {scheme}"),
+            SchemeKind::ApiKey { location, name } => {
+                format!("apiKey in {} `{name}`", location.as_str())
+            }
+            SchemeKind::OAuth2 { .. } => "oauth2".into(),
+            SchemeKind::OpenIdConnect { .. } => "openIdConnect".into(),
+        }
+    }
+}
+
+/// Where an API key is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
+}
+
+impl ApiKeyLocation {
+    /// The name OpenAPI gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKeyLocation::Header => "header",
+            ApiKeyLocation::Query => "query",
+            ApiKeyLocation::Cookie => "cookie",
+        }
+    }
+}
+
+/// An OAuth 2.0 flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthFlow {
+    /// Which flow.
+    pub kind: FlowKind,
+    /// `authorizationUrl` (implicit, authorization code).
+    pub authorization_url: Option<String>,
+    /// `tokenUrl` (password, client credentials, authorization code).
+    pub token_url: Option<String>,
+    /// `refreshUrl`.
+    pub refresh_url: Option<String>,
+    /// The scopes it offers, with their descriptions, in document order.
+    pub scopes: Vec<(String, String)>,
+}
+
+/// The OAuth 2.0 flows OpenAPI names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowKind {
+    /// `implicit`
+    Implicit,
+    /// `password`
+    Password,
+    /// `clientCredentials`
+    ClientCredentials,
+    /// `authorizationCode`
+    AuthorizationCode,
+}
+
+impl FlowKind {
+    /// The key OpenAPI uses (`clientCredentials`).
+    pub fn key(self) -> &'static str {
+        match self {
+            FlowKind::Implicit => "implicit",
+            FlowKind::Password => "password",
+            FlowKind::ClientCredentials => "clientCredentials",
+            FlowKind::AuthorizationCode => "authorizationCode",
+        }
+    }
+}
+
+/// What the generated adapter's runtime needs to know that OpenAPI has no
+/// field for, from `x-` extensions (documented in the README):
+///
+/// - `x-api-version: true` on a header parameter marks the header that
+///   selects the API version (see [`Parameter::api_version`]);
+/// - `x-rate-limit: limit | remaining` on a response header marks the
+///   headers the rate-limit hook's figures go into;
+/// - `x-problem-details` at the document's root gives the `type`, `title`
+///   and `detail` of the problems the adapter answers by itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Conventions {
+    /// The texts of the adapter's own problems, by situation.
+    pub problem_details: BTreeMap<ProblemSituation, ProblemText>,
+}
+
+/// A situation in which the adapter answers a problem by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProblemSituation {
+    /// 400: parameters or body invalid.
+    InvalidParameters,
+    /// 400: the version header names a version the document does not have.
+    UnsupportedVersion,
+    /// 400: the request is malformed in a way no parameter explains (e.g.
+    /// two `Authorization` headers).
+    BadRequest,
+    /// 401: no credentials were sent.
+    Unauthenticated,
+    /// 401: the credentials were rejected.
+    InvalidCredentials,
+    /// 403: the principal lacks a scope the operation needs.
+    Forbidden,
+    /// 404: no such path.
+    NotFound,
+    /// 405: the path does not have this method.
+    MethodNotAllowed,
+    /// 406: `Accept` rules out every success media type.
+    NotAcceptable,
+    /// 429: the rate-limit hook refused the request.
+    TooManyRequests,
+    /// 500: the backend failed.
+    InternalError,
+    /// 503: the backend is unavailable.
+    Unavailable,
+}
+
+impl ProblemSituation {
+    /// Every situation, in the order the README documents them.
+    pub const ALL: [ProblemSituation; 12] = [
+        ProblemSituation::InvalidParameters,
+        ProblemSituation::UnsupportedVersion,
+        ProblemSituation::BadRequest,
+        ProblemSituation::Unauthenticated,
+        ProblemSituation::InvalidCredentials,
+        ProblemSituation::Forbidden,
+        ProblemSituation::NotFound,
+        ProblemSituation::MethodNotAllowed,
+        ProblemSituation::NotAcceptable,
+        ProblemSituation::TooManyRequests,
+        ProblemSituation::InternalError,
+        ProblemSituation::Unavailable,
+    ];
+
+    /// The key in `x-problem-details` (`too-many-requests`).
+    pub fn key(self) -> &'static str {
+        match self {
+            ProblemSituation::InvalidParameters => "invalid-parameters",
+            ProblemSituation::UnsupportedVersion => "unsupported-version",
+            ProblemSituation::BadRequest => "bad-request",
+            ProblemSituation::Unauthenticated => "unauthenticated",
+            ProblemSituation::InvalidCredentials => "invalid-credentials",
+            ProblemSituation::Forbidden => "forbidden",
+            ProblemSituation::NotFound => "not-found",
+            ProblemSituation::MethodNotAllowed => "method-not-allowed",
+            ProblemSituation::NotAcceptable => "not-acceptable",
+            ProblemSituation::TooManyRequests => "too-many-requests",
+            ProblemSituation::InternalError => "internal-error",
+            ProblemSituation::Unavailable => "unavailable",
+        }
+    }
+
+    /// The placeholders its `detail` may use.
+    pub fn placeholders(self) -> &'static [&'static str] {
+        match self {
+            ProblemSituation::InvalidParameters => &["count", "names"],
+            ProblemSituation::UnsupportedVersion => &["requested"],
+            ProblemSituation::BadRequest => &["reason"],
+            ProblemSituation::InvalidCredentials => &["reason"],
+            ProblemSituation::NotFound => &["path"],
+            ProblemSituation::MethodNotAllowed => &["method"],
+            ProblemSituation::TooManyRequests => &["retry_after"],
+            _ => &[],
+        }
+    }
+}
+
+/// The texts of one of the adapter's own problems.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProblemText {
+    /// `type`: a URI naming the problem type.
+    pub type_uri: Option<String>,
+    /// `title`.
+    pub title: Option<String>,
+    /// `detail`, with `{placeholders}`.
+    pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests;

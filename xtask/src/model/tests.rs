@@ -1,0 +1,154 @@
+use std::path::Path;
+
+use serde_json::json;
+
+use super::json_schema::to_json_schema;
+use super::*;
+use crate::spec::Document;
+
+const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+fn load_yaml(text: &str) -> (Model, Vec<String>) {
+    let document = Document::parse(Path::new("test.yaml"), text).unwrap();
+    let (model, findings) = load(&document);
+    (model, findings.iter().map(ToString::to_string).collect())
+}
+
+#[test]
+fn nullable_admits_null_and_nothing_else() {
+    let schema = json!({"type": "string", "nullable": true, "enum": ["a"]});
+    assert_eq!(
+        to_json_schema(&schema, false),
+        json!({"type": ["string", "null"], "enum": ["a", null]})
+    );
+}
+
+#[test]
+fn the_workspace_document_loads_without_findings() {
+    let root = crate::workspace_root();
+    for api in crate::codegen::workspace_apis() {
+        let document = Document::load(&root, &api.document).unwrap();
+        let (model, findings) = load(&document);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(!model.operations.is_empty());
+    }
+}
+
+#[test]
+fn operations_merge_path_item_parameters_and_inherit_security() {
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}security: [{{key: []}}, {{oauth: [read]}}]\npaths:\n  /things/{{id}}:\n    \
+         parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}, {{name: q, in: query, schema: {{type: string}}}}]\n    \
+         get:\n      operationId: get_thing\n      parameters: [{{name: q, in: query, required: true, schema: {{type: integer}}}}]\n      \
+         responses:\n        '202': {{description: accepted, headers: {{Location: {{required: true, schema: {{type: string}}}}}}}}\n        \
+         4XX: {{description: client error}}\n        default: {{description: other}}\n\
+         components:\n  securitySchemes:\n    key: {{type: apiKey, in: header, name: X-Api-Key}}\n    \
+         oauth: {{type: oauth2, flows: {{clientCredentials: {{tokenUrl: 'https://t', scopes: {{read: r}}}}}}}}\n"
+    ));
+    assert!(findings.is_empty(), "{findings:?}");
+    let op = model.operation("get_thing").unwrap();
+    assert_eq!(op.method, Method::Get);
+    assert_eq!(op.pointer, "/paths/~1things~1{id}/get");
+    let params: Vec<(Location, &str, bool)> = op
+        .parameters
+        .iter()
+        .map(|p| (p.location, p.name.as_str(), p.required))
+        .collect();
+    assert_eq!(
+        params,
+        [(Location::Path, "id", true), (Location::Query, "q", true)]
+    );
+    let statuses: Vec<Status> = op.responses.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [Status::Code(202), Status::Range(4), Status::Default]
+    );
+    assert_eq!(op.response_for(404).unwrap().status, Status::Range(4));
+    assert_eq!(op.response_for(503).unwrap().status, Status::Default);
+    assert!(op.responses[0].headers[0].required);
+    assert_eq!(op.security.len(), 2);
+    assert_eq!(op.security[1].schemes[0].scopes, ["read"]);
+    assert_eq!(
+        model.security_schemes["key"].kind,
+        SchemeKind::ApiKey {
+            location: ApiKeyLocation::Header,
+            name: "X-Api-Key".into()
+        }
+    );
+}
+
+#[test]
+fn a_parameter_declared_twice_is_a_finding_naming_it() {
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      parameters:\n        \
+         - {{name: device_type, in: query, schema: {{type: string}}}}\n        \
+         - {{name: device_type, in: query, schema: {{type: string}}}}\n      \
+         responses: {{'200': {{description: ok}}}}\n"
+    ));
+    assert_eq!(
+        findings,
+        ["/paths/~1a/get/parameters/1: the query parameter `device_type` is declared twice in this list; \
+          OpenAPI requires each (name, location) pair once: remove one of them"]
+    );
+    assert!(model.operation("a").is_none());
+}
+
+#[test]
+fn path_templates_and_path_parameters_must_agree() {
+    let (_, findings) = load_yaml(&format!(
+        "{HEAD}paths:\n  /a/{{id}}:\n    get:\n      operationId: a\n      \
+         parameters: [{{name: other, in: path, required: true, schema: {{type: string}}}}]\n      \
+         responses: {{'200': {{description: ok}}}}\n"
+    ));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings[0].contains("declares no path parameter `id`"),
+        "{findings:?}"
+    );
+    assert!(
+        findings[1].contains("`other` does not appear in the path"),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn conventions_come_from_extensions_and_are_checked() {
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}x-problem-details:\n  too-many-requests: {{type: 'https://x/rate', title: Slow down, detail: 'Wait {{retry_after}} s'}}\n  \
+         forbidden: {{detail: 'No {{user}}'}}\n  teapot: {{title: Tea}}\npaths:\n  /a:\n    get:\n      operationId: a\n      \
+         parameters: [{{name: Api-Version, in: header, x-api-version: true, schema: {{type: integer, enum: [1]}}}}]\n      \
+         responses:\n        '200':\n          description: ok\n          headers:\n            \
+         Api-Version: {{schema: {{type: integer}}}}\n            Limit: {{x-rate-limit: limit, schema: {{type: integer}}}}\n"
+    ));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings[0]
+            .starts_with("/x-problem-details/forbidden/detail: unknown placeholder `{user}`"),
+        "{findings:?}"
+    );
+    assert!(
+        findings[1].starts_with("/x-problem-details/teapot: unknown situation"),
+        "{findings:?}"
+    );
+    let rate = &model.conventions.problem_details[&ProblemSituation::TooManyRequests];
+    assert_eq!(rate.type_uri.as_deref(), Some("https://x/rate"));
+    assert_eq!(rate.detail.as_deref(), Some("Wait {retry_after} s"));
+    let op = model.operation("a").unwrap();
+    assert!(op.parameters[0].api_version);
+    assert_eq!(
+        op.responses[0].headers[1].role,
+        Some(HeaderRole::RateLimitLimit)
+    );
+}
+
+#[test]
+fn base_path_is_the_first_server_urls_path() {
+    let (model, _) = load_yaml(&format!(
+        "{HEAD}servers: [{{url: 'https://api.example/v2/'}}]\npaths: {{}}\n"
+    ));
+    assert_eq!(model.base_path(), "/v2");
+    let (model, _) = load_yaml(&format!("{HEAD}servers: [{{url: /v3}}]\npaths: {{}}\n"));
+    assert_eq!(model.base_path(), "/v3");
+    let (model, _) = load_yaml(&format!("{HEAD}paths: {{}}\n"));
+    assert_eq!(model.base_path(), "");
+}
