@@ -16,13 +16,10 @@ use heck::ToShoutySnakeCase;
 
 use crate::model::{Model, SchemeKind};
 use crate::spec::Document;
+use crate::types::Types;
 
 /// The command that regenerates every generated file.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";
-
-/// The derives every model type gets, besides the ones typify always adds
-/// (`Clone`, `Debug`, `Serialize`, `Deserialize`).
-const EXTRA_DERIVES: &[&str] = &["schemars::JsonSchema", "PartialEq"];
 
 /// One API: a document and the crates generated from it.
 #[derive(Clone, Debug)]
@@ -53,7 +50,7 @@ pub struct ClientOptions {
 }
 
 /// The hand-written runtime every generated server uses.
-pub const RUNTIME_CRATE: &str = "ev_energy_server_runtime";
+pub const RUNTIME_CRATE: &str = "server_runtime";
 
 /// Where a generated crate lives and what it is called in Rust paths.
 #[derive(Clone, Debug)]
@@ -72,9 +69,14 @@ impl CrateOut {
         }
     }
 
-    /// The generated file of this crate.
+    /// The generated file of this crate (types and client crates).
     pub fn generated_file(&self) -> PathBuf {
         self.dir.join("src").join("generated.rs")
+    }
+
+    /// A generated file of a server crate: `src/generated/<name>`.
+    pub fn generated_module(&self, name: &str) -> PathBuf {
+        self.dir.join("src").join("generated").join(name)
     }
 }
 
@@ -154,31 +156,57 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 
 /// Generates every file of one API from an already parsed document.
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
+    let (model, findings) = crate::model::load(document);
+    if !findings.is_empty() {
+        bail!(
+            "{} has {} problem(s) the generators cannot work around (`cargo xtask lint` lists them):\n  {}",
+            slash_path(&document.path),
+            findings.len(),
+            findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        );
+    }
+    let mut types = Types::build(&model)?;
     let spec = document.for_generators()?;
-    let client = progenitor_client(&spec, &api.client)?;
+    let (client, generator) = progenitor_client(&spec, &api.client)?;
+    types.verify_client(generator.get_type_space())?;
+    let types_tokens = types.tokens();
     let mock = if api.client.mock {
         Some(progenitor_mock(&spec, &api.client)?)
     } else {
         None
     };
-    let type_names = type_names(&client);
     let server = crate::server::generate(
-        document,
-        &client,
-        &type_names,
+        &model,
+        &mut types,
         &crate::server::Crates {
             types: &api.types_crate.ident,
             runtime: RUNTIME_CRATE,
         },
     )?;
-    let (types, mut client) = split_types(client, &api.types_crate.ident)?;
-    client.extend(server_url_const(&spec));
-    let (model, _) = crate::model::load(document);
+    let mut client = without_types(client, &api.types_crate.ident)?;
+    client.extend(server_url_const(&model));
     client.extend(security_consts(&model));
     let mut files = vec![
-        render(&api.types_crate.generated_file(), &document.path, types)?,
+        render(
+            &api.types_crate.generated_file(),
+            &document.path,
+            types_tokens,
+        )?,
         render(&api.client_crate.generated_file(), &document.path, client)?,
-        render(&api.server_crate.generated_file(), &document.path, server)?,
+        render(
+            &api.server_crate.generated_module("api.rs"),
+            &document.path,
+            server.api,
+        )?,
+        render(
+            &api.server_crate.generated_module("adapter.rs"),
+            &document.path,
+            server.adapter,
+        )?,
     ];
     if let Some(mock) = mock {
         files.push(render(
@@ -195,8 +223,9 @@ fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged);
-    for derive in EXTRA_DERIVES {
+        .with_tag(TagStyle::Merged)
+        .with_map_type(crate::types::MAP_TYPE);
+    for derive in crate::types::EXTRA_DERIVES {
         settings.with_derive(*derive);
     }
     if let Some(inner) = &options.inner_type {
@@ -316,35 +345,20 @@ fn security_consts(model: &Model) -> TokenStream {
     }
 }
 
-fn progenitor_client(spec: &openapiv3::OpenAPI, options: &ClientOptions) -> Result<syn::File> {
+fn progenitor_client(
+    spec: &openapiv3::OpenAPI,
+    options: &ClientOptions,
+) -> Result<(syn::File, Generator)> {
     let mut generator = Generator::new(&settings(options)?);
     // progenitor asserts on some documents it cannot handle (e.g. a
     // `default` response whose schema differs from the success one); turn
     // that into an error instead of a crash.
-    let previous_hook = std::panic::take_hook();
-    let message = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let sink = message.clone();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let text = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        if let Ok(mut m) = sink.lock() {
-            *m = text;
-        }
-    }));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        generator.generate_tokens(spec)
-    }));
-    std::panic::set_hook(previous_hook);
+    let outcome = quiet_catch_unwind(|| generator.generate_tokens(spec));
     let tokens = match outcome {
         Ok(result) => {
             result.map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?
         }
-        Err(_) => {
-            let message = message.lock().map(|m| m.clone()).unwrap_or_default();
+        Err(message) => {
             return Err(anyhow!(
                 "progenitor cannot generate a client for this document ({message}). \
                  A common cause is a `default` response or several success responses with \
@@ -352,62 +366,64 @@ fn progenitor_client(spec: &openapiv3::OpenAPI, options: &ClientOptions) -> Resu
             ));
         }
     };
-    syn::parse2(tokens).context("progenitor produced code that does not parse")
+    let file = syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+    Ok((file, generator))
 }
 
-/// The names of the types progenitor generated (its `types` module).
-fn type_names(client: &syn::File) -> std::collections::BTreeSet<String> {
-    client
-        .items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
-            _ => None,
-        })
-        .into_iter()
-        .flatten()
-        .filter_map(|item| match item {
-            syn::Item::Struct(s) => Some(s.ident.to_string()),
-            syn::Item::Enum(e) => Some(e.ident.to_string()),
-            syn::Item::Type(t) => Some(t.ident.to_string()),
-            _ => None,
-        })
-        .collect()
+thread_local! {
+    /// Whether this thread is inside [`quiet_catch_unwind`].
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Splits progenitor's output in two: the contents of its `pub mod types`
-/// become the shared types crate, and the client refers to that crate in
-/// their place (`pub use <types_crate> as types;`). Both come from one run
-/// of one generator, so the client's paths (`types::DispatcherLog`,
-/// `types::builder::...`) name exactly the shared types: there is no second
-/// copy to drift apart.
-fn split_types(mut client: syn::File, types_crate: &str) -> Result<(TokenStream, TokenStream)> {
+/// Runs `f`, turning a panic into `Err(message)` without printing it. The
+/// panic hook is installed once for the process and stays quiet only for
+/// the thread that is inside this function, so panics elsewhere (other
+/// tests running in parallel) are reported as usual.
+fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CATCHING.with(|c| c.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(false));
+    outcome.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string())
+    })
+}
+
+/// progenitor's client without its `types` module: the client refers to
+/// the types crate in its place (`pub use <types_crate> as types;`), which
+/// holds the same types ([`Types::verify_client`] checked), so the client's
+/// paths (`types::DispatcherLog`, `types::builder::...`) name exactly the
+/// shared types: there is no second copy to drift apart.
+fn without_types(mut client: syn::File, types_crate: &str) -> Result<TokenStream> {
     let position = client
         .items
         .iter()
         .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
         .ok_or_else(|| anyhow!("progenitor's output has no `types` module"))?;
-    let syn::Item::Mod(types_mod) = &client.items[position] else {
-        unreachable!("position() matched a module");
-    };
-    let types_items = types_mod
-        .content
-        .as_ref()
-        .map(|(_, items)| items.clone())
-        .unwrap_or_default();
     let types_crate: syn::Ident = syn::parse_str(types_crate)?;
     client.items[position] = syn::parse_quote! {
         /// The model types, shared with the server: see the types crate.
         pub use #types_crate as types;
     };
-    let types = quote! { #(#types_items)* };
-    Ok((types, quote! { #client }))
+    Ok(quote! { #client })
 }
 
 /// `DEFAULT_BASE_URL`: the document's first server URL, so a client needs
 /// no hand-copied URL.
-fn server_url_const(spec: &openapiv3::OpenAPI) -> TokenStream {
-    let Some(server) = spec.servers.first() else {
+fn server_url_const(model: &Model) -> TokenStream {
+    let Some(server) = model.servers.first() else {
         return TokenStream::new();
     };
     let url = server.url.trim_end_matches('/');

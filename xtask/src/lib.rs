@@ -12,6 +12,7 @@ pub mod lint;
 pub mod model;
 pub mod server;
 pub mod spec;
+pub mod types;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

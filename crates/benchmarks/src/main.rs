@@ -18,9 +18,11 @@ use clap::{Parser, Subcommand};
 use dispatcher_logs_service::seed::{seed, SeedOptions, DEMO_USER};
 use dispatcher_logs_service::Store;
 use ev_energy_server::axum::{self, routing::get, Router};
+use ev_energy_server::runtime::Error;
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DeviceType};
 use ev_energy_server::{
-    Api, AuthError, Hooks, ListDispatcherLogsRequest, ListDispatcherLogsResponse, Principal,
+    Api, AuthError, Credential, CredentialKind, Hooks, Limited, ListDispatcherLogsRequest,
+    ListDispatcherLogsResponse, Principal,
 };
 use measure::{median, percentile, run_load, serve, Alternate};
 
@@ -177,11 +179,17 @@ struct InMemory {
 
 impl Hooks for InMemory {
     type Principal = Caller;
-    async fn authenticate(&self, token: &str) -> Result<Caller, AuthError> {
-        if token == "bench" {
-            Ok(Caller)
-        } else {
-            Err(AuthError::new("Invalid token."))
+    async fn authenticate(&self, credential: &Credential) -> Result<Caller, AuthError> {
+        match &credential.kind {
+            CredentialKind::Bearer(token) if token == "bench" => Ok(Caller),
+            _ => Err(AuthError::new("Invalid token.")),
+        }
+    }
+
+    async fn rate_limit(&self, _: Option<&Caller>, _: &'static str) -> Limited {
+        Limited::Allowed {
+            limit: 1_000_000,
+            remaining: 999_999,
         }
     }
 }
@@ -191,8 +199,8 @@ impl Api for InMemory {
         &self,
         _caller: Caller,
         _request: ListDispatcherLogsRequest,
-    ) -> ListDispatcherLogsResponse {
-        ListDispatcherLogsResponse::ok(self.logs.clone())
+    ) -> Result<ListDispatcherLogsResponse, Error> {
+        Ok(ListDispatcherLogsResponse::ok(self.logs.clone()))
     }
 }
 

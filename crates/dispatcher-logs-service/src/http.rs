@@ -24,7 +24,7 @@ pub fn app(service: Arc<DispatcherLogs>) -> Router {
     Router::new()
         .route(&format!("{BASE_PATH}/openapi.yaml"), get(openapi_document))
         .nest(BASE_PATH, ev_energy_server::router(service))
-        .fallback(ev_energy_server::runtime::gate::not_found)
+        .fallback(ev_energy_server::fallback)
         .layer(TraceLayer::new_for_http())
 }
 

@@ -1,9 +1,11 @@
 //! The generated `Api` trait implemented on the store.
 
 use chrono::{DateTime, Utc};
+use ev_energy_server::runtime::Error;
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DispatcherLogExpand, Problem};
 use ev_energy_server::{
-    Api, AuthError, Hooks, ListDispatcherLogsRequest, ListDispatcherLogsResponse, RateLimit,
+    Api, AuthError, Credential, CredentialKind, Hooks, Limited, ListDispatcherLogsRequest,
+    ListDispatcherLogsResponse, RateLimit,
 };
 
 use crate::auth::{Caller, Verifier};
@@ -90,41 +92,16 @@ impl DispatcherLogs {
         })
     }
 
-    async fn list(
+    /// Whether `caller` may see the sub-session: only its own user's. An
+    /// unknown sub-session and another user's are refused alike, so that
+    /// IDs cannot be probed.
+    async fn own_sub_session(
         &self,
         caller: &Caller,
-        request: &ListDispatcherLogsRequest,
-    ) -> Result<ListDispatcherLogsResponse, StoreError> {
-        let id = request.charging_sub_session_id.as_str();
-        // An unknown sub-session and another user's get the same 403, so
-        // that IDs cannot be probed.
-        let Some(sub) = self.store.sub_session(id).await? else {
-            return Ok(forbidden());
-        };
-        if caller.user_id.as_deref() != Some(sub.user_id.as_str()) {
-            return Ok(forbidden());
-        }
-        let expanded = if request
-            .expand
-            .contains(&DispatcherLogExpand::ChargingSubSession)
-        {
-            Some(self.to_sub_session(&sub)?)
-        } else {
-            None
-        };
-        let rows = self
-            .store
-            .logs(
-                id,
-                request.logged_at_gte.map(|t| t.timestamp_micros()),
-                request.logged_at_lte.map(|t| t.timestamp_micros()),
-            )
-            .await?;
-        let logs = rows
-            .into_iter()
-            .map(|row| self.to_log(row, expanded.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ListDispatcherLogsResponse::ok(logs))
+        id: &str,
+    ) -> Result<Option<SubSessionRow>, StoreError> {
+        let sub = self.store.sub_session(id).await?;
+        Ok(sub.filter(|sub| caller.user_id.as_deref() == Some(sub.user_id.as_str())))
     }
 }
 
@@ -153,15 +130,24 @@ fn forbidden() -> ListDispatcherLogsResponse {
     ))
 }
 
+/// What the `X-RateLimit-*` headers say when limits are turned off
+/// (`--rate-limit 0`): the document requires them on every 200.
+const UNLIMITED: u64 = i64::MAX as u64;
+
 impl Hooks for DispatcherLogs {
     type Principal = Caller;
 
-    async fn authenticate(&self, token: &str) -> Result<Caller, AuthError> {
-        self.verifier.verify(token)
+    async fn authenticate(&self, credential: &Credential) -> Result<Caller, AuthError> {
+        match &credential.kind {
+            CredentialKind::Bearer(token) => self.verifier.verify(token),
+            _ => Err(AuthError::new(
+                "Send an OAuth 2.0 access token: Authorization: Bearer <token>.",
+            )),
+        }
     }
 
-    async fn rate_limit(&self, caller: Option<&Caller>, _operation_id: &'static str) -> RateLimit {
-        match caller {
+    async fn rate_limit(&self, caller: Option<&Caller>, _operation_id: &'static str) -> Limited {
+        let decision = match caller {
             Some(caller) => {
                 self.limiter
                     .check(
@@ -172,6 +158,20 @@ impl Hooks for DispatcherLogs {
                     .await
             }
             None => RateLimit::Unlimited,
+        };
+        match decision {
+            RateLimit::Allowed { limit, remaining } => Limited::Allowed { limit, remaining },
+            RateLimit::Exceeded {
+                limit,
+                retry_after_secs,
+            } => Limited::Exceeded {
+                limit,
+                retry_after_secs,
+            },
+            RateLimit::Unlimited => Limited::Allowed {
+                limit: UNLIMITED,
+                remaining: UNLIMITED,
+            },
         }
     }
 }
@@ -181,17 +181,37 @@ impl Api for DispatcherLogs {
         &self,
         caller: Caller,
         request: ListDispatcherLogsRequest,
-    ) -> ListDispatcherLogsResponse {
-        match self.list(&caller, &request).await {
-            Ok(response) => response,
-            Err(error) => {
-                tracing::error!(%error, sub_session = request.charging_sub_session_id.as_str(), "listing dispatcher logs failed");
-                ListDispatcherLogsResponse::service_unavailable(problem(
-                    503,
-                    "Service Unavailable",
-                    "The dispatcher log store is unavailable. Try again later.",
-                ))
-            }
-        }
+    ) -> Result<ListDispatcherLogsResponse, Error> {
+        // Every field, so that a parameter the document adds fails this
+        // build until it is handled here.
+        let ListDispatcherLogsRequest {
+            ev_energy_version: _,
+            expand,
+            charging_sub_session_id,
+            logged_at_gte,
+            logged_at_lte,
+        } = request;
+        let id = charging_sub_session_id.as_str();
+        let Some(sub) = self.own_sub_session(&caller, id).await? else {
+            return Ok(forbidden());
+        };
+        let expanded = if expand.contains(&DispatcherLogExpand::ChargingSubSession) {
+            Some(self.to_sub_session(&sub)?)
+        } else {
+            None
+        };
+        let rows = self
+            .store
+            .logs(
+                id,
+                logged_at_gte.map(|t| t.timestamp_micros()),
+                logged_at_lte.map(|t| t.timestamp_micros()),
+            )
+            .await?;
+        let logs = rows
+            .into_iter()
+            .map(|row| self.to_log(row, expanded.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ListDispatcherLogsResponse::ok(logs))
     }
 }

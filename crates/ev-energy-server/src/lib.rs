@@ -1,27 +1,35 @@
 //! Server side of the ev.energy API v2.
 //!
 //! Generated from `openapi/ev-energy-v2.yaml` by `cargo xtask codegen` into
-//! `src/generated.rs`:
+//! two files a backend team reads top-down:
 //!
-//! - [`Api`]: one async method per operation. This is what a backend
-//!   implements; its methods receive typed, validated requests and the
-//!   authenticated principal, and return one of the responses the document
-//!   declares.
-//! - a `...Request` struct and a `...Response` enum per operation;
-//! - [`router`]: the axum adapter, which parses and validates parameters,
-//!   negotiates `Accept`, authenticates, rate-limits and answers problems
-//!   exactly as the document says (see `runtime::gate`).
+//! - `src/generated/api.rs`: the [`Api`] trait (one async method per
+//!   operation, returning `Result` so `?` works), the [`Hooks`] trait
+//!   (authentication, rate limits), and each operation's `...Request`
+//!   struct and `...Response` enum;
+//! - `src/generated/adapter.rs`: [`router`], the axum adapter, which parses
+//!   and validates parameters, negotiates `Accept`, authenticates,
+//!   rate-limits and answers problems exactly as the document says (see
+//!   `runtime::gate`).
 
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused_imports)]
-mod generated;
+#[path = "generated/api.rs"]
+mod api;
 
-/// The hand-written runtime the adapter calls into (hooks, problems, negotiation).
-pub use ev_energy_server_runtime as runtime;
+#[rustfmt::skip]
+#[allow(clippy::all, missing_docs, unused_imports)]
+#[path = "generated/adapter.rs"]
+mod adapter;
+
+pub use adapter::{fallback, router};
+pub use api::*;
+/// The hand-written runtime the adapter calls into (credentials, problems,
+/// negotiation, the gate).
+pub use server_runtime as runtime;
 /// The axum version the adapter is built on, for serving [`router`].
-pub use ev_energy_server_runtime::reexports::axum;
-pub use ev_energy_server_runtime::{AuthError, Hooks, Principal, RateLimit};
-pub use generated::*;
+pub use server_runtime::reexports::axum;
+pub use server_runtime::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

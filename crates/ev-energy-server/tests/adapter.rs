@@ -350,7 +350,7 @@ async fn unknown_paths_and_methods() {
             StatusCode::METHOD_NOT_ALLOWED,
             "{method}"
         );
-        assert_eq!(response.headers().get(ALLOW).unwrap(), "GET");
+        assert_eq!(response.headers().get(ALLOW).unwrap(), "GET, HEAD");
         assert_eq!(
             response.headers().get(CONTENT_TYPE).unwrap(),
             "application/problem+json"
@@ -359,6 +359,36 @@ async fn unknown_paths_and_methods() {
         assert_eq!(body["title"], json!("Method Not Allowed"));
         assert_eq!(body["status"], json!(405));
     }
+}
+
+/// HEAD on a GET operation is answered like GET, without the body.
+#[tokio::test]
+async fn head_is_answered_like_get_without_a_body() {
+    let base = serve(1000).await;
+    let head = reqwest::Client::new()
+        .head(format!("{base}{OK_QUERY}"))
+        .header("Authorization", format!("Bearer {GOOD_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let get = get(
+        &base,
+        OK_QUERY,
+        &[("Authorization", &format!("Bearer {GOOD_TOKEN}"))],
+    )
+    .await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(get.status, StatusCode::OK);
+    for name in ["content-type", "x-ratelimit-limit", "evenergy-version"] {
+        assert!(head.headers().contains_key(name), "{name}");
+    }
+    assert_eq!(
+        head.headers().get(CONTENT_TYPE),
+        Some(&reqwest::header::HeaderValue::from_static(
+            "application/json"
+        ))
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -794,8 +794,11 @@ pub struct Problem {
     /**For validation problems: each invalid parameter or field, by
 name, with the reasons it was rejected.
 */
-    #[serde(default, skip_serializing_if = ":: std :: collections :: HashMap::is_empty")]
-    pub field_errors: ::std::collections::HashMap<
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+    )]
+    pub field_errors: ::std::collections::BTreeMap<
         ::std::string::String,
         ::std::vec::Vec<::std::string::String>,
     >,
@@ -1516,7 +1519,7 @@ pub mod builder {
     pub struct Problem {
         detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         field_errors: ::std::result::Result<
-            ::std::collections::HashMap<
+            ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::vec::Vec<::std::string::String>,
             >,
@@ -1564,7 +1567,7 @@ pub mod builder {
         pub fn field_errors<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<
-                ::std::collections::HashMap<
+                ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::vec::Vec<::std::string::String>,
                 >,

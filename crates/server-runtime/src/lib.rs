@@ -1,33 +1,49 @@
-//! The hand-written runtime of the generated server adapters.
+//! The hand-written runtime of the server adapters that `cargo xtask
+//! codegen` generates from an OpenAPI document. It knows no API by name:
+//! everything particular to a document (its operations, parameters,
+//! security schemes, version header, problem texts) reaches it through the
+//! generated code's [`spec`] statics.
 //!
-//! Generated server crates (`ev-energy-server`) hold, per operation of the
-//! document, a request type, a response enum, a method on the `Api` trait
-//! and an axum handler. The handlers call into this crate for everything
-//! that is the same for every operation:
+//! A generated server crate holds, per operation, a request type, a
+//! response enum, a method on the `Api` trait and an axum handler. The
+//! handlers call into this crate for everything that is the same for
+//! every operation:
 //!
-//! - [`params`]: reading query, header and path parameters, validated
-//!   against the document's schemas;
+//! - [`params`]: reading query, header, path and cookie parameters and
+//!   JSON bodies, validated against the document's schemas;
 //! - [`negotiate`]: `Accept` negotiation;
-//! - [`hooks`]: the authentication and rate-limit hooks a backend provides;
-//! - [`gate`]: the checks before an operation runs, in order;
-//! - [`problem`]: RFC 9457 problem responses with the canonical texts.
+//! - [`security`] and [`hooks`]: credentials for the document's schemes,
+//!   and what the backend's hooks receive and answer;
+//! - [`gate`]: the checks before an operation runs, in order, and the
+//!   headers every answer carries;
+//! - [`problem`]: RFC 9457 problem details with the document's texts;
+//! - [`error`]: the error backend methods return with `?`;
+//! - [`respond`]: encoding answers.
 
+pub mod error;
 pub mod gate;
 pub mod hooks;
 pub mod negotiate;
 pub mod params;
 pub mod problem;
+pub mod respond;
+pub mod security;
+pub mod spec;
 
-pub use gate::{admit, Admitted, OperationSpec};
-pub use hooks::{AuthError, Hooks, Principal, RateLimit};
+pub use error::{Error, FailureKind};
+pub use gate::{admit, Context, Role};
+pub use hooks::{AuthError, Credential, CredentialKind, Gatekeeper, Limited, Principal, RateLimit};
 pub use params::{
     BodySpec, Compiled, Kind, Location, ParamErrors, ParamSpec, RawBody, RawRequest, Shape,
 };
-pub use problem::{respond_empty, respond_json, ProblemBody, PROBLEM_JSON};
+pub use problem::{Problem, ProblemText, Situation, PROBLEM_JSON};
+pub use respond::{respond_empty, respond_json, HeaderError};
+pub use spec::{ApiSpec, KeyLocation, OperationSpec, SchemeKind, SchemeSpec, VersionSpec};
 
 /// Re-exported for the generated code, so generated crates need no direct
 /// dependency on these crates.
 pub mod reexports {
     pub use axum;
     pub use serde_json;
+    pub use tracing;
 }

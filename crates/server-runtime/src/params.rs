@@ -26,6 +26,8 @@ pub enum Location {
     Header,
     /// In the path.
     Path,
+    /// In a cookie (`Cookie: name=value`).
+    Cookie,
 }
 
 /// The JSON type of a parameter's value (of its items, for arrays).
@@ -54,6 +56,7 @@ pub enum Shape {
 
 /// A parameter as the document declares it. The generated code holds one
 /// per parameter in a `static`.
+#[derive(Debug)]
 pub struct ParamSpec {
     /// The name in the document (`logged_at__gte`, `EvEnergy-Version`).
     pub name: &'static str,
@@ -77,6 +80,17 @@ pub struct ParamSpec {
 
 /// A lazily compiled validator of a [`ParamSpec`].
 pub struct Compiled(OnceLock<Result<jsonschema::Validator, String>>);
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.0.get() {
+            None => "not compiled yet",
+            Some(Ok(_)) => "compiled",
+            Some(Err(_)) => "does not compile",
+        };
+        f.write_str(state)
+    }
+}
 
 impl Compiled {
     /// Not compiled yet.
@@ -103,6 +117,7 @@ impl ParamSpec {
 
 /// A request body as the document declares it (JSON only). Generated, one
 /// per operation with a `requestBody`.
+#[derive(Debug)]
 pub struct BodySpec {
     /// Whether the document requires a body.
     pub required: bool,
@@ -206,6 +221,25 @@ fn compile(schema: &str) -> Result<jsonschema::Validator, String> {
 }
 
 impl RawRequest {
+    /// The request's cookies (RFC 6265 `name=value` pairs of every
+    /// `Cookie` header), in order; pairs without `=` are skipped.
+    pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                let value = value.trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value);
+                Some((name.trim(), value))
+            })
+    }
+
     /// A required JSON body. `None` iff a problem was recorded.
     pub fn required_body<T: DeserializeOwned>(
         &self,
@@ -332,6 +366,11 @@ impl RawRequest {
                 }
                 values
             }
+            Location::Cookie => self
+                .cookies()
+                .filter(|(k, _)| *k == spec.name)
+                .map(|(_, v)| v.to_string())
+                .collect(),
             Location::Path => {
                 let params = self.path_params.as_ref().map_err(Clone::clone)?;
                 params

@@ -124,3 +124,116 @@ pub fn resolve<'a>(raw: &'a Value, mut schema: &'a Value) -> &'a Value {
     }
     schema
 }
+
+/// Translates one OpenAPI 3.0 schema (as written, `$ref`s kept) into the
+/// JSON Schema that typify reads, as progenitor does before it hands the
+/// document's schemas to typify: `nullable: true` adds `null` to `type`
+/// (or wraps subschemas in `oneOf: [{type: null}, …]`), `example` becomes
+/// `examples`, boolean `exclusiveMinimum`/`exclusiveMaximum` become
+/// numeric, and the OpenAPI-only keywords are dropped. That both sides
+/// agree is checked when the code is generated (see `crate::types`).
+pub fn to_typify(value: &Value) -> Value {
+    let Value::Object(map) = value else {
+        return value.clone();
+    };
+    if let Some(reference) = map.get("$ref") {
+        // OpenAPI 3.0 ignores the siblings of a `$ref`.
+        return json!({ "$ref": reference });
+    }
+    let mut out = Map::new();
+    for (key, child) in map {
+        let converted = match key.as_str() {
+            "properties" => match child {
+                Value::Object(props) => Value::Object(
+                    props
+                        .iter()
+                        .map(|(k, v)| (k.clone(), to_typify(v)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "items" | "not" | "additionalProperties" => to_typify(child),
+            "allOf" | "oneOf" | "anyOf" => match child {
+                Value::Array(items) => Value::Array(items.iter().map(to_typify).collect()),
+                other => other.clone(),
+            },
+            "example" => {
+                out.insert("examples".into(), json!([child]));
+                continue;
+            }
+            "uniqueItems" if child == &Value::Bool(false) => continue,
+            "nullable" | "discriminator" | "xml" | "externalDocs" => continue,
+            _ => child.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    // openapiv3 reads `enum` of a `number` schema as floats.
+    if map.get("type").and_then(Value::as_str) == Some("number") {
+        if let Some(Value::Array(values)) = out.get_mut("enum") {
+            for value in values.iter_mut() {
+                if let Some(number) = value.as_f64().and_then(serde_json::Number::from_f64) {
+                    *value = Value::Number(number);
+                }
+            }
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(exclusive)) = out.get(flag).cloned() {
+            out.remove(flag);
+            if exclusive {
+                if let Some(limit) = out.remove(bound) {
+                    out.insert(flag.to_string(), limit);
+                }
+            }
+        }
+    }
+    if map.get("nullable") != Some(&Value::Bool(true)) {
+        return Value::Object(out);
+    }
+    match out.get("type").cloned() {
+        Some(Value::String(t)) => {
+            out.insert("type".into(), json!([t, "null"]));
+            Value::Object(out)
+        }
+        Some(_) => Value::Object(out),
+        None if ["allOf", "oneOf", "anyOf", "not"]
+            .iter()
+            .any(|k| out.contains_key(*k)) =>
+        {
+            // Metadata and extensions stay on the wrapper.
+            let mut wrapper = Map::new();
+            for key in [
+                "title",
+                "description",
+                "default",
+                "deprecated",
+                "readOnly",
+                "writeOnly",
+                "examples",
+            ] {
+                if let Some(v) = out.remove(key) {
+                    wrapper.insert(key.into(), v);
+                }
+            }
+            let extensions: Vec<String> = out
+                .keys()
+                .filter(|k| k.starts_with("x-"))
+                .cloned()
+                .collect();
+            for key in extensions {
+                if let Some(v) = out.remove(&key) {
+                    wrapper.insert(key, v);
+                }
+            }
+            wrapper.insert(
+                "oneOf".into(),
+                json!([{ "type": "null" }, Value::Object(out)]),
+            );
+            Value::Object(wrapper)
+        }
+        None => Value::Object(out),
+    }
+}

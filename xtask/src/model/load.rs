@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use super::json_schema::self_contained;
+use super::json_schema::{resolve, self_contained, to_typify};
 use super::*;
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
@@ -66,6 +66,23 @@ impl<'a> Loader<'a> {
             .flat_map(|c| c.schemas.iter())
             .map(|(name, schema)| (name.clone(), schema.clone()))
             .collect();
+        let typify_schemas = self
+            .raw
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, schema)| match typify_schema(schema) {
+                Ok(schema) => Some((name.clone(), schema)),
+                Err(message) => {
+                    self.findings.push(Finding::new(
+                        format!("/components/schemas/{}", escape_pointer(name)),
+                        message,
+                    ));
+                    None
+                }
+            })
+            .collect();
         let conventions = self.conventions();
         let mut operations = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -119,6 +136,7 @@ impl<'a> Loader<'a> {
             operations,
             security_schemes,
             schemas,
+            typify_schemas,
             conventions,
         }
     }
@@ -329,15 +347,30 @@ impl<'a> Loader<'a> {
                 .map(str::to_string),
             ReferenceOr::Item(_) => None,
         };
-        let json_schema = self
-            .raw
-            .pointer(&pointer)
-            .and_then(|node| self_contained(self.raw, node).ok());
+        let node = self.raw.pointer(&pointer).unwrap_or(&Value::Null);
+        let json_schema = self_contained(self.raw, node).ok();
+        let resolved = resolve(self.raw, node);
+        let typify = typify_schema(node).unwrap_or_else(|message| {
+            self.findings.push(Finding::new(&pointer, message));
+            schemars::schema::Schema::Bool(true)
+        });
         Schema {
             written: schema.clone(),
             component,
             pointer,
             json_schema,
+            typify,
+            value: value_kind(self.raw, resolved),
+            default: resolved.get("default").cloned(),
+            enum_values: resolved
+                .get("enum")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            format: resolved
+                .get("format")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         }
     }
 
@@ -751,6 +784,30 @@ impl<'a> Loader<'a> {
             conventions.problem_details.insert(situation, text);
         }
         conventions
+    }
+}
+
+/// A schema as typify reads it, or why it cannot.
+fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
+    serde_json::from_value(to_typify(node))
+        .map_err(|e| format!("this schema is not valid JSON Schema once translated: {e}"))
+}
+
+/// The kind of value a resolved schema describes.
+fn value_kind(raw: &Value, schema: &Value) -> ValueKind {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => ValueKind::String,
+        Some("integer") => ValueKind::Integer,
+        Some("number") => ValueKind::Number,
+        Some("boolean") => ValueKind::Boolean,
+        Some("object") => ValueKind::Object,
+        Some("array") => ValueKind::Array(Box::new(
+            schema
+                .get("items")
+                .map(|items| value_kind(raw, resolve(raw, items)))
+                .unwrap_or(ValueKind::Other),
+        )),
+        _ => ValueKind::Other,
     }
 }
 

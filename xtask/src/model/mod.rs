@@ -67,6 +67,8 @@ pub struct Model {
     pub security_schemes: BTreeMap<String, SecurityScheme>,
     /// `components/schemas`, by name, as written, in document order.
     pub schemas: Vec<(String, openapiv3::ReferenceOr<openapiv3::Schema>)>,
+    /// `components/schemas` as typify reads them, in document order.
+    pub typify_schemas: Vec<(String, schemars::schema::Schema)>,
     /// What the runtime needs that OpenAPI has no field for, from the
     /// document's `x-` extensions.
     pub conventions: Conventions,
@@ -377,6 +379,36 @@ pub struct Schema {
     /// validators; `None` when it cannot be made self-contained (a
     /// reference cycle).
     pub json_schema: Option<serde_json::Value>,
+    /// The schema as typify reads it (JSON Schema with `$ref`s kept), to
+    /// name its Rust type.
+    pub typify: schemars::schema::Schema,
+    /// What kind of value it describes, `$ref`s followed.
+    pub value: ValueKind,
+    /// The `default` of the schema, `$ref`s followed.
+    pub default: Option<serde_json::Value>,
+    /// The `enum` of the schema, `$ref`s followed (empty: any value).
+    pub enum_values: Vec<serde_json::Value>,
+    /// The `format`, `$ref`s followed (`date-time`, `int64`, …).
+    pub format: Option<String>,
+}
+
+/// What kind of JSON value a schema describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `type: string`
+    String,
+    /// `type: integer`
+    Integer,
+    /// `type: number`
+    Number,
+    /// `type: boolean`
+    Boolean,
+    /// `type: array`, with the kind of its items.
+    Array(Box<ValueKind>),
+    /// `type: object`
+    Object,
+    /// No single type (`oneOf`, no `type`, …).
+    Other,
 }
 
 /// A request body.

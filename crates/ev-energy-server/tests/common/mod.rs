@@ -10,8 +10,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DeviceType, DispatcherLogExpand};
 use ev_energy_server::{
-    Api, AuthError, Hooks, ListDispatcherLogsRequest, ListDispatcherLogsResponse, Principal,
-    RateLimit,
+    axum, runtime, Api, AuthError, Credential, CredentialKind, Hooks, Limited,
+    ListDispatcherLogsRequest, ListDispatcherLogsResponse, Principal,
 };
 
 pub const SUB_SESSION: &str = "csub01HSH04KDEWF6Z4DB2J77J74K5";
@@ -91,8 +91,11 @@ impl Memory {
 impl Hooks for Memory {
     type Principal = User;
 
-    async fn authenticate(&self, token: &str) -> Result<User, AuthError> {
-        match token {
+    async fn authenticate(&self, credential: &Credential) -> Result<User, AuthError> {
+        let CredentialKind::Bearer(token) = &credential.kind else {
+            return Err(AuthError::new("Send a bearer token."));
+        };
+        match token.as_str() {
             GOOD_TOKEN => Ok(User {
                 scopes: vec!["debug:read".into()],
             }),
@@ -101,15 +104,15 @@ impl Hooks for Memory {
         }
     }
 
-    async fn rate_limit(&self, _: Option<&User>, _: &'static str) -> RateLimit {
+    async fn rate_limit(&self, _: Option<&User>, _: &'static str) -> Limited {
         let used = self.used.fetch_add(1, Ordering::SeqCst) + 1;
         if used > self.limit {
-            RateLimit::Exceeded {
+            Limited::Exceeded {
                 limit: self.limit,
                 retry_after_secs: 37,
             }
         } else {
-            RateLimit::Allowed {
+            Limited::Allowed {
                 limit: self.limit,
                 remaining: self.limit - used,
             }
@@ -122,9 +125,9 @@ impl Api for Memory {
         &self,
         _user: User,
         request: ListDispatcherLogsRequest,
-    ) -> ListDispatcherLogsResponse {
+    ) -> Result<ListDispatcherLogsResponse, runtime::Error> {
         if request.charging_sub_session_id.as_str() != SUB_SESSION {
-            return ListDispatcherLogsResponse::ok(vec![]);
+            return Ok(ListDispatcherLogsResponse::ok(vec![]));
         }
         let expand = request
             .expand
@@ -143,7 +146,7 @@ impl Api for Memory {
                 l
             })
             .collect();
-        ListDispatcherLogsResponse::ok(logs)
+        Ok(ListDispatcherLogsResponse::ok(logs))
     }
 }
 

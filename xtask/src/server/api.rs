@@ -1,0 +1,413 @@
+//! `api.rs`: what a backend team implements and builds, top-down — the
+//! `Api` trait, the `Hooks` trait, then each operation's request struct and
+//! response enum, then the response headers structs.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc_lines, paragraphs, Doc, Op, Resp};
+use crate::model::{HeaderRole, Status};
+
+pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
+    let types = &doc.types;
+    let runtime = &doc.runtime;
+    let title = &doc.model.title;
+    let module_doc = format!(
+        " The operations of {title} as a backend implements them: implement [`Api`] \
+         (one method per operation) and [`Hooks`] (authentication, rate limits), then serve \
+         them with `router`. Every request your methods receive is parsed and validated as \
+         the document declares; every response they return is one the document declares."
+    );
+    let trait_doc = format!(
+        " The operations of {title}. Each method receives a parsed, validated request and \
+         returns one of the responses the document declares; an `Err` (any \
+         `std::error::Error`, through `?`) is logged with its causes and answered with the \
+         document's 500/503 problem, never shown to the caller."
+    );
+    let methods = doc.operations.iter().map(trait_method);
+    let hooks = hooks_trait(doc);
+    let requests = doc.operations.iter().map(request_struct);
+    let responses = doc.operations.iter().map(response_enum);
+    let mut header_structs = BTreeMap::new();
+    for response in doc.operations.iter().flat_map(|o| &o.responses) {
+        if let Some((name, tokens)) = headers_struct(response) {
+            header_structs.entry(name).or_insert(tokens);
+        }
+    }
+    let header_structs = header_structs.into_values();
+    quote! {
+        #![doc = #module_doc]
+
+        #[allow(unused_imports)]
+        use ::#runtime as runtime;
+        /// The model types, shared with the client: see the types crate.
+        pub use ::#types as types;
+
+        #[doc = #trait_doc]
+        pub trait Api: Hooks {
+            #(#methods)*
+        }
+
+        #hooks
+
+        #(#requests)*
+
+        #(#responses)*
+
+        #(#header_structs)*
+    }
+}
+
+fn trait_method(op: &Op<'_>) -> TokenStream {
+    let model = op.model;
+    let doc = doc_lines(&paragraphs(&[
+        model.summary.as_deref().unwrap_or(""),
+        model.description.as_deref().unwrap_or(""),
+        &format!(
+            "`{} {}` (operationId `{}`).{}",
+            model.method,
+            model.path,
+            model.id,
+            if model.deprecated {
+                " **Deprecated** by the document."
+            } else {
+                ""
+            }
+        ),
+    ]));
+    let name = &op.fn_name;
+    let request = op.request_ident();
+    let response = op.response_ident();
+    let principal = match (model.secured(), model.auth_optional()) {
+        (false, _) => quote! {},
+        (true, false) => quote! { principal: Self::Principal, },
+        (true, true) => quote! { principal: ::std::option::Option<Self::Principal>, },
+    };
+    quote! {
+        #doc
+        fn #name(
+            &self,
+            #principal
+            request: #request,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<#response, runtime::Error>,
+        > + Send;
+    }
+}
+
+fn hooks_trait(doc: &Doc<'_>) -> TokenStream {
+    let schemes: Vec<String> = doc
+        .model
+        .security_schemes
+        .values()
+        .map(|s| format!("`{}` ({})", s.name, s.kind.describe()))
+        .collect();
+    let authenticate_doc = doc_lines(&format!(
+        "Checks a credential the request carried for one of the document's security schemes \
+         ({}): return the principal it identifies, or reject it with the detail the 401 \
+         answer shows. The adapter then checks the principal's scopes.",
+        if schemes.is_empty() {
+            "it has none".to_string()
+        } else {
+            schemes.join(", ")
+        }
+    ));
+    let rate_limit = match doc.requires_rate_limits() {
+        Some(required) => {
+            let text = doc_lines(&format!(
+                "Counts a request against its caller's budget, after authentication. \
+                 Required: the document requires the rate-limit figures on responses \
+                 ({required}), so every request must have them. `principal` is `None` for \
+                 operations without security."
+            ));
+            quote! {
+                #text
+                fn rate_limit(
+                    &self,
+                    principal: ::std::option::Option<&Self::Principal>,
+                    operation_id: &'static str,
+                ) -> impl ::std::future::Future<Output = runtime::Limited> + Send;
+            }
+        }
+        None => quote! {
+            /// Counts a request against its caller's budget, after authentication.
+            /// `principal` is `None` for operations without security. The default
+            /// applies no limit.
+            fn rate_limit(
+                &self,
+                principal: ::std::option::Option<&Self::Principal>,
+                operation_id: &'static str,
+            ) -> impl ::std::future::Future<Output = runtime::RateLimit> + Send {
+                let _ = (principal, operation_id);
+                async { runtime::RateLimit::Unlimited }
+            }
+        },
+    };
+    quote! {
+        /// Authentication and rate limiting, called by the adapter before an
+        /// operation runs (see `runtime::gate` for the order of the checks).
+        pub trait Hooks: Send + Sync + 'static {
+            /// Who made a request, as [`Hooks::authenticate`] established it.
+            type Principal: runtime::Principal;
+
+            #authenticate_doc
+            fn authenticate(
+                &self,
+                credential: &runtime::Credential,
+            ) -> impl ::std::future::Future<
+                Output = ::std::result::Result<Self::Principal, runtime::AuthError>,
+            > + Send;
+
+            #rate_limit
+        }
+    }
+}
+
+fn request_struct(op: &Op<'_>) -> TokenStream {
+    let request = op.request_ident();
+    let name = &op.fn_name;
+    let doc = format!(
+        " The parameters of [`Api::{name}`], parsed and validated as the document declares \
+         them. Destructure it completely (`let {request} {{ a, b, .. }}` without `..`), so \
+         that a parameter the document adds later fails your build until you handle it."
+    );
+    let fields = op.params.iter().map(|p| {
+        let model = p.model;
+        let mut notes = format!(
+            "{} parameter `{}`{}.",
+            capitalized(model.location.as_str()),
+            model.name,
+            if model.required { ", required" } else { "" }
+        );
+        if let Some(default) = &model.schema.default {
+            notes.push_str(&format!(" Default `{default}`."));
+        }
+        if model.deprecated {
+            notes.push_str(" **Deprecated** by the document.");
+        }
+        let doc = doc_lines(&paragraphs(&[
+            model.description.as_deref().unwrap_or(""),
+            &notes,
+        ]));
+        let field = &p.field;
+        let ty = p.field_type();
+        quote! { #doc pub #field: #ty, }
+    });
+    let body = op.body.as_ref().map(|body| {
+        let doc = doc_lines(&paragraphs(&[
+            body.description.as_deref().unwrap_or(""),
+            if body.required {
+                "The JSON request body, required."
+            } else {
+                "The JSON request body."
+            },
+        ]));
+        let ty = &body.ty;
+        let ty = if body.required {
+            quote! { #ty }
+        } else {
+            quote! { ::std::option::Option<#ty> }
+        };
+        quote! { #doc pub body: #ty, }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct #request {
+            #(#fields)*
+            #body
+        }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn response_enum(op: &Op<'_>) -> TokenStream {
+    let response = op.response_ident();
+    let name = &op.fn_name;
+    let doc = format!(
+        " What [`Api::{name}`] answers: one variant per response the document declares. \
+         Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are \
+         `Option`s the adapter fills when left `None`; headers the document requires and only \
+         your code knows are plain fields."
+    );
+    let variants = op.responses.iter().map(variant);
+    let constructors = op.responses.iter().map(constructor);
+    let status_arms = op.responses.iter().map(|r| {
+        let variant = &r.variant;
+        match &r.status {
+            Some(status) => quote! { Self::#variant { .. } => #status, },
+            None => quote! { Self::#variant { status, .. } => *status, },
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #response {
+            #(#variants)*
+        }
+
+        impl #response {
+            #(#constructors)*
+
+            /// The HTTP status of this response.
+            pub fn status(&self) -> runtime::reexports::axum::http::StatusCode {
+                #[allow(unused_imports)]
+                use runtime::reexports::axum;
+                match self {
+                    #(#status_arms)*
+                }
+            }
+        }
+    }
+}
+
+fn status_doc(response: &Resp<'_>) -> String {
+    match response.model.status {
+        Status::Code(code) => format!("{code}"),
+        Status::Range(class) => format!("Any {class}xx status not declared otherwise"),
+        Status::Default => "Any status not declared otherwise".to_string(),
+    }
+}
+
+fn variant(response: &Resp<'_>) -> TokenStream {
+    let variant = &response.variant;
+    let doc = doc_lines(&format!(
+        "{}: {}",
+        status_doc(response),
+        response.model.description
+    ));
+    let status = response.status.is_none().then(|| {
+        quote! {
+            /// The status to answer with.
+            status: runtime::reexports::axum::http::StatusCode,
+        }
+    });
+    let body = response.body.as_ref().map(|(ty, _)| quote! { body: #ty, });
+    let headers = response
+        .headers_struct
+        .as_ref()
+        .map(|ident| quote! { headers: #ident, });
+    quote! {
+        #doc
+        #variant { #status #body #headers },
+    }
+}
+
+/// `Ok { .. }` from its body, with every header the runtime fills left
+/// `None`; for responses with headers only the backend knows, those are
+/// parameters too.
+fn constructor(response: &Resp<'_>) -> TokenStream {
+    let variant = &response.variant;
+    let name = response.constructor();
+    let mut params = Vec::new();
+    let mut doc = format!("{}.", status_doc(response));
+    if response.status.is_none() {
+        params.push(quote! { status: runtime::reexports::axum::http::StatusCode });
+    }
+    if let Some((ty, _)) = &response.body {
+        params.push(quote! { body: #ty });
+    }
+    let own: Vec<_> = response
+        .headers
+        .iter()
+        .filter(|h| h.backend_must_set())
+        .collect();
+    let headers = response.headers_struct.as_ref().map(|ident| {
+        let fields = response.headers.iter().map(|h| {
+            let field = &h.field;
+            if h.backend_must_set() {
+                quote! { #field }
+            } else {
+                quote! { #field: ::std::option::Option::None }
+            }
+        });
+        quote! { headers: #ident { #(#fields),* }, }
+    });
+    for h in &own {
+        let field = &h.field;
+        let ty = &h.ty;
+        params.push(quote! { #field: #ty });
+    }
+    if response.headers.iter().any(|h| !h.backend_must_set()) {
+        doc.push_str(" The adapter fills the headers the runtime knows.");
+    }
+    if !own.is_empty() {
+        let names: Vec<String> = own.iter().map(|h| format!("`{}`", h.name)).collect();
+        doc.push_str(&format!(" The document requires {}.", names.join(", ")));
+    }
+    let status_field = response.status.is_none().then(|| quote! { status, });
+    let body_field = response.body.as_ref().map(|_| quote! { body, });
+    let doc = doc_lines(&doc);
+    quote! {
+        #doc
+        pub fn #name(#(#params),*) -> Self {
+            Self::#variant { #status_field #body_field #headers }
+        }
+    }
+}
+
+fn headers_struct(response: &Resp<'_>) -> Option<(String, TokenStream)> {
+    let ident = response.headers_struct.as_ref()?;
+    let doc = format!(
+        " The headers of {}. `Option` fields the runtime knows are filled by the adapter \
+         when left `None`.",
+        match &response.model.component {
+            Some(component) => format!("the `{component}` response"),
+            None => format!("the {} response", response.model.status),
+        }
+    );
+    let fields = response.headers.iter().map(|h| {
+        let mut text = format!("`{}`", h.name);
+        if let Some(description) = h.description {
+            text.push_str(": ");
+            text.push_str(description.trim());
+        }
+        let note = match (h.role, h.required) {
+            (Some(HeaderRole::ApiVersion), _) => {
+                " Filled by the adapter: the API version that answered."
+            }
+            (Some(HeaderRole::RateLimitLimit), _) => {
+                " Filled by the adapter from the rate-limit hook."
+            }
+            (Some(HeaderRole::RateLimitRemaining), _) => {
+                " Filled by the adapter from the rate-limit hook."
+            }
+            (Some(HeaderRole::RetryAfter), _) => " Filled by the adapter from the rate-limit hook.",
+            (None, true) => " Required.",
+            (None, false) => "",
+        };
+        text.push_str(note);
+        let doc = doc_lines(&text);
+        let field = &h.field;
+        let ty = &h.ty;
+        if h.backend_must_set() {
+            quote! { #doc pub #field: #ty, }
+        } else {
+            quote! { #doc pub #field: ::std::option::Option<#ty>, }
+        }
+    });
+    let derive_default = response
+        .headers
+        .iter()
+        .all(|h| !h.backend_must_set())
+        .then(|| quote! { Default, });
+    Some((
+        ident.to_string(),
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, #derive_default PartialEq)]
+            pub struct #ident {
+                #(#fields)*
+            }
+        },
+    ))
+}

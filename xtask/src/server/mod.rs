@@ -1,0 +1,557 @@
+//! The server generator: from the [model](crate::model) of a document and
+//! its [types](crate::types), two files a backend team reads top-down:
+//!
+//! - `api.rs` ([`api`]): the `Api` trait first (one async method per
+//!   operation, with the document's docs), the `Hooks` trait, then each
+//!   operation's request struct and response enum, and the response
+//!   headers structs;
+//! - `adapter.rs` ([`adapter`]): the axum router and everything it does
+//!   for each operation — the document's declarations as runtime
+//!   `static`s, parsing, the gate, routing and encoding.
+//!
+//! Everything comes from the model; the Rust types of parameters, bodies
+//! and responses come from the type space by id. What the generator cannot
+//! serve stops it with an error naming the document node.
+
+mod adapter;
+mod api;
+
+use anyhow::{anyhow, bail, Context, Result};
+use heck::{ToPascalCase, ToSnakeCase};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{
+    self, HeaderRole, Location, Method, Model, SchemeKind, Status, Style, ValueKind,
+};
+use crate::types::{typed_media, ParamType, Types};
+
+/// What the server generator needs to know about the generated crates.
+pub struct Crates<'a> {
+    /// The types crate, as a Rust path segment (`ev_energy_types`).
+    pub types: &'a str,
+    /// The runtime crate (`server_runtime`).
+    pub runtime: &'a str,
+}
+
+/// The two generated files of a server crate.
+pub struct ServerFiles {
+    /// `src/generated/api.rs`.
+    pub api: TokenStream,
+    /// `src/generated/adapter.rs`.
+    pub adapter: TokenStream,
+}
+
+/// Generates the server of `model`.
+pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result<ServerFiles> {
+    let mut operations = Vec::new();
+    for operation in &model.operations {
+        operations.push(Op::read(model, operation, types).with_context(|| {
+            format!(
+                "cannot generate the server for {} {} ({})",
+                operation.method, operation.path, operation.pointer
+            )
+        })?);
+    }
+    for (name, scheme) in &model.security_schemes {
+        if let SchemeKind::HttpOther { scheme: other } = &scheme.kind {
+            let used = model.operations.iter().any(|o| {
+                o.security
+                    .iter()
+                    .flat_map(|r| &r.schemes)
+                    .any(|u| &u.scheme == name)
+            });
+            if used {
+                bail!(
+                    "security scheme `{name}` (http `{other}`) is not supported: the adapter reads \
+                     http bearer and basic, apiKey (header, query, cookie), oauth2 and openIdConnect \
+                     credentials (/components/securitySchemes/{name})"
+                );
+            }
+        }
+    }
+    let doc = Doc {
+        model,
+        operations,
+        types: format_ident!("{}", crates.types),
+        runtime: format_ident!("{}", crates.runtime),
+    };
+    Ok(ServerFiles {
+        api: api::tokens(&doc),
+        adapter: adapter::tokens(&doc),
+    })
+}
+
+/// The document, as both files need it.
+struct Doc<'a> {
+    model: &'a Model,
+    operations: Vec<Op<'a>>,
+    types: Ident,
+    runtime: Ident,
+}
+
+impl Doc<'_> {
+    /// Whether any response requires a rate-limit header: then the hooks
+    /// must rate-limit every request.
+    fn requires_rate_limits(&self) -> Option<String> {
+        self.operations.iter().find_map(|op| {
+            op.responses.iter().find_map(|r| {
+                r.headers
+                    .iter()
+                    .find(|h| {
+                        h.required
+                            && matches!(
+                                h.role,
+                                Some(HeaderRole::RateLimitLimit | HeaderRole::RateLimitRemaining)
+                            )
+                    })
+                    .map(|h| {
+                        format!(
+                            "`{}` on the {} response of `{}`",
+                            h.name, r.model.status, op.model.id
+                        )
+                    })
+            })
+        })
+    }
+}
+
+/// `name` as a snake-case Rust identifier (`logged_at__gte` →
+/// `logged_at_gte`, `EvEnergy-Version` → `ev_energy_version`), with a
+/// trailing `_` for keywords.
+pub fn snake(name: &str) -> String {
+    identifier(&cleaned(name).to_snake_case())
+}
+
+/// `name` as a PascalCase Rust identifier.
+pub fn pascal(name: &str) -> String {
+    identifier(&cleaned(name).to_pascal_case())
+}
+
+fn cleaned(name: &str) -> String {
+    name.replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+}
+
+fn identifier(name: &str) -> String {
+    let name = match name.chars().next() {
+        None => "x".to_string(),
+        Some(c) if c.is_alphabetic() || c == '_' => name.to_string(),
+        Some(_) => format!("x{name}"),
+    };
+    if typify::accept_as_ident(&name) {
+        name
+    } else {
+        format!("{name}_")
+    }
+}
+
+/// One operation, ready to render.
+struct Op<'a> {
+    model: &'a model::Operation,
+    /// `list_dispatcher_logs`
+    fn_name: Ident,
+    /// `ListDispatcherLogs`
+    pascal: String,
+    params: Vec<Param<'a>>,
+    body: Option<Body>,
+    responses: Vec<Resp<'a>>,
+}
+
+struct Param<'a> {
+    model: &'a model::Parameter,
+    field: Ident,
+    /// The `static` of its `ParamSpec`.
+    spec: Ident,
+    ty: ParamType,
+    shape: Shape,
+    kind: ScalarKind,
+}
+
+/// How a parameter's values are read (the runtime's `Shape`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Scalar,
+    Exploded,
+    CommaSeparated,
+}
+
+/// The JSON type of a parameter's value or items (the runtime's `Kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScalarKind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+struct Body {
+    required: bool,
+    ty: TokenStream,
+    schema: String,
+    description: Option<String>,
+}
+
+struct Resp<'a> {
+    model: &'a model::Response,
+    variant: Ident,
+    /// The status constant, for exact codes.
+    status: Option<TokenStream>,
+    body: Option<(TokenStream, String)>,
+    headers: Vec<Header<'a>>,
+    /// The headers struct (empty when the response declares none).
+    headers_struct: Option<Ident>,
+}
+
+struct Header<'a> {
+    name: &'a str,
+    /// Lower case, for `HeaderName::from_static`.
+    lower: String,
+    field: Ident,
+    ty: TokenStream,
+    required: bool,
+    role: Option<HeaderRole>,
+    description: Option<&'a str>,
+}
+
+impl Header<'_> {
+    /// Whether the backend must set it: required, and nothing the runtime
+    /// knows fills it.
+    fn backend_must_set(&self) -> bool {
+        self.required && self.role.is_none()
+    }
+}
+
+impl Resp<'_> {
+    /// Whether the adapter can build this response from a problem alone
+    /// (every header is one the runtime fills, or optional).
+    fn buildable_by_adapter(&self) -> bool {
+        self.headers.iter().all(|h| !h.backend_must_set())
+    }
+}
+
+impl<'a> Op<'a> {
+    fn read(model: &'a Model, operation: &'a model::Operation, types: &mut Types) -> Result<Self> {
+        let pascal = pascal(&operation.id);
+        let fn_name = format_ident!("{}", snake(&operation.id));
+        let mut params = Vec::new();
+        for parameter in &operation.parameters {
+            params.push(Param::read(operation, parameter, types, &pascal)?);
+        }
+        let body = match &operation.body {
+            None => None,
+            Some(body) => {
+                let media = typed_media(&body.content).ok_or_else(|| {
+                    anyhow!(
+                        "the request body ({}) has no JSON media type with a schema; the adapter \
+                         reads JSON bodies only",
+                        body.pointer
+                    )
+                })?;
+                let schema = media
+                    .schema
+                    .as_ref()
+                    .and_then(|s| s.json_schema.clone())
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "the request body's schema refers to itself ({})",
+                            body.pointer
+                        )
+                    })?;
+                Some(Body {
+                    required: body.required,
+                    ty: types
+                        .body(operation)
+                        .ok_or_else(|| anyhow!("the request body has no type"))??,
+                    schema: serde_json::to_string(&schema)?,
+                    description: body.description.clone(),
+                })
+            }
+        };
+        let mut responses = Vec::new();
+        for response in &operation.responses {
+            responses.push(Resp::read(model, operation, response, types, &pascal)?);
+        }
+        Ok(Self {
+            model: operation,
+            fn_name,
+            pascal,
+            params,
+            body,
+            responses,
+        })
+    }
+
+    fn request_ident(&self) -> Ident {
+        format_ident!("{}Request", self.pascal)
+    }
+
+    fn response_ident(&self) -> Ident {
+        format_ident!("{}Response", self.pascal)
+    }
+
+    /// The `static` of its `OperationSpec`.
+    fn spec_ident(&self) -> Ident {
+        format_ident!("{}", heck::AsShoutySnakeCase(&self.pascal).to_string())
+    }
+}
+
+impl<'a> Param<'a> {
+    fn read(
+        operation: &model::Operation,
+        parameter: &'a model::Parameter,
+        types: &Types,
+        op_pascal: &str,
+    ) -> Result<Self> {
+        let name = &parameter.name;
+        let unsupported = |what: &str| {
+            anyhow!(
+                "parameter `{name}` ({}): {what} is not supported",
+                parameter.pointer
+            )
+        };
+        let array = matches!(parameter.schema.value, ValueKind::Array(_));
+        let shape = match (
+            array,
+            parameter.location,
+            parameter.style,
+            parameter.explode,
+        ) {
+            (false, _, Style::Form | Style::Simple, _) => Shape::Scalar,
+            (true, Location::Query | Location::Cookie, Style::Form, true) => Shape::Exploded,
+            (true, _, Style::Form | Style::Simple, _) => Shape::CommaSeparated,
+            (_, _, style, _) => return Err(unsupported(&format!("style `{style:?}`"))),
+        };
+        let item_kind = match &parameter.schema.value {
+            ValueKind::Array(item) => item.as_ref(),
+            other => other,
+        };
+        let kind = match item_kind {
+            ValueKind::String | ValueKind::Other => ScalarKind::String,
+            ValueKind::Integer => ScalarKind::Integer,
+            ValueKind::Number => ScalarKind::Number,
+            ValueKind::Boolean => ScalarKind::Boolean,
+            ValueKind::Object | ValueKind::Array(_) => {
+                return Err(unsupported("a value that is an object or a nested array"))
+            }
+        };
+        if parameter.schema.json_schema.is_none() {
+            return Err(unsupported("a schema that refers to itself"));
+        }
+        let field = snake(name);
+        Ok(Self {
+            model: parameter,
+            spec: format_ident!(
+                "{}_{}",
+                heck::AsShoutySnakeCase(op_pascal).to_string(),
+                heck::AsShoutySnakeCase(&field).to_string()
+            ),
+            field: format_ident!("{}", field),
+            ty: types
+                .param(operation, parameter)
+                .with_context(|| format!("parameter `{name}`"))?,
+            shape,
+            kind,
+        })
+    }
+
+    /// Required, or defaulted: the request holds a value, not an `Option`.
+    fn always_present(&self) -> bool {
+        self.model.required || self.model.schema.default.is_some()
+    }
+
+    /// The type of the request's field.
+    fn field_type(&self) -> TokenStream {
+        match &self.ty {
+            ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
+            ParamType::Scalar(ty) if self.always_present() => quote! { #ty },
+            ParamType::Scalar(ty) => quote! { ::std::option::Option<#ty> },
+        }
+    }
+}
+
+impl<'a> Resp<'a> {
+    fn read(
+        model: &Model,
+        operation: &model::Operation,
+        response: &'a model::Response,
+        types: &mut Types,
+        op_pascal: &str,
+    ) -> Result<Self> {
+        let variant = match response.status {
+            Status::Code(code) => http::StatusCode::from_u16(code)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(pascal)
+                .unwrap_or_else(|| format!("Status{code}")),
+            Status::Range(class) => format!("Status{class}xx"),
+            Status::Default => "Default".to_string(),
+        };
+        let status = match response.status {
+            Status::Code(code) => Some(
+                status_constant(code)
+                    .with_context(|| format!("response {code} ({})", response.pointer))?,
+            ),
+            _ => None,
+        };
+        if let Some(media) = response.content.iter().find(|m| !m.is_json()) {
+            bail!(
+                "response {} ({}): media type `{}` is not supported (JSON only)",
+                response.status,
+                response.pointer,
+                media.media_type
+            );
+        }
+        let body = match typed_media(&response.content) {
+            None => None,
+            Some(media) => Some((
+                types
+                    .response(operation, response.status)
+                    .ok_or_else(|| anyhow!("response {} has no type", response.status))??,
+                media.media_type.clone(),
+            )),
+        };
+        let mut headers = Vec::new();
+        for header in &response.headers {
+            let version_header = operation
+                .parameters
+                .iter()
+                .any(|p| p.api_version && p.name.eq_ignore_ascii_case(&header.name));
+            let role = if version_header {
+                Some(HeaderRole::ApiVersion)
+            } else {
+                header.role
+            };
+            let ty = types
+                .header(
+                    &header.schema.typify,
+                    &format!("{}-{}-{}", operation.id, response.status, header.name),
+                )
+                .with_context(|| {
+                    format!(
+                        "response {} ({}): header `{}`",
+                        response.status, response.pointer, header.name
+                    )
+                })?;
+            headers.push(Header {
+                name: &header.name,
+                lower: header.name.to_ascii_lowercase(),
+                field: format_ident!("{}", snake(&header.name)),
+                ty,
+                required: header.required,
+                role,
+                description: header.description.as_deref(),
+            });
+        }
+        let headers_struct = (!headers.is_empty()).then(|| match &response.component {
+            Some(component) => format_ident!("{}Headers", pascal(component)),
+            None => format_ident!("{op_pascal}{variant}Headers"),
+        });
+        let _ = model;
+        Ok(Self {
+            model: response,
+            variant: format_ident!("{}", variant),
+            status,
+            body,
+            headers,
+            headers_struct,
+        })
+    }
+
+    /// The constructor's name (`ok`, `bad_request`, `status_4xx`).
+    fn constructor(&self) -> Ident {
+        format_ident!("{}", snake(&self.variant.to_string()))
+    }
+}
+
+/// `axum::http::StatusCode::OK` for 200: the `http` crate's constant for a
+/// registered status.
+fn status_constant(code: u16) -> Result<TokenStream> {
+    let reason = http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .ok_or_else(|| {
+            anyhow!(
+                "status {code} is not a registered HTTP status; use a registered one (RFC 9110)"
+            )
+        })?;
+    let name = heck::AsShoutySnakeCase(reason.replace('\'', "")).to_string();
+    let ident = format_ident!("{}", name);
+    Ok(quote! { axum::http::StatusCode::#ident })
+}
+
+/// `#[doc]` attributes, one per line, so prettyplease renders `///` lines;
+/// nothing for an empty text.
+fn doc_lines(text: &str) -> TokenStream {
+    let text = text.trim();
+    if text.is_empty() {
+        return TokenStream::new();
+    }
+    let lines = text.lines().map(|line| {
+        let line = if line.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
+        quote! { #[doc = #line] }
+    });
+    quote! { #(#lines)* }
+}
+
+/// Joins paragraphs, leaving out empty ones.
+fn paragraphs(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote! { ::std::option::Option::Some(#value) },
+        None => quote! { ::std::option::Option::None },
+    }
+}
+
+/// The methods of a path, for `Allow`, with `HEAD` where there is a `GET`.
+fn allow(methods: &[Method]) -> String {
+    let mut names: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+    if methods.contains(&Method::Get) && !methods.contains(&Method::Head) {
+        names.push("HEAD");
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(snake("logged_at__gte"), "logged_at_gte");
+        assert_eq!(snake("EvEnergy-Version"), "ev_energy_version");
+        assert_eq!(snake("type"), "type_");
+        assert_eq!(pascal("list_dispatcher_logs"), "ListDispatcherLogs");
+        assert_eq!(snake("1st"), "x1st");
+    }
+
+    #[test]
+    fn status_constants_are_the_http_crates() {
+        for (code, name) in [
+            (200, "OK"),
+            (202, "ACCEPTED"),
+            (203, "NON_AUTHORITATIVE_INFORMATION"),
+            (418, "IM_A_TEAPOT"),
+            (429, "TOO_MANY_REQUESTS"),
+            (505, "HTTP_VERSION_NOT_SUPPORTED"),
+        ] {
+            assert_eq!(
+                status_constant(code).unwrap().to_string(),
+                format!("axum :: http :: StatusCode :: {name}")
+            );
+        }
+        assert!(status_constant(299).is_err());
+    }
+}

@@ -1,0 +1,274 @@
+//! The model types of a document, from typify's public API.
+//!
+//! One [`TypeSpace`] holds every type: the document's component schemas,
+//! and each operation's parameters, body and responses, added under the
+//! names progenitor gives them (`{operationId}-{parameter}`,
+//! `{operationId}-body`, `{operationId}-response`; typify turns a name
+//! into a Rust identifier itself). The types crate is this space rendered;
+//! the server generator asks it for the Rust type of each parameter, body
+//! and response by [`TypeId`], never by reading rendered code.
+//!
+//! progenitor builds its own space for the client from the same document.
+//! [`Types::verify_client`] checks that both render identically, so a
+//! progenitor or typify upgrade that named or shaped a type differently
+//! stops the generator with a message instead of producing a client and a
+//! server that disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{anyhow, bail, Context, Result};
+use proc_macro2::TokenStream;
+use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
+
+use crate::model::{Location, Media, Model, Operation, Parameter, Status};
+
+/// The derives every model type gets, besides the ones typify always adds
+/// (`Clone`, `Debug`, `Serialize`, `Deserialize`).
+pub const EXTRA_DERIVES: &[&str] = &["schemars::JsonSchema", "PartialEq"];
+
+/// The module path the types live under, in the client and the server
+/// (`types::DispatcherLog`).
+const TYPE_MOD: &str = "types";
+
+/// The Rust type of JSON objects with `additionalProperties` (maps): an
+/// ordered map, so that what the server sends (e.g. a problem's
+/// `field_errors`) is in the same order every time.
+pub const MAP_TYPE: &str = "::std::collections::BTreeMap";
+
+/// How a parameter's value is held by a request.
+#[derive(Clone, Debug)]
+pub enum ParamType {
+    /// One value of this type.
+    Scalar(TokenStream),
+    /// An array: a `Vec` of this item type.
+    Array(TokenStream),
+}
+
+/// Every type of one document, and which one each operation part uses.
+pub struct Types {
+    space: TypeSpace,
+    params: BTreeMap<(String, Location, String), TypeId>,
+    bodies: BTreeMap<String, TypeId>,
+    responses: BTreeMap<(String, Status), TypeId>,
+}
+
+/// typify's settings, the same progenitor derives from its own for the
+/// builder interface with these derives.
+fn settings() -> TypeSpaceSettings {
+    let mut settings = TypeSpaceSettings::default();
+    settings
+        .with_type_mod(TYPE_MOD)
+        .with_struct_builder(true)
+        .with_map_type(MAP_TYPE);
+    for derive in EXTRA_DERIVES {
+        settings.with_derive(derive.to_string());
+    }
+    settings
+}
+
+/// The media type of a body whose schema progenitor types: JSON
+/// (`application/json`, or a `+json` type such as `application/problem+json`).
+pub fn typed_media(content: &[Media]) -> Option<&Media> {
+    content
+        .iter()
+        .find(|m| m.media_type == "application/json")
+        .or_else(|| content.iter().find(|m| m.is_json()))
+        .filter(|m| m.schema.is_some())
+}
+
+impl Types {
+    /// Builds the type space of `model`.
+    pub fn build(model: &Model) -> Result<Self> {
+        let mut space = TypeSpace::new(&settings());
+        space
+            .add_ref_types(model.typify_schemas.iter().cloned())
+            .map_err(|e| anyhow!("typify cannot read `components/schemas`: {e}"))?;
+        let mut params = BTreeMap::new();
+        let mut bodies = BTreeMap::new();
+        let mut responses = BTreeMap::new();
+        for operation in &model.operations {
+            for parameter in &operation.parameters {
+                let id = space
+                    .add_type_with_name(
+                        &parameter.schema.typify,
+                        Some(format!("{}-{}", operation.id, parameter.name)),
+                    )
+                    .map_err(|e| {
+                        anyhow!(
+                            "typify cannot type the {} parameter `{}` ({}): {e}",
+                            parameter.location,
+                            parameter.name,
+                            parameter.pointer
+                        )
+                    })?;
+                params.insert(key(operation, parameter), id);
+            }
+            if let Some(media) = operation
+                .body
+                .as_ref()
+                .and_then(|b| typed_media(&b.content))
+            {
+                let schema = media.schema.as_ref().map(|s| &s.typify);
+                if let Some(schema) = schema {
+                    let id = space
+                        .add_type_with_name(schema, Some(format!("{}-body", operation.id)))
+                        .map_err(|e| {
+                            anyhow!("typify cannot type the body of `{}`: {e}", operation.id)
+                        })?;
+                    bodies.insert(operation.id.clone(), id);
+                }
+            }
+            for response in &operation.responses {
+                let Some(schema) = typed_media(&response.content)
+                    .and_then(|m| m.schema.as_ref())
+                    .map(|s| &s.typify)
+                else {
+                    continue;
+                };
+                let id = space
+                    .add_type_with_name(schema, Some(format!("{}-response", operation.id)))
+                    .map_err(|e| {
+                        anyhow!(
+                            "typify cannot type the {} response of `{}` ({}): {e}",
+                            response.status,
+                            operation.id,
+                            response.pointer
+                        )
+                    })?;
+                responses.insert((operation.id.clone(), response.status), id);
+            }
+        }
+        Ok(Self {
+            space,
+            params,
+            bodies,
+            responses,
+        })
+    }
+
+    /// The types crate: every type, rendered.
+    pub fn tokens(&self) -> TokenStream {
+        self.space.to_stream()
+    }
+
+    fn ident(&self, id: &TypeId) -> Result<TokenStream> {
+        Ok(self
+            .space
+            .get_type(id)
+            .map_err(|e| anyhow!("typify lost a type it made: {e}"))?
+            .ident())
+    }
+
+    /// The Rust type of a parameter's value: an array's item type, or the
+    /// value's type (without the `Option` typify adds for a nullable schema).
+    pub fn param(&self, operation: &Operation, parameter: &Parameter) -> Result<ParamType> {
+        let id = self
+            .params
+            .get(&key(operation, parameter))
+            .ok_or_else(|| anyhow!("parameter `{}` has no type", parameter.name))?;
+        self.value_type(id)
+    }
+
+    /// The type of a value: `Vec` items and nullable `Option`s unwrapped.
+    fn value_type(&self, id: &TypeId) -> Result<ParamType> {
+        let ty = self.space.get_type(id).map_err(|e| anyhow!("{e}"))?;
+        let details = ty.details();
+        let result = match details {
+            TypeDetails::Vec(item) => ParamType::Array(self.ident(&item)?),
+            TypeDetails::Option(inner) => self.value_type(&inner)?,
+            _ => ParamType::Scalar(ty.ident()),
+        };
+        Ok(result)
+    }
+
+    /// The Rust type of an operation's JSON request body.
+    pub fn body(&self, operation: &Operation) -> Option<Result<TokenStream>> {
+        self.bodies.get(&operation.id).map(|id| self.ident(id))
+    }
+
+    /// The Rust type of a response's JSON body.
+    pub fn response(&self, operation: &Operation, status: Status) -> Option<Result<TokenStream>> {
+        self.responses
+            .get(&(operation.id.clone(), status))
+            .map(|id| self.ident(id))
+    }
+
+    /// The Rust type of a response header's schema. Headers are not part
+    /// of progenitor's client, so a header schema must not need a type of
+    /// its own: a `$ref` to a component, or a plain scalar.
+    pub fn header(&mut self, schema: &schemars::schema::Schema, name: &str) -> Result<TokenStream> {
+        let before = self.named();
+        let id = self
+            .space
+            .add_type_with_name(schema, Some(name.to_string()))
+            .map_err(|e| anyhow!("typify cannot type {name}: {e}"))?;
+        if self.named() != before {
+            bail!(
+                "{name} needs a type of its own (an inline enum or object); the client has no such \
+                 type: move the schema to `components/schemas` and refer to it with `$ref`"
+            );
+        }
+        self.ident(&id)
+    }
+
+    /// How many named types (structs, enums, newtypes) the space holds.
+    fn named(&self) -> usize {
+        self.space
+            .iter_types()
+            .filter(|t| {
+                matches!(
+                    t.details(),
+                    TypeDetails::Struct(_) | TypeDetails::Enum(_) | TypeDetails::Newtype(_)
+                )
+            })
+            .count()
+    }
+
+    /// Checks that progenitor's type space (the client's `types`) is this
+    /// one: the same types, rendered the same.
+    pub fn verify_client(&self, client: &TypeSpace) -> Result<()> {
+        let render = |tokens: TokenStream| -> Result<(String, BTreeSet<String>)> {
+            let file: syn::File = syn::parse2(tokens).context("typify's output does not parse")?;
+            let names = file
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    syn::Item::Struct(s) => Some(s.ident.to_string()),
+                    syn::Item::Enum(e) => Some(e.ident.to_string()),
+                    syn::Item::Type(t) => Some(t.ident.to_string()),
+                    _ => None,
+                })
+                .collect();
+            Ok((prettyplease::unparse(&file), names))
+        };
+        let (ours, our_names) = render(self.tokens())?;
+        let (theirs, their_names) = render(client.to_stream())?;
+        if ours == theirs {
+            return Ok(());
+        }
+        let only_ours: Vec<_> = our_names.difference(&their_names).collect();
+        let only_theirs: Vec<_> = their_names.difference(&our_names).collect();
+        let what = if only_ours.is_empty() && only_theirs.is_empty() {
+            ours.lines()
+                .zip(theirs.lines())
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("first difference: model `{a}`, client `{b}`"))
+                .unwrap_or_else(|| "one is longer than the other".into())
+        } else {
+            format!("only in the model: {only_ours:?}; only in the client: {only_theirs:?}")
+        };
+        bail!(
+            "the model types and progenitor's client types differ ({what}). The model names and \
+             reads schemas as progenitor does (xtask/src/types.rs, `to_typify` in \
+             xtask/src/model/json_schema.rs); a progenitor or typify upgrade may have changed that."
+        )
+    }
+}
+
+fn key(operation: &Operation, parameter: &Parameter) -> (String, Location, String) {
+    (
+        operation.id.clone(),
+        parameter.location,
+        parameter.name.clone(),
+    )
+}
