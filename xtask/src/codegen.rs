@@ -175,7 +175,7 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     types.verify_client(generator.get_type_space())?;
     let types_tokens = types.tokens();
     let mock = if api.client.mock {
-        Some(progenitor_mock(&spec, &api.client)?)
+        Some(crate::mock::generate(&model, &types)?)
     } else {
         None
     };
@@ -214,6 +214,19 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
             &document.path,
             mock,
         )?);
+        files.push(render(
+            &api.client_crate
+                .dir
+                .join("tests")
+                .join("mock_matches_client.rs"),
+            &document.path,
+            crate::mock::generate_test(
+                &model,
+                &types,
+                &api.client_crate.ident,
+                api.client.inner_type.is_some(),
+            )?,
+        )?);
     }
     Ok(files)
 }
@@ -234,71 +247,6 @@ fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
         settings.with_inner_type(quote! { #inner });
     }
     Ok(settings)
-}
-
-/// progenitor's typed httpmock helpers (`MockServerExt`) for the client crate.
-fn progenitor_mock(spec: &openapiv3::OpenAPI, options: &ClientOptions) -> Result<TokenStream> {
-    let mut generator = Generator::new(&settings(options)?);
-    let tokens = generator
-        .httpmock(spec, "crate")
-        .map_err(|e| anyhow!("progenitor could not generate the mock: {e}"))?;
-    let mut file: syn::File = syn::parse2(tokens).context("progenitor's mock does not parse")?;
-    fix_array_query_matchers(&mut file)?;
-    Ok(quote! { #file })
-}
-
-/// progenitor's httpmock output matches an array query parameter with
-/// `value.to_string()`, which does not compile for a `Vec`. Match each item
-/// instead (`expand=a&expand=b`, as the client sends them).
-fn fix_array_query_matchers(file: &mut syn::File) -> Result<()> {
-    fn visit(items: &mut [syn::Item]) -> Result<()> {
-        for item in items {
-            match item {
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &mut m.content {
-                        visit(items)?;
-                    }
-                }
-                syn::Item::Impl(imp) => {
-                    for member in &mut imp.items {
-                        let syn::ImplItem::Fn(f) = member else {
-                            continue;
-                        };
-                        let sig = &f.sig;
-                        let signature = quote! { #sig }.to_string();
-                        if !signature.contains("Vec <") {
-                            continue;
-                        }
-                        let block = &f.block;
-                        let body = quote! { #block }.to_string();
-                        let Some(start) = body.find("self . 0 . query_param (") else {
-                            continue;
-                        };
-                        let rest = &body[start + "self . 0 . query_param (".len()..];
-                        let Some(name) = rest.split(',').next() else {
-                            continue;
-                        };
-                        let new = format!("value . iter () . fold (self . 0 , | when , item | when . query_param ({name}, item . to_string ()))");
-                        let mut fixed = body.clone();
-                        for comma in ["", " ,"] {
-                            let old = format!(
-                                "self . 0 . query_param ({name}, value . to_string (){comma})"
-                            );
-                            fixed = fixed.replace(&old, &new);
-                        }
-                        if fixed == body {
-                            bail!("progenitor's mock matcher for {name} has an unexpected shape; see fix_array_query_matchers");
-                        }
-                        f.block =
-                            syn::parse_str(&fixed).context("cannot rewrite a mock matcher")?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-    visit(&mut file.items)
 }
 
 /// The document's OAuth 2.0 settings as constants, one module per scheme,

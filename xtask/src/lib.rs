@@ -9,6 +9,7 @@ pub mod compat;
 pub mod conformance;
 pub mod files;
 pub mod lint;
+pub mod mock;
 pub mod model;
 pub mod server;
 pub mod spec;

@@ -159,7 +159,7 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
         "the server's request gains the parameter:\n{report}"
     );
     assert!(
-        report.contains("9 files checked: 5 fresh, 4 stale, 0 missing, 0 orphaned"),
+        report.contains("10 files checked: 5 fresh, 5 stale, 0 missing, 0 orphaned"),
         "{report}"
     );
 
@@ -201,6 +201,31 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
         build.status.success(),
         "{}",
         String::from_utf8_lossy(&build.stderr)
+    );
+
+    // The reference service names every field of the request, so the new
+    // parameter fails its build, pointing at the place to handle it.
+    let service = Command::new(env!("CARGO"))
+        .args([
+            "check",
+            "--quiet",
+            "--offline",
+            "--locked",
+            "-p",
+            "dispatcher-logs-service",
+        ])
+        .current_dir(&copy.root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&service.stderr);
+    assert!(
+        !service.status.success(),
+        "the service built without handling the new parameter"
+    );
+    assert!(
+        stderr.contains("device_type") && stderr.contains("src/service.rs"),
+        "the error names the field and the place: {stderr}"
     );
 }
 
@@ -245,7 +270,7 @@ fn missing_and_orphaned_files_are_drift() {
     );
     assert!(report.contains(&format!("{orphan}: orphaned")), "{report}");
     assert!(
-        report.contains("10 files checked: 8 fresh, 0 stale, 1 missing, 1 orphaned"),
+        report.contains("11 files checked: 9 fresh, 0 stale, 1 missing, 1 orphaned"),
         "{report}"
     );
 

@@ -371,6 +371,7 @@ impl<'a> Loader<'a> {
                 .get("format")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            example: resolved.get("example").cloned(),
         }
     }
 
@@ -448,6 +449,15 @@ impl<'a> Loader<'a> {
                 false
             }
         };
+        let example = data
+            .example
+            .clone()
+            .or_else(|| {
+                data.examples
+                    .values()
+                    .find_map(|e| e.as_item().and_then(|e| e.value.clone()))
+            })
+            .or_else(|| schema.example.clone());
         Some(Parameter {
             name: data.name.clone(),
             location,
@@ -460,6 +470,7 @@ impl<'a> Loader<'a> {
             component,
             pointer,
             api_version,
+            example,
         })
     }
 
@@ -560,6 +571,7 @@ impl<'a> Loader<'a> {
                 required: header.required,
                 description: header.description.clone(),
                 deprecated: header.deprecated.unwrap_or(false),
+                example: header.example.clone().or_else(|| schema.example.clone()),
                 schema,
                 role,
             });

@@ -363,6 +363,9 @@ pub struct Parameter {
     /// `x-api-version: true`: this header selects the API version (see
     /// [`Conventions`]).
     pub api_version: bool,
+    /// An example value: the parameter's `example`, its first `examples`
+    /// entry, or its schema's `example`.
+    pub example: Option<serde_json::Value>,
 }
 
 /// A schema where the document uses one.
@@ -390,6 +393,8 @@ pub struct Schema {
     pub enum_values: Vec<serde_json::Value>,
     /// The `format`, `$ref`s followed (`date-time`, `int64`, …).
     pub format: Option<String>,
+    /// The schema's `example`, `$ref`s followed.
+    pub example: Option<serde_json::Value>,
 }
 
 /// What kind of JSON value a schema describes.
@@ -526,6 +531,8 @@ pub struct ResponseHeader {
     /// What the runtime knows to put in it (from `x-rate-limit`, or the
     /// version header's name, or `Retry-After`).
     pub role: Option<HeaderRole>,
+    /// An example value: the header's `example`, or its schema's.
+    pub example: Option<serde_json::Value>,
 }
 
 /// A response header whose value the adapter's runtime knows.

@@ -1,0 +1,468 @@
+//! The client's typed httpmock helpers (`src/mock.rs`, feature `mock`),
+//! generated from the model.
+//!
+//! Each operation gets a `When` with one matcher per parameter and a
+//! `Then` with one helper per declared response. A matcher serializes its
+//! value exactly as the generated client does — query values through
+//! progenitor's `QueryParam` and `serde_urlencoded`, headers and path
+//! segments through `to_string()` — so a mock set up with a value matches
+//! the request the client sends with that value, whatever its type
+//! (date-times, enums, arrays, numbers). A response helper sets the
+//! headers the document requires on that response, with the document's
+//! example values.
+
+use anyhow::{anyhow, Result};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Location, Model, Operation, Parameter, Status};
+use crate::server::{pascal, snake};
+use crate::types::{typed_media, ParamType, Types};
+
+/// The mock module of `model`'s client.
+pub fn generate(model: &Model, types: &Types) -> Result<TokenStream> {
+    let mut whens = Vec::new();
+    let mut ext_methods = Vec::new();
+    let mut ext_impls = Vec::new();
+    for operation in &model.operations {
+        let pascal = pascal(&operation.id);
+        let when = format_ident!("{pascal}When");
+        let then = format_ident!("{pascal}Then");
+        let name = format_ident!("{}", snake(&operation.id));
+        let method = format_ident!("{}", operation.method.as_str());
+        let path_regex = format!("^{}$", path_regex(&operation.path, None));
+        let mut matchers = Vec::new();
+        for parameter in &operation.parameters {
+            matchers.push(matcher(operation, parameter, types)?);
+        }
+        if let Some(ty) = types.body(operation) {
+            let ty = ty?;
+            matchers.push(quote! {
+                /// Matches the JSON body the client sends.
+                pub fn body(self, value: &#ty) -> Self {
+                    Self(self.0.json_body_obj(value))
+                }
+            });
+        }
+        let mut helpers = Vec::new();
+        for response in &operation.responses {
+            helpers.push(response_helper(operation, response, types)?);
+        }
+        let when_doc = format!(
+            " Matchers for `{} {}` ({}): each matches a parameter as the client sends it.",
+            operation.method, operation.path, operation.id
+        );
+        let then_doc = format!(
+            " Answers for `{} {}` ({}): one per response the document declares.",
+            operation.method, operation.path, operation.id
+        );
+        whens.push(quote! {
+            #[doc = #when_doc]
+            pub struct #when(::httpmock::When);
+
+            impl #when {
+                /// Matches the operation's method and path.
+                pub fn new(inner: ::httpmock::When) -> Self {
+                    Self(inner.method(::httpmock::Method::#method).path_matches(path_regex(#path_regex)))
+                }
+
+                /// The httpmock matcher, to match beyond what the document declares.
+                pub fn into_inner(self) -> ::httpmock::When {
+                    self.0
+                }
+
+                #(#matchers)*
+            }
+
+            #[doc = #then_doc]
+            pub struct #then(::httpmock::Then);
+
+            impl #then {
+                /// Wraps an httpmock answer.
+                pub fn new(inner: ::httpmock::Then) -> Self {
+                    Self(inner)
+                }
+
+                /// The httpmock answer, to answer beyond what the document declares.
+                pub fn into_inner(self) -> ::httpmock::Then {
+                    self.0
+                }
+
+                #(#helpers)*
+            }
+        });
+        let doc = format!(
+            " A mock of `{} {}` ({}).",
+            operation.method, operation.path, operation.id
+        );
+        ext_methods.push(quote! {
+            #[doc = #doc]
+            fn #name<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+            where
+                F: FnOnce(operations::#when, operations::#then);
+        });
+        ext_impls.push(quote! {
+            fn #name<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+            where
+                F: FnOnce(operations::#when, operations::#then),
+            {
+                self.mock(|when, then| {
+                    config_fn(operations::#when::new(when), operations::#then::new(then))
+                })
+            }
+        });
+    }
+    Ok(quote! {
+        //! Typed [`httpmock`] helpers for testing code that uses this client
+        //! (feature `mock`): one method per operation on
+        //! [`httpmock::MockServer`], whose matchers match exactly what the
+        //! client sends, and whose answers are the document's responses.
+
+        pub mod operations {
+            //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+            //! wrappers for each operation. `into_inner()` gives the httpmock
+            //! value back, to deviate from what the document permits.
+            #[allow(unused_imports)]
+            use crate::types;
+
+            /// The query pairs the client sends for a parameter: the same
+            /// serializer (`progenitor_client::QueryParam` through
+            /// `serde_urlencoded`), decoded as the server decodes them.
+            fn query_pairs<T: ::serde::Serialize>(name: &str, value: &T) -> ::std::vec::Vec<(String, String)> {
+                let encoded = ::serde_urlencoded::to_string(progenitor_client::QueryParam::new(name, value))
+                    .expect("a generated type serializes as a query parameter");
+                ::form_urlencoded::parse(encoded.as_bytes()).into_owned().collect()
+            }
+
+            fn query(when: ::httpmock::When, name: &str, value: &impl ::serde::Serialize) -> ::httpmock::When {
+                query_pairs(name, value)
+                    .into_iter()
+                    .fold(when, |when, (key, value)| when.query_param(key, value))
+            }
+
+            fn path_regex(pattern: &str) -> ::regex::Regex {
+                ::regex::Regex::new(pattern).expect("a generated path pattern is a valid regex")
+            }
+
+            #(#whens)*
+        }
+
+        /// Adds a typed method per operation to [`MockServer`](::httpmock::MockServer):
+        /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+        pub trait MockServerExt {
+            #(#ext_methods)*
+        }
+
+        impl MockServerExt for ::httpmock::MockServer {
+            #(#ext_impls)*
+        }
+    })
+}
+
+/// The path as a regex: each `{parameter}` a segment (or `value`, encoded
+/// as the client encodes it, for `only`).
+fn path_regex(path: &str, only: Option<&str>) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&regex_escape(&rest[..start]));
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 1..start + end];
+        match only {
+            Some(target) if target == name => out.push_str("{}"),
+            _ => out.push_str("[^/]+"),
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(&regex_escape(rest));
+    out
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+fn matcher(operation: &Operation, parameter: &Parameter, types: &Types) -> Result<TokenStream> {
+    let method = format_ident!("{}", snake(&parameter.name));
+    let name = &parameter.name;
+    let ty = match types.param(operation, parameter)? {
+        ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
+        ParamType::Scalar(ty) => ty,
+    };
+    let doc = format!(
+        " Matches the {} parameter `{name}` as the client sends it{}.",
+        parameter.location,
+        if parameter.required || parameter.location == Location::Path {
+            ""
+        } else {
+            "; `None`: the request does not carry it"
+        }
+    );
+    let present = |value: TokenStream| match parameter.location {
+        Location::Query => quote! { query(self.0, #name, #value) },
+        Location::Header => quote! { self.0.header(#name, #value.to_string()) },
+        Location::Cookie => quote! { self.0.cookie(#name, #value.to_string()) },
+        Location::Path => {
+            let pattern = format!("^{}$", path_regex(&operation.path, Some(name)));
+            quote! {
+                self.0.path_matches(path_regex(&format!(
+                    #pattern,
+                    ::regex::escape(&progenitor_client::encode_path(&#value.to_string()))
+                )))
+            }
+        }
+    };
+    let missing = match parameter.location {
+        Location::Query => quote! { self.0.query_param_missing(#name) },
+        Location::Header => quote! { self.0.header_missing(#name) },
+        Location::Cookie => quote! { self.0.cookie_missing(#name) },
+        Location::Path => quote! { self.0 },
+    };
+    if parameter.required || parameter.location == Location::Path {
+        let present = present(quote! { value });
+        return Ok(quote! {
+            #[doc = #doc]
+            pub fn #method(self, value: &#ty) -> Self {
+                Self(#present)
+            }
+        });
+    }
+    let present = present(quote! { value });
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn #method<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a #ty>>,
+        {
+            match value.into() {
+                Some(value) => Self(#present),
+                None => Self(#missing),
+            }
+        }
+    })
+}
+
+fn response_helper(
+    operation: &Operation,
+    response: &crate::model::Response,
+    types: &Types,
+) -> Result<TokenStream> {
+    let variant = match response.status {
+        Status::Code(code) => http::StatusCode::from_u16(code)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .map(snake)
+            .unwrap_or_else(|| format!("status_{code}")),
+        Status::Range(class) => format!("status_{class}xx"),
+        Status::Default => "default".to_string(),
+    };
+    let name = format_ident!("{variant}");
+    let (status_param, status) = match response.status {
+        Status::Code(code) => (quote! {}, quote! { #code }),
+        _ => (quote! { status: u16, }, quote! { status }),
+    };
+    let mut headers = Vec::new();
+    for header in response.headers.iter().filter(|h| h.required) {
+        let example = header
+            .schema
+            .default
+            .clone()
+            .or_else(|| header.schema.enum_values.first().cloned())
+            .or_else(|| header.example.clone())
+            .ok_or_else(|| {
+                anyhow!(
+                    "the mock cannot answer {} of `{}`: the required header `{}` has no example, \
+                     default or enum value to send ({})",
+                    response.status,
+                    operation.id,
+                    header.name,
+                    header.schema.pointer
+                )
+            })?;
+        let value = match example {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let header_name = &header.name;
+        headers.push(quote! { .header(#header_name, #value) });
+    }
+    let doc = format!(
+        " Answers {}: {}{}",
+        response.status,
+        response.description,
+        if headers.is_empty() {
+            String::new()
+        } else {
+            " (with the headers the document requires, set to its examples)".to_string()
+        }
+    );
+    Ok(match typed_media(&response.content) {
+        Some(media) => {
+            let ty = types
+                .response(operation, response.status)
+                .ok_or_else(|| anyhow!("response {} has no type", response.status))??;
+            let media_type = &media.media_type;
+            quote! {
+                #[doc = #doc]
+                pub fn #name(self, #status_param value: &#ty) -> Self {
+                    Self(
+                        self.0
+                            .status(#status)
+                            .header("content-type", #media_type)
+                            #(#headers)*
+                            .json_body_obj(value),
+                    )
+                }
+            }
+        }
+        None => quote! {
+            #[doc = #doc]
+            pub fn #name(self, #status_param) -> Self {
+                Self(self.0.status(#status) #(#headers)*)
+            }
+        },
+    })
+}
+
+/// A test of the mock against the real client (`tests/mock_matches_client.rs`):
+/// for every parameter of every operation, a mock set up with the
+/// parameter's example matches the request the client sends with it, and
+/// for an optional parameter, does not match a request without it.
+pub fn generate_test(
+    model: &Model,
+    types: &Types,
+    client_crate: &str,
+    inner_type: bool,
+) -> Result<TokenStream> {
+    let client_crate = format_ident!("{client_crate}");
+    let new_client = if inner_type {
+        quote! { Client::new(&server.base_url(), ::std::default::Default::default()) }
+    } else {
+        quote! { Client::new(&server.base_url()) }
+    };
+    let mut tests = Vec::new();
+    for operation in &model.operations {
+        let name = format_ident!("{}", snake(&operation.id));
+        let required: Vec<&Parameter> = operation
+            .parameters
+            .iter()
+            .filter(|p| p.required || p.location == Location::Path)
+            .collect();
+        for parameter in &operation.parameters {
+            let test = format_ident!("{}_{}", snake(&operation.id), snake(&parameter.name));
+            let mut sent: Vec<&Parameter> = required.clone();
+            if !sent.iter().any(|p| std::ptr::eq(*p, parameter)) {
+                sent.push(parameter);
+            }
+            let mut lets = Vec::new();
+            for p in &sent {
+                let example = p
+                    .example
+                    .as_ref()
+                    .or(p.schema.default.as_ref())
+                    .or(p.schema.enum_values.first())
+                    .ok_or_else(|| {
+                    anyhow!(
+                        "the {} parameter `{}` of `{}` has no example (nor a default or enum); the \
+                         generated mock test sends every parameter's example: add `example:` to it ({})",
+                        p.location,
+                        p.name,
+                        operation.id,
+                        p.pointer
+                    )
+                })?;
+                let var = format_ident!("{}", snake(&p.name));
+                let json = example.to_string();
+                let ty = match types.param(operation, p)? {
+                    ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
+                    ParamType::Scalar(ty) => ty,
+                };
+                lets.push(quote! { let #var: #ty = example(#json); });
+            }
+            let matchers = sent.iter().map(|p| {
+                let var = format_ident!("{}", snake(&p.name));
+                quote! { .#var(&#var) }
+            });
+            let matchers: Vec<TokenStream> = matchers.collect();
+            let setters: Vec<TokenStream> = sent
+                .iter()
+                .map(|p| {
+                    let var = format_ident!("{}", snake(&p.name));
+                    quote! { .#var(#var.clone()) }
+                })
+                .collect();
+            let optional = !(parameter.required || parameter.location == Location::Path);
+            let negative = optional.then(|| {
+                let var = format_ident!("{}", snake(&parameter.name));
+                let others = sent
+                    .iter()
+                    .filter(|p| !std::ptr::eq(**p, parameter))
+                    .map(|p| {
+                        let var = format_ident!("{}", snake(&p.name));
+                        quote! { .#var(&#var) }
+                    });
+                quote! {
+                    // Matching its absence does not match a request that carries it.
+                    let mock = server.#name(|when, then| {
+                        when #(#others)* .#var(None);
+                        then.into_inner().status(204);
+                    });
+                    let _ = client.#name() #(#setters)* .send().await;
+                    assert_eq!(mock.calls_async().await, 0, "`None` must match only requests without the parameter");
+                    mock.delete_async().await;
+                }
+            });
+            let doc = format!(
+                " `{}`: the mock's `{}` matcher matches what the client sends.",
+                operation.id, parameter.name
+            );
+            tests.push(quote! {
+                #[doc = #doc]
+                #[tokio::test]
+                #[allow(unused_variables)]
+                async fn #test() {
+                    let server = ::httpmock::MockServer::start_async().await;
+                    let client = #new_client;
+                    #(#lets)*
+                    let mock = server.#name(|when, then| {
+                        when #(#matchers)*;
+                        then.into_inner().status(204);
+                    });
+                    let _ = client.#name() #(#setters)* .send().await;
+                    mock.assert_async().await;
+                    mock.delete_async().await;
+                    #negative
+                }
+            });
+        }
+    }
+    Ok(quote! {
+        //! The generated mock against the generated client: every matcher
+        //! matches exactly what the client sends (generated with the mock,
+        //! from the document's parameter examples). Needs the `mock` feature.
+
+        #[rustfmt::skip]
+        #[allow(clippy::all)]
+        mod generated {
+            use #client_crate::mock::MockServerExt;
+            #[allow(unused_imports)]
+            use #client_crate::{types, Client};
+
+            fn example<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
+                ::serde_json::from_str(json).expect("the document's example fits the parameter's type")
+            }
+
+            #(#tests)*
+        }
+    })
+}
