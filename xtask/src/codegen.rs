@@ -97,6 +97,17 @@ pub fn workspace_apis() -> Vec<Api> {
             released: true,
         },
         Api {
+            // A third fixture, unlike the others: other paths and security
+            // schemes, a 202 with a required header, default and 4XX
+            // responses, cookies, its own version header.
+            document: PathBuf::from("xtask/fixtures/lockers/lockers.yaml"),
+            types_crate: CrateOut::new("xtask/fixtures/lockers/types", "lockers_types"),
+            client_crate: CrateOut::new("xtask/fixtures/lockers/client", "lockers_client"),
+            server_crate: CrateOut::new("xtask/fixtures/lockers/server", "lockers_server"),
+            client: ClientOptions::default(),
+            released: false,
+        },
+        Api {
             // A fixture for the generator's own tests: another document, with
             // what ev-energy-v2.yaml does not exercise.
             document: PathBuf::from("xtask/fixtures/widgets/widgets.yaml"),
@@ -135,9 +146,15 @@ pub fn header(document: &Path) -> String {
     )
 }
 
-/// Whether file contents carry the generated header.
+/// Whether file contents carry the generated header (`// @generated …`
+/// in Rust, `# @generated …` in a generated `Cargo.toml`).
 pub fn is_generated(contents: &str) -> bool {
     contents.starts_with(HEADER_PREFIX)
+        || contents.strip_prefix('#').is_some_and(|rest| {
+            HEADER_PREFIX
+                .strip_prefix("//")
+                .is_some_and(|h| rest.starts_with(h))
+        })
 }
 
 /// A path with forward slashes, the same on every platform.
@@ -173,7 +190,7 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     let spec = document.for_generators()?;
     let (client, generator) = progenitor_client(&spec, &api.client)?;
     types.verify_client(generator.get_type_space())?;
-    let types_tokens = types.tokens();
+    types.add_cookie_params(&model)?;
     let mock = if api.client.mock {
         Some(crate::mock::generate(&model, &types)?)
     } else {
@@ -187,6 +204,8 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
             runtime: RUNTIME_CRATE,
         },
     )?;
+    // Last: the server may have added types only it reads (headers).
+    let types_tokens = types.tokens();
     let mut client = without_types(client, &api.types_crate.ident)?;
     client.extend(server_url_const(&model));
     client.extend(security_consts(&model));

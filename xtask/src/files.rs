@@ -132,8 +132,8 @@ fn read_if_exists(path: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Every `.rs` file under `dir` (relative to `root`) that carries the
-/// generated header, sorted.
+/// Every `.rs` or `.toml` file under `dir` (relative to `root`) that
+/// carries the generated header, sorted.
 fn generated_files_under(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -151,7 +151,9 @@ fn generated_files_under(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
             if kind.is_dir() && name != "target" && !name.to_string_lossy().starts_with('.') {
                 stack.push(relative);
             } else if kind.is_file()
-                && relative.extension().is_some_and(|e| e == "rs")
+                && relative
+                    .extension()
+                    .is_some_and(|e| e == "rs" || e == "toml")
                 && std::fs::read_to_string(entry.path()).is_ok_and(|t| is_generated(&t))
             {
                 found.push(relative);

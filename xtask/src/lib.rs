@@ -1,7 +1,15 @@
-//! The workspace's own tasks: `cargo xtask codegen [--check]`, `lint`, `ci`.
+//! The workspace's own tasks: `cargo xtask codegen [--check]` (also for a
+//! document outside the workspace, [`standalone`]), `lint`, `compat`,
+//! `release`, `conformance`, `bench`, `load`, `demo` and `ci`.
 //!
 //! The binary (`main.rs`) only parses arguments; each task is a module here
 //! so that tests can run it on a temporary copy of the workspace.
+//!
+//! Everything starts from the [`model`] of a document (built once from
+//! `openapiv3`); [`types`] makes its Rust types with typify, [`codegen`]
+//! runs progenitor for the client and [`server`] and [`mock`] generate the
+//! server crate and the client's mock from the model; [`files`] writes
+//! them, or checks them for drift.
 
 pub mod ci;
 pub mod codegen;
@@ -13,6 +21,7 @@ pub mod mock;
 pub mod model;
 pub mod server;
 pub mod spec;
+pub mod standalone;
 pub mod types;
 
 use std::io::Write;

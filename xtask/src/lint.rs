@@ -8,9 +8,11 @@
 
 use std::path::Path;
 
+use serde_json::json;
+
 pub use crate::model::Finding;
-use crate::model::{Model, Status};
-use crate::spec::Document;
+use crate::model::{HeaderRole, Model, Operation, ProblemSituation, Status};
+use crate::spec::{escape_pointer, Document};
 
 /// Lints document text. `path` is only used in messages.
 pub fn lint_text(path: &Path, text: &str) -> Vec<Finding> {
@@ -25,6 +27,8 @@ pub fn lint(document: &Document) -> Vec<Finding> {
     let (model, mut findings) = crate::model::load(document);
     check_error_schemas(&model, &mut findings);
     check_adapter_statuses(&model, &mut findings);
+    check_adapter_problems(&model, &mut findings);
+    check_runtime_headers(&model, &mut findings);
     findings.sort();
     findings.dedup();
     findings
@@ -92,12 +96,189 @@ fn check_adapter_statuses(model: &Model, findings: &mut Vec<Finding>) {
                 "the adapter answers it when `Accept` rules out the success media type",
             ));
         }
+        if operation.response_for(500).is_none() && operation.response_for(503).is_none() {
+            findings.push(Finding::new(
+                format!("{}/responses", operation.pointer),
+                "declare a 500 or 503 response: the adapter answers one when a backend method \
+                 returns an error",
+            ));
+        }
         for (status, why) in needed {
             if operation.response_for(status).is_none() {
                 findings.push(Finding::new(
                     format!("{}/responses", operation.pointer),
                     format!("declare a {status} response: {why}"),
                 ));
+            }
+        }
+    }
+}
+
+/// The problems the adapter answers for an operation, by situation.
+fn adapter_situations(operation: &Operation) -> Vec<ProblemSituation> {
+    let mut out = vec![
+        ProblemSituation::InternalError,
+        ProblemSituation::Unavailable,
+    ];
+    if !operation.parameters.is_empty() || operation.body.is_some() {
+        out.push(ProblemSituation::InvalidParameters);
+    }
+    if operation.parameters.iter().any(|p| p.api_version) {
+        out.push(ProblemSituation::UnsupportedVersion);
+    }
+    if operation.secured() {
+        out.extend([
+            ProblemSituation::BadRequest,
+            ProblemSituation::Unauthenticated,
+            ProblemSituation::InvalidCredentials,
+            ProblemSituation::Forbidden,
+            ProblemSituation::TooManyRequests,
+        ]);
+    }
+    if operation.successes().any(|r| !r.content.is_empty()) {
+        out.push(ProblemSituation::NotAcceptable);
+    }
+    out
+}
+
+/// The HTTP status of a situation.
+fn situation_status(situation: ProblemSituation) -> u16 {
+    match situation {
+        ProblemSituation::InvalidParameters
+        | ProblemSituation::UnsupportedVersion
+        | ProblemSituation::BadRequest => 400,
+        ProblemSituation::Unauthenticated | ProblemSituation::InvalidCredentials => 401,
+        ProblemSituation::Forbidden => 403,
+        ProblemSituation::NotFound => 404,
+        ProblemSituation::MethodNotAllowed => 405,
+        ProblemSituation::NotAcceptable => 406,
+        ProblemSituation::TooManyRequests => 429,
+        ProblemSituation::InternalError => 500,
+        ProblemSituation::Unavailable => 503,
+    }
+}
+
+/// The adapter converts its own problems into the body type the document
+/// declares for that status; the body's schema must admit them (an RFC
+/// 9457 problem with `type`, `status`, `title`, `detail`, `instance` and
+/// `field_errors`), or the adapter would have to answer something the
+/// document does not declare.
+fn check_adapter_problems(model: &Model, findings: &mut Vec<Finding>) {
+    for operation in &model.operations {
+        for situation in adapter_situations(operation) {
+            let status = situation_status(situation);
+            let Some(response) = operation.response_for(status) else {
+                continue;
+            };
+            let Some(schema) = response
+                .content
+                .iter()
+                .filter(|m| m.is_json())
+                .find_map(|m| m.schema.as_ref())
+                .and_then(|s| s.json_schema.as_ref())
+            else {
+                continue;
+            };
+            let texts = model.conventions.problem_details.get(&situation);
+            let mut problem = json!({
+                "status": status,
+                "title": texts.and_then(|t| t.title.clone()).unwrap_or_else(|| "Title".into()),
+                "detail": texts.and_then(|t| t.detail.clone()).unwrap_or_else(|| "Detail.".into()),
+                "instance": "urn:uuid:0f6e2c1d-8b4a-4c37-9f1e-2a5b7d3c9e10",
+            });
+            if let Some(type_uri) = texts.and_then(|t| t.type_uri.clone()) {
+                problem["type"] = json!(type_uri);
+            }
+            if situation == ProblemSituation::InvalidParameters {
+                problem["field_errors"] = json!({"parameter": ["What is wrong with it."]});
+            }
+            let validator = match jsonschema::draft202012::options().build(schema) {
+                Ok(validator) => validator,
+                Err(_) => continue,
+            };
+            let first_error = validator
+                .iter_errors(&problem)
+                .next()
+                .map(|e| e.to_string());
+            if let Some(error) = first_error {
+                findings.push(Finding::new(
+                    &response.pointer,
+                    format!(
+                        "the adapter answers `{}` with this response ({status}), but its problem \
+                         does not fit the response's schema: {error}. The adapter's problems are \
+                         RFC 9457 (`type`, `status`, `title`, `detail`, `instance`, and \
+                         `field_errors` for invalid parameters)",
+                        situation.key()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// A header the runtime fills cannot be required on an answer the adapter
+/// gives before it knows the value: rate-limit figures before the
+/// rate-limit hook ran (401, 406, an unsupported version), `Retry-After`
+/// except on 429.
+fn check_runtime_headers(model: &Model, findings: &mut Vec<Finding>) {
+    for operation in &model.operations {
+        let before_counting: Vec<u16> = adapter_situations(operation)
+            .into_iter()
+            .filter(|s| {
+                matches!(
+                    s,
+                    ProblemSituation::UnsupportedVersion
+                        | ProblemSituation::BadRequest
+                        | ProblemSituation::Unauthenticated
+                        | ProblemSituation::InvalidCredentials
+                        | ProblemSituation::NotAcceptable
+                )
+            })
+            .map(situation_status)
+            .collect();
+        for status in before_counting {
+            let Some(response) = operation.response_for(status) else {
+                continue;
+            };
+            for header in &response.headers {
+                let counted = matches!(
+                    header.role,
+                    Some(HeaderRole::RateLimitLimit | HeaderRole::RateLimitRemaining)
+                );
+                if header.required && counted {
+                    findings.push(Finding::new(
+                        format!(
+                            "{}/headers/{}",
+                            response.pointer,
+                            escape_pointer(&header.name)
+                        ),
+                        format!(
+                            "`{}` is required, but the adapter answers {status} before the \
+                             request is counted against a rate limit, so it cannot send it: \
+                             make it `required: false` on this response",
+                            header.name
+                        ),
+                    ));
+                }
+            }
+        }
+        for response in &operation.responses {
+            for header in &response.headers {
+                if header.role == Some(HeaderRole::RetryAfter)
+                    && header.required
+                    && response.status != Status::Code(429)
+                {
+                    findings.push(Finding::new(
+                        format!(
+                            "{}/headers/{}",
+                            response.pointer,
+                            escape_pointer(&header.name)
+                        ),
+                        "`Retry-After` is required here, but the adapter knows a value only on \
+                         429: make it `required: false`, or set it in the backend's response \
+                         (drop `required`, or give the header another name)",
+                    ));
+                }
             }
         }
     }
@@ -126,7 +307,7 @@ mod tests {
     #[test]
     fn finds_missing_and_duplicate_operation_ids() {
         let doc = format!(
-            "{HEAD}paths:\n  /a:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}}}}}\n    \
+            "{HEAD}paths:\n  /a:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}, '500': {{description: e}}}}}}\n    \
              post: {{responses: {{'200': {{description: ok}}}}}}\n  /b:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}}}}}\n"
         );
         let found = lint_yaml(&doc);
@@ -142,7 +323,7 @@ mod tests {
     #[test]
     fn finds_unresolved_refs() {
         let doc = format!(
-            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {{$ref: '#/components/responses/Nope'}}\n"
+            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {{$ref: '#/components/responses/Nope'}}\n        '500': {{description: e}}\n"
         );
         assert_eq!(
             lint_yaml(&doc),
@@ -176,8 +357,9 @@ mod tests {
     fn finds_error_responses_with_different_schemas() {
         let doc = format!(
             "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
-             '400': {{description: bad, content: {{application/json: {{schema: {{type: string}}}}}}}}\n        \
-             '404': {{description: gone, content: {{application/json: {{schema: {{type: integer}}}}}}}}\n"
+             '400': {{description: bad, content: {{application/json: {{schema: {{type: object}}}}}}}}\n        \
+             '404': {{description: gone, content: {{application/json: {{schema: {{type: integer}}}}}}}}\n        \
+             '500': {{description: e, content: {{application/json: {{schema: {{type: object}}}}}}}}\n"
         );
         let found = lint_yaml(&doc);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -199,7 +381,53 @@ mod tests {
             .iter()
             .map(|f| &f["/paths/~1a/get/responses: declare a ".len()..][..3])
             .collect();
-        assert_eq!(statuses, ["400", "401", "403", "406", "429"], "{found:?}");
+        assert_eq!(
+            statuses,
+            ["400", "401", "403", "406", "429", "500"],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn finds_problem_schemas_the_adapters_problems_do_not_fit() {
+        let doc = format!(
+            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
+             parameters: [{{name: q, in: query, schema: {{type: string}}}}]\n      responses:\n        \
+             '204': {{description: ok}}\n        '400': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n        \
+             '500': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n\
+             components:\n  schemas:\n    E:\n      type: object\n      additionalProperties: false\n      \
+             required: [title]\n      properties: {{title: {{type: string}}, status: {{type: integer}}, detail: {{type: string}}, instance: {{type: string}}}}\n"
+        );
+        let found = lint_yaml(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "/paths/~1a/get/responses/400: the adapter answers `invalid-parameters`"
+            ),
+            "{found:?}"
+        );
+        assert!(found[0].contains("field_errors"), "{found:?}");
+    }
+
+    #[test]
+    fn finds_runtime_headers_required_where_the_adapter_cannot_know_them() {
+        let doc = format!(
+            "{HEAD}security: [{{key: []}}]\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
+             '204': {{description: ok}}\n        '401': {{description: no, headers: {{X-Limit: {{required: true, x-rate-limit: limit, schema: {{type: integer}}}}}}}}\n        \
+             '403': {{description: no}}\n        '429': {{description: slow}}\n        \
+             '503': {{description: down, headers: {{Retry-After: {{required: true, schema: {{type: integer}}}}}}}}\n\
+             components:\n  securitySchemes:\n    key: {{type: apiKey, in: header, name: X-Key}}\n"
+        );
+        let found = lint_yaml(&doc);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("`X-Limit` is required, but the adapter answers 401"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("`Retry-After` is required here"),
+            "{found:?}"
+        );
     }
 
     #[test]

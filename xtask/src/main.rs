@@ -21,15 +21,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Generate the model types and the client from the OpenAPI documents in `openapi/`.
+    /// Generate the model types, the client and the server (trait, adapter, mock) of every
+    /// OpenAPI document of the workspace — or, with --document and --out, of any document.
     ///
-    /// Writes only files that carry the `// @generated` header; refuses, and
+    /// Writes only files that carry the `@generated` header; refuses, and
     /// changes nothing, if a hand-written file stands where a generated one goes.
     Codegen {
         /// Change nothing: exit 1 with a diff if any generated file is stale,
         /// missing or orphaned; exit 2 if the generator cannot run.
         #[arg(long)]
         check: bool,
+        /// A document that is not in the workspace list (OpenAPI 3.0.x, YAML or JSON).
+        #[arg(long, value_name = "PATH", requires = "out")]
+        document: Option<std::path::PathBuf>,
+        /// Where to write its crates (`<name>-types`, `-client`, `-server`, as a
+        /// workspace of their own).
+        #[arg(long, value_name = "DIR", requires = "document")]
+        out: Option<std::path::PathBuf>,
     },
     /// Check the OpenAPI documents for what the generators rely on.
     ///
@@ -94,9 +102,19 @@ fn main() -> ExitCode {
     let root = cli.workspace.unwrap_or_else(xtask::workspace_root);
     let mut stdout = std::io::stdout().lock();
     let code = match cli.task {
-        Task::Codegen { check } => {
+        Task::Codegen {
+            check,
+            document,
+            out,
+        } => {
             let mode = if check { Mode::Check } else { Mode::Write };
-            match xtask::codegen(&root, mode, &mut stdout) {
+            let result = match (&document, &out) {
+                (Some(document), Some(out)) => {
+                    xtask::standalone::generate(&root, document, out, mode, &mut stdout)
+                }
+                _ => xtask::codegen(&root, mode, &mut stdout),
+            };
+            match result {
                 Ok(summary) if mode == Mode::Check && !summary.is_fresh() => EXIT_STALE,
                 Ok(_) => EXIT_OK,
                 Err(e) => {

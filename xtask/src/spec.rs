@@ -55,7 +55,7 @@ impl Document {
     }
 
     /// The document as the generators read it. This is the **one place** where
-    /// the document is adapted for them:
+    /// the document is adapted for them, in three ways:
     ///
     /// progenitor types a response body only when its media type is
     /// `application/json`; an `application/problem+json` body would come back
@@ -65,6 +65,17 @@ impl Document {
     /// schema. The client then decodes error bodies into the typed `Problem`
     /// (reqwest decodes JSON whatever the response's `Content-Type`), while
     /// the server keeps answering with the media type the document declares.
+    ///
+    /// progenitor counts a `default` response as a possible success, and
+    /// stops when its schema differs from the 2xx one. Next to declared
+    /// 2xx responses, `default` can only mean the errors, so it is handed
+    /// to progenitor as `4XX` and `5XX` (where the operation declares no
+    /// such range): the client then types every undeclared error status as
+    /// the `default` body. The server still reads `default` as written.
+    ///
+    /// progenitor cannot send cookie parameters; they are left out of the
+    /// client (a caller sets cookies with its HTTP client's cookie store).
+    /// The server reads them as declared.
     pub fn for_generators(&self) -> Result<OpenAPI> {
         let mut raw = self.raw.clone();
         if let Some(responses) = raw
@@ -73,22 +84,58 @@ impl Document {
         {
             responses.values_mut().for_each(problem_as_json);
         }
+        let components = self.raw.clone();
         if let Some(paths) = raw.get_mut("paths").and_then(Value::as_object_mut) {
             for item in paths.values_mut() {
+                without_cookie_parameters(&components, item);
                 let Some(item) = item.as_object_mut() else {
                     continue;
                 };
                 for operation in item.values_mut() {
+                    without_cookie_parameters(&components, operation);
                     if let Some(responses) = operation
                         .get_mut("responses")
                         .and_then(Value::as_object_mut)
                     {
                         responses.values_mut().for_each(problem_as_json);
+                        default_as_error_ranges(responses);
                     }
                 }
             }
         }
         serde_json::from_value(raw).context("the adapted document no longer parses")
+    }
+}
+
+/// Removes the cookie parameters of a path item or operation.
+fn without_cookie_parameters(document: &Value, node: &mut Value) {
+    let Some(parameters) = node.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    parameters.retain(|parameter| {
+        let resolved = parameter
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| resolve_ref(document, r))
+            .unwrap_or(parameter);
+        resolved.get("in").and_then(Value::as_str) != Some("cookie")
+    });
+}
+
+fn default_as_error_ranges(responses: &mut serde_json::Map<String, Value>) {
+    let has_success = responses
+        .keys()
+        .any(|status| status.starts_with('2') && status != "2XX");
+    if !has_success {
+        return;
+    }
+    let Some(default) = responses.remove("default") else {
+        return;
+    };
+    for range in ["4XX", "5XX"] {
+        if !responses.contains_key(range) {
+            responses.insert(range.to_string(), default.clone());
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //! [`Types::verify_client`] checks that both render identically, so a
 //! progenitor or typify upgrade that named or shaped a type differently
 //! stops the generator with a message instead of producing a client and a
-//! server that disagree.
+//! server that disagree. What only the server reads (response headers,
+//! cookie parameters) is typed after that check, so the types crate may
+//! hold a few types the client never names.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,7 +89,13 @@ impl Types {
         let mut bodies = BTreeMap::new();
         let mut responses = BTreeMap::new();
         for operation in &model.operations {
-            for parameter in &operation.parameters {
+            // progenitor's client leaves cookie parameters out (see
+            // `Document::for_generators`): they are typed after the check.
+            for parameter in operation
+                .parameters
+                .iter()
+                .filter(|p| p.location != Location::Cookie)
+            {
                 let id = space
                     .add_type_with_name(
                         &parameter.schema.typify,
@@ -146,6 +154,35 @@ impl Types {
         })
     }
 
+    /// Types the cookie parameters, which progenitor's client leaves out.
+    /// Call after [`Types::verify_client`]: a type they need (a constrained
+    /// string, say) is in the types crate but not in progenitor's space.
+    pub fn add_cookie_params(&mut self, model: &Model) -> Result<()> {
+        for operation in &model.operations {
+            for parameter in operation
+                .parameters
+                .iter()
+                .filter(|p| p.location == Location::Cookie)
+            {
+                let id = self
+                    .space
+                    .add_type_with_name(
+                        &parameter.schema.typify,
+                        Some(format!("{}-{}", operation.id, parameter.name)),
+                    )
+                    .map_err(|e| {
+                        anyhow!(
+                            "typify cannot type the cookie parameter `{}` ({}): {e}",
+                            parameter.name,
+                            parameter.pointer
+                        )
+                    })?;
+                self.params.insert(key(operation, parameter), id);
+            }
+        }
+        Ok(())
+    }
+
     /// The types crate: every type, rendered.
     pub fn tokens(&self) -> TokenStream {
         self.space.to_stream()
@@ -194,34 +231,13 @@ impl Types {
     }
 
     /// The Rust type of a response header's schema. Headers are not part
-    /// of progenitor's client, so a header schema must not need a type of
-    /// its own: a `$ref` to a component, or a plain scalar.
+    /// of progenitor's client; call after [`Types::verify_client`].
     pub fn header(&mut self, schema: &schemars::schema::Schema, name: &str) -> Result<TokenStream> {
-        let before = self.named();
         let id = self
             .space
             .add_type_with_name(schema, Some(name.to_string()))
             .map_err(|e| anyhow!("typify cannot type {name}: {e}"))?;
-        if self.named() != before {
-            bail!(
-                "{name} needs a type of its own (an inline enum or object); the client has no such \
-                 type: move the schema to `components/schemas` and refer to it with `$ref`"
-            );
-        }
         self.ident(&id)
-    }
-
-    /// How many named types (structs, enums, newtypes) the space holds.
-    fn named(&self) -> usize {
-        self.space
-            .iter_types()
-            .filter(|t| {
-                matches!(
-                    t.details(),
-                    TypeDetails::Struct(_) | TypeDetails::Enum(_) | TypeDetails::Newtype(_)
-                )
-            })
-            .count()
     }
 
     /// Checks that progenitor's type space (the client's `types`) is this

@@ -186,8 +186,13 @@ async fn an_unsupported_version_gets_400_unsupported_version() {
             json!(format!("Unsupported version requested: {version}"))
         );
     }
-    let answer = get(&base, OK_QUERY, &[("EvEnergy-Version", "2")]).await;
-    assert_eq!(answer.status, StatusCode::OK);
+    // Another spelling of 2 is version 2, and the answer says `2`, as the
+    // document writes it, not what was sent.
+    for spelling in ["2", "2.0", "2e0"] {
+        let answer = get(&base, OK_QUERY, &[("EvEnergy-Version", spelling)]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{spelling}");
+        assert_eq!(answer.header("evenergy-version"), Some("2"), "{spelling}");
+    }
     // The version is checked before the other parameters.
     let answer = get(&base, "/dispatcher_logs", &[("EvEnergy-Version", "3")]).await;
     answer.assert_problem(400, "Unsupported version");

@@ -96,8 +96,11 @@ impl Context {
     /// `Vary: Authorization, Accept` (answers depend on who asks).
     pub fn finish(&self, mut response: Response) -> Response {
         let headers = response.headers_mut();
+        for name in self.extra.keys() {
+            headers.remove(name);
+        }
         for (name, value) in &self.extra {
-            headers.insert(name.clone(), value.clone());
+            headers.append(name.clone(), value.clone());
         }
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,

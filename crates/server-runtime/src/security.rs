@@ -148,3 +148,160 @@ pub fn challenge(scheme: &SchemeSpec) -> Option<&'static str> {
         SchemeKind::ApiKey { .. } => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, Method};
+
+    use super::*;
+
+    fn request(headers: &[(&'static str, &'static str)], query: &[(&str, &str)]) -> RawRequest {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        RawRequest {
+            method: Method::GET,
+            path: "/".into(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            headers: map,
+            path_params: Ok(Vec::new()),
+        }
+    }
+
+    const BEARER: SchemeSpec = SchemeSpec {
+        name: "oauth",
+        kind: SchemeKind::Bearer,
+    };
+    const BASIC: SchemeSpec = SchemeSpec {
+        name: "basic",
+        kind: SchemeKind::Basic,
+    };
+
+    fn key(location: KeyLocation) -> SchemeSpec {
+        SchemeSpec {
+            name: "key",
+            kind: SchemeKind::ApiKey {
+                location,
+                name: "k",
+            },
+        }
+    }
+
+    fn present(kind: CredentialKind, scheme: &'static str) -> Found {
+        Found::Present(Credential { scheme, kind })
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        assert_eq!(find(&BEARER, &request(&[], &[])), Found::Absent);
+        assert_eq!(
+            find(&BEARER, &request(&[("authorization", "bearer abc")], &[])),
+            present(CredentialKind::Bearer("abc".into()), "oauth")
+        );
+        assert!(matches!(
+            find(&BEARER, &request(&[("authorization", "Bearer ")], &[])),
+            Found::Malformed(_)
+        ));
+        assert_eq!(
+            find(&BEARER, &request(&[("authorization", "Basic eDp5")], &[])),
+            Found::Absent,
+            "another scheme's credential"
+        );
+        assert!(matches!(
+            find(
+                &BEARER,
+                &request(&[("authorization", "Bearer a"), ("authorization", "Bearer b")], &[])
+            ),
+            Found::Duplicate(reason) if reason.contains("one Authorization header")
+        ));
+    }
+
+    #[test]
+    fn basic_credentials_are_decoded() {
+        assert_eq!(
+            find(
+                &BASIC,
+                &request(&[("authorization", "Basic dXNlcjpwYTpzcw==")], &[])
+            ),
+            present(
+                CredentialKind::Basic {
+                    username: "user".into(),
+                    password: "pa:ss".into()
+                },
+                "basic"
+            )
+        );
+        for bad in ["Basic !!!", "Basic dXNlcg=="] {
+            assert!(
+                matches!(
+                    find(&BASIC, &request(&[("authorization", bad)], &[])),
+                    Found::Malformed(_)
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn api_keys_in_headers_queries_and_cookies() {
+        assert_eq!(
+            find(
+                &key(KeyLocation::Header),
+                &request(&[("k", " s3cret ")], &[])
+            ),
+            present(CredentialKind::ApiKey("s3cret".into()), "key")
+        );
+        assert!(matches!(
+            find(
+                &key(KeyLocation::Header),
+                &request(&[("k", "a"), ("k", "b")], &[])
+            ),
+            Found::Duplicate(_)
+        ));
+        assert_eq!(
+            find(&key(KeyLocation::Query), &request(&[], &[("k", "q")])),
+            present(CredentialKind::ApiKey("q".into()), "key")
+        );
+        assert!(matches!(
+            find(
+                &key(KeyLocation::Query),
+                &request(&[], &[("k", "q"), ("k", "r")])
+            ),
+            Found::Duplicate(_)
+        ));
+        assert_eq!(
+            find(
+                &key(KeyLocation::Cookie),
+                &request(&[("cookie", "a=1; k=\"c00kie\"")], &[])
+            ),
+            present(CredentialKind::ApiKey("c00kie".into()), "key")
+        );
+        assert_eq!(
+            find(
+                &key(KeyLocation::Cookie),
+                &request(&[("cookie", "kk=1")], &[])
+            ),
+            Found::Absent
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let credential = Credential {
+            scheme: "basic",
+            kind: CredentialKind::Basic {
+                username: "ada".into(),
+                password: "hunter2".into(),
+            },
+        };
+        let shown = format!("{credential:?}");
+        assert!(
+            shown.contains("ada") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+}

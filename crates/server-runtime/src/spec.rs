@@ -131,3 +131,48 @@ impl VersionSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{Compiled, Location, Shape};
+
+    fn param(kind: Kind) -> &'static ParamSpec {
+        Box::leak(Box::new(ParamSpec {
+            name: "Api-Version",
+            location: Location::Header,
+            kind,
+            shape: Shape::Scalar,
+            required: false,
+            schema: "true",
+            default: None,
+            hint: None,
+            compiled: Compiled::new(),
+        }))
+    }
+
+    #[test]
+    fn numeric_versions_are_compared_as_numbers_and_answered_as_written() {
+        let version = VersionSpec {
+            param: param(Kind::Number),
+            values: &["2", "3"],
+            default: Some("2"),
+        };
+        for requested in ["2", "2.0", "2e0", " 2 "] {
+            assert_eq!(version.canonical(requested), Some("2"), "{requested}");
+        }
+        assert_eq!(version.canonical("4"), None);
+        assert_eq!(version.canonical("two"), None);
+    }
+
+    #[test]
+    fn string_versions_are_compared_exactly() {
+        let version = VersionSpec {
+            param: param(Kind::String),
+            values: &["2024-05-01"],
+            default: None,
+        };
+        assert_eq!(version.canonical("2024-05-01"), Some("2024-05-01"));
+        assert_eq!(version.canonical("2024-5-1"), None);
+    }
+}

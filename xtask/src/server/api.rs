@@ -170,8 +170,8 @@ fn request_struct(op: &Op<'_>) -> TokenStream {
     let name = &op.fn_name;
     let doc = format!(
         " The parameters of [`Api::{name}`], parsed and validated as the document declares \
-         them. Destructure it completely (`let {request} {{ a, b, .. }}` without `..`), so \
-         that a parameter the document adds later fails your build until you handle it."
+         them. Destructure it naming every field, without `..`: a parameter the document adds \
+         later then fails your build until you handle it."
     );
     let fields = op.params.iter().map(|p| {
         let model = p.model;

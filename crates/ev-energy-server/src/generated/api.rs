@@ -43,7 +43,7 @@ pub trait Hooks: Send + Sync + 'static {
         operation_id: &'static str,
     ) -> impl ::std::future::Future<Output = runtime::Limited> + Send;
 }
-/// The parameters of [`Api::list_dispatcher_logs`], parsed and validated as the document declares them. Destructure it completely (`let ListDispatcherLogsRequest { a, b, .. }` without `..`), so that a parameter the document adds later fails your build until you handle it.
+/// The parameters of [`Api::list_dispatcher_logs`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListDispatcherLogsRequest {
     /// Specify the version of this endpoint to use. When absent, the
