@@ -266,6 +266,15 @@ async fn authentication_and_scopes() {
             "{authorization}"
         );
     }
+    let answer = get(&base, OK_QUERY, &[("Authorization", "Basic dXNlcjpwYXNz")]).await;
+    assert_eq!(
+        answer.body["detail"],
+        json!("Authorization header must be: Bearer <access token>.")
+    );
+    assert!(answer
+        .header("www-authenticate")
+        .unwrap()
+        .contains("invalid_request"));
     let answer = get(&base, OK_QUERY, &[("Authorization", "Bearer wrong")]).await;
     assert_eq!(answer.body["detail"], json!("Invalid token."));
     assert!(answer
@@ -364,6 +373,63 @@ async fn unknown_paths_and_methods() {
         assert_eq!(body["title"], json!("Method Not Allowed"));
         assert_eq!(body["status"], json!(405));
     }
+}
+
+/// Two Authorization headers are ambiguous (a proxy may check the other
+/// one): 400, never "the first one wins".
+#[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    let base = serve(1000).await;
+    for second in [
+        format!("Bearer {GOOD_TOKEN}"),
+        "Bearer someone-else".to_string(),
+    ] {
+        let response = reqwest::Client::new()
+            .get(format!("{base}{OK_QUERY}"))
+            .header(AUTHORIZATION, format!("Bearer {GOOD_TOKEN}"))
+            .header(AUTHORIZATION, second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["detail"],
+            json!("Send one Authorization header; this request has 2.")
+        );
+    }
+}
+
+/// Answers that depend on who asks are not cached; none is sniffed.
+#[tokio::test]
+async fn authenticated_answers_are_not_cached_or_sniffed() {
+    let base = serve(1000).await;
+    for (query, auth, status) in [
+        (OK_QUERY, format!("Bearer {GOOD_TOKEN}"), 200),
+        (OK_QUERY, String::new(), 401),
+        ("/dispatcher_logs", format!("Bearer {GOOD_TOKEN}"), 400),
+    ] {
+        let answer = get(&base, query, &[("Authorization", &auth)]).await;
+        assert_eq!(answer.status.as_u16(), status);
+        assert_eq!(answer.header("cache-control"), Some("no-store"), "{status}");
+        assert_eq!(
+            answer.header("vary"),
+            Some("Authorization, Accept"),
+            "{status}"
+        );
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{status}"
+        );
+    }
+    let answer = get(&base, "/nothing_here", &[]).await;
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        answer.body["detail"],
+        json!("There is no resource at /v2/nothing_here."),
+        "the path as the client sent it, base path included"
+    );
 }
 
 /// HEAD on a GET operation is answered like GET, without the body.

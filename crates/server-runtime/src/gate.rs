@@ -23,7 +23,7 @@ use crate::params::{ParamErrors, RawRequest};
 use crate::problem::{Problem, Situation};
 use crate::respond::{respond_json, HeaderError};
 use crate::security::{challenge, find, Found};
-use crate::spec::{ApiSpec, OperationSpec};
+use crate::spec::{ApiSpec, OperationSpec, SchemeKind};
 
 /// A response header whose value the runtime knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,6 +278,30 @@ async fn authenticate<G: Gatekeeper>(
             return Err(context.problem(Situation::Forbidden, &[]));
         }
         return Ok(Some(principal));
+    }
+    if malformed.is_none() && request.headers.contains_key(header::AUTHORIZATION) {
+        // An Authorization header of a scheme this operation does not take.
+        let expected: Vec<&str> = operation
+            .security
+            .iter()
+            .flat_map(|r| r.iter())
+            .filter_map(|(name, _)| match api.scheme(name)?.kind {
+                SchemeKind::Bearer => Some("Bearer <access token>"),
+                SchemeKind::Basic => Some("Basic <base64 of user:password>"),
+                SchemeKind::ApiKey { .. } => None,
+            })
+            .fold(Vec::new(), |mut all, e| {
+                if !all.contains(&e) {
+                    all.push(e);
+                }
+                all
+            });
+        if !expected.is_empty() {
+            malformed = Some(format!(
+                "Authorization header must be: {}.",
+                expected.join(" or ")
+            ));
+        }
     }
     if optional && malformed.is_none() {
         return Ok(None);
