@@ -205,7 +205,8 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
         },
     )?;
     // Last: the server may have added types only it reads (headers).
-    let types_tokens = types.tokens();
+    let mut types_tokens = types.tokens();
+    types_tokens.extend(types.conveniences());
     let mut client = without_types(client, &api.types_crate.ident)?;
     client.extend(server_url_const(&model));
     client.extend(security_consts(&model));

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{anyhow, bail, Context, Result};
 use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
 use crate::model::{Location, Media, Model, Operation, Parameter, Status};
@@ -186,6 +187,81 @@ impl Types {
     /// The types crate: every type, rendered.
     pub fn tokens(&self) -> TokenStream {
         self.space.to_stream()
+    }
+
+    /// What the types crate adds to typify's output, for every newtype:
+    /// `Display` where typify gives none (an ID can be printed), and for a
+    /// `number` newtype, conversions from integers (`version(2)`, not only
+    /// `version(2.0)`), keeping the document's `number`.
+    pub fn conveniences(&self) -> TokenStream {
+        // typify 0.8 reports `Display` for constrained string newtypes
+        // (`has_impl`) but does not render it; ask its output instead.
+        let displayed: BTreeSet<String> = syn::parse2::<syn::File>(self.tokens())
+            .map(|file| {
+                file.items
+                    .iter()
+                    .filter_map(|item| match item {
+                        syn::Item::Impl(imp) => {
+                            let (path, _) = imp.trait_.as_ref()?;
+                            if path.segments.last()?.ident != "Display" {
+                                return None;
+                            }
+                            match &*imp.self_ty {
+                                syn::Type::Path(p) => {
+                                    Some(p.path.segments.last()?.ident.to_string())
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for ty in self.space.iter_types() {
+            let TypeDetails::Newtype(newtype) = ty.details() else {
+                continue;
+            };
+            let Ok(inner) = self.space.get_type(&newtype.inner()) else {
+                continue;
+            };
+            let name = format_ident!("{}", ty.name());
+            let inner_details = inner.details();
+            if !displayed.contains(&ty.name()) {
+                let body = match inner_details {
+                    TypeDetails::String => Some(quote! { f.write_str(&self.0) }),
+                    TypeDetails::Builtin(_) => {
+                        Some(quote! { ::std::fmt::Display::fmt(&self.0, f) })
+                    }
+                    _ => None,
+                };
+                if let Some(body) = body {
+                    out.push(quote! {
+                        impl ::std::fmt::Display for #name {
+                            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                                #body
+                            }
+                        }
+                    });
+                }
+            }
+            if matches!(inner.details(), TypeDetails::Builtin("f64")) {
+                for integer in [quote! { i32 }, quote! { u32 }] {
+                    out.push(quote! {
+                        /// The number, as the document's `number` holds it (every
+                        /// value of this integer type is exactly a `f64`).
+                        impl ::std::convert::TryFrom<#integer> for #name {
+                            type Error = <#name as ::std::convert::TryFrom<f64>>::Error;
+                            fn try_from(value: #integer) -> ::std::result::Result<Self, Self::Error> {
+                                <#name as ::std::convert::TryFrom<f64>>::try_from(f64::from(value))
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        quote! { #(#out)* }
     }
 
     fn ident(&self, id: &TypeId) -> Result<TokenStream> {

@@ -5,7 +5,7 @@ use ev_energy_server::runtime::Error;
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DispatcherLogExpand, Problem};
 use ev_energy_server::{
     Api, AuthError, Credential, CredentialKind, Hooks, Limited, ListDispatcherLogsRequest,
-    ListDispatcherLogsResponse, RateLimit,
+    ListDispatcherLogsResponse, Problems, RateLimit,
 };
 
 use crate::auth::{Caller, Verifier};
@@ -110,26 +110,6 @@ fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("timestamp {micros}")))
 }
 
-fn problem(status: u16, title: &str, detail: &str) -> Problem {
-    Problem {
-        type_: None,
-        status: Some(i32::from(status)),
-        title: title.to_string(),
-        detail: detail.to_string(),
-        instance: None,
-        notification: None,
-        field_errors: Default::default(),
-    }
-}
-
-fn forbidden() -> ListDispatcherLogsResponse {
-    ListDispatcherLogsResponse::forbidden(problem(
-        403,
-        "Forbidden",
-        "You do not have permission to perform this action.",
-    ))
-}
-
 /// What the `X-RateLimit-*` headers say when limits are turned off
 /// (`--rate-limit 0`): the document requires them on every 200.
 const UNLIMITED: u64 = i64::MAX as u64;
@@ -193,7 +173,8 @@ impl Api for DispatcherLogs {
         } = request;
         let id = charging_sub_session_id.as_str();
         let Some(sub) = self.own_sub_session(&caller, id).await? else {
-            return Ok(forbidden());
+            // The adapter's own 403, with the document's texts.
+            return Ok(ListDispatcherLogsResponse::forbidden(Problem::forbidden()?));
         };
         let expanded = if expand.contains(&DispatcherLogExpand::ChargingSubSession) {
             Some(self.to_sub_session(&sub)?)

@@ -375,6 +375,29 @@ async fn unknown_paths_and_methods() {
     }
 }
 
+/// The problems a backend builds serialize exactly like the adapter's own.
+#[tokio::test]
+async fn backends_build_the_adapters_problems() {
+    use ev_energy_server::{types, Problems};
+    let base = serve(1000).await;
+    let answer = get(
+        &base,
+        OK_QUERY,
+        &[("Authorization", &format!("Bearer {NO_SCOPE_TOKEN}"))],
+    )
+    .await;
+    assert_eq!(
+        answer.body,
+        serde_json::to_value(types::Problem::forbidden().unwrap()).unwrap()
+    );
+    let answer = get(&base, "/dispatcher_logs?charging_sub_session_id=x", &[]).await;
+    let field_errors = serde_json::from_value(answer.body["field_errors"].clone()).unwrap();
+    assert_eq!(
+        answer.body,
+        serde_json::to_value(types::Problem::bad_request(field_errors).unwrap()).unwrap()
+    );
+}
+
 /// Two Authorization headers are ambiguous (a proxy may check the other
 /// one): 400, never "the first one wins".
 #[tokio::test]

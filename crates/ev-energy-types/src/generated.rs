@@ -1698,3 +1698,49 @@ pub mod error {
         }
     }
 }
+impl ::std::fmt::Display for EvEnergyVersion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+/// The number, as the document's `number` holds it (every
+/// value of this integer type is exactly a `f64`).
+impl ::std::convert::TryFrom<i32> for EvEnergyVersion {
+    type Error = <EvEnergyVersion as ::std::convert::TryFrom<f64>>::Error;
+    fn try_from(value: i32) -> ::std::result::Result<Self, Self::Error> {
+        <EvEnergyVersion as ::std::convert::TryFrom<f64>>::try_from(f64::from(value))
+    }
+}
+/// The number, as the document's `number` holds it (every
+/// value of this integer type is exactly a `f64`).
+impl ::std::convert::TryFrom<u32> for EvEnergyVersion {
+    type Error = <EvEnergyVersion as ::std::convert::TryFrom<f64>>::Error;
+    fn try_from(value: u32) -> ::std::result::Result<Self, Self::Error> {
+        <EvEnergyVersion as ::std::convert::TryFrom<f64>>::try_from(f64::from(value))
+    }
+}
+impl ::std::fmt::Display for ChargingSubSessionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl ::std::fmt::Display for ChargingSubSessionCurrency {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl ::std::fmt::Display for NotificationId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl ::std::fmt::Display for NotificationShortTextBody {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl ::std::fmt::Display for NotificationShortTextTitle {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

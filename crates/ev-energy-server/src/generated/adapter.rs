@@ -17,6 +17,13 @@ pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
         .fallback(fallback)
         .with_state(api)
 }
+/// The problem of a situation with the document's texts.
+pub(crate) fn problem(
+    situation: runtime::Situation,
+    values: &[(&str, &str)],
+) -> runtime::Problem {
+    runtime::Problem::of(::std::option::Option::Some(&API), situation, values)
+}
 /// 404 as the document's problem, for a path it does not have (use it
 /// as the fallback of an application that nests [`router`]).
 pub async fn fallback(uri: axum::extract::OriginalUri) -> axum::response::Response {

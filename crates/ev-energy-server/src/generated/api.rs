@@ -281,3 +281,92 @@ pub struct UnauthorizedHeaders {
     /// Sent when the request was counted against the caller's budget. Filled by the adapter from the rate-limit hook.
     pub x_rate_limit_remaining: ::std::option::Option<i64>,
 }
+/// The problems the adapter answers by itself, with the document's texts
+/// (`x-problem-details`), for the responses your methods build:
+/// `Ok(...Response::forbidden(types::Problem::forbidden()?))`. They
+/// serialize exactly like the adapter's own. `Err` only when the
+/// document's problem schema cannot hold an RFC 9457 problem, which
+/// `cargo xtask lint` reports.
+pub trait Problems: Sized {
+    /// This type's value of a runtime problem.
+    fn from_problem(
+        problem: runtime::Problem,
+    ) -> ::std::result::Result<Self, runtime::Error>;
+    /// Any situation, with the values of its placeholders.
+    fn problem(
+        situation: runtime::Situation,
+        values: &[(&str, &str)],
+    ) -> ::std::result::Result<Self, runtime::Error> {
+        Self::from_problem(super::adapter::problem(situation, values))
+    }
+    /// 400 `invalid-parameters`, with the reasons for each parameter.
+    fn bad_request(
+        field_errors: ::std::collections::BTreeMap<String, ::std::vec::Vec<String>>,
+    ) -> ::std::result::Result<Self, runtime::Error> {
+        let names: ::std::vec::Vec<&str> = field_errors
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut problem = super::adapter::problem(
+            runtime::Situation::InvalidParameters,
+            &[("count", &names.len().to_string()), ("names", &names.join(", "))],
+        );
+        problem.field_errors = field_errors;
+        Self::from_problem(problem)
+    }
+    /// 400 `unsupported-version`.
+    fn unsupported_version(
+        requested: &str,
+    ) -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(
+            runtime::Situation::UnsupportedVersion,
+            &[("requested", requested)],
+        )
+    }
+    /// 401 `unauthenticated`: no credentials.
+    fn unauthorized() -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(runtime::Situation::Unauthenticated, &[])
+    }
+    /// 403 `forbidden`.
+    fn forbidden() -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(runtime::Situation::Forbidden, &[])
+    }
+    /// 404 `not-found`, naming the path.
+    fn not_found(path: &str) -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(runtime::Situation::NotFound, &[("path", path)])
+    }
+    /// 406 `not-acceptable`.
+    fn not_acceptable() -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(runtime::Situation::NotAcceptable, &[])
+    }
+    /// 429 `too-many-requests`.
+    fn too_many_requests(
+        retry_after_secs: u64,
+    ) -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(
+            runtime::Situation::TooManyRequests,
+            &[("retry_after", &retry_after_secs.to_string())],
+        )
+    }
+    /// 500 `internal-error`.
+    fn internal_error() -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(runtime::Situation::InternalError, &[])
+    }
+    /// 503 `unavailable`.
+    fn service_unavailable() -> ::std::result::Result<Self, runtime::Error> {
+        Self::problem(runtime::Situation::Unavailable, &[])
+    }
+}
+impl Problems for types::Problem {
+    fn from_problem(
+        problem: runtime::Problem,
+    ) -> ::std::result::Result<Self, runtime::Error> {
+        problem
+            .to_body()
+            .ok_or_else(|| {
+                runtime::Error::msg(
+                    "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
+                )
+            })
+    }
+}
