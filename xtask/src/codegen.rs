@@ -7,14 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use proc_macro2::TokenStream;
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
-use quote::quote;
 
-use heck::ToShoutySnakeCase;
-
-use crate::model::{Model, SchemeKind};
 use crate::spec::Document;
 use crate::types::Types;
 
@@ -188,7 +183,7 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     }
     let mut types = Types::build(&model)?;
     let spec = document.for_generators()?;
-    let (client, generator) = progenitor_client(&spec, &api.client)?;
+    let (client, generator) = crate::client::progenitor_client(&spec, &api.client)?;
     types.verify_client(generator.get_type_space())?;
     types.add_cookie_params(&model)?;
     let mock = if api.client.mock {
@@ -207,9 +202,10 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     // Last: the server may have added types only it reads (headers).
     let mut types_tokens = types.tokens();
     types_tokens.extend(types.conveniences());
-    let mut client = without_types(client, &api.types_crate.ident)?;
-    client.extend(server_url_const(&model));
-    client.extend(security_consts(&model));
+    let mut client = crate::client::without_types(client, &api.types_crate.ident, &model)?;
+    client.extend(crate::client::server_url_const(&model));
+    client.extend(crate::client::security_consts(&model));
+    client.extend(crate::client::parameter_rules(&model));
     let mut files = vec![
         render(
             &api.types_crate.generated_file(),
@@ -249,164 +245,6 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
         )?);
     }
     Ok(files)
-}
-
-/// Runs progenitor (builder interface) on the document.
-fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
-    let mut settings = GenerationSettings::new();
-    settings
-        .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged)
-        .with_map_type(crate::types::MAP_TYPE);
-    for derive in crate::types::EXTRA_DERIVES {
-        settings.with_derive(*derive);
-    }
-    if let Some(inner) = &options.inner_type {
-        let inner: syn::Type =
-            syn::parse_str(inner).with_context(|| format!("`{inner}` is not a Rust type"))?;
-        settings.with_inner_type(quote! { #inner });
-    }
-    Ok(settings)
-}
-
-/// The document's OAuth 2.0 settings as constants, one module per scheme,
-/// so a client needs no hand-copied token URL or scope list.
-fn security_consts(model: &Model) -> TokenStream {
-    let mut modules = Vec::new();
-    for (name, scheme) in &model.security_schemes {
-        let SchemeKind::OAuth2 { flows } = &scheme.kind else {
-            continue;
-        };
-        let mut items = Vec::new();
-        for flow in flows {
-            let prefix = flow.kind.key().to_shouty_snake_case();
-            for (suffix, key, url) in [
-                ("TOKEN_URL", "tokenUrl", &flow.token_url),
-                (
-                    "AUTHORIZATION_URL",
-                    "authorizationUrl",
-                    &flow.authorization_url,
-                ),
-                ("REFRESH_URL", "refreshUrl", &flow.refresh_url),
-            ] {
-                if let Some(url) = url {
-                    let ident = quote::format_ident!("{prefix}_{suffix}");
-                    let doc = format!(" `{key}` of the `{}` flow.", flow.kind.key());
-                    items.push(quote! { #[doc = #doc] pub const #ident: &str = #url; });
-                }
-            }
-            let scopes = flow.scopes.iter().map(|(scope, _)| scope);
-            let ident = quote::format_ident!("{prefix}_SCOPES");
-            let doc = format!(" The scopes the `{}` flow offers.", flow.kind.key());
-            items.push(quote! { #[doc = #doc] pub const #ident: &[&str] = &[#(#scopes),*]; });
-        }
-        let module = quote::format_ident!("{}", crate::server::snake(name));
-        let doc = format!(" The document's `{name}` OAuth 2.0 security scheme.");
-        modules.push(quote! { #[doc = #doc] pub mod #module { #(#items)* } });
-    }
-    if modules.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        /// The document's security schemes.
-        pub mod security { #(#modules)* }
-    }
-}
-
-fn progenitor_client(
-    spec: &openapiv3::OpenAPI,
-    options: &ClientOptions,
-) -> Result<(syn::File, Generator)> {
-    let mut generator = Generator::new(&settings(options)?);
-    // progenitor asserts on some documents it cannot handle (e.g. a
-    // `default` response whose schema differs from the success one); turn
-    // that into an error instead of a crash.
-    let outcome = quiet_catch_unwind(|| generator.generate_tokens(spec));
-    let tokens = match outcome {
-        Ok(result) => {
-            result.map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?
-        }
-        Err(message) => {
-            return Err(anyhow!(
-                "progenitor cannot generate a client for this document ({message}). \
-                 A common cause is a `default` response or several success responses with \
-                 different schemas: give every success response of an operation one schema."
-            ));
-        }
-    };
-    let file = syn::parse2(tokens).context("progenitor produced code that does not parse")?;
-    Ok((file, generator))
-}
-
-thread_local! {
-    /// Whether this thread is inside [`quiet_catch_unwind`].
-    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into `Err(message)` without printing it. The
-/// panic hook is installed once for the process and stays quiet only for
-/// the thread that is inside this function, so panics elsewhere (other
-/// tests running in parallel) are reported as usual.
-fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !CATCHING.with(std::cell::Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    CATCHING.with(|c| c.set(true));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    CATCHING.with(|c| c.set(false));
-    outcome.map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_string())
-    })
-}
-
-/// progenitor's client without its `types` module: the client refers to
-/// the types crate in its place (`pub use <types_crate> as types;`), which
-/// holds the same types ([`Types::verify_client`] checked), so the client's
-/// paths (`types::DispatcherLog`, `types::builder::...`) name exactly the
-/// shared types: there is no second copy to drift apart.
-fn without_types(mut client: syn::File, types_crate: &str) -> Result<TokenStream> {
-    let position = client
-        .items
-        .iter()
-        .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
-        .ok_or_else(|| anyhow!("progenitor's output has no `types` module"))?;
-    let types_crate: syn::Ident = syn::parse_str(types_crate)?;
-    client.items[position] = syn::parse_quote! {
-        /// The model types, shared with the server: see the types crate.
-        pub use #types_crate as types;
-    };
-    Ok(quote! { #client })
-}
-
-/// `DEFAULT_BASE_URL`: the document's first server URL, so a client needs
-/// no hand-copied URL.
-fn server_url_const(model: &Model) -> TokenStream {
-    let Some(server) = model.servers.first() else {
-        return TokenStream::new();
-    };
-    let url = server.url.trim_end_matches('/');
-    let doc = format!(
-        " The document's first server URL{}: `{url}`.",
-        server
-            .description
-            .as_deref()
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default()
-    );
-    quote! {
-        #[doc = #doc]
-        pub const DEFAULT_BASE_URL: &str = #url;
-    }
 }
 
 /// Renders tokens as a generated file: header, then `prettyplease` output.

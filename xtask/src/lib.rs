@@ -12,6 +12,7 @@
 //! them, or checks them for drift.
 
 pub mod ci;
+pub mod client;
 pub mod codegen;
 pub mod compat;
 pub mod conformance;

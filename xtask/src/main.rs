@@ -100,6 +100,8 @@ fn report(result: anyhow::Result<()>) -> i32 {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.workspace.unwrap_or_else(xtask::workspace_root);
+    // Say which workspace, once, as cargo names a package's path.
+    eprintln!("{:>12} {}", "Workspace", root.display());
     let mut stdout = std::io::stdout().lock();
     let code = match cli.task {
         Task::Codegen {

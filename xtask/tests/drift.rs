@@ -230,6 +230,17 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
 }
 
 #[test]
+fn xtask_says_which_workspace_it_works_on() {
+    let copy = Copy::new();
+    let (code, output) = copy.xtask(&["lint"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert!(
+        output.contains(&format!("Workspace {}", copy.root.display())),
+        "{output}"
+    );
+}
+
+#[test]
 fn a_hand_edit_is_drift() {
     let copy = Copy::new();
     let edited = copy.read(TYPES_GENERATED).replace(

@@ -159,6 +159,10 @@ pub mod builder {
                 ev_energy_version: Ok(None),
             }
         }
+        /// Filter dispatcher logs to a specific charging sub-session: its ID,
+        /// `csub` followed by a 26-character ULID.
+        ///
+        /// The query parameter `charging_sub_session_id`, required. Accepts a string matching `^csub[0-9A-Z]{26}$`.
         pub fn charging_sub_session_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ChargingSubSessionId>,
@@ -171,6 +175,12 @@ pub mod builder {
                 });
             self
         }
+        /// Specify a url field to expand into a nested resource. Repeat the
+        /// key to expand several fields (`expand=a&expand=b`). Without it,
+        /// `charging_sub_session` is the sub-session's URL; with
+        /// `expand=charging_sub_session` it is the sub-session object.
+        ///
+        /// The query parameter `expand`. Accepts a list of values, each one of `charging_sub_session`.
         pub fn expand<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<types::DispatcherLogExpand>>,
@@ -184,6 +194,12 @@ pub mod builder {
                 });
             self
         }
+        /// Only return logs that were logged at or after the passed date
+        /// (inclusive), as an RFC 3339 date-time. Percent-encode a `+` in a
+        /// UTC offset (`%2B01:00`): a bare `+` in a query string decodes as a
+        /// space.
+        ///
+        /// The query parameter `logged_at__gte`. Accepts an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`.
         pub fn logged_at_gte<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -197,6 +213,12 @@ pub mod builder {
                 });
             self
         }
+        /// Only return logs that were logged at or before the passed date
+        /// (inclusive), as an RFC 3339 date-time. Percent-encode a `+` in a
+        /// UTC offset (`%2B01:00`): a bare `+` in a query string decodes as a
+        /// space.
+        ///
+        /// The query parameter `logged_at__lte`. Accepts an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`.
         pub fn logged_at_lte<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -210,6 +232,11 @@ pub mod builder {
                 });
             self
         }
+        /// Specify the version of this endpoint to use. When absent, the
+        /// client's default version (2) is used. Any other value is answered
+        /// with 400 "Unsupported version".
+        ///
+        /// The header parameter `EvEnergy-Version`. Accepts one of `2`.
         pub fn ev_energy_version<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::EvEnergyVersion>,
@@ -224,6 +251,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/dispatcher_logs`
+        /// Sends `GET /dispatcher_logs` and returns the typed answer: the success body, or `Error::ErrorResponse` with the problem the API answered.
         pub async fn send(
             self,
         ) -> Result<
@@ -361,3 +389,29 @@ pub mod security {
         pub const AUTHORIZATION_CODE_SCOPES: &[&str] = &["debug:read"];
     }
 }
+/// What each parameter accepts, from the document: (operationId, the
+/// builder method, the rule). An invalid value is rejected before
+/// anything is sent, with this rule in the message.
+pub const PARAMETER_RULES: &[(&str, &str, &str)] = &[
+    ("list_dispatcher_logs", "ev_energy_version", "one of `2`"),
+    (
+        "list_dispatcher_logs",
+        "expand",
+        "a list of values, each one of `charging_sub_session`",
+    ),
+    (
+        "list_dispatcher_logs",
+        "charging_sub_session_id",
+        "a string matching `^csub[0-9A-Z]{26}$`",
+    ),
+    (
+        "list_dispatcher_logs",
+        "logged_at_gte",
+        "an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`",
+    ),
+    (
+        "list_dispatcher_logs",
+        "logged_at_lte",
+        "an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`",
+    ),
+];

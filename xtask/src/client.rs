@@ -1,0 +1,342 @@
+//! The client crate: progenitor's builder-style client for the document,
+//! with what the generator adds around it — the shared types crate in
+//! place of progenitor's `types` module, the document's parameter
+//! descriptions on the builder methods, what each parameter accepts (for
+//! clear errors), the server URL and the OAuth 2.0 settings as constants.
+
+use anyhow::{anyhow, Context, Result};
+use heck::ToShoutySnakeCase;
+use proc_macro2::TokenStream;
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use quote::quote;
+
+use crate::codegen::ClientOptions;
+use crate::model::{Model, SchemeKind};
+
+/// Runs progenitor (builder interface) on the document.
+fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_map_type(crate::types::MAP_TYPE);
+    for derive in crate::types::EXTRA_DERIVES {
+        settings.with_derive(*derive);
+    }
+    if let Some(inner) = &options.inner_type {
+        let inner: syn::Type =
+            syn::parse_str(inner).with_context(|| format!("`{inner}` is not a Rust type"))?;
+        settings.with_inner_type(quote! { #inner });
+    }
+    Ok(settings)
+}
+
+/// The document's OAuth 2.0 settings as constants, one module per scheme,
+/// so a client needs no hand-copied token URL or scope list.
+pub fn security_consts(model: &Model) -> TokenStream {
+    let mut modules = Vec::new();
+    for (name, scheme) in &model.security_schemes {
+        let SchemeKind::OAuth2 { flows } = &scheme.kind else {
+            continue;
+        };
+        let mut items = Vec::new();
+        for flow in flows {
+            let prefix = flow.kind.key().to_shouty_snake_case();
+            for (suffix, key, url) in [
+                ("TOKEN_URL", "tokenUrl", &flow.token_url),
+                (
+                    "AUTHORIZATION_URL",
+                    "authorizationUrl",
+                    &flow.authorization_url,
+                ),
+                ("REFRESH_URL", "refreshUrl", &flow.refresh_url),
+            ] {
+                if let Some(url) = url {
+                    let ident = quote::format_ident!("{prefix}_{suffix}");
+                    let doc = format!(" `{key}` of the `{}` flow.", flow.kind.key());
+                    items.push(quote! { #[doc = #doc] pub const #ident: &str = #url; });
+                }
+            }
+            let scopes = flow.scopes.iter().map(|(scope, _)| scope);
+            let ident = quote::format_ident!("{prefix}_SCOPES");
+            let doc = format!(" The scopes the `{}` flow offers.", flow.kind.key());
+            items.push(quote! { #[doc = #doc] pub const #ident: &[&str] = &[#(#scopes),*]; });
+        }
+        let module = quote::format_ident!("{}", crate::server::snake(name));
+        let doc = format!(" The document's `{name}` OAuth 2.0 security scheme.");
+        modules.push(quote! { #[doc = #doc] pub mod #module { #(#items)* } });
+    }
+    if modules.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        /// The document's security schemes.
+        pub mod security { #(#modules)* }
+    }
+}
+
+pub fn progenitor_client(
+    spec: &openapiv3::OpenAPI,
+    options: &ClientOptions,
+) -> Result<(syn::File, Generator)> {
+    let mut generator = Generator::new(&settings(options)?);
+    // progenitor asserts on some documents it cannot handle (e.g. a
+    // `default` response whose schema differs from the success one); turn
+    // that into an error instead of a crash.
+    let outcome = quiet_catch_unwind(|| generator.generate_tokens(spec));
+    let tokens = match outcome {
+        Ok(result) => {
+            result.map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?
+        }
+        Err(message) => {
+            return Err(anyhow!(
+                "progenitor cannot generate a client for this document ({message}). \
+                 A common cause is a `default` response or several success responses with \
+                 different schemas: give every success response of an operation one schema."
+            ));
+        }
+    };
+    let file = syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+    Ok((file, generator))
+}
+
+thread_local! {
+    /// Whether this thread is inside [`quiet_catch_unwind`].
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err(message)` without printing it. The
+/// panic hook is installed once for the process and stays quiet only for
+/// the thread that is inside this function, so panics elsewhere (other
+/// tests running in parallel) are reported as usual.
+fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CATCHING.with(|c| c.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(false));
+    outcome.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string())
+    })
+}
+
+/// progenitor's client without its `types` module: the client refers to
+/// the types crate in its place (`pub use <types_crate> as types;`), which
+/// holds the same types ([`Types::verify_client`] checked), so the client's
+/// paths (`types::DispatcherLog`, `types::builder::...`) name exactly the
+/// shared types: there is no second copy to drift apart.
+pub fn without_types(
+    mut client: syn::File,
+    types_crate: &str,
+    model: &Model,
+) -> Result<TokenStream> {
+    document_builders(&mut client, model);
+    let position = client
+        .items
+        .iter()
+        .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
+        .ok_or_else(|| anyhow!("progenitor's output has no `types` module"))?;
+    let types_crate: syn::Ident = syn::parse_str(types_crate)?;
+    client.items[position] = syn::parse_quote! {
+        /// The model types, shared with the server: see the types crate.
+        pub use #types_crate as types;
+    };
+    Ok(quote! { #client })
+}
+
+/// `DEFAULT_BASE_URL`: the document's first server URL, so a client needs
+/// no hand-copied URL.
+pub fn server_url_const(model: &Model) -> TokenStream {
+    let Some(server) = model.servers.first() else {
+        return TokenStream::new();
+    };
+    let url = server.url.trim_end_matches('/');
+    let doc = format!(
+        " The document's first server URL{}: `{url}`.",
+        server
+            .description
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+    );
+    quote! {
+        #[doc = #doc]
+        pub const DEFAULT_BASE_URL: &str = #url;
+    }
+}
+
+/// The document's descriptions on progenitor's builder methods (it writes
+/// none): each parameter's setter, `body` and `send`. A method progenitor
+/// names otherwise simply stays undocumented.
+fn document_builders(client: &mut syn::File, model: &Model) {
+    let Some(items) = client.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        let syn::Type::Path(self_ty) = &*imp.self_ty else {
+            continue;
+        };
+        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        let Some(operation) = model
+            .operations
+            .iter()
+            .find(|o| crate::server::pascal(&o.id) == name)
+        else {
+            continue;
+        };
+        for member in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            let method = f.sig.ident.to_string();
+            let text = if method == "send" {
+                Some(format!(
+                    "Sends `{} {}` and returns the typed answer: the success body, or \
+                     `Error::ErrorResponse` with the problem the API answered.",
+                    operation.method, operation.path
+                ))
+            } else if method == "body" {
+                operation.body.as_ref().map(|b| {
+                    let mut text = b.description.as_deref().unwrap_or("").trim().to_string();
+                    text.push_str(if b.required {
+                        "\n\nThe JSON request body, required."
+                    } else {
+                        "\n\nThe JSON request body."
+                    });
+                    text
+                })
+            } else {
+                operation
+                    .parameters
+                    .iter()
+                    .find(|p| crate::server::snake(&p.name) == method)
+                    .map(|p| {
+                        let mut text = p.description.as_deref().unwrap_or("").trim().to_string();
+                        text.push_str(&format!(
+                            "\n\nThe {} parameter `{}`{}.",
+                            p.location,
+                            p.name,
+                            if p.required { ", required" } else { "" }
+                        ));
+                        if let Some(rule) = accepts(p) {
+                            text.push_str(&format!(" Accepts {rule}."));
+                        }
+                        text
+                    })
+            };
+            if let Some(text) = text {
+                for line in text.trim().lines() {
+                    let line = if line.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", line.trim_end())
+                    };
+                    f.attrs.push(syn::parse_quote! { #[doc = #line] });
+                }
+            }
+        }
+    }
+}
+
+/// What a parameter accepts, in words, from its schema.
+fn accepts(parameter: &crate::model::Parameter) -> Option<String> {
+    let schema = parameter.schema.json_schema.as_ref()?;
+    describe(schema)
+}
+
+fn describe(schema: &serde_json::Value) -> Option<String> {
+    let get = |key: &str| schema.get(key);
+    if let Some(values) = get("enum").and_then(|v| v.as_array()) {
+        let values: Vec<String> = values.iter().map(|v| format!("`{}`", text(v))).collect();
+        return Some(format!("one of {}", values.join(", ")));
+    }
+    if let Some(pattern) = get("pattern").and_then(|v| v.as_str()) {
+        return Some(format!("a string matching `{pattern}`"));
+    }
+    match get("format").and_then(|v| v.as_str()) {
+        Some("date-time") => {
+            return Some("an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`".into())
+        }
+        Some("uuid") => return Some("a UUID".into()),
+        _ => {}
+    }
+    let types: Vec<&str> = match get("type") {
+        Some(serde_json::Value::String(t)) => vec![t.as_str()],
+        Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    if types.contains(&"array") {
+        return Some(match get("items").and_then(describe) {
+            Some(items) => format!("a list of values, each {items}"),
+            None => "a list of values".into(),
+        });
+    }
+    let bounds = |low: &str, high: &str| -> Option<String> {
+        match (get(low), get(high)) {
+            (Some(l), Some(h)) => Some(format!(" from {l} to {h}")),
+            (Some(l), None) => Some(format!(" of at least {l}")),
+            (None, Some(h)) => Some(format!(" of at most {h}")),
+            (None, None) => None,
+        }
+    };
+    if types.contains(&"integer") || types.contains(&"number") {
+        let what = if types.contains(&"integer") {
+            "an integer"
+        } else {
+            "a number"
+        };
+        return Some(format!(
+            "{what}{}",
+            bounds("minimum", "maximum").unwrap_or_default()
+        ));
+    }
+    if types.contains(&"string") {
+        return bounds("minLength", "maxLength").map(|b| format!("a string of a length{b}"));
+    }
+    None
+}
+
+fn text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `PARAMETER_RULES`: what each parameter accepts, so that an invalid
+/// value (rejected before anything is sent) can say what was expected.
+pub fn parameter_rules(model: &Model) -> TokenStream {
+    let mut rules = Vec::new();
+    for operation in &model.operations {
+        for parameter in &operation.parameters {
+            if let Some(rule) = accepts(parameter) {
+                let id = &operation.id;
+                let name = crate::server::snake(&parameter.name);
+                rules.push(quote! { (#id, #name, #rule) });
+            }
+        }
+    }
+    quote! {
+        /// What each parameter accepts, from the document: (operationId, the
+        /// builder method, the rule). An invalid value is rejected before
+        /// anything is sent, with this rule in the message.
+        pub const PARAMETER_RULES: &[(&str, &str, &str)] = &[#(#rules),*];
+    }
+}
