@@ -183,6 +183,8 @@ pub async fn admit<G: Gatekeeper, R>(
         } => {
             context.rate_limit = Some((limit, 0));
             context.retry_after = Some(retry_after_secs);
+            metrics::counter!(crate::observe::RATE_LIMIT_REFUSALS, "operation" => operation.id)
+                .increment(1);
             return Err(context.problem(
                 Situation::TooManyRequests,
                 &[("retry_after", &retry_after_secs.to_string())],

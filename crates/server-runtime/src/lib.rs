@@ -18,12 +18,14 @@
 //!   headers every answer carries;
 //! - [`problem`]: RFC 9457 problem details with the document's texts;
 //! - [`error`]: the error backend methods return with `?`;
-//! - [`respond`]: encoding answers.
+//! - [`respond`]: encoding answers;
+//! - [`observe`]: a tracing span and metrics for every request.
 
 pub mod error;
 pub mod gate;
 pub mod hooks;
 pub mod negotiate;
+pub mod observe;
 pub mod params;
 pub mod problem;
 pub mod respond;

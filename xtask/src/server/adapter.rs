@@ -278,6 +278,7 @@ fn operation(op: &Op<'_>) -> TokenStream {
     let response = op.response_ident();
     let name = &op.fn_name;
     let handler = format_ident!("handle_{}", op.fn_name);
+    let answer = format_ident!("answer_{}", op.fn_name);
     let parse = format_ident!("parse_{}", op.fn_name);
     let id = &model.id;
     let method = model.method.as_str();
@@ -372,8 +373,8 @@ fn operation(op: &Op<'_>) -> TokenStream {
                 // The gate admits a secured operation only with a principal.
                 let problem = context.problem(runtime::Situation::Unauthenticated, &[]);
                 return #response::from_problem(&problem)
-                    .map(|typed| typed.into_http(&context))
-                    .unwrap_or_else(|| runtime::gate::respond_problem(&problem, &context));
+                    .map(|typed| typed.into_http(context))
+                    .unwrap_or_else(|| runtime::gate::respond_problem(&problem, context));
             };
             api.#name(principal, request).await
         },
@@ -412,31 +413,47 @@ fn operation(op: &Op<'_>) -> TokenStream {
             ::std::result::Result::Ok(#request { #(#names),* })
         }
 
+        /// Answers a request to the operation, in its span, with its metrics.
         async fn #handler<A: Api>(
             api: &A,
             raw: runtime::RawRequest,
             raw_body: runtime::RawBody,
         ) -> axum::response::Response {
+            use runtime::reexports::tracing::Instrument;
             let mut context = runtime::Context::new(&#spec);
+            let observation = runtime::observe::Observation::start(&#spec);
+            let response = #answer(api, raw, raw_body, &mut context)
+                .instrument(observation.span().clone())
+                .await;
+            observation.finish(&response, &context);
+            response
+        }
+
+        async fn #answer<A: Api>(
+            api: &A,
+            raw: runtime::RawRequest,
+            raw_body: runtime::RawBody,
+            context: &mut runtime::Context,
+        ) -> axum::response::Response {
             let parsed = #parse(&raw, &raw_body);
             #[allow(unused_variables)]
             let (principal, request) =
-                match runtime::admit(&Gate(api), &#spec, &raw, parsed, &mut context).await {
+                match runtime::admit(&Gate(api), &#spec, &raw, parsed, context).await {
                     ::std::result::Result::Ok(admitted) => admitted,
                     ::std::result::Result::Err(problem) => {
                         return #response::from_problem(&problem)
-                            .map(|typed| typed.into_http(&context))
-                            .unwrap_or_else(|| runtime::gate::respond_problem(&problem, &context));
+                            .map(|typed| typed.into_http(context))
+                            .unwrap_or_else(|| runtime::gate::respond_problem(&problem, context));
                     }
                 };
             let result = { #call };
             match result {
-                ::std::result::Result::Ok(response) => response.into_http(&context),
+                ::std::result::Result::Ok(response) => response.into_http(context),
                 ::std::result::Result::Err(error) => {
-                    match runtime::gate::failure(&context, &error, #response::from_problem) {
-                        ::std::result::Result::Ok(typed) => typed.into_http(&context),
+                    match runtime::gate::failure(context, &error, #response::from_problem) {
+                        ::std::result::Result::Ok(typed) => typed.into_http(context),
                         ::std::result::Result::Err(problem) => {
-                            runtime::gate::respond_problem(&problem, &context)
+                            runtime::gate::respond_problem(&problem, context)
                         }
                     }
                 }

@@ -265,12 +265,27 @@ fn parse_list_dispatcher_logs(
         logged_at_lte,
     })
 }
+/// Answers a request to the operation, in its span, with its metrics.
 async fn handle_list_dispatcher_logs<A: Api>(
     api: &A,
     raw: runtime::RawRequest,
     raw_body: runtime::RawBody,
 ) -> axum::response::Response {
+    use runtime::reexports::tracing::Instrument;
     let mut context = runtime::Context::new(&LIST_DISPATCHER_LOGS);
+    let observation = runtime::observe::Observation::start(&LIST_DISPATCHER_LOGS);
+    let response = answer_list_dispatcher_logs(api, raw, raw_body, &mut context)
+        .instrument(observation.span().clone())
+        .await;
+    observation.finish(&response, &context);
+    response
+}
+async fn answer_list_dispatcher_logs<A: Api>(
+    api: &A,
+    raw: runtime::RawRequest,
+    raw_body: runtime::RawBody,
+    context: &mut runtime::Context,
+) -> axum::response::Response {
     let parsed = parse_list_dispatcher_logs(&raw, &raw_body);
     #[allow(unused_variables)]
     let (principal, request) = match runtime::admit(
@@ -278,37 +293,37 @@ async fn handle_list_dispatcher_logs<A: Api>(
             &LIST_DISPATCHER_LOGS,
             &raw,
             parsed,
-            &mut context,
+            context,
         )
         .await
     {
         ::std::result::Result::Ok(admitted) => admitted,
         ::std::result::Result::Err(problem) => {
             return ListDispatcherLogsResponse::from_problem(&problem)
-                .map(|typed| typed.into_http(&context))
-                .unwrap_or_else(|| runtime::gate::respond_problem(&problem, &context));
+                .map(|typed| typed.into_http(context))
+                .unwrap_or_else(|| runtime::gate::respond_problem(&problem, context));
         }
     };
     let result = {
         let ::std::option::Option::Some(principal) = principal else {
             let problem = context.problem(runtime::Situation::Unauthenticated, &[]);
             return ListDispatcherLogsResponse::from_problem(&problem)
-                .map(|typed| typed.into_http(&context))
-                .unwrap_or_else(|| runtime::gate::respond_problem(&problem, &context));
+                .map(|typed| typed.into_http(context))
+                .unwrap_or_else(|| runtime::gate::respond_problem(&problem, context));
         };
         api.list_dispatcher_logs(principal, request).await
     };
     match result {
-        ::std::result::Result::Ok(response) => response.into_http(&context),
+        ::std::result::Result::Ok(response) => response.into_http(context),
         ::std::result::Result::Err(error) => {
             match runtime::gate::failure(
-                &context,
+                context,
                 &error,
                 ListDispatcherLogsResponse::from_problem,
             ) {
-                ::std::result::Result::Ok(typed) => typed.into_http(&context),
+                ::std::result::Result::Ok(typed) => typed.into_http(context),
                 ::std::result::Result::Err(problem) => {
-                    runtime::gate::respond_problem(&problem, &context)
+                    runtime::gate::respond_problem(&problem, context)
                 }
             }
         }

@@ -30,6 +30,10 @@ impl Principal for User {
     fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
+
+    fn client_id(&self) -> Option<&str> {
+        Some("test-client")
+    }
 }
 
 /// Logs in memory; a fixed request budget for the rate limit.
