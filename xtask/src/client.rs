@@ -133,7 +133,7 @@ fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String
 
 /// progenitor's client without its `types` module: the client refers to
 /// the types crate in its place (`pub use <types_crate> as types;`), which
-/// holds the same types ([`Types::verify_client`] checked), so the client's
+/// holds the same types ([`crate::types::Types::verify_client`] checked), so the client's
 /// paths (`types::DispatcherLog`, `types::builder::...`) name exactly the
 /// shared types: there is no second copy to drift apart.
 pub fn without_types(

@@ -6,7 +6,7 @@
 //! so that tests can run it on a temporary copy of the workspace.
 //!
 //! Everything starts from the [`model`] of a document (built once from
-//! `openapiv3`); [`types`] makes its Rust types with typify, [`codegen`]
+//! `openapiv3`); [`types`] makes its Rust types with typify, [`codegen`](mod@codegen)
 //! runs progenitor for the client and [`server`] and [`mock`] generate the
 //! server crate and the client's mock from the model; [`files`] writes
 //! them, or checks them for drift.

@@ -11,6 +11,46 @@
 //!   and validates parameters, negotiates `Accept`, authenticates,
 //!   rate-limits and answers problems exactly as the document says (see
 //!   `runtime::gate`).
+//!
+//! # The document's requirements are the compiler's
+//!
+//! The document requires `X-RateLimit-Limit` and `X-RateLimit-Remaining` on
+//! every 200, and only the rate-limit hook knows them, so [`Hooks`] has no
+//! default `rate_limit`: a backend that leaves it out does not compile.
+//!
+//! ```compile_fail
+//! use ev_energy_server::{AuthError, Credential, Hooks, Principal};
+//!
+//! #[derive(Clone)]
+//! struct Caller;
+//! impl Principal for Caller {
+//!     fn has_scope(&self, _: &str) -> bool { true }
+//! }
+//! struct Backend;
+//! impl Hooks for Backend {
+//!     type Principal = Caller;
+//!     async fn authenticate(&self, _: &Credential) -> Result<Caller, AuthError> { Ok(Caller) }
+//!     // no rate_limit: error[E0046]: not all trait items implemented
+//! }
+//! ```
+//!
+//! Nor can it answer "no limit": `rate_limit` returns [`Limited`], which has
+//! no such variant.
+//!
+//! ```compile_fail
+//! # use ev_energy_server::{AuthError, Credential, Hooks, Limited, Principal, RateLimit};
+//! # #[derive(Clone)]
+//! # struct Caller;
+//! # impl Principal for Caller { fn has_scope(&self, _: &str) -> bool { true } }
+//! # struct Backend;
+//! impl Hooks for Backend {
+//!     type Principal = Caller;
+//!     async fn authenticate(&self, _: &Credential) -> Result<Caller, AuthError> { Ok(Caller) }
+//!     async fn rate_limit(&self, _: Option<&Caller>, _: &'static str) -> Limited {
+//!         RateLimit::Unlimited // error[E0308]: mismatched types
+//!     }
+//! }
+//! ```
 
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused_imports)]

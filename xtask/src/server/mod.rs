@@ -1,11 +1,11 @@
-//! The server generator: from the [model](crate::model) of a document and
-//! its [types](crate::types), two files a backend team reads top-down:
+//! The server generator: from the model (`crate::model`) of a document and
+//! its types (`crate::types`), two files a backend team reads top-down:
 //!
-//! - `api.rs` ([`api`]): the `Api` trait first (one async method per
+//! - `api.rs`: the `Api` trait first (one async method per
 //!   operation, with the document's docs), the `Hooks` trait, then each
 //!   operation's request struct and response enum, and the response
 //!   headers structs;
-//! - `adapter.rs` ([`adapter`]): the axum router and everything it does
+//! - `adapter.rs`: the axum router and everything it does
 //!   for each operation — the document's declarations as runtime
 //!   `static`s, parsing, the gate, routing and encoding.
 //!
