@@ -18,7 +18,7 @@
 //! every 200, and only the rate-limit hook knows them, so [`Hooks`] has no
 //! default `rate_limit`: a backend that leaves it out does not compile.
 //!
-//! ```compile_fail
+//! ```compile_fail,E0046
 //! use ev_energy_server::{AuthError, Credential, Hooks, Principal};
 //!
 //! #[derive(Clone)]
@@ -37,7 +37,7 @@
 //! Nor can it answer "no limit": `rate_limit` returns [`Limited`], which has
 //! no such variant.
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! # use ev_energy_server::{AuthError, Credential, Hooks, Limited, Principal, RateLimit};
 //! # #[derive(Clone)]
 //! # struct Caller;
