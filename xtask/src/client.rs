@@ -340,3 +340,24 @@ pub fn parameter_rules(model: &Model) -> TokenStream {
         pub const PARAMETER_RULES: &[(&str, &str, &str)] = &[#(#rules),*];
     }
 }
+
+/// `REQUEST_HEADERS`: the header parameters each operation declares, so the
+/// client's hooks can tell a header the document defines from one that
+/// progenitor adds on its own (its `api-version`).
+pub fn request_headers(model: &Model) -> TokenStream {
+    let operations = model.operations.iter().map(|operation| {
+        let id = &operation.id;
+        let names = operation
+            .parameters
+            .iter()
+            .filter(|p| p.location == crate::model::Location::Header)
+            .map(|p| p.name.as_str());
+        quote! { (#id, &[#(#names),*]) }
+    });
+    quote! {
+        /// The header parameters each operation declares in the document:
+        /// (operationId, header names). A request sends no other header of
+        /// its own besides `Accept`, `Content-Type` and the credentials.
+        pub const REQUEST_HEADERS: &[(&str, &[&str])] = &[#(#operations),*];
+    }
+}

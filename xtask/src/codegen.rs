@@ -206,6 +206,7 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
     client.extend(crate::client::server_url_const(&model));
     client.extend(crate::client::security_consts(&model));
     client.extend(crate::client::parameter_rules(&model));
+    client.extend(crate::client::request_headers(&model));
     let mut files = vec![
         render(
             &api.types_crate.generated_file(),

@@ -415,3 +415,9 @@ pub const PARAMETER_RULES: &[(&str, &str, &str)] = &[
         "an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`",
     ),
 ];
+/// The header parameters each operation declares in the document:
+/// (operationId, header names). A request sends no other header of
+/// its own besides `Accept`, `Content-Type` and the credentials.
+pub const REQUEST_HEADERS: &[(&str, &[&str])] = &[
+    ("list_dispatcher_logs", &["EvEnergy-Version"]),
+];

@@ -92,8 +92,9 @@
 //!
 //! # Testing your code: the mock server
 //!
-//! With the `mock` feature, [`mock::MockServerExt`] adds a typed method per
-//! operation to an [`httpmock::MockServer`]:
+//! With the `mock` feature, `mock::MockServerExt` adds a typed method per
+//! operation to an `httpmock::MockServer` (`httpmock` is re-exported, so
+//! the one dependency line with `features = ["mock"]` is enough):
 //!
 //! ```
 //! # #[cfg(feature = "mock")]
@@ -101,7 +102,7 @@
 //! use ev_energy_client::mock::MockServerExt;
 //! use ev_energy_client::{types, Client};
 //!
-//! let server = httpmock::MockServer::start_async().await;
+//! let server = ev_energy_client::httpmock::MockServer::start_async().await;
 //! let id: types::ChargingSubSessionId = "csub01HSH04KDEWF6Z4DB2J77J74K5".parse().unwrap();
 //! let mock = server.list_dispatcher_logs(|when, then| {
 //!     when.charging_sub_session_id(&id);
@@ -115,14 +116,23 @@
 //! # }
 //! ```
 //!
-//! (`crates/ev-energy-cli/tests/mock.rs` is a complete, compiled example.)
+//! (`crates/ev-energy-cli/tests/mock.rs` and this crate's `examples/` are
+//! complete, compiled examples.)
+//!
+//! # What is re-exported
+//!
+//! What the public API takes and returns, so that one dependency line is
+//! enough: [`chrono`] (time windows), [`StatusCode`] (the status of a
+//! problem), and `httpmock` with the `mock` feature.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused_imports)]
 mod generated;
 
 /// Typed httpmock helpers, generated from the document (feature `mock`).
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused_imports)]
 pub mod mock;
@@ -135,6 +145,16 @@ pub use auth::{AuthError, ClientCredentials, Credentials};
 pub use error::ApiError;
 pub use generated::*;
 pub use session::{ClientBuilder, RetryPolicy, Session};
+
+/// The date-time library of the model types (`logged_at_gte(…)` takes a
+/// `chrono::DateTime<chrono::Utc>`).
+pub use chrono;
+/// The mock server the `mock` helpers extend.
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub use httpmock;
+/// The status of an answer, as in [`ApiError::Problem`].
+pub use reqwest::StatusCode;
 
 use reqwest::header::InvalidHeaderValue;
 

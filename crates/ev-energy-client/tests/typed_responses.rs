@@ -152,6 +152,9 @@ async fn logs_decode_plain_and_expanded_and_the_request_carries_every_parameter(
         let auth = headers
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap().to_string());
+        let mut names: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        let names = names.join(",");
         (
             [
                 (header::CONTENT_TYPE, "application/json".to_string()),
@@ -167,6 +170,7 @@ async fn logs_decode_plain_and_expanded_and_the_request_carries_every_parameter(
                     header::HeaderName::from_static("x-seen-auth"),
                     auth.unwrap_or_default(),
                 ),
+                (header::HeaderName::from_static("x-seen-headers"), names),
             ],
             body,
         )
@@ -206,6 +210,12 @@ async fn logs_decode_plain_and_expanded_and_the_request_carries_every_parameter(
     );
     assert_eq!(seen("x-seen-version"), "2");
     assert_eq!(seen("x-seen-auth"), "Bearer token-123");
+    // Only headers the document declares (and HTTP's own): no `api-version`
+    // of progenitor's.
+    assert_eq!(
+        seen("x-seen-headers"),
+        "accept,authorization,evenergy-version,host"
+    );
 
     let logs = response.into_inner();
     assert_eq!(logs.len(), 2);
