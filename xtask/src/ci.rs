@@ -46,6 +46,17 @@ const STEPS: &[Step] = &[
         args: &["test", "--workspace", "--locked"],
     },
     Step {
+        name: "package the client for a registry",
+        args: &[
+            "package",
+            "--locked",
+            "-p",
+            "ev-energy-types",
+            "-p",
+            "ev-energy-client",
+        ],
+    },
+    Step {
         name: "conformance (Spectral, schemathesis, Python client)",
         args: &["xtask", "conformance"],
     },

@@ -24,6 +24,7 @@ pub mod server;
 pub mod spec;
 pub mod standalone;
 pub mod types;
+pub mod versions;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,11 +32,20 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 /// The workspace root (the folder above `xtask/`).
+///
+/// cargo sets `CARGO_MANIFEST_DIR` when it runs the task (`cargo xtask`,
+/// `cargo test`), naming the `xtask/` folder of the checkout it was run in;
+/// that wins over the folder this binary was compiled in, so two clones
+/// that share one `CARGO_TARGET_DIR` each work on themselves.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let at_run_time = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.join("Cargo.toml").is_file());
+    let manifest_dir = at_run_time.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
-        .expect("xtask lives one folder below the workspace root")
-        .to_path_buf()
+        .map(Path::to_path_buf)
+        .unwrap_or(manifest_dir)
 }
 
 /// Exit code: everything is fresh / clean.
@@ -53,7 +63,33 @@ pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<fi
     for api in &apis {
         generated.extend(codegen::generate_api(root, api)?);
     }
-    files::sync(root, &generated, &codegen::generated_dirs(), mode, out)
+    let mut summary = files::sync(root, &generated, &codegen::generated_dirs(), mode, out)?;
+    // The released crates' versions follow the document.
+    for api in apis.iter().filter(|api| api.released) {
+        let document = spec::Document::load(root, &api.document)?;
+        let info_version = &document.api.info.version;
+        let mismatches = versions::sync(root, api, info_version, false)?;
+        for mismatch in &mismatches {
+            writeln!(
+                out,
+                "{:>12} {}",
+                "Stale",
+                versions::describe(mismatch, &api.document, info_version)
+            )?;
+        }
+        if !mismatches.is_empty() {
+            writeln!(
+                out,
+                "{:>12} the crate versions follow info.version: run `cargo xtask release` to release \
+                 the document and set them",
+                "Help"
+            )?;
+            if mode == files::Mode::Check {
+                summary.changed += mismatches.len();
+            }
+        }
+    }
+    Ok(summary)
 }
 
 /// Lints every document of the workspace under `root`; returns the number of findings.

@@ -383,10 +383,16 @@ fn a_breaking_change_without_a_major_bump_fails_the_compatibility_check() {
     copy.write(DOCUMENT, &broken);
     let (code, output) = copy.xtask(&["compat"]);
     assert_eq!(code, EXIT_STALE, "{output}");
-    assert!(output.contains("Breaking"), "{output}");
+    assert!(output.contains("error[breaking]"), "{output}");
     assert!(
-        output.contains("DispatcherLog") || output.contains("dispatcher_logs"),
-        "the change is named: {output}"
+        output.contains(
+            "clients built against 2.0 fail to decode a `DispatcherLog` without `reason_not_sent`"
+        ),
+        "the change is named, with who breaks and how: {output}"
+    );
+    assert!(
+        output.contains("#/components/schemas/DispatcherLog/properties/reason_not_sent"),
+        "{output}"
     );
     assert!(output.contains("without a major version bump"), "{output}");
     let (code, output) = copy.xtask(&["release"]);
@@ -412,5 +418,48 @@ fn a_breaking_change_without_a_major_bump_fails_the_compatibility_check() {
     assert!(copy
         .xtask(&["compat"])
         .1
-        .contains("0 change(s) since release 3.0"));
+        .contains("0 compatible change(s) and 0 warning(s) since release 3.0"));
+}
+
+#[test]
+fn the_crates_versions_follow_the_document_through_a_release() {
+    let copy = Copy::new();
+    let document = copy.read(DOCUMENT);
+    // A compatible change with a minor bump.
+    let bumped = document.replacen("version: \"2.0\"", "version: \"2.1\"", 1);
+    assert_ne!(bumped, document, "the test's anchor moved in {DOCUMENT}");
+    copy.write(DOCUMENT, &bumped);
+
+    let (code, output) = copy.xtask(&["codegen", "--check"]);
+    assert_eq!(code, EXIT_STALE, "{output}");
+    assert!(
+        output.contains(
+            "crates/ev-energy-client/Cargo.toml: package.version is `2.0.0`, but openapi/ev-energy-v2.yaml has info.version 2.1, so it must be `2.1.0`"
+        ),
+        "{output}"
+    );
+    assert!(output.contains("run `cargo xtask release`"), "{output}");
+
+    let (code, output) = copy.xtask(&["release"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert!(output.contains("Versioned"), "{output}");
+    for krate in ["types", "client", "server"] {
+        let manifest = copy.read(&format!("crates/ev-energy-{krate}/Cargo.toml"));
+        assert!(
+            manifest.contains("version = \"2.1.0\""),
+            "{krate}: {manifest}"
+        );
+    }
+    let workspace = copy.read("Cargo.toml");
+    assert!(
+        workspace.contains(
+            "ev-energy-client = { path = \"crates/ev-energy-client\", version = \"2.1.0\" }"
+        ),
+        "{workspace}"
+    );
+    assert_eq!(copy.xtask(&["codegen"]).0, EXIT_OK);
+    let (code, output) = copy.xtask(&["codegen", "--check"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    let (code, output) = copy.xtask(&["compat"]);
+    assert_eq!(code, EXIT_OK, "{output}");
 }

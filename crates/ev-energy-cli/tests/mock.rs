@@ -59,7 +59,7 @@ async fn problems_from_the_mock_are_typed() {
     server.list_dispatcher_logs(|_, then| {
         then.forbidden(&types::Problem {
             type_: None,
-            status: Some(403),
+            status: 403,
             title: "Forbidden".into(),
             detail: "You do not have permission to perform this action.".into(),
             instance: None,

@@ -46,7 +46,7 @@ async fn main() {
     server.list_dispatcher_logs(|when, then| {
         when.charging_sub_session_id(&other);
         let problem = types::Problem::builder()
-            .status(Some(403))
+            .status(403)
             .title("Forbidden")
             .detail("You do not have permission to perform this action.")
             .try_into()

@@ -113,7 +113,7 @@ mod tests {
     fn a_problem_displays_status_title_detail_and_fields() {
         let problem = Problem {
             type_: None,
-            status: Some(400),
+            status: 400,
             title: "Invalid parameters".into(),
             detail: "The request has 1 invalid parameter: expand.".into(),
             instance: None,

@@ -72,7 +72,7 @@ async fn every_declared_problem_status_is_typed() {
         let expected: types::Problem = serde_json::from_str(body).unwrap();
         let problem = response.into_inner();
         assert_eq!(problem, expected);
-        assert_eq!(problem.status, Some(i32::from(status.as_u16())));
+        assert_eq!(problem.status, i32::from(status.as_u16()));
         assert!(!problem.title.is_empty() && !problem.detail.is_empty());
     }
 }

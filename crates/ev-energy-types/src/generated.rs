@@ -808,8 +808,7 @@ name, with the reasons it was rejected.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub notification: ::std::option::Option<Notification>,
     ///The HTTP status code of this response, as a JSON number.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i32>,
+    pub status: i32,
     ///A short, human-readable summary of the problem type.
     pub title: ::std::string::String,
     ///A URI that identifies the problem type.
@@ -1533,7 +1532,7 @@ pub mod builder {
             ::std::option::Option<super::Notification>,
             ::std::string::String,
         >,
-        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        status: ::std::result::Result<i32, ::std::string::String>,
         title: ::std::result::Result<::std::string::String, ::std::string::String>,
         type_: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -1547,7 +1546,7 @@ pub mod builder {
                 field_errors: Ok(Default::default()),
                 instance: Ok(Default::default()),
                 notification: Ok(Default::default()),
-                status: Ok(Default::default()),
+                status: Err("no value supplied for status".to_string()),
                 title: Err("no value supplied for title".to_string()),
                 type_: Ok(Default::default()),
             }
@@ -1607,7 +1606,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i32>>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
