@@ -215,6 +215,8 @@ impl Service {
                 "serve",
                 "--listen",
                 "127.0.0.1:0",
+                // Loopback only, with the secret the conformance tokens are minted with.
+                "--dev-secret",
                 "--rate-limit",
                 "100000000",
                 "--database",

@@ -38,7 +38,11 @@ use anyhow::Result;
 /// that wins over the folder this binary was compiled in, so two clones
 /// that share one `CARGO_TARGET_DIR` each work on themselves.
 pub fn workspace_root() -> PathBuf {
+    // Only cargo's own run of this package counts: a process started by
+    // another package's `cargo run` inherits that package's variables.
+    let ours = std::env::var("CARGO_PKG_NAME").is_ok_and(|name| name == env!("CARGO_PKG_NAME"));
     let at_run_time = std::env::var_os("CARGO_MANIFEST_DIR")
+        .filter(|_| ours)
         .map(PathBuf::from)
         .filter(|dir| dir.join("Cargo.toml").is_file());
     let manifest_dir = at_run_time.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));

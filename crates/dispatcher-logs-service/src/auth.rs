@@ -24,8 +24,8 @@ pub const DEV_SECRET: &str = "dev-only-secret-do-not-use-in-production";
 pub struct Claims {
     /// Issuer.
     pub iss: String,
-    /// Audience.
-    pub aud: String,
+    /// Audience: one, or several (RFC 7519 §4.1.3 allows an array).
+    pub aud: Audience,
     /// The user the token acts for; absent for a pure client-credentials token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
@@ -38,6 +38,19 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at (seconds since the epoch).
     pub exp: u64,
+    /// Not valid before (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+}
+
+/// The `aud` claim: a string or an array of strings (RFC 7519 §4.1.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// `"aud": "https://…"`
+    One(String),
+    /// `"aud": ["https://…", …]`
+    Many(Vec<String>),
 }
 
 /// The caller an access token identifies.
@@ -146,6 +159,13 @@ impl Verifier {
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| AuthError::new("Invalid token."))?;
+        // RFC 7515 §4.1.11: a token naming critical extensions this verifier
+        // does not implement (it implements none) must be refused.
+        if header.crit.is_some() {
+            return Err(AuthError::new(
+                "Invalid token: it names critical header extensions (`crit`) this API does not support.",
+            ));
+        }
         let candidates = self.keys.iter().filter(|(kid, _, algorithm)| {
             *algorithm == header.alg
                 && (kid.is_none() || header.kid.is_none() || *kid == header.kid)
@@ -156,6 +176,8 @@ impl Verifier {
             validation.set_issuer(&[&self.issuer]);
             validation.set_audience(&[&self.audience]);
             validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+            // `nbf`, when present, is checked (with the same leeway as `exp`).
+            validation.validate_nbf = true;
             validation.leeway = 30;
             match jsonwebtoken::decode::<Claims>(token, key, &validation) {
                 Ok(data) => {
@@ -173,6 +195,9 @@ impl Verifier {
                 Err(e) => {
                     last = match e.kind() {
                         ErrorKind::ExpiredSignature => AuthError::new("Token has expired."),
+                        ErrorKind::ImmatureSignature => {
+                            AuthError::new("Token is not valid yet (`nbf`).")
+                        }
                         ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
                             AuthError::new("Token was not issued for this API.")
                         }
@@ -206,16 +231,147 @@ pub fn mint_hs256(
     let now = now_secs();
     let claims = Claims {
         iss: issuer.to_string(),
-        aud: audience.to_string(),
+        aud: Audience::One(audience.to_string()),
         sub: user_id.map(str::to_string),
         client_id: client_id.to_string(),
         scope: scopes.join(" "),
         iat: now,
         exp: now.saturating_add_signed(ttl_secs),
+        nbf: None,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! Forged and unusual tokens, as an attacker would send them.
+
+    use super::*;
+    use base64::Engine;
+    use serde_json::json;
+
+    const SECRET: &str = "a-test-secret-that-is-long-enough";
+
+    fn verifier() -> Verifier {
+        Verifier::new(
+            &KeySource::Hs256Secret(SECRET.into()),
+            DEFAULT_ISSUER,
+            DEFAULT_AUDIENCE,
+        )
+        .unwrap()
+    }
+
+    fn claims(extra: serde_json::Value) -> serde_json::Value {
+        let now = now_secs();
+        let mut claims = json!({
+            "iss": DEFAULT_ISSUER,
+            "aud": DEFAULT_AUDIENCE,
+            "sub": "user-1",
+            "client_id": "app",
+            "scope": "debug:read",
+            "iat": now,
+            "exp": now + 600,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            claims[k] = v.clone();
+        }
+        claims
+    }
+
+    fn sign(header: Header, claims: &serde_json::Value, secret: &str) -> String {
+        jsonwebtoken::encode(
+            &header,
+            claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn token(extra: serde_json::Value) -> String {
+        sign(Header::new(Algorithm::HS256), &claims(extra), SECRET)
+    }
+
+    fn refused(token: &str) -> String {
+        match verifier().verify(token) {
+            Ok(caller) => panic!("accepted as {caller:?}"),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_token_is_accepted() {
+        let caller = verifier().verify(&token(json!({}))).unwrap();
+        assert_eq!(caller.client_id, "app");
+        assert_eq!(caller.user_id.as_deref(), Some("user-1"));
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        let ten_years = 10 * 365 * 24 * 3600;
+        let why = refused(&token(json!({"nbf": now_secs() + ten_years})));
+        assert!(why.contains("not valid yet"), "{why}");
+        // Past `nbf` is fine.
+        verifier()
+            .verify(&token(json!({"nbf": now_secs() - 60})))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_token_with_critical_extensions_is_refused() {
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["http://example.com/ext".into()]);
+        let why = refused(&sign(header, &claims(json!({})), SECRET));
+        assert!(why.contains("crit"), "{why}");
+    }
+
+    #[test]
+    fn an_audience_array_is_read_as_rfc_7519_allows() {
+        verifier()
+            .verify(&token(
+                json!({"aud": ["https://other.example", DEFAULT_AUDIENCE]}),
+            ))
+            .unwrap();
+        let why = refused(&token(json!({"aud": ["https://other.example"]})));
+        assert!(why.contains("not issued for this API"), "{why}");
+        let why = refused(&token(json!({"aud": "https://other.example"})));
+        assert!(why.contains("not issued for this API"), "{why}");
+    }
+
+    #[test]
+    fn forged_tokens_are_refused() {
+        // Signed with another key.
+        refused(&sign(
+            Header::new(Algorithm::HS256),
+            &claims(json!({})),
+            "another-secret",
+        ));
+        // `alg: none`, no signature.
+        let b64 = |v: &serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        refused(&format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none", "typ": "JWT"})),
+            b64(&claims(json!({})))
+        ));
+        // A valid signature over a header that names another algorithm.
+        refused(&sign(
+            Header::new(Algorithm::HS384),
+            &claims(json!({})),
+            SECRET,
+        ));
+        // Expired, another issuer, no expiry at all.
+        refused(&token(json!({"exp": now_secs() - 3600})));
+        refused(&token(json!({"iss": "https://evil.example/"})));
+        let mut no_exp = claims(json!({}));
+        no_exp.as_object_mut().unwrap().remove("exp");
+        refused(&sign(Header::new(Algorithm::HS256), &no_exp, SECRET));
+        // Garbage.
+        refused("not-a-token");
+        refused("a.b.c");
+    }
 }

@@ -42,6 +42,10 @@ pub struct AuthArgs {
     /// The audience (`aud`) tokens must name.
     #[arg(long, env = "JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
     pub jwt_audience: String,
+    /// Development only: verify tokens with the built-in development secret, which is published
+    /// in the source (anyone can mint a token for any user with it). Loopback addresses only.
+    #[arg(long)]
+    pub dev_secret: bool,
 }
 
 impl AuthArgs {
@@ -53,7 +57,42 @@ impl AuthArgs {
             jwks: None,
             jwt_issuer: DEFAULT_ISSUER.to_string(),
             jwt_audience: DEFAULT_AUDIENCE.to_string(),
+            dev_secret: true,
         }
+    }
+
+    /// Whether tokens would be verified with the published development secret.
+    pub fn uses_dev_secret(&self) -> bool {
+        self.jwt_public_key.is_none() && self.jwks.is_none() && self.jwt_secret == DEV_SECRET
+    }
+
+    /// Refuses to serve on `listen` with the development secret unless
+    /// `--dev-secret` says so, and then only on a loopback address.
+    pub fn check_serving(&self, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+        if !self.uses_dev_secret() {
+            return Ok(());
+        }
+        if !self.dev_secret {
+            anyhow::bail!(
+                "refusing to serve: no verification key is configured, so tokens would be verified with \
+                 the development secret that is published in the source, and anyone could mint a token \
+                 for any user. Set --jwt-secret (JWT_SECRET), --jwt-public-key or --jwks; for local \
+                 development only, pass --dev-secret (loopback addresses only)."
+            );
+        }
+        if !listen.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing to serve on {listen} with --dev-secret: the development secret is public, so it \
+                 is only allowed on a loopback address (127.0.0.1, [::1]). Configure a real key to listen \
+                 on {}.",
+                listen.ip()
+            );
+        }
+        tracing::error!(
+            "DEVELOPMENT SECRET IN USE: tokens are verified with the secret published in the source; \
+             anyone on this machine can mint a token for any user. Never run this way outside a laptop."
+        );
+        Ok(())
     }
 
     /// The verifier these settings describe.
@@ -69,9 +108,6 @@ impl AuthArgs {
                     .with_context(|| format!("cannot read {}", path.display()))?,
             )
         } else {
-            if self.jwt_secret == DEV_SECRET {
-                tracing::warn!("verifying tokens with the development secret; set --jwt-secret, --jwt-public-key or --jwks in production");
-            }
             KeySource::Hs256Secret(self.jwt_secret.clone())
         };
         Ok(Verifier::new(
@@ -79,6 +115,47 @@ impl AuthArgs {
             &self.jwt_issuer,
             &self.jwt_audience,
         )?)
+    }
+}
+
+/// What each connection and request may take (see `ev_energy_server::serve`).
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Seconds a client may take to send a request head, or to start the next request on a
+    /// kept-alive connection.
+    #[arg(long, default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may go without a byte read or written.
+    #[arg(long, default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// The longest request target (path and query), in bytes (414 past it).
+    #[arg(long, default_value_t = 8 * 1024)]
+    pub max_uri_bytes: usize,
+    /// The most bytes of request header fields (431 past it).
+    #[arg(long, default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// The largest request body, in bytes (413 past it).
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    /// The runtime's limits these flags describe.
+    pub fn limits(&self) -> ev_energy_server::runtime::Limits {
+        ev_energy_server::runtime::Limits {
+            header_read_timeout: std::time::Duration::from_secs(
+                self.header_read_timeout_secs.max(1),
+            ),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_secs.max(1)),
+            max_connections: self.max_connections.max(1),
+            max_uri_bytes: self.max_uri_bytes,
+            max_header_bytes: self.max_header_bytes,
+            max_body_bytes: self.max_body_bytes,
+            ..Default::default()
+        }
     }
 }
 

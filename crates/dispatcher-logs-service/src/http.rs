@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ev_energy_server::axum::http::{header, HeaderValue};
 use ev_energy_server::axum::response::IntoResponse;
 use ev_energy_server::axum::routing::get;
-use ev_energy_server::axum::{self, Router};
+use ev_energy_server::axum::Router;
 use tower_http::trace::TraceLayer;
 
 use crate::service::DispatcherLogs;
@@ -38,16 +38,16 @@ async fn openapi_document() -> impl IntoResponse {
     )
 }
 
-/// Serves `app` on `listener` until `shutdown` completes; requests in
-/// flight then finish before this returns.
+/// Serves `app` on `listener` within `limits` until `shutdown` completes;
+/// requests in flight then finish before this returns (see
+/// `ev_energy_server::serve` for what each limit does).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
+    limits: ev_energy_server::runtime::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    ev_energy_server::serve(listener, app, limits, shutdown).await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -42,6 +42,8 @@ enum Command {
         auth: AuthArgs,
         #[command(flatten)]
         api: ApiArgs,
+        #[command(flatten)]
+        limits: config::ServeArgs,
     },
     /// Fill the store with realistic, deterministic demo data.
     Seed {
@@ -140,7 +142,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             database,
             auth,
             api,
+            limits,
         } => {
+            auth.check_serving(listen)?;
             let service = Arc::new(config::build(&database.database, &auth, &api).await?);
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -152,6 +156,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             http::serve(
                 listener,
                 http::app(service.clone()),
+                limits.limits(),
                 http::shutdown_signal(),
             )
             .await?;

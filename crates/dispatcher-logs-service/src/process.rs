@@ -17,10 +17,12 @@ pub struct ServiceProcess {
 }
 
 impl ServiceProcess {
-    /// Starts `binary serve --listen 127.0.0.1:0 <args>` and waits for its address.
+    /// Starts `binary serve --listen 127.0.0.1:0 --dev-secret <args>` (on
+    /// loopback, with the development secret the demo mints its tokens
+    /// with) and waits for its address.
     pub fn start(binary: &Path, args: &[&str]) -> anyhow::Result<Self> {
         let mut child = Command::new(binary)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--dev-secret"])
             .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

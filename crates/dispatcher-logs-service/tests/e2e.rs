@@ -63,9 +63,14 @@ impl Running {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let service = std::sync::Arc::new(service);
         let task = tokio::spawn(async move {
-            http::serve(listener, http::app(service.clone()), async {
-                let _ = stopped.await;
-            })
+            http::serve(
+                listener,
+                http::app(service.clone()),
+                Default::default(),
+                async {
+                    let _ = stopped.await;
+                },
+            )
             .await
             .unwrap();
             service.store().close().await;

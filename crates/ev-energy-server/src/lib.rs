@@ -62,7 +62,7 @@ mod api;
 #[path = "generated/adapter.rs"]
 mod adapter;
 
-pub use adapter::{fallback, router};
+pub use adapter::{fallback, router, serve};
 pub use api::*;
 /// The hand-written runtime the adapter calls into (credentials, problems,
 /// negotiation, the gate).

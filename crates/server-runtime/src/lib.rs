@@ -19,7 +19,9 @@
 //! - [`problem`]: RFC 9457 problem details with the document's texts;
 //! - [`error`]: the error backend methods return with `?`;
 //! - [`respond`]: encoding answers;
-//! - [`observe`]: a tracing span and metrics for every request.
+//! - [`observe`]: a tracing span and metrics for every request;
+//! - [`serve`](mod@serve): serving a router with timeouts, a connection cap
+//!   and size limits that hold against hostile clients.
 
 pub mod error;
 pub mod gate;
@@ -30,6 +32,7 @@ pub mod params;
 pub mod problem;
 pub mod respond;
 pub mod security;
+pub mod serve;
 pub mod spec;
 
 pub use error::{Error, FailureKind};
@@ -40,6 +43,7 @@ pub use params::{
 };
 pub use problem::{Problem, ProblemText, Situation, PROBLEM_JSON};
 pub use respond::{respond_empty, respond_json, HeaderError};
+pub use serve::{serve, Limits};
 pub use spec::{ApiSpec, KeyLocation, OperationSpec, SchemeKind, SchemeSpec, VersionSpec};
 
 /// Re-exported for the generated code, so generated crates need no direct
@@ -47,5 +51,6 @@ pub use spec::{ApiSpec, KeyLocation, OperationSpec, SchemeKind, SchemeSpec, Vers
 pub mod reexports {
     pub use axum;
     pub use serde_json;
+    pub use tokio;
     pub use tracing;
 }

@@ -78,6 +78,20 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
             runtime::gate::not_found(&API, uri.path())
         }
 
+        /// Serves `app` ([`router`] nested under the server's base path,
+        /// with [`fallback`]) on `listener` until `shutdown` completes,
+        /// within `limits`: header-read and idle timeouts, a connection cap
+        /// and size limits, whose refusals are problem+json (see
+        /// `runtime::serve`).
+        pub async fn serve(
+            listener: runtime::reexports::tokio::net::TcpListener,
+            app: axum::Router,
+            limits: runtime::Limits,
+            shutdown: impl ::std::future::Future<Output = ()> + ::std::marker::Send + 'static,
+        ) -> ::std::io::Result<()> {
+            runtime::serve(listener, app, &API, limits, shutdown).await
+        }
+
         #api_spec
 
         #(#dispatchers)*

@@ -58,7 +58,7 @@ pub async fn service(rate_limit: u64, window_secs: u64) -> Service {
     let base_url = http::base_url(listener.local_addr().unwrap());
     let app = http::app(Arc::new(service));
     tokio::spawn(async move {
-        http::serve(listener, app, std::future::pending())
+        http::serve(listener, app, Default::default(), std::future::pending())
             .await
             .unwrap()
     });

@@ -29,6 +29,19 @@ pub(crate) fn problem(
 pub async fn fallback(uri: axum::extract::OriginalUri) -> axum::response::Response {
     runtime::gate::not_found(&API, uri.path())
 }
+/// Serves `app` ([`router`] nested under the server's base path,
+/// with [`fallback`]) on `listener` until `shutdown` completes,
+/// within `limits`: header-read and idle timeouts, a connection cap
+/// and size limits, whose refusals are problem+json (see
+/// `runtime::serve`).
+pub async fn serve(
+    listener: runtime::reexports::tokio::net::TcpListener,
+    app: axum::Router,
+    limits: runtime::Limits,
+    shutdown: impl ::std::future::Future<Output = ()> + ::std::marker::Send + 'static,
+) -> ::std::io::Result<()> {
+    runtime::serve(listener, app, &API, limits, shutdown).await
+}
 /// What the document says for every operation: its problem texts
 /// (`x-problem-details`) and security schemes.
 static API: runtime::ApiSpec = runtime::ApiSpec {

@@ -1,0 +1,381 @@
+//! Serving a generated router on a TCP listener, with limits that hold
+//! against hostile clients: slow or idle connections, too many of them,
+//! oversized request heads and bodies.
+//!
+//! `axum::serve` sets no header-read timeout (hyper has no timer to run it
+//! with), no idle timeout and no connection cap: a client that drips half a
+//! request line holds its connection forever, and enough of them exhaust
+//! file descriptors. [`serve`] runs hyper's HTTP/1 connections itself:
+//!
+//! | limit | default | what happens |
+//! |---|---|---|
+//! | [`Limits::header_read_timeout`] | 10 s | a request head not complete in time, or no next request on a kept-alive connection: the connection is closed (hyper starts this clock whenever it waits for a head) |
+//! | [`Limits::idle_timeout`] | 60 s | no byte either way (a stalled body upload, a client that stopped reading): the connection is closed |
+//! | [`Limits::max_connections`] | 1024 | one more connection is answered `503` problem+json with `Retry-After` and closed; accepted connections are never starved by it |
+//! | [`Limits::max_uri_bytes`] | 8 KiB | `414` problem+json |
+//! | [`Limits::max_header_bytes`] | 16 KiB | `431` problem+json |
+//! | [`Limits::max_body_bytes`] | 1 MiB | `413` problem+json when `Content-Length` says so; a chunked body that grows past it is refused by the adapter as an unreadable body (400) |
+//!
+//! hyper answers a few cases itself, with an empty body, before any of
+//! this code sees the request: a request head over
+//! [`Limits::hard_head_bytes`] (ours are enforced well below it, so only a
+//! head of that size gets hyper's bare `431`), more than 100 header fields
+//! (`431`), and a request line or header that does not parse (`400`).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::problem::{Problem, Situation, PROBLEM_JSON};
+use crate::spec::ApiSpec;
+
+/// What one server allows each connection and request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest a client may take to send a request head, and to start
+    /// the next request on a kept-alive connection.
+    pub header_read_timeout: Duration,
+    /// The longest a connection may go without a byte read or written.
+    pub idle_timeout: Duration,
+    /// Connections open at once; more are refused with a 503.
+    pub max_connections: usize,
+    /// The longest request target (path and query), in bytes.
+    pub max_uri_bytes: usize,
+    /// The most bytes of request header fields (names and values).
+    pub max_header_bytes: usize,
+    /// The largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// How long requests in flight may take to finish at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            max_uri_bytes: 8 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_body_bytes: 1024 * 1024,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Limits {
+    /// The request-head size past which hyper itself answers a bare 431:
+    /// well above ours, so that every head ours refuse reaches our code and
+    /// gets a problem body.
+    pub fn hard_head_bytes(&self) -> usize {
+        (self.max_uri_bytes + self.max_header_bytes) * 2 + 16 * 1024
+    }
+}
+
+/// Serves `router` on `listener` within `limits` until `shutdown`
+/// completes; requests in flight then get [`Limits::shutdown_grace`] to
+/// finish. The refusals this layer makes are the document's problems
+/// (`api` gives their texts).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    api: &'static ApiSpec,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let guard = Arc::new(Guard { limits });
+    let app = router
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            check_request,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes));
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.hard_head_bytes().max(8192))
+        .keep_alive(true);
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    // Refusing costs a little too: at most this many refusals at once,
+    // past that an excess connection is closed without an answer.
+    let refusals = Arc::new(Semaphore::new(64));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or the peer left: wait a
+                    // moment rather than spin, then go on accepting.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        match connections.clone().try_acquire_owned() {
+            Ok(permit) => {
+                let io =
+                    hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+                let connection = graceful.watch(http.serve_connection(io, service.clone()));
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%peer, %error, "connection ended with an error");
+                    }
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                metrics::counter!("http_connections_refused_total").increment(1);
+                if let Ok(permit) = refusals.clone().try_acquire_owned() {
+                    tokio::spawn(async move {
+                        refuse_connection(stream, api).await;
+                        drop(permit);
+                    });
+                }
+            }
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace = ?limits.shutdown_grace,
+            "requests still in flight after the shutdown grace period were cut off"
+        );
+    }
+    Ok(())
+}
+
+/// Answers a connection over the cap with the document's 503 problem and
+/// closes it, within a second whatever the client does.
+async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
+    // The document's 503 problem, saying why this time.
+    let mut problem = Problem::of(Some(api), Situation::Unavailable, &[]);
+    problem.detail =
+        "The server has as many connections open as it serves at once. Try again in a second."
+            .to_string();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {PROBLEM_JSON}\r\ncontent-length: {}\r\n\
+         retry-after: 1\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        stream.shutdown().await?;
+        // Read what the client sent, so closing does not reset the
+        // connection before it has read the answer.
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        io::Result::Ok(())
+    })
+    .await;
+}
+
+struct Guard {
+    limits: Limits,
+}
+
+/// The problem of a refusal this layer makes (no situation of the document
+/// covers it, so the texts are HTTP's own).
+fn refusal(status: StatusCode, detail: String) -> Response {
+    let problem = Problem {
+        type_: None,
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        detail,
+        instance: None,
+        field_errors: Default::default(),
+    };
+    let mut response =
+        crate::respond::respond_json(status, PROBLEM_JSON, &problem, axum::http::HeaderMap::new());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+async fn check_request(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let limits = &guard.limits;
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if target > limits.max_uri_bytes {
+        return refusal(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "The request target is {target} bytes long; this server accepts at most {}.",
+                limits.max_uri_bytes
+            ),
+        );
+    }
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > limits.max_header_bytes {
+        return refusal(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "The request's header fields are {header_bytes} bytes; this server accepts at most {}.",
+                limits.max_header_bytes
+            ),
+        );
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limits.max_body_bytes as u64) {
+        return refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request body is {} bytes; this server accepts at most {}.",
+                declared.unwrap_or_default(),
+                limits.max_body_bytes
+            ),
+        );
+    }
+    next.run(request).await
+}
+
+/// A stream that fails with `TimedOut` once no byte has moved either way
+/// for `timeout`.
+struct IdleTimeout<S> {
+    inner: S,
+    timeout: Duration,
+    last_activity: Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<S> IdleTimeout<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            inner,
+            timeout,
+            last_activity: now,
+            timer: Box::pin(tokio::time::sleep_until(now + timeout)),
+        }
+    }
+
+    fn touch(&mut self) {
+        // Cheap: the timer is only moved when it fires (see `expired`).
+        self.last_activity = Instant::now();
+    }
+
+    /// Polled when the stream has nothing: `Ready(error)` once idle for
+    /// too long, else `Pending` with the timer armed.
+    fn expired(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        loop {
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let deadline = self.last_activity + self.timeout;
+            if deadline <= Instant::now() {
+                return Poll::Ready(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the connection was idle for too long",
+                ));
+            }
+            self.timer.as_mut().reset(deadline);
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    this.touch();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx).map(Err),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    this.touch();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.expired(cx).map(Err),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    this.touch();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.expired(cx).map(Err),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
