@@ -201,6 +201,14 @@ pub async fn build(
         },
         Backend::Sqlite => Limiter::Memory(RollingWindow::new(api.rate_limit, window)),
     };
+    // The budgets a previous run saved (SQLite; see DispatcherLogs::save_rate_limits).
+    let restored = limiter
+        .restore(&store)
+        .await
+        .context("cannot read the saved rate-limit counters")?;
+    if restored > 0 {
+        tracing::info!(callers = restored, "rate-limit budgets restored");
+    }
     Ok(DispatcherLogs::new(
         store,
         auth.verifier()?,

@@ -153,6 +153,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!(database = %database.database, backend = ?service.store().backend(), "store ready");
             // The demo and scripts read this line to find the service.
             println!("listening on {}", http::base_url(addr));
+            let saver = service.spawn_rate_limit_saver(std::time::Duration::from_secs(5));
             http::serve(
                 listener,
                 http::app(service.clone()),
@@ -160,6 +161,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 http::shutdown_signal(),
             )
             .await?;
+            saver.abort();
+            service.save_rate_limits().await;
             service.store().close().await;
             tracing::info!("stopped");
             Ok(())

@@ -39,6 +39,31 @@ impl DispatcherLogs {
         &self.store
     }
 
+    /// Saves the in-memory rate-limit counts that changed (SQLite), so a
+    /// restart keeps every caller's budget, and forgets idle callers. The
+    /// service calls it every few seconds and once at shutdown.
+    pub async fn save_rate_limits(&self) {
+        if let Err(error) = self.limiter.save(&self.store).await {
+            tracing::warn!(%error, "cannot save the rate-limit counters");
+        }
+    }
+
+    /// Calls [`save_rate_limits`](Self::save_rate_limits) every `every` until dropped.
+    pub fn spawn_rate_limit_saver(
+        self: &std::sync::Arc<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                service.save_rate_limits().await;
+            }
+        })
+    }
+
     fn sub_session_url(&self, id: &str) -> String {
         format!("{}/charging_sub_sessions/{id}", self.public_base_url)
     }

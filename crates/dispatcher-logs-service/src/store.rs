@@ -273,6 +273,72 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Saves in-memory rate-limit counters (SQLite), replacing earlier saves.
+    pub async fn save_rate_limits(
+        &self,
+        counters: &[crate::rate_limit::SavedCounter],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for counter in counters {
+            let counts = counter
+                .counts
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            sqlx::query(
+                "INSERT INTO rate_limit_counters (caller, head, counts) VALUES ($1, $2, $3) \
+                 ON CONFLICT (caller) DO UPDATE SET head = excluded.head, counts = excluded.counts",
+            )
+            .bind(&counter.caller)
+            .bind(counter.head as i64)
+            .bind(counts)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The saved rate-limit counters whose newest bucket is at or after `horizon`.
+    pub async fn load_rate_limits(
+        &self,
+        horizon: u64,
+    ) -> Result<Vec<crate::rate_limit::SavedCounter>, StoreError> {
+        let rows =
+            sqlx::query("SELECT caller, head, counts FROM rate_limit_counters WHERE head >= $1")
+                .bind(horizon as i64)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let counts: String = row.try_get(2)?;
+            let counts = counts
+                .split(',')
+                .map(|n| n.parse::<u32>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::Corrupt(format!("rate-limit counts: {e}")))?;
+            out.push(crate::rate_limit::SavedCounter {
+                caller: row.try_get(0)?,
+                head: row.try_get::<i64, _>(1)?.max(0) as u64,
+                counts,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes saved rate-limit counters older than `horizon`.
+    pub async fn forget_rate_limits(&self, horizon: u64) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM rate_limit_counters WHERE head < $1")
+            .bind(horizon as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// How many logs the store holds.
     pub async fn count_logs(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) FROM dispatcher_logs")

@@ -1,0 +1,318 @@
+//! The service as attackers meet it: slow and idle connections, too many
+//! of them, oversized heads, duplicate and forged credentials, many
+//! callers, a restart. Each test starts the real binary on 127.0.0.1 with
+//! short limits, is bounded to a few seconds, and checks that a valid
+//! client is still served.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dispatcher-logs-service");
+const SUB: &str = "csub01HSH04KDEWF6Z4DB2J77J74K5";
+
+struct Service {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Service {
+    fn start(database: &str, extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--dev-secret",
+                "--database",
+                database,
+            ])
+            .args(extra)
+            .env_remove("JWT_SECRET")
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .expect(&line);
+        let addr = url.trim_end_matches("/v2").parse().unwrap();
+        Self { child, addr }
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+    }
+
+    /// Sends raw bytes on a new connection and reads the whole answer.
+    fn raw(&self, request: &[u8]) -> String {
+        let mut stream = self.connect();
+        stream.write_all(request).unwrap();
+        read_all(&mut stream)
+    }
+
+    /// A GET of the listing with these extra header lines.
+    fn get(&self, query: &str, headers: &[String]) -> String {
+        let mut request =
+            format!("GET /v2/dispatcher_logs?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+        for header in headers {
+            request.push_str(header);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        self.raw(request.as_bytes())
+    }
+
+    /// The demo user's valid request.
+    fn valid(&self, token: &str) -> String {
+        self.get(
+            &format!("charging_sub_session_id={SUB}"),
+            &[format!("Authorization: Bearer {token}")],
+        )
+    }
+
+    /// SIGTERM, and wait for the graceful exit.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the service did not stop on SIGTERM");
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_all(stream: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn status(answer: &str) -> u16 {
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn body(answer: &str) -> serde_json::Value {
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+fn is_problem(answer: &str, code: u16) -> bool {
+    status(answer) == code
+        && answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/problem+json")
+        && body(answer)["status"] == code
+}
+
+fn seeded() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("store.sqlite").display().to_string();
+    let seed = Command::new(BIN)
+        .args(["seed", "--database", &database, "--logs", "200"])
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    (dir, database)
+}
+
+fn token(args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .args(["token", "--scopes", "debug:read"])
+        .args(args)
+        .env_remove("JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn slow_and_idle_connections_are_closed_and_valid_clients_still_served() {
+    let (_dir, database) = seeded();
+    let service = Service::start(
+        &database,
+        &[
+            "--header-read-timeout-secs",
+            "1",
+            "--idle-timeout-secs",
+            "2",
+            "--max-connections",
+            "64",
+        ],
+    );
+    let token = token(&[]);
+    // 40 connections dripping half a request line, 10 idle ones.
+    let mut drips: Vec<TcpStream> = (0..40).map(|_| service.connect()).collect();
+    for drip in &mut drips {
+        drip.write_all(b"GET /v2/dispatcher_lo").unwrap();
+    }
+    let idle: Vec<TcpStream> = (0..10).map(|_| service.connect()).collect();
+    // While they hang, a valid client is served.
+    assert_eq!(status(&service.valid(&token)), 200);
+    let started = Instant::now();
+    for mut stream in drips.into_iter().chain(idle) {
+        let rest = read_all(&mut stream);
+        assert!(rest.is_empty() || status(&rest) == 408, "{rest}");
+    }
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(4), "closed after {took:?}");
+    // A kept-alive connection that sends nothing more is closed too.
+    let mut kept = service.connect();
+    kept.write_all(b"GET /v2/nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let answer = read_all(&mut kept);
+    assert!(is_problem(&answer, 404), "{answer}");
+    assert_eq!(status(&service.valid(&token)), 200);
+}
+
+#[test]
+fn connections_over_the_cap_get_a_503_problem_and_accepted_ones_keep_working() {
+    let (_dir, database) = seeded();
+    let service = Service::start(
+        &database,
+        &["--max-connections", "8", "--header-read-timeout-secs", "5"],
+    );
+    let token = token(&[]);
+    // Fill the cap with one kept-alive, valid connection and 7 stalled ones.
+    let mut kept = service.connect();
+    let request = format!(
+        "GET /v2/dispatcher_logs?charging_sub_session_id={SUB} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    let held: Vec<TcpStream> = (0..7).map(|_| service.connect()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let refused = service.raw(b"GET /v2/nope HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(is_problem(&refused, 503), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after: 1"),
+        "{refused}"
+    );
+    // The accepted connection is not starved by the refusals.
+    for _ in 0..20 {
+        let _ = service.raw(b"GET / HTTP/1.1\r\n\r\n");
+    }
+    kept.write_all(request.as_bytes()).unwrap();
+    let mut head = [0u8; 12];
+    kept.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(status(&service.valid(&token)), 200);
+}
+
+#[test]
+fn oversized_heads_get_problems_not_empty_answers() {
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &[]);
+    let long = "a".repeat(9000);
+    let answer = service.get(&format!("charging_sub_session_id={long}"), &[]);
+    assert!(is_problem(&answer, 414), "{answer}");
+    let answer = service.get("", &[format!("X-Padding: {}", "b".repeat(20_000))]);
+    assert!(is_problem(&answer, 431), "{answer}");
+    let answer = service.raw(
+        format!("POST /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", 2 << 20).as_bytes(),
+    );
+    assert!(is_problem(&answer, 413), "{answer}");
+    assert_eq!(status(&service.valid(&token(&[]))), 200);
+}
+
+#[test]
+fn duplicate_and_forged_credentials_are_refused() {
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &[]);
+    let good = token(&[]);
+    let query = format!("charging_sub_session_id={SUB}");
+    let answer = service.get(
+        &query,
+        &[
+            format!("Authorization: Bearer {good}"),
+            "Authorization: Bearer other".into(),
+        ],
+    );
+    assert!(
+        is_problem(&answer, 400),
+        "two Authorization headers: {answer}"
+    );
+    // Forged: signed with another secret, alg none, a garbage token.
+    let other = {
+        let output = Command::new(BIN)
+            .args(["token", "--jwt-secret", "not-the-servers-secret"])
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    let payload = good.split('.').nth(1).unwrap();
+    let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+    for forged in [other.as_str(), none.as_str(), "garbage", "a.b.c"] {
+        let answer = service.get(&query, &[format!("Authorization: Bearer {forged}")]);
+        assert!(is_problem(&answer, 401), "{forged}: {answer}");
+        assert!(answer.contains("WWW-Authenticate") || answer.contains("www-authenticate"));
+    }
+    assert_eq!(status(&service.valid(&good)), 200);
+}
+
+#[test]
+fn many_callers_each_get_their_budget_and_a_restart_keeps_it() {
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &["--rate-limit", "3"]);
+    // 300 other callers (other OAuth clients) first.
+    let demo = token(&[]);
+    for i in 0..300 {
+        let other = token(&["--client", &format!("client-{i}")]);
+        let answer = service.valid(&other);
+        assert_eq!(status(&answer), 200, "{answer}");
+    }
+    for remaining in [2, 1, 0] {
+        let answer = service.valid(&demo);
+        assert_eq!(status(&answer), 200, "{answer}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains(&format!("x-ratelimit-remaining: {remaining}")),
+            "{answer}"
+        );
+    }
+    assert!(is_problem(&service.valid(&demo), 429));
+    service.stop();
+    // The budget survives the restart.
+    let service = Service::start(&database, &["--rate-limit", "3"]);
+    let answer = service.valid(&demo);
+    assert!(
+        is_problem(&answer, 429),
+        "a restart handed out a fresh budget: {answer}"
+    );
+}
