@@ -112,7 +112,7 @@ pub async fn serve(
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     // Refusing costs a little too: at most this many refusals at once,
     // past that an excess connection is closed without an answer.
-    let refusals = Arc::new(Semaphore::new(64));
+    let refusals = Arc::new(Semaphore::new(256));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -167,7 +167,7 @@ pub async fn serve(
 }
 
 /// Answers a connection over the cap with the document's 503 problem and
-/// closes it, within a second whatever the client does.
+/// closes it, within a quarter of a second whatever the client does.
 async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
     // The document's 503 problem, saying why this time.
     let mut problem = Problem::of(Some(api), Situation::Unavailable, &[]);
@@ -180,7 +180,7 @@ async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
          retry-after: 1\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
         body.len()
     );
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+    let _ = tokio::time::timeout(Duration::from_millis(250), async {
         stream.write_all(head.as_bytes()).await?;
         stream.write_all(&body).await?;
         stream.shutdown().await?;
