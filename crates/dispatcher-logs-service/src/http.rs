@@ -1,5 +1,6 @@
 //! The HTTP side: the generated router under `/v2`, the OpenAPI document
-//! at `/v2/openapi.yaml`, request logs, and graceful shutdown.
+//! at `/v2/openapi.yaml`, Prometheus metrics at `/metrics`, request logs,
+//! and graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,7 +22,10 @@ pub const OPENAPI_YAML: &str = include_str!("../../../openapi/ev-energy-v2.yaml"
 
 /// The whole application: the API under [`BASE_PATH`] and its document.
 pub fn app(service: Arc<DispatcherLogs>) -> Router {
+    // Record from the first request on.
+    let _ = crate::metrics::handle();
     Router::new()
+        .route("/metrics", get(crate::metrics::render))
         .route(&format!("{BASE_PATH}/openapi.yaml"), get(openapi_document))
         .nest(BASE_PATH, ev_energy_server::router(service))
         .fallback(ev_energy_server::fallback)

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod metrics;
 pub mod process;
 pub mod rate_limit;
 pub mod seed;

@@ -124,8 +124,11 @@ async fn a_429_is_retried_after_retry_after_when_enabled() {
         }) => {
             assert_eq!(status.as_u16(), 429);
             assert_eq!(problem.title, "Too Many Requests");
+            // The window is 2 s; the limiter gives a budget back up to 1/60
+            // of the window later than an exact log would, so Retry-After,
+            // in whole seconds, may round up to 3.
             assert!(
-                retry_after.is_some_and(|w| w <= Duration::from_secs(2)),
+                retry_after.is_some_and(|w| w <= Duration::from_secs(3)),
                 "{retry_after:?}"
             );
         }

@@ -386,14 +386,26 @@ async fn backends_build_the_adapters_problems() {
         &[("Authorization", &format!("Bearer {NO_SCOPE_TOKEN}"))],
     )
     .await;
+    // The same body, but for the `instance` the adapter adds: the request's ID.
+    let mut body = answer.body.clone();
+    let instance = body.as_object_mut().unwrap().remove("instance");
+    assert!(
+        instance
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|i| i.starts_with("urn:request:")),
+        "{instance:?}"
+    );
     assert_eq!(
-        answer.body,
+        body,
         serde_json::to_value(types::Problem::forbidden().unwrap()).unwrap()
     );
     let answer = get(&base, "/dispatcher_logs?charging_sub_session_id=x", &[]).await;
     let field_errors = serde_json::from_value(answer.body["field_errors"].clone()).unwrap();
+    let mut body = answer.body.clone();
+    assert!(body.as_object_mut().unwrap().remove("instance").is_some());
     assert_eq!(
-        answer.body,
+        body,
         serde_json::to_value(types::Problem::bad_request(field_errors).unwrap()).unwrap()
     );
 }
@@ -565,4 +577,40 @@ async fn the_generated_client_and_server_agree_on_every_type() {
         .send()
         .await;
     assert!(wrong_version.is_ok(), "{wrong_version:?}");
+}
+
+/// Every answer carries a request ID, and every problem names it: a
+/// well-formed incoming `X-Request-Id` is kept, anything else replaced.
+#[tokio::test]
+async fn every_answer_has_a_request_id_and_problems_name_it() {
+    let base = serve(1000).await;
+    // Kept, on a success and on a problem.
+    let ok = get(&base, OK_QUERY, &[("X-Request-Id", "proxy-7f3a.42")]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.header("x-request-id"), Some("proxy-7f3a.42"));
+    let bad = get(
+        &base,
+        "/dispatcher_logs?charging_sub_session_id=x",
+        &[("X-Request-Id", "proxy-7f3a.43")],
+    )
+    .await;
+    bad.assert_problem(400, "Invalid parameters");
+    assert_eq!(bad.header("x-request-id"), Some("proxy-7f3a.43"));
+    assert_eq!(bad.body["instance"], json!("urn:request:proxy-7f3a.43"));
+    // Made when missing or malformed: a ULID, different every time.
+    let mut seen = std::collections::BTreeSet::new();
+    for given in ["", "has space", "<script>", &"x".repeat(200)] {
+        let headers: Vec<(&str, &str)> = if given.is_empty() {
+            vec![]
+        } else {
+            vec![("X-Request-Id", given)]
+        };
+        let answer = get(&base, "/nowhere", &headers).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND);
+        assert_eq!(answer.body["title"], json!("Not Found"));
+        let id = answer.header("x-request-id").unwrap().to_string();
+        assert_eq!(id.len(), 26, "a ULID: {id}");
+        assert_eq!(answer.body["instance"], json!(format!("urn:request:{id}")));
+        assert!(seen.insert(id));
+    }
 }

@@ -20,6 +20,7 @@
 //! - [`error`]: the error backend methods return with `?`;
 //! - [`respond`]: encoding answers;
 //! - [`observe`]: a tracing span and metrics for every request;
+//! - [`request_id`]: an ID for every request, echoed and written into problems;
 //! - [`serve`](mod@serve): serving a router with timeouts, a connection cap
 //!   and size limits that hold against hostile clients.
 
@@ -30,6 +31,7 @@ pub mod negotiate;
 pub mod observe;
 pub mod params;
 pub mod problem;
+pub mod request_id;
 pub mod respond;
 pub mod security;
 pub mod serve;

@@ -102,7 +102,9 @@ pub async fn serve(
             guard.clone(),
             check_request,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes));
+        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
+        // Outermost, so that this layer's own refusals carry an ID too.
+        .layer(axum::middleware::from_fn(crate::request_id::layer));
     let service = hyper_util::service::TowerToHyperService::new(app);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())

@@ -10,12 +10,15 @@ use super::api::*;
 /// `api`, at the document's paths (nest it under the server's base
 /// path). A path the document does not have gets 404 and a method it
 /// does not declare 405 with `Allow`, both as the document's problems;
-/// `HEAD` is answered like `GET`, without the body.
+/// `HEAD` is answered like `GET`, without the body. Every request
+/// gets an ID (`X-Request-Id`, kept when the client sends a
+/// well-formed one), echoed and written into problem bodies.
 pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
     axum::Router::new()
         .route("/dispatcher_logs", axum::routing::any(path_dispatcher_logs::<A>))
         .fallback(fallback)
         .with_state(api)
+        .layer(axum::middleware::from_fn(runtime::request_id::layer))
 }
 /// The problem of a situation with the document's texts.
 pub(crate) fn problem(

@@ -1,0 +1,138 @@
+//! Request IDs: every request gets one, so that a caller can quote it to
+//! the backend team and the team can find the request in its logs.
+//!
+//! An incoming `X-Request-Id` is kept when it is well-formed (one header,
+//! 1 to 128 characters of `A-Z a-z 0-9 . _ ~ : -`, e.g. a proxy's UUID);
+//! otherwise the runtime makes a ULID. The ID is
+//!
+//! - echoed in the answer's `X-Request-Id` header,
+//! - written into every problem body's `instance` as `urn:request:<id>`
+//!   when the problem names no instance of its own,
+//! - a field of the `request` span the request is answered in (so every
+//!   log line of the operation, the backend's included, carries it),
+//! - available to handlers as the [`RequestId`] request extension.
+//!
+//! The generated `router` applies [`layer`]; [`serve`](crate::serve())
+//! applies it outermost too, so its own refusals carry an ID. Applied
+//! twice, the inner one keeps the outer one's ID.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+use crate::problem::PROBLEM_JSON;
+
+/// The header that carries the ID, both ways.
+pub const HEADER: &str = "x-request-id";
+
+/// The ID of the request being answered (a request extension).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(pub Arc<str>);
+
+impl RequestId {
+    /// The ID as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether an incoming ID is kept as it is.
+pub fn well_formed(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b':' | b'-'))
+}
+
+/// The request's ID: its own when well-formed, else a new ULID.
+pub fn of(request: &Request) -> RequestId {
+    let mut given = request.headers().get_all(HEADER).iter();
+    let id = match (given.next(), given.next()) {
+        (Some(value), None) => value
+            .to_str()
+            .ok()
+            .filter(|id| well_formed(id))
+            .map(str::to_string),
+        _ => None,
+    };
+    RequestId(
+        id.unwrap_or_else(|| ulid::Ulid::generate().to_string())
+            .into(),
+    )
+}
+
+/// The middleware: gives the request its ID and stamps the answer with it.
+pub async fn layer(mut request: Request, next: Next) -> Response {
+    if let Some(id) = request.extensions().get::<RequestId>().cloned() {
+        // An outer layer gave it already.
+        return stamp(next.run(request).await, &id).await;
+    }
+    let id = of(&request);
+    request.extensions_mut().insert(id.clone());
+    let span = tracing::info_span!("request", request_id = id.as_str());
+    let response = next.run(request).instrument(span).await;
+    stamp(response, &id).await
+}
+
+/// Problem bodies are small; a larger one is left as it is.
+const MAX_PROBLEM_BYTES: usize = 64 * 1024;
+
+async fn stamp(mut response: Response, id: &RequestId) -> Response {
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        response.headers_mut().insert(HEADER, value);
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_PROBLEM_BYTES).await else {
+        // Unreadable or too large: the status and headers still go out.
+        return Response::from_parts(parts, Body::empty());
+    };
+    let stamped = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut problem)) if !problem.contains_key("instance") => {
+            problem.insert(
+                "instance".into(),
+                serde_json::Value::String(format!("urn:request:{}", id.as_str())),
+            );
+            serde_json::to_vec(&problem).ok()
+        }
+        _ => None,
+    };
+    match stamped {
+        Some(body) => {
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            Response::from_parts(parts, Body::from(body))
+        }
+        None => Response::from_parts(parts, Body::from(bytes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_incoming_ids_are_kept() {
+        assert!(well_formed("3f2c1a9e-8b7d-4c5e-9f0a-1b2c3d4e5f60"));
+        assert!(well_formed("01HSH04KDEWF6Z4DB2J77J74K5"));
+        assert!(well_formed("req:42.a_b~c"));
+        assert!(!well_formed(""));
+        assert!(!well_formed(&"a".repeat(129)));
+        assert!(!well_formed("has space"));
+        assert!(!well_formed("<script>"));
+        assert!(!well_formed("new\nline"));
+    }
+}
