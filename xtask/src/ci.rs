@@ -10,24 +10,30 @@ use anyhow::{bail, Context, Result};
 struct Step {
     name: &'static str,
     args: &'static [&'static str],
+    /// Environment variables the step sets.
+    env: &'static [(&'static str, &'static str)],
 }
 
 const STEPS: &[Step] = &[
     Step {
         name: "format",
         args: &["fmt", "--all", "--check"],
+        env: &[],
     },
     Step {
         name: "lint the OpenAPI document",
         args: &["xtask", "lint"],
+        env: &[],
     },
     Step {
         name: "drift check",
         args: &["xtask", "codegen", "--check"],
+        env: &[],
     },
     Step {
         name: "compatibility with the released document",
         args: &["xtask", "compat"],
+        env: &[],
     },
     Step {
         name: "clippy",
@@ -40,10 +46,17 @@ const STEPS: &[Step] = &[
             "-D",
             "warnings",
         ],
+        env: &[],
     },
     Step {
         name: "tests",
         args: &["test", "--workspace", "--locked"],
+        env: &[],
+    },
+    Step {
+        name: "API docs of every crate, warnings denied",
+        args: &["doc", "--no-deps", "--workspace", "--locked"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
     },
     Step {
         name: "package the client for a registry",
@@ -55,24 +68,35 @@ const STEPS: &[Step] = &[
             "-p",
             "ev-energy-client",
         ],
+        env: &[],
     },
     Step {
         name: "conformance (Spectral, schemathesis, Python client)",
         args: &["xtask", "conformance"],
+        env: &[],
     },
 ];
 
 /// Runs `cargo <args>` in `root`; `what` names it in the error.
 fn cargo(root: &Path, args: &[&str], what: &str) -> Result<()> {
+    cargo_with(root, args, &[], what)
+}
+
+/// Runs `cargo <args>` in `root` with `env` set.
+fn cargo_with(root: &Path, args: &[&str], env: &[(&str, &str)], what: &str) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(&cargo)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root)
         .status()
         .with_context(|| format!("cannot run cargo for {what}"))?;
     if !status.success() {
         bail!(
-            "{what} failed ({status}); rerun it with `cargo {}`",
+            "{what} failed ({status}); rerun it with `{}cargo {}`",
+            env.iter()
+                .map(|(k, v)| format!("{k}=\"{v}\" "))
+                .collect::<String>(),
             args.join(" ")
         );
     }
@@ -83,14 +107,23 @@ fn cargo(root: &Path, args: &[&str], what: &str) -> Result<()> {
 pub fn run(root: &Path) -> Result<()> {
     for (i, step) in STEPS.iter().enumerate() {
         eprintln!(
-            "{:>12} [{}/{}] {}: cargo {}",
+            "{:>12} [{}/{}] {}: {}cargo {}",
             "Running",
             i + 1,
             STEPS.len(),
             step.name,
+            step.env
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{v}\" "))
+                .collect::<String>(),
             step.args.join(" ")
         );
-        cargo(root, step.args, &format!("CI step `{}`", step.name))?;
+        cargo_with(
+            root,
+            step.args,
+            step.env,
+            &format!("CI step `{}`", step.name),
+        )?;
     }
     eprintln!("{:>12} all {} CI steps passed", "Finished", STEPS.len());
     Ok(())

@@ -44,6 +44,9 @@ enum Command {
         api: ApiArgs,
         #[command(flatten)]
         limits: config::ServeArgs,
+        /// Testing clients only: the first N listings fail as if the store were down (503).
+        #[arg(long, default_value_t = 0, hide = true)]
+        fail_store_reads: u32,
     },
     /// Fill the store with realistic, deterministic demo data.
     Seed {
@@ -143,9 +146,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
             auth,
             api,
             limits,
+            fail_store_reads,
         } => {
             auth.check_serving(listen)?;
             let service = Arc::new(config::build(&database.database, &auth, &api).await?);
+            if fail_store_reads > 0 {
+                tracing::warn!(
+                    fail_store_reads,
+                    "fault injection: the first listings will fail with 503"
+                );
+                service.fail_next_store_reads(fail_store_reads);
+            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

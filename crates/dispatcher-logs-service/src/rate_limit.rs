@@ -81,7 +81,7 @@ pub struct SavedCounter {
     pub caller: String,
     /// The newest bucket (time / bucket width).
     pub head: u64,
-    /// [`RING`] counts, oldest first.
+    /// 61 counts (a window's buckets and one more), oldest first.
     pub counts: Vec<u32>,
 }
 

@@ -19,6 +19,9 @@ pub struct DispatcherLogs {
     verifier: Verifier,
     limiter: Limiter,
     public_base_url: String,
+    /// Listings still to fail as if the store were down (fault injection
+    /// for tests: `serve --fail-store-reads N`).
+    store_faults: std::sync::atomic::AtomicU32,
 }
 
 impl DispatcherLogs {
@@ -31,7 +34,25 @@ impl DispatcherLogs {
             verifier,
             limiter,
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
+            store_faults: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+
+    /// Fault injection, for tests of clients: the next `n` listings fail as
+    /// if the store were unavailable, answering the document's 503.
+    pub fn fail_next_store_reads(&self, n: u32) {
+        self.store_faults
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn injected_fault(&self) -> bool {
+        self.store_faults
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |n| n.checked_sub(1),
+            )
+            .is_ok()
     }
 
     /// The store the service reads.
@@ -197,6 +218,9 @@ impl Api for DispatcherLogs {
             logged_at_lte,
         } = request;
         let id = charging_sub_session_id.as_str();
+        if self.injected_fault() {
+            return Err(Error::unavailable(StoreError::Injected));
+        }
         let Some(sub) = self.own_sub_session(&caller, id).await? else {
             // The adapter's own 403, with the document's texts.
             return Ok(ListDispatcherLogsResponse::forbidden(Problem::forbidden()?));

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A migration failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A failure injected on purpose (`serve --fail-store-reads`, for tests).
+    #[error("the store failed on purpose (fault injection)")]
+    Injected,
     /// A stored value is not what the schema promises.
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -28,12 +28,30 @@ async fn run(base_url: &str, args: &[&str], env: &[(&str, &str)]) -> String {
         .await
         .unwrap()
         .unwrap();
-    format!(
+    let text = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
-    )
+    );
+    without_request_ids(&text)
+}
+
+/// Request IDs (ULIDs the service makes) differ every run: `(request <id>)`.
+fn without_request_ids(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("(request ") {
+        let (before, after) = rest.split_at(at + "(request ".len());
+        out.push_str(before);
+        let id_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        out.push_str("<id>");
+        rest = &after[id_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Compares with `tests/snapshots/<name>.txt` (or writes it, with EXPECTORATE=overwrite).

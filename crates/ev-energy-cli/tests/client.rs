@@ -88,16 +88,17 @@ async fn wrong_client_credentials_are_an_auth_error() {
 }
 
 #[tokio::test]
-async fn a_429_is_retried_after_retry_after_when_enabled() {
+async fn a_429_is_retried_after_retry_after() {
     // One request per 2-second window.
     let service = service(1, 2).await;
     let token = token(&["debug:read"], 3600);
     let patient = Client::builder()
         .base_url(&service.base_url)
         .bearer_token(&token)
-        .retry_on_429(RetryPolicy {
+        .retry(RetryPolicy {
             max_attempts: 3,
             max_total_wait: Duration::from_secs(10),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();
@@ -113,16 +114,21 @@ async fn a_429_is_retried_after_retry_after_when_enabled() {
         started.elapsed()
     );
 
-    // Off by default: the 429 comes back typed, with its Retry-After.
-    let impatient = Client::with_bearer_token(&service.base_url, &token).unwrap();
+    // With retries off, the 429 comes back typed, with its Retry-After.
+    let impatient = Client::with_bearer_token(&service.base_url, &token)
+        .unwrap()
+        .with_retry(RetryPolicy::none());
     let _ = list(&impatient).await;
     match list(&impatient).await {
         Err(ApiError::Problem {
             status,
             problem,
             retry_after,
+            attempts,
+            ..
         }) => {
             assert_eq!(status.as_u16(), 429);
+            assert_eq!(attempts, 1);
             assert_eq!(problem.title, "Too Many Requests");
             // The window is 2 s; the limiter gives a budget back up to 1/60
             // of the window later than an exact log would, so Retry-After,
@@ -139,9 +145,10 @@ async fn a_429_is_retried_after_retry_after_when_enabled() {
     let bounded = Client::builder()
         .base_url(&service.base_url)
         .bearer_token(&token)
-        .retry_on_429(RetryPolicy {
+        .retry(RetryPolicy {
             max_attempts: 5,
             max_total_wait: Duration::from_millis(10),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();
@@ -160,9 +167,11 @@ async fn typed_errors_have_useful_messages() {
     let service = service(1000, 3600).await;
     let anonymous = Client::anonymous(&service.base_url).unwrap();
     let error = list(&anonymous).await.unwrap_err();
+    // The message ends with the request's ID, to quote to the API's team.
+    let id = error.request_id().expect("a request ID").to_string();
     assert_eq!(
         error.to_string(),
-        "401 Unauthorized: Authentication credentials were not provided."
+        format!("401 Unauthorized: Authentication credentials were not provided. (request {id})")
     );
     let no_scope = Client::with_bearer_token(&service.base_url, &token(&[], 3600)).unwrap();
     assert_eq!(
@@ -180,9 +189,11 @@ async fn typed_errors_have_useful_messages() {
         .build()
         .unwrap();
     let error = list(&bad_version).await.unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "400 Bad Request: Unsupported version: Unsupported version requested: 3"
+    assert!(
+        error.to_string().starts_with(
+            "400 Bad Request: Unsupported version: Unsupported version requested: 3 (request "
+        ),
+        "{error}"
     );
     let invalid = Client::anonymous(&service.base_url).unwrap();
     let error: ApiError = invalid
@@ -202,4 +213,152 @@ async fn typed_errors_have_useful_messages() {
         list(&unreachable).await,
         Err(ApiError::Transport(_))
     ));
+}
+
+/// A store outage of two failures: the call succeeds on its third attempt,
+/// says so, and names its request.
+#[tokio::test]
+async fn a_store_outage_is_ridden_out_with_backoff() {
+    use ev_energy_client::AnswerExt;
+    let service = service(1000, 3600).await;
+    let token = token(&["debug:read"], 3600);
+    let client = Client::with_bearer_token(&service.base_url, &token).unwrap();
+
+    service.service.fail_next_store_reads(2);
+    let started = Instant::now();
+    let logs = client
+        .list_dispatcher_logs()
+        .charging_sub_session_id(SUB_SESSION)
+        .send()
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(logs.attempts(), 3);
+    assert_eq!(logs.request_id().map(str::len), Some(26), "a ULID");
+    assert!(!logs.into_inner().is_empty());
+    // Two backoffs: at least half of 200 ms, then half of 400 ms.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A longer outage than the policy rides out: the last 503, typed, with
+    // the attempts and the request ID in its message.
+    service.service.fail_next_store_reads(5);
+    let error = list(&client).await.unwrap_err();
+    match &error {
+        ApiError::Problem {
+            status,
+            attempts,
+            request_id,
+            ..
+        } => {
+            assert_eq!(status.as_u16(), 503);
+            assert_eq!(*attempts, 3);
+            let id = request_id.as_deref().expect("a request ID");
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("(request {id}, after 3 attempts)")),
+                "{error}"
+            );
+        }
+        other => panic!("expected a typed 503, got {other:?}"),
+    }
+    service.service.fail_next_store_reads(0);
+
+    // Per call: no retries.
+    service.service.fail_next_store_reads(1);
+    let error = list(&client.with_retry(RetryPolicy::none()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(list(&client).await.map(|n| n > 0).ok(), Some(true));
+}
+
+/// Unsafe methods are not retried unless the policy says so.
+#[tokio::test]
+async fn only_safe_methods_are_retried_by_default() {
+    // A server that counts attempts and always answers 503.
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Arc;
+    let seen = Arc::new(AtomicU32::new(0));
+    let counter = seen.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let fast = RetryPolicy {
+        base_delay: Duration::from_millis(1),
+        ..RetryPolicy::default()
+    };
+    let client = Client::builder()
+        .base_url(&base)
+        .retry(fast)
+        .build()
+        .unwrap();
+    // GET: retried.
+    let _ = list(&client).await;
+    assert_eq!(seen.swap(0, Ordering::SeqCst), 3);
+    // POST through the same hooks: not retried...
+    let post = client_post(&client, &base).await;
+    assert_eq!(post, 503);
+    assert_eq!(seen.swap(0, Ordering::SeqCst), 1);
+    // ...unless the policy allows it.
+    let client = client.with_retry(RetryPolicy {
+        unsafe_methods: true,
+        ..fast
+    });
+    let _ = client_post(&client, &base).await;
+    assert_eq!(seen.swap(0, Ordering::SeqCst), 3);
+}
+
+/// Sends a POST through the client's hooks (the document has no unsafe
+/// operation yet, so the generated methods cannot).
+async fn client_post(client: &Client, base: &str) -> u16 {
+    use progenitor_client::{ClientHooks, OperationInfo};
+    let request = reqwest::Client::new()
+        .post(format!("{base}/anything"))
+        .build()
+        .unwrap();
+    let info = OperationInfo {
+        operation_id: "a_post",
+    };
+    client.exec(request, &info).await.unwrap().status().as_u16()
+}
+
+/// A closed port: connection errors are retried, then reported as transport errors.
+#[tokio::test]
+async fn a_closed_port_is_retried_then_reported() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/v2"))
+        .retry(RetryPolicy {
+            base_delay: Duration::from_millis(50),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = list(&client).await.unwrap_err();
+    assert!(matches!(error, ApiError::Transport(_)), "{error:?}");
+    // Two backoffs of at least 25 ms and 50 ms.
+    assert!(
+        started.elapsed() >= Duration::from_millis(75),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        error.to_string().contains("could not reach the API"),
+        "{error}"
+    );
 }

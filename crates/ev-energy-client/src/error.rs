@@ -12,14 +12,18 @@ use crate::types::Problem;
 pub enum ApiError {
     /// The API answered with a problem the document declares (400, 401,
     /// 403, 406, 429, 503): its typed body.
-    #[error("{status}: {}", problem_text(*.status, .problem))]
+    #[error("{status}: {}{}", problem_text(*.status, .problem), request_text(.request_id.as_deref(), *.attempts))]
     Problem {
         /// The HTTP status.
         status: StatusCode,
         /// The RFC 9457 body: title, detail, field errors, …
         problem: Box<Problem>,
-        /// For 429: how long the API asked to wait.
+        /// For 429 and 503: how long the API asked to wait.
         retry_after: Option<Duration>,
+        /// The request's ID (`X-Request-Id`): quote it to the API's team.
+        request_id: Option<String>,
+        /// How many attempts the call took (retries included).
+        attempts: u32,
     },
     /// A parameter was invalid, so nothing was sent (e.g. a malformed ID).
     #[error("invalid request, nothing was sent: {0}")]
@@ -35,6 +39,20 @@ pub enum ApiError {
     /// No access token could be had (client credentials).
     #[error("authentication failed: {0}")]
     Auth(String),
+}
+
+fn request_text(request_id: Option<&str>, attempts: u32) -> String {
+    let mut text = String::new();
+    if let Some(id) = request_id {
+        text.push_str(&format!(" (request {id}"));
+        if attempts > 1 {
+            text.push_str(&format!(", after {attempts} attempts"));
+        }
+        text.push(')');
+    } else if attempts > 1 {
+        text.push_str(&format!(" (after {attempts} attempts)"));
+    }
+    text
 }
 
 fn problem_text(status: StatusCode, problem: &Problem) -> String {
@@ -62,6 +80,14 @@ impl ApiError {
         }
     }
 
+    /// The request's ID, if the API answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The typed problem, if the API answered with one.
     pub fn problem(&self) -> Option<&Problem> {
         match self {
@@ -82,10 +108,18 @@ impl From<Error<Problem>> for ApiError {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse().ok())
                     .map(Duration::from_secs);
+                let request_id = response
+                    .headers()
+                    .get(crate::session::REQUEST_ID_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let attempts = crate::session::attempts(response.headers());
                 ApiError::Problem {
                     status,
                     problem: Box::new(response.into_inner()),
                     retry_after,
+                    request_id,
+                    attempts,
                 }
             }
             Error::InvalidRequest(message) => ApiError::InvalidRequest(message),
@@ -97,8 +131,15 @@ impl From<Error<Problem>> for ApiError {
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
             )),
             Error::UnexpectedResponse(response) => ApiError::Unexpected(format!(
-                "status {} is not in the document",
-                response.status()
+                "status {} is not in the document{}",
+                response.status(),
+                request_text(
+                    response
+                        .headers()
+                        .get(crate::session::REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok()),
+                    crate::session::attempts(response.headers()),
+                )
             )),
             Error::Custom(message) => ApiError::Auth(message),
         }
@@ -126,12 +167,27 @@ mod tests {
         };
         let error = ApiError::Problem {
             status: StatusCode::BAD_REQUEST,
-            problem: Box::new(problem),
+            problem: Box::new(problem.clone()),
             retry_after: None,
+            request_id: None,
+            attempts: 1,
         };
         assert_eq!(
             error.to_string(),
             "400 Bad Request: Invalid parameters: The request has 1 invalid parameter: expand.; expand: Must be charging_sub_session."
+        );
+        let error = ApiError::Problem {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            problem: Box::new(problem),
+            retry_after: None,
+            request_id: Some("01HSH04KDEWF6Z4DB2J77J74K5".into()),
+            attempts: 3,
+        };
+        assert!(
+            error
+                .to_string()
+                .ends_with(" (request 01HSH04KDEWF6Z4DB2J77J74K5, after 3 attempts)"),
+            "{error}"
         );
     }
 }

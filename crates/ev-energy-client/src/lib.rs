@@ -49,7 +49,7 @@
 //! let result = client.list_dispatcher_logs().charging_sub_session_id("csub01HSH04KDEWF6Z4DB2J77J74K5").send().await;
 //! match result.map_err(ApiError::from) {
 //!     Ok(logs) => println!("{} logs", logs.into_inner().len()),
-//!     Err(ApiError::Problem { status, problem, retry_after }) => {
+//!     Err(ApiError::Problem { status, problem, retry_after, .. }) => {
 //!         eprintln!("{status}: {} — {}", problem.title, problem.detail);
 //!         for (field, reasons) in &problem.field_errors {
 //!             eprintln!("  {field}: {}", reasons.join("; "));
@@ -71,22 +71,34 @@
 //! document's server ([`DEFAULT_BASE_URL`]); each request times out after
 //! 30 s ([`ClientBuilder::timeout`]).
 //!
-//! # Retrying 429
+//! # Retries, timeouts, request IDs
 //!
-//! Off by default: a 429 comes back as a typed problem with its
-//! `retry_after`. Turn it on to wait as `Retry-After` says, within bounds;
-//! the last 429 still comes back typed:
+//! Calls ride out a bad minute: connection errors and timeouts, 502, 503,
+//! 504 and 429 are retried with exponential backoff and jitter (or after
+//! `Retry-After`), up to 3 attempts and 30 s of waiting, for safe methods
+//! only (a retried `POST` may act twice). Each retry is logged at debug
+//! level with its reason. Per client with [`ClientBuilder::retry`], per
+//! call with [`Client::with_retry`] and [`Client::with_timeout`]. Every
+//! answer says its request ID and how many attempts it took
+//! ([`AnswerExt`]); so does [`ApiError`]'s `Display`:
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use ev_energy_client::{Client, RetryPolicy};
+//! use ev_energy_client::{AnswerExt, ApiError, Client, RetryPolicy};
 //!
-//! # fn build() -> Result<Client, ev_energy_client::BuildError> {
+//! # async fn run() -> Result<(), ApiError> {
 //! let client = Client::builder()
 //!     .bearer_token("…")
-//!     .retry_on_429(RetryPolicy { max_attempts: 3, max_total_wait: Duration::from_secs(30) })
+//!     .retry(RetryPolicy { max_attempts: 5, ..RetryPolicy::default() })
 //!     .build()?;
-//! # Ok(client)
+//! let logs = client
+//!     .with_timeout(Duration::from_secs(5))
+//!     .list_dispatcher_logs()
+//!     .charging_sub_session_id("csub01HSH04KDEWF6Z4DB2J77J74K5")
+//!     .send()
+//!     .await?;
+//! println!("request {:?} took {} attempt(s)", logs.request_id(), logs.attempts());
+//! # Ok(())
 //! # }
 //! ```
 //!
@@ -144,7 +156,9 @@ mod session;
 pub use auth::{AuthError, ClientCredentials, Credentials};
 pub use error::ApiError;
 pub use generated::*;
-pub use session::{ClientBuilder, RetryPolicy, Session};
+pub use session::{
+    AnswerExt, ClientBuilder, RetryPolicy, Session, ATTEMPTS_HEADER, REQUEST_ID_HEADER,
+};
 
 /// The date-time library of the model types (`logged_at_gte(…)` takes a
 /// `chrono::DateTime<chrono::Utc>`).

@@ -3,7 +3,7 @@
 //! survive, unless its major version goes up.
 //!
 //! The gate compares the [typed models](crate::model) of the released and
-//! the current document with rules of its own ([`operations`] for
+//! the current document with rules of its own (`operations` for
 //! servers, operations, parameters, bodies, responses, headers and
 //! security; [`schema`] for schemas). Schemas are judged by who reads them:
 //! where the server reads (parameters, request bodies) allowing more is

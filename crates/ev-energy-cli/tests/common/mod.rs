@@ -22,6 +22,8 @@ pub use dispatcher_logs_service::seed::EXAMPLE_SUB_SESSION as SUB_SESSION;
 /// A running reference service.
 pub struct Service {
     pub base_url: String,
+    /// The service itself, for fault injection.
+    pub service: Arc<dispatcher_logs_service::DispatcherLogs>,
     _dir: tempfile::TempDir,
 }
 
@@ -56,7 +58,8 @@ pub async fn service(rate_limit: u64, window_secs: u64) -> Service {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = http::base_url(listener.local_addr().unwrap());
-    let app = http::app(Arc::new(service));
+    let service = Arc::new(service);
+    let app = http::app(service.clone());
     tokio::spawn(async move {
         http::serve(listener, app, Default::default(), std::future::pending())
             .await
@@ -64,6 +67,7 @@ pub async fn service(rate_limit: u64, window_secs: u64) -> Service {
     });
     Service {
         base_url,
+        service,
         _dir: dir,
     }
 }
