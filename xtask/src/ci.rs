@@ -75,6 +75,11 @@ const STEPS: &[Step] = &[
         args: &["xtask", "conformance"],
         env: &[],
     },
+    Step {
+        name: "the API reference, checked in headless Chromium",
+        args: &["xtask", "docs", "--check"],
+        env: &[],
+    },
 ];
 
 /// Runs `cargo <args>` in `root`; `what` names it in the error.

@@ -30,7 +30,8 @@ pub const MAX_EXAMPLES: &str = "500";
 /// The fixed seed of every schemathesis run.
 pub const SEED: &str = "42";
 /// The document under test.
-const DOCUMENT: &str = "openapi/ev-energy-v2.yaml";
+/// The document the outside tools check.
+pub const DOCUMENT: &str = "openapi/ev-energy-v2.yaml";
 
 /// Runs every conformance check.
 pub fn run(root: &Path) -> Result<()> {
@@ -189,7 +190,8 @@ fn virtualenv(work: &Path) -> Result<PathBuf> {
     Ok(venv)
 }
 
-fn build_service(root: &Path) -> Result<PathBuf> {
+/// Builds the reference service (debug) and returns its binary.
+pub fn build_service(root: &Path) -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     run_checked(
         Command::new(cargo)

@@ -1,6 +1,6 @@
 //! The workspace's own tasks: `cargo xtask codegen [--check]` (also for a
 //! document outside the workspace, [`standalone`]), `lint`, `compat`,
-//! `release`, `conformance`, `bench`, `load`, `demo` and `ci`.
+//! `release`, `conformance`, `docs`, `bench`, `load`, `demo` and `ci`.
 //!
 //! The binary (`main.rs`) only parses arguments; each task is a module here
 //! so that tests can run it on a temporary copy of the workspace.
@@ -16,6 +16,7 @@ pub mod client;
 pub mod codegen;
 pub mod compat;
 pub mod conformance;
+pub mod docs;
 pub mod files;
 pub mod lint;
 pub mod mock;

@@ -48,12 +48,19 @@ enum Task {
     Compat,
     /// Promote the current document to released, after a version bump in info.version.
     Release,
-    /// Run every CI check in order: fmt, lint, drift check, clippy, tests, conformance.
+    /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, docs, packaging, conformance, the API reference.
     Ci,
     /// Check the document and the reference service with outside tools: Spectral, schemathesis, and a generated Python client.
     ///
     /// Installs pinned versions under target/ (needs python3, npm and Java).
     Conformance,
+    /// Build the browsable API reference of every document into target/docs/ (Redocly's CLI, pinned in xtask/docs; needs npm).
+    Docs {
+        /// Also serve it with the reference service and check it in headless Chromium
+        /// (Debian's `chromium`), keeping a screenshot in target/docs/.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measure the benchmarks (release build) and write docs/benchmarks.md.
     Bench {
         /// Arguments for `perf bench` (see `cargo xtask bench -- --help`).
@@ -135,6 +142,15 @@ fn main() -> ExitCode {
         Task::Compat => verdict(xtask::compat::check(&root, &mut stdout)),
         Task::Release => report(xtask::compat::release(&root, &mut stdout)),
         Task::Demo { logs } => report(xtask::ci::demo(&root, logs)),
+        Task::Docs { check } => report(
+            xtask::docs::build(&root, &mut stdout).and_then(|_| {
+                if check {
+                    xtask::docs::check(&root, &mut stdout)
+                } else {
+                    Ok(())
+                }
+            }),
+        ),
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
         Task::Conformance => report(xtask::conformance::run(&root)),

@@ -44,6 +44,9 @@ enum Command {
         api: ApiArgs,
         #[command(flatten)]
         limits: config::ServeArgs,
+        /// The API reference page served at /v2/docs (built by `cargo xtask docs`).
+        #[arg(long, value_name = "HTML_FILE", default_value = http::DEFAULT_DOCS, hide_default_value = true)]
+        docs: std::path::PathBuf,
         /// Testing clients only: the first N listings fail as if the store were down (503).
         #[arg(long, default_value_t = 0, hide = true)]
         fail_store_reads: u32,
@@ -146,6 +149,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             auth,
             api,
             limits,
+            docs,
             fail_store_reads,
         } => {
             auth.check_serving(listen)?;
@@ -167,7 +171,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let saver = service.spawn_rate_limit_saver(std::time::Duration::from_secs(5));
             http::serve(
                 listener,
-                http::app(service.clone()),
+                http::app_with_docs(service.clone(), docs),
                 limits.limits(),
                 http::shutdown_signal(),
             )
