@@ -396,10 +396,6 @@ fn count(n: Option<usize>) -> Option<(f64, bool)> {
     n.map(|n| (n as f64, false))
 }
 
-fn count_text(n: Option<usize>) -> String {
-    n.map_or("none".into(), |n| n.to_string())
-}
-
 /// Fix advice for a change that breaks in `direction`.
 fn fix_for(direction: Direction) -> &'static str {
     match direction {
@@ -609,58 +605,33 @@ impl<'a> Comparer<'a> {
                 text(&n.pattern),
             );
         }
-        for (what, change, old, new) in [
-            (
-                "the minimum of",
-                lower(o.minimum, n.minimum),
-                bound(o.minimum),
-                bound(n.minimum),
-            ),
-            (
-                "the maximum of",
-                upper(o.maximum, n.maximum),
-                bound(o.maximum),
-                bound(n.maximum),
-            ),
-            (
-                "`minLength` of",
-                lower(count(o.min_length), count(n.min_length)),
-                count_text(o.min_length),
-                count_text(n.min_length),
-            ),
-            (
-                "`maxLength` of",
-                upper(count(o.max_length), count(n.max_length)),
-                count_text(o.max_length),
-                count_text(n.max_length),
-            ),
-            (
-                "`minItems` of",
-                lower(count(o.min_items), count(n.min_items)),
-                count_text(o.min_items),
-                count_text(n.min_items),
-            ),
-            (
-                "`maxItems` of",
-                upper(count(o.max_items), count(n.max_items)),
-                count_text(o.max_items),
-                count_text(n.max_items),
-            ),
+        // Bounds: (what, is it a lower bound, old, new).
+        let counts = |a: Option<usize>, b: Option<usize>| (count(a), count(b));
+        for (what, is_lower, (old, new)) in [
+            ("the minimum of", true, (o.minimum, n.minimum)),
+            ("the maximum of", false, (o.maximum, n.maximum)),
+            ("`minLength` of", true, counts(o.min_length, n.min_length)),
+            ("`maxLength` of", false, counts(o.max_length, n.max_length)),
+            ("`minItems` of", true, counts(o.min_items, n.min_items)),
+            ("`maxItems` of", false, counts(o.max_items, n.max_items)),
             (
                 "`minProperties` of",
-                lower(count(o.min_properties), count(n.min_properties)),
-                count_text(o.min_properties),
-                count_text(n.min_properties),
+                true,
+                counts(o.min_properties, n.min_properties),
             ),
             (
                 "`maxProperties` of",
-                upper(count(o.max_properties), count(n.max_properties)),
-                count_text(o.max_properties),
-                count_text(n.max_properties),
+                false,
+                counts(o.max_properties, n.max_properties),
             ),
         ] {
+            let change = if is_lower {
+                lower(old, new)
+            } else {
+                upper(old, new)
+            };
             if let Some(change) = change {
-                self.constraint(place, change, what.into(), old, new);
+                self.constraint(place, change, what.into(), bound(old), bound(new));
             }
         }
         if o.multiple_of != n.multiple_of {
