@@ -5,6 +5,7 @@
 //! two sides, and reported as a ratio: absolute figures on a shared
 //! 2-core machine are noise, ratios much less so.
 
+mod baseline;
 mod load;
 mod measure;
 
@@ -106,16 +107,20 @@ struct Figure {
 async fn bench(out: &Path, large_store_logs: u64, seconds: u64) -> anyhow::Result<()> {
     let root = workspace_root();
     let mut figures = Vec::new();
-    eprintln!("1/5 generated adapter vs hand-written axum handler…");
+    eprintln!("1/6 generated adapter vs hand-written axum handler…");
     figures.push(adapter_overhead(Duration::from_secs(seconds)).await?);
-    eprintln!("2/5 store scaling (seeding the large store once, this takes a while)…");
+    eprintln!("2/6 store scaling (seeding the large store once, this takes a while)…");
     figures.push(store_scaling(&root, large_store_logs).await?);
-    eprintln!("3/5 cargo xtask codegen --check…");
+    eprintln!("3/6 cargo xtask codegen --check…");
     figures.push(codegen_check(&root)?);
-    eprintln!("4/5 client decoding…");
+    eprintln!("4/6 client decoding…");
     figures.push(client_decoding().await?);
-    eprintln!("5/5 rate limiter with 30 000 live callers…");
+    eprintln!("5/6 rate limiter with 30 000 live callers…");
     figures.push(limiter_scaling(&root).await?);
+    eprintln!(
+        "6/6 end to end: the service vs a hand-written axum + rusqlite server, loaded by wrk…"
+    );
+    figures.extend(end_to_end(&root, seconds).await?);
 
     let mut report = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (release build). Each figure compares two things \
@@ -151,7 +156,12 @@ async fn bench(out: &Path, large_store_logs: u64, seconds: u64) -> anyhow::Resul
          - **Rate limiter**: the reference service in process (its axum app called directly, no sockets), \
          one cheap request (a valid token, an invalid sub-session ID: authenticated, counted, answered 400) \
          by one caller, when the limiter counts 1 caller against when it counts 30 000 (each warmed by one \
-         request of its own); median of 4 alternating rounds of 2 000 requests each.\n",
+         request of its own); median of 4 alternating rounds of 2 000 requests each.\n\
+         - **End to end**: the release-built reference service (`serve --rate-limit 0`) against our own \
+         hand-written baseline (`crates/benchmarks/src/baseline.rs`: axum, rusqlite with a pooled connection \
+         per core, jsonwebtoken HS256, the same SQL and the same JSON), both on the same seeded 200 000-log \
+         SQLite store, loaded by wrk (Debian's package; `wrk -t1 -c32`), alternating 3 rounds per side; \
+         ratio = service req/s / baseline req/s (median rounds).\n",
     );
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)?;
@@ -593,4 +603,163 @@ async fn limiter_scaling(root: &Path) -> anyhow::Result<Figure> {
         target: "≤ 1.2",
         met: ratio <= 1.2,
     })
+}
+
+// ---------------------------------------------------------------- figure 6
+
+/// One wrk round: requests per second and non-2xx answers.
+fn wrk(url: &str, token: &str, seconds: u64) -> anyhow::Result<(f64, u64, f64)> {
+    let output = std::process::Command::new("wrk")
+        .args(["-t1", "-c32", "--latency", "-d"])
+        .arg(format!("{seconds}s"))
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg(url)
+        .output()
+        .context("cannot run wrk: install it (Debian's package `wrk`)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+    };
+    let rps = field("Requests/sec:")
+        .and_then(|v| v.parse::<f64>().ok())
+        .with_context(|| format!("wrk printed no Requests/sec:\n{text}"))?;
+    let non_2xx = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // "99%   12.34ms"
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| v.trim().to_string())
+        .map(|v| {
+            let (number, unit) = v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
+            let n: f64 = number.parse().unwrap_or(0.0);
+            match unit {
+                "us" => n / 1000.0,
+                "s" => n * 1000.0,
+                _ => n,
+            }
+        })
+        .unwrap_or(0.0);
+    Ok((rps, non_2xx, p99))
+}
+
+async fn end_to_end(root: &Path, seconds: u64) -> anyhow::Result<Vec<Figure>> {
+    use dispatcher_logs_service::auth::{self, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
+    use dispatcher_logs_service::process::ServiceProcess;
+    use dispatcher_logs_service::seed::EXAMPLE_SUB_SESSION;
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "dispatcher-logs-service",
+        ])
+        .current_dir(root)
+        .status()?;
+    anyhow::ensure!(status.success(), "cannot build the service");
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("store-e2e.sqlite");
+    seeded_store(&path, 200_000).await?.close().await;
+    let store = path.to_str().context("path")?.to_string();
+
+    let mut service = ServiceProcess::start(
+        &root.join("target/release/dispatcher-logs-service"),
+        &["--rate-limit", "0", "--database", &store],
+    )?;
+    let baseline = baseline::Baseline::new(&store, DEV_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE);
+    let addr = serve(baseline.router()).await?;
+    let peer = format!("http://{addr}/v2");
+    let token = auth::mint_hs256(
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+        "bench",
+        Some(DEMO_USER),
+        &["debug:read".to_string()],
+        3600,
+    )?;
+    let cases = [
+        ("plain listing (~147 logs)", format!("/dispatcher_logs?charging_sub_session_id={EXAMPLE_SUB_SESSION}"), 0.8, 200),
+        (
+            "expanded, with a time window (~50 logs)",
+            format!(
+                "/dispatcher_logs?charging_sub_session_id={EXAMPLE_SUB_SESSION}&expand=charging_sub_session\
+                 &logged_at__gte=2024-04-01T04:00:00Z&logged_at__lte=2024-04-01T07:15:00Z"
+            ),
+            0.8,
+            200,
+        ),
+        ("invalid ID → 400 problem", "/dispatcher_logs?charging_sub_session_id=nope".to_string(), 0.9, 400),
+    ];
+    // Both sides answer the same JSON.
+    let http = reqwest::Client::new();
+    for (name, query, _, status) in &cases {
+        let get = |base: &str| {
+            http.get(format!("{base}{query}"))
+                .bearer_auth(&token)
+                .send()
+        };
+        let (ours, theirs) = (get(&service.base_url).await?, get(&peer).await?);
+        anyhow::ensure!(
+            ours.status().as_u16() == *status && theirs.status().as_u16() == *status,
+            "{name}: {} vs {}",
+            ours.status(),
+            theirs.status()
+        );
+        if *status == 200 {
+            let (a, b): (serde_json::Value, serde_json::Value) =
+                (ours.json().await?, theirs.json().await?);
+            anyhow::ensure!(a == b, "{name}: the baseline does not answer the same JSON");
+        }
+    }
+    let mut figures = Vec::new();
+    for (name, query, target, status) in cases {
+        let (mut ours, mut theirs, mut p99) = (Vec::new(), Vec::new(), (Vec::new(), Vec::new()));
+        for _ in 0..3 {
+            let (rps, bad, p) = wrk(&format!("{}{query}", service.base_url), &token, seconds)?;
+            anyhow::ensure!(
+                status != 200 || bad == 0,
+                "{name}: the service answered {bad} non-2xx"
+            );
+            ours.push(rps);
+            p99.0.push(p);
+            let (rps, bad, p) = wrk(&format!("{peer}{query}"), &token, seconds)?;
+            anyhow::ensure!(
+                status != 200 || bad == 0,
+                "{name}: the baseline answered {bad} non-2xx"
+            );
+            theirs.push(rps);
+            p99.1.push(p);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            v[v.len() / 2]
+        };
+        let (a, b) = (median(&mut ours), median(&mut theirs));
+        let ratio = a / b;
+        figures.push(Figure {
+            name: match status {
+                400 => "End to end vs hand-written axum + rusqlite: invalid ID → 400 problem",
+                _ if name.starts_with("plain") => "End to end vs hand-written axum + rusqlite: plain listing (~147 logs)",
+                _ => "End to end vs hand-written axum + rusqlite: expanded, time window (~50 logs)",
+            },
+            measured: format!(
+                "{a:.0} vs {b:.0} req/s (wrk -t1 -c32, median of 3 rounds of {seconds} s); p99 {:.1} vs {:.1} ms",
+                median(&mut p99.0),
+                median(&mut p99.1)
+            ),
+            ratio,
+            target: if target >= 0.9 { "≥ 0.90" } else { "≥ 0.80" },
+            met: ratio >= target,
+        });
+    }
+    service.signal("-TERM")?;
+    service.wait(Duration::from_secs(10))?;
+    Ok(figures)
 }

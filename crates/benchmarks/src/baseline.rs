@@ -1,0 +1,248 @@
+//! Our own baseline for the end-to-end figures: the listing written by hand
+//! the way a team would without the workspace — axum, rusqlite with a
+//! connection per core, jsonwebtoken HS256 — on the same store, with the
+//! same SQL and the same JSON (the same serde types), so that the service's
+//! ratio to it measures what the generated adapter, sqlx and the service
+//! cost on top of the work itself.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use ev_energy_server::axum::extract::{RawQuery, State};
+use ev_energy_server::axum::http::{header, HeaderMap, StatusCode};
+use ev_energy_server::axum::response::{IntoResponse, Response};
+use ev_energy_server::axum::routing::get;
+use ev_energy_server::axum::Router;
+use ev_energy_server::types::{self, ChargingSubSessionOrUrl};
+
+/// The baseline's state: a pool of SQLite connections and the token key.
+pub struct Baseline {
+    path: String,
+    pool: Mutex<Vec<rusqlite::Connection>>,
+    key: jsonwebtoken::DecodingKey,
+    validation: jsonwebtoken::Validation,
+}
+
+#[derive(serde::Deserialize)]
+struct Claims {
+    sub: Option<String>,
+    scope: String,
+}
+
+impl Baseline {
+    /// A baseline on the SQLite file at `path`, verifying HS256 tokens
+    /// signed with `secret` for `issuer` and `audience`.
+    pub fn new(path: &str, secret: &str, issuer: &str, audience: &str) -> Arc<Self> {
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        Arc::new(Self {
+            path: path.to_string(),
+            pool: Mutex::new(Vec::new()),
+            key: jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+        })
+    }
+
+    /// The router: `GET /v2/dispatcher_logs`.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/v2/dispatcher_logs", get(list))
+            .with_state(self.clone())
+    }
+
+    fn with_connection<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        let connection = self.pool.lock().unwrap().pop();
+        let connection = match connection {
+            Some(c) => c,
+            None => {
+                let c = rusqlite::Connection::open(&self.path)?;
+                c.pragma_update(None, "journal_mode", "WAL")?;
+                c
+            }
+        };
+        let result = f(&connection);
+        self.pool.lock().unwrap().push(connection);
+        result
+    }
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::json!({"status": status.as_u16(), "title": title, "detail": detail})
+            .to_string(),
+    )
+        .into_response()
+}
+
+fn time(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+async fn list(
+    State(baseline): State<Arc<Baseline>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Authentication credentials were not provided.",
+        );
+    };
+    let claims = match jsonwebtoken::decode::<Claims>(token, &baseline.key, &baseline.validation) {
+        Ok(data) => data.claims,
+        Err(_) => return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid token."),
+    };
+    if !claims.scope.split_whitespace().any(|s| s == "debug:read") {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You do not have permission to perform this action.",
+        );
+    }
+    let mut params: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        params
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
+    }
+    let one = |name: &str| params.get(name).and_then(|v| v.first()).cloned();
+    let Some(id) = one("charging_sub_session_id") else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Invalid parameters",
+            "charging_sub_session_id is required.",
+        );
+    };
+    let valid = id.len() == 30
+        && id.starts_with("csub")
+        && id[4..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    if !valid {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Invalid parameters",
+            "charging_sub_session_id must match ^csub[0-9A-Z]{26}$.",
+        );
+    }
+    // A bound, or the name of the invalid one.
+    let bound = |name: &'static str, default: i64| -> Result<i64, &'static str> {
+        match one(name) {
+            None => Ok(default),
+            Some(text) => DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.timestamp_micros())
+                .map_err(|_| name),
+        }
+    };
+    let (gte, lte) = match (
+        bound("logged_at__gte", i64::MIN),
+        bound("logged_at__lte", i64::MAX),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(name), _) | (_, Err(name)) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Invalid parameters",
+                &format!("{name} must be an RFC 3339 date-time."),
+            )
+        }
+    };
+    let expand = params
+        .get("expand")
+        .is_some_and(|v| v.iter().any(|e| e == "charging_sub_session"));
+    let user = claims.sub.unwrap_or_default();
+    let b = baseline.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        b.with_connection(|c| {
+            let sub = c
+                .prepare_cached(
+                    "SELECT id, user_id, start_us, end_us, mode, energy_delivered_watt_hours, location, cost, \
+                     currency, total_co2_grams, duration_minutes FROM charging_sub_sessions WHERE id = $1",
+                )?
+                .query_row([&id], |r| {
+                    Ok((
+                        r.get::<_, String>(1)?,
+                        types::ChargingSubSession {
+                            id: r.get::<_, String>(0)?.parse().expect("a stored id"),
+                            url: format!("https://api.ev.energy/v2/charging_sub_sessions/{id}"),
+                            start: time(r.get(2)?),
+                            end: r.get::<_, Option<i64>>(3)?.map(time),
+                            mode: r.get::<_, String>(4)?.parse().expect("a stored mode"),
+                            energy_delivered_watt_hours: r.get(5)?,
+                            location: r.get(6)?,
+                            cost: r.get(7)?,
+                            currency: r.get::<_, String>(8)?.parse().expect("a stored currency"),
+                            total_co2_grams: r.get(9)?,
+                            duration_minutes: r.get(10)?,
+                        },
+                    ))
+                });
+            let (owner, sub) = match sub {
+                Ok(found) => found,
+                Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if owner != user {
+                return Ok(None);
+            }
+            let url = format!("https://api.ev.energy/v2/charging_sub_sessions/{id}");
+            let mut statement = c.prepare_cached(
+                "SELECT charging_sub_session_id, logged_at_us, schedule_valid_period_start_us, \
+                 schedule_created_at_us, internal_command_id, device_type, reason_not_sent \
+                 FROM dispatcher_logs WHERE charging_sub_session_id = $1 \
+                 AND logged_at_us >= $2 AND logged_at_us <= $3 \
+                 ORDER BY logged_at_us DESC, id DESC",
+            )?;
+            let logs = statement
+                .query_map(rusqlite::params![id, gte, lte], |r| {
+                    Ok(types::DispatcherLog {
+                        logged_at: time(r.get(1)?),
+                        charging_sub_session: if expand {
+                            ChargingSubSessionOrUrl::ChargingSubSession(sub.clone())
+                        } else {
+                            ChargingSubSessionOrUrl::ResourceUrl(url.clone().into())
+                        },
+                        schedule_valid_period_start: time(r.get(2)?),
+                        schedule_created_at: time(r.get(3)?),
+                        internal_command_id: r.get::<_, String>(4)?.parse().expect("a stored uuid"),
+                        device_type: r.get::<_, String>(5)?.parse().expect("a stored device type"),
+                        reason_not_sent: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Some(logs))
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(Some(logs))) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_vec(&logs).unwrap_or_default(),
+        )
+            .into_response(),
+        Ok(Ok(None)) => problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You do not have permission to perform this action.",
+        ),
+        _ => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable",
+            "The store is unavailable.",
+        ),
+    }
+}
