@@ -99,16 +99,7 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
         // Unreadable or too large: the status and headers still go out.
         return Response::from_parts(parts, Body::empty());
     };
-    let stamped = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(mut problem)) if !problem.contains_key("instance") => {
-            problem.insert(
-                "instance".into(),
-                serde_json::Value::String(format!("urn:request:{}", id.as_str())),
-            );
-            serde_json::to_vec(&problem).ok()
-        }
-        _ => None,
-    };
+    let stamped = with_instance(&bytes, id.as_str());
     match stamped {
         Some(body) => {
             parts
@@ -120,8 +111,54 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
     }
 }
 
+/// `problem` (a JSON object) with `"instance":"urn:request:<id>"` added
+/// before its closing brace, unless it names an instance already; `None`
+/// when it is not an object. No parse: the ID is `well_formed` or a ULID,
+/// so it needs no escaping, and serde_json writes no space before `}`.
+fn with_instance(problem: &[u8], id: &str) -> Option<Vec<u8>> {
+    let body = problem.trim_ascii();
+    if body.first() != Some(&b'{') || body.last() != Some(&b'}') {
+        return None;
+    }
+    if body.windows(11).any(|w| w == b"\"instance\":") {
+        return None;
+    }
+    let inner = body[1..body.len() - 1].trim_ascii();
+    let mut out = Vec::with_capacity(body.len() + id.len() + 28);
+    out.extend_from_slice(&body[..body.len() - 1]);
+    if !inner.is_empty() {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"instance\":\"urn:request:");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b"\"}");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_instance_is_spliced_into_problem_bodies() {
+        let stamped = |body: &str| {
+            super::with_instance(body.as_bytes(), "01ABC").map(|b| String::from_utf8(b).unwrap())
+        };
+        let out = stamped(r#"{"status":400,"title":"Bad Request","detail":"x"}"#).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["instance"], "urn:request:01ABC");
+        assert_eq!(value["status"], 400);
+        assert_eq!(
+            stamped("{}").as_deref(),
+            Some(r#"{"instance":"urn:request:01ABC"}"#)
+        );
+        assert_eq!(
+            stamped(r#"{"instance":"https://x/1","status":1}"#),
+            None,
+            "kept"
+        );
+        assert_eq!(stamped("[1]"), None);
+        assert_eq!(stamped("not json"), None);
+    }
+
     use super::*;
 
     #[test]
