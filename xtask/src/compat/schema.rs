@@ -557,22 +557,7 @@ impl<'a> Comparer<'a> {
             self.constraint(place, change, "the type of".into(), old_text, new_text);
             return;
         }
-        if o.format != n.format {
-            let change = match (&o.format, &n.format) {
-                (None, Some(_)) => Change::Narrower,
-                (Some(_), None) => Change::Wider,
-                _ => Change::Different,
-            };
-            let text =
-                |f: &Option<String>| f.as_deref().map_or("none".into(), |f| format!("`{f}`"));
-            self.constraint(
-                place,
-                change,
-                "the format of".into(),
-                text(&o.format),
-                text(&n.format),
-            );
-        }
+        self.optional_rule(place, "the format of", &o.format, &n.format);
         if o.nullable != n.nullable {
             let change = if n.nullable {
                 Change::Wider
@@ -589,22 +574,7 @@ impl<'a> Comparer<'a> {
             );
         }
         self.enumeration(place, &o.enumeration, &n.enumeration);
-        if o.pattern != n.pattern {
-            let change = match (&o.pattern, &n.pattern) {
-                (None, Some(_)) => Change::Narrower,
-                (Some(_), None) => Change::Wider,
-                _ => Change::Different,
-            };
-            let text =
-                |p: &Option<String>| p.as_deref().map_or("none".into(), |p| format!("`{p}`"));
-            self.constraint(
-                place,
-                change,
-                "the pattern of".into(),
-                text(&o.pattern),
-                text(&n.pattern),
-            );
-        }
+        self.optional_rule(place, "the pattern of", &o.pattern, &n.pattern);
         // Bounds: (what, is it a lower bound, old, new).
         let counts = |a: Option<usize>, b: Option<usize>| (count(a), count(b));
         for (what, is_lower, (old, new)) in [
@@ -723,6 +693,27 @@ impl<'a> Comparer<'a> {
         if let (Some((kind, old_list)), Some((_, new_list))) = (&o.composition, &n.composition) {
             self.composition(kind, old_list, new_list, place);
         }
+    }
+
+    /// A rule that is either absent or a value (a format, a pattern): adding
+    /// one narrows, removing one widens, changing one is different.
+    fn optional_rule(
+        &mut self,
+        place: &Place,
+        what: &str,
+        old: &Option<String>,
+        new: &Option<String>,
+    ) {
+        if old == new {
+            return;
+        }
+        let change = match (old, new) {
+            (None, Some(_)) => Change::Narrower,
+            (Some(_), None) => Change::Wider,
+            _ => Change::Different,
+        };
+        let text = |v: &Option<String>| v.as_deref().map_or("none".into(), |v| format!("`{v}`"));
+        self.constraint(place, change, what.into(), text(old), text(new));
     }
 
     fn enumeration(&mut self, place: &Place, old: &[Value], new: &[Value]) {
