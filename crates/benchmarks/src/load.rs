@@ -16,7 +16,8 @@ use crate::measure::{percentile, run_load_many};
 
 const STORE_LOGS: u64 = 200_000;
 
-pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Result<()> {
+/// Builds the reference service (release) and returns its binary.
+pub fn build_release_service(root: &Path) -> anyhow::Result<std::path::PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args([
@@ -29,7 +30,11 @@ pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow:
         .current_dir(root)
         .status()?;
     ensure!(status.success(), "cannot build the service");
-    let binary = root.join("target/release/dispatcher-logs-service");
+    Ok(root.join("target/release/dispatcher-logs-service"))
+}
+
+pub async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Result<()> {
+    let binary = build_release_service(root)?;
     let dir = root.join("target/load");
     std::fs::create_dir_all(&dir)?;
     let store_path = dir.join("store.sqlite");

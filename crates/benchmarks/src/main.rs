@@ -650,28 +650,14 @@ async fn end_to_end(root: &Path, seconds: u64) -> anyhow::Result<Vec<Figure>> {
     use dispatcher_logs_service::process::ServiceProcess;
     use dispatcher_logs_service::seed::EXAMPLE_SUB_SESSION;
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "dispatcher-logs-service",
-        ])
-        .current_dir(root)
-        .status()?;
-    anyhow::ensure!(status.success(), "cannot build the service");
+    let binary = load::build_release_service(root)?;
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("store-e2e.sqlite");
     seeded_store(&path, 200_000).await?.close().await;
     let store = path.to_str().context("path")?.to_string();
 
-    let mut service = ServiceProcess::start(
-        &root.join("target/release/dispatcher-logs-service"),
-        &["--rate-limit", "0", "--database", &store],
-    )?;
+    let mut service = ServiceProcess::start(&binary, &["--rate-limit", "0", "--database", &store])?;
     let baseline = baseline::Baseline::new(&store, DEV_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE);
     let addr = serve(baseline.router()).await?;
     let peer = format!("http://{addr}/v2");

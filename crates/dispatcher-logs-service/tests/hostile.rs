@@ -168,3 +168,56 @@ fn many_callers_each_get_their_budget_and_a_restart_keeps_it() {
         "a restart handed out a fresh budget: {answer}"
     );
 }
+
+#[test]
+fn a_stalled_body_is_cut_off_and_a_huge_chunked_one_refused() {
+    let (_dir, database) = seeded();
+    let service = Service::start(
+        &database,
+        &[
+            "--idle-timeout-secs",
+            "2",
+            "--header-read-timeout-secs",
+            "5",
+        ],
+    );
+    // A body announced as 1000 bytes, of which 10 come.
+    let mut stalled = service.connect();
+    stalled
+        .write_all(b"POST /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789")
+        .unwrap();
+    let started = Instant::now();
+    let rest = read_all(&mut stalled);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "held for {:?}",
+        started.elapsed()
+    );
+    assert!(rest.is_empty() || status(&rest) < 500, "{rest}");
+    // A chunked body that grows past the 1 MiB limit: refused with a problem, never a 5xx.
+    let mut chunked = service.connect();
+    chunked
+        .write_all(b"POST /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "a".repeat(64 * 1024));
+    for _ in 0..40 {
+        if chunked.write_all(chunk.as_bytes()).is_err() {
+            break; // the server stopped reading: also a refusal
+        }
+    }
+    let _ = chunked.write_all(b"0\r\n\r\n");
+    let answer = read_all(&mut chunked);
+    assert!(
+        answer.is_empty() || (status(&answer) >= 400 && status(&answer) < 500),
+        "{answer}"
+    );
+    if !answer.is_empty() {
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("application/problem+json"),
+            "{answer}"
+        );
+    }
+    assert_eq!(status(&service.valid(&token(&[]))), 200);
+}

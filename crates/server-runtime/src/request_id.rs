@@ -114,7 +114,9 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
 /// `problem` (a JSON object) with `"instance":"urn:request:<id>"` added
 /// before its closing brace, unless it names an instance already; `None`
 /// when it is not an object. No parse: the ID is `well_formed` or a ULID,
-/// so it needs no escaping, and serde_json writes no space before `}`.
+/// so it needs no escaping. A key `"instance":` anywhere counts as named
+/// (a parameter called `instance` in `field_errors` would also suppress
+/// it: the answer is then only without its request URN, never wrong).
 fn with_instance(problem: &[u8], id: &str) -> Option<Vec<u8>> {
     let body = problem.trim_ascii();
     if body.first() != Some(&b'{') || body.last() != Some(&b'}') {
