@@ -2,8 +2,8 @@
 //! the way a team would without the workspace — axum, rusqlite with a
 //! connection per core, jsonwebtoken HS256 — on the same store, with the
 //! same SQL and the same JSON (the same serde types), so that the service's
-//! ratio to it measures what the generated adapter, sqlx and the service
-//! cost on top of the work itself.
+//! ratio to it measures what the generated adapter, the store layer and the
+//! service cost on top of the work itself.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -47,6 +47,10 @@ enum Command {
         /// Seconds per side per round of the throughput comparison.
         #[arg(long, default_value_t = 4)]
         seconds: u64,
+        /// Measure only these figures (e.g. `--only 1,6`) and print them
+        /// without writing the report: for working on one figure.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<u8>,
     },
     /// Load the reference service: throughput, memory, graceful shutdown and a kill.
     Load {
@@ -73,7 +77,8 @@ async fn main() -> ExitCode {
             out,
             large_store_logs,
             seconds,
-        } => bench(&out, large_store_logs, seconds).await,
+            only,
+        } => bench(&out, large_store_logs, seconds, &only).await,
         Command::Load {
             duration,
             connections,
@@ -104,23 +109,46 @@ struct Figure {
     met: bool,
 }
 
-async fn bench(out: &Path, large_store_logs: u64, seconds: u64) -> anyhow::Result<()> {
+async fn bench(out: &Path, large_store_logs: u64, seconds: u64, only: &[u8]) -> anyhow::Result<()> {
     let root = workspace_root();
+    let wanted = |n: u8| only.is_empty() || only.contains(&n);
     let mut figures = Vec::new();
-    eprintln!("1/6 generated adapter vs hand-written axum handler…");
-    figures.push(adapter_overhead(Duration::from_secs(seconds)).await?);
-    eprintln!("2/6 store scaling (seeding the large store once, this takes a while)…");
-    figures.push(store_scaling(&root, large_store_logs).await?);
-    eprintln!("3/6 cargo xtask codegen --check…");
-    figures.push(codegen_check(&root)?);
-    eprintln!("4/6 client decoding…");
-    figures.push(client_decoding().await?);
-    eprintln!("5/6 rate limiter with 30 000 live callers…");
-    figures.push(limiter_scaling(&root).await?);
-    eprintln!(
-        "6/6 end to end: the service vs a hand-written axum + rusqlite server, loaded by wrk…"
-    );
-    figures.extend(end_to_end(&root, seconds).await?);
+    if wanted(1) {
+        eprintln!("1/6 generated adapter vs hand-written axum handler…");
+        figures.push(adapter_overhead(Duration::from_secs(seconds)).await?);
+    }
+    if wanted(2) {
+        eprintln!("2/6 store scaling (seeding the large store once, this takes a while)…");
+        figures.push(store_scaling(&root, large_store_logs).await?);
+    }
+    if wanted(3) {
+        eprintln!("3/6 cargo xtask codegen --check…");
+        figures.push(codegen_check(&root)?);
+    }
+    if wanted(4) {
+        eprintln!("4/6 client decoding…");
+        figures.push(client_decoding().await?);
+    }
+    if wanted(5) {
+        eprintln!("5/6 rate limiter with 30 000 live callers…");
+        figures.push(limiter_scaling(&root).await?);
+    }
+    if wanted(6) {
+        eprintln!(
+            "6/6 end to end: the service vs a hand-written axum + rusqlite server, loaded by wrk…"
+        );
+        figures.extend(end_to_end(&root, seconds).await?);
+    }
+    if !only.is_empty() {
+        for f in &figures {
+            println!(
+                "{}: {} — ratio {:.2} (target {}, met: {})",
+                f.name, f.measured, f.ratio, f.target, f.met
+            );
+        }
+        eprintln!("--only: {} not written", out.display());
+        return Ok(());
+    }
 
     let mut report = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (release build). Each figure compares two things \

@@ -137,18 +137,6 @@ impl DispatcherLogs {
             duration_minutes: row.duration_minutes,
         })
     }
-
-    /// Whether `caller` may see the sub-session: only its own user's. An
-    /// unknown sub-session and another user's are refused alike, so that
-    /// IDs cannot be probed.
-    async fn own_sub_session(
-        &self,
-        caller: &Caller,
-        id: &str,
-    ) -> Result<Option<SubSessionRow>, StoreError> {
-        let sub = self.store.sub_session(id).await?;
-        Ok(sub.filter(|sub| caller.user_id.as_deref() == Some(sub.user_id.as_str())))
-    }
 }
 
 fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
@@ -221,7 +209,23 @@ impl Api for DispatcherLogs {
         if self.injected_fault() {
             return Err(Error::unavailable(StoreError::Injected));
         }
-        let Some(sub) = self.own_sub_session(&caller, id).await? else {
+        // Only its own user's sub-session: an unknown one and another
+        // user's are refused alike (one lookup either way), so that IDs
+        // cannot be probed.
+        let listing = match caller.user_id.as_deref() {
+            Some(user) => {
+                self.store
+                    .listing(
+                        user,
+                        id,
+                        logged_at_gte.map(|t| t.timestamp_micros()),
+                        logged_at_lte.map(|t| t.timestamp_micros()),
+                    )
+                    .await?
+            }
+            None => None,
+        };
+        let Some((sub, rows)) = listing else {
             // The adapter's own 403, with the document's texts.
             return Ok(ListDispatcherLogsResponse::forbidden(Problem::forbidden()?));
         };
@@ -230,14 +234,6 @@ impl Api for DispatcherLogs {
         } else {
             None
         };
-        let rows = self
-            .store
-            .logs(
-                id,
-                logged_at_gte.map(|t| t.timestamp_micros()),
-                logged_at_lte.map(|t| t.timestamp_micros()),
-            )
-            .await?;
         let logs = rows
             .into_iter()
             .map(|row| self.to_log(row, expanded.as_ref()))

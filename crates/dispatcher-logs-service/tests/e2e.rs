@@ -494,13 +494,12 @@ async fn postgres() {
         eprintln!("skipping the PostgreSQL end-to-end test: set TEST_DATABASE_URL=postgres://user:pass@127.0.0.1/postgres to run it");
         return;
     };
-    sqlx::any::install_default_drivers();
     let name = format!(
         "dispatcher_logs_e2e_{}_{}",
         std::process::id(),
         DATABASES.fetch_add(1, Ordering::SeqCst)
     );
-    let mut admin = sqlx::AnyConnection::connect(&admin_url)
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .expect("TEST_DATABASE_URL is reachable");
     admin
