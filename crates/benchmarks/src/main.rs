@@ -25,7 +25,12 @@ use ev_energy_server::{
     Api, AuthError, Credential, CredentialKind, Hooks, Limited, ListDispatcherLogsRequest,
     ListDispatcherLogsResponse, Principal,
 };
-use measure::{median, percentile, run_load, serve, Alternate};
+use measure::{median, serve, Alternate};
+
+/// The same allocator as the service's, so that the baselines served from
+/// this process and the service are compared on equal terms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(about = "Benchmarks and the load run of the ev.energy workspace")]
@@ -173,8 +178,10 @@ async fn bench(out: &Path, large_store_logs: u64, seconds: u64, only: &[u8]) -> 
     report.push_str(
         "\nReproduce: `cargo xtask bench` (seeds `target/bench/store-large.sqlite` once; later runs reuse it).\n\n\
          - **Adapter overhead**: the generated router with an in-memory implementation (20 logs) against a \
-         hand-written axum handler returning the same bytes, both on 127.0.0.1, loaded by the same in-repo \
-         tokio loop (32 connections, keep-alive), alternating 4 rounds.\n\
+         hand-written axum handler that serializes the same 20 logs per request (the ratio), and against one \
+         returning pre-serialized bytes (shown, to tell the adapter's cost from JSON encoding's), all three \
+         served from this process on 127.0.0.1 by `axum::serve`, loaded by wrk (`-t1 -c32`), alternating 3 \
+         rounds each.\n\
          - **Store scaling**: the same 50-log window of the same sub-session (seeding is deterministic), \
          queried through the store on the large and on the 10 000-log SQLite store, alternating.\n\
          - **Drift check**: wall time of a built `target/debug/xtask codegen --check` (all documents).\n\
@@ -188,9 +195,10 @@ async fn bench(out: &Path, large_store_logs: u64, seconds: u64, only: &[u8]) -> 
          - **End to end**: the release-built reference service (`serve --rate-limit 0`) against our own \
          hand-written baseline (`crates/benchmarks/src/baseline.rs`: axum, rusqlite with a pooled connection \
          per core, jsonwebtoken HS256, the same SQL and the same JSON), both on the same seeded 200 000-log \
-         SQLite store, loaded by wrk (Debian's package; `wrk -t1 -c32`), alternating 3 rounds per side; \
-         ratio = service req/s / baseline req/s (median rounds).\n",
+         SQLite store, loaded by wrk (Debian's package; `wrk -t1 -c32`), alternating 3 rounds per side; both \
+         processes allocate with mimalloc; ratio = service req/s / baseline req/s (median rounds).\n",
     );
+    report.push_str(PROFILE);
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -204,6 +212,48 @@ async fn bench(out: &Path, large_store_logs: u64, seconds: u64, only: &[u8]) -> 
     eprintln!("wrote {}", out.display());
     Ok(())
 }
+
+/// Where the time goes: measured with perf, by hand, not by this run (the
+/// report carries it so the figures above can be read against it).
+const PROFILE: &str = "
+## Where the time goes (profiles)
+
+Measured by hand on this machine (2026-12-01) with Debian's `perf`: `perf record -F 499 --call-graph \
+dwarf -e cpu-clock -p <service pid>` on the release service (`serve --rate-limit 0`, `RUST_LOG=warn`) \
+while `wrk -t1 -c32` loads one request; shares are of the service's samples. Hardware counters are not \
+available on this VM.
+
+**Plain listing, before the store change** (sqlx `Any` driver on SQLite; end to end 0.25 of the \
+baseline): 48 % of samples in the kernel, a third of all of them futex wait/wake and task switches. \
+User space was led by `flume::Sender::send` / `SyncSignal::fire` and glibc's lock wake/wait: sqlx-sqlite's \
+worker thread hands every row to the async task over a channel, about 147 cross-thread wake-ups per \
+request. Then malloc/free ~10 %, SQLite itself (`sqlite3VdbeExec`) 2.5 %, sqlx's `Any` row and column \
+conversions ~2.5 %, JSON encoding (`format_escaped_str_contents`, chrono's ISO 8601) ~3.5 %, tracing ~1 %. \
+Token verification and parameter validation were below 0.3 % each.
+
+So the cost was sqlx's SQLite driver itself (the per-row thread hop, which its native SQLite driver \
+shares with `Any`), not the `Any` layer alone. The store now has one query layer (each statement's SQL \
+and row mapping written once) over rusqlite for SQLite (an r2d2 pool; one `spawn_blocking` per store \
+call, so a whole listing, sub-session and logs, is one hop; cached prepared statements) and sqlx's native \
+driver for PostgreSQL. That took the plain listing from 0.25 to 0.87 and the expanded one from 0.37 to \
+0.82 with glibc's malloc on both sides, and to the figures above with mimalloc on both sides.
+
+**Invalid ID → 400, after the store change** (no store access on this path): kernel (TCP on loopback, \
+scheduling) 35 %; glibc malloc/free 16 % of samples, with arena-lock contention between worker threads \
+(`__lll_lock_wait_private`), hence mimalloc, which took this path from 45 000 to 52 000 req/s measured \
+alone; token verification 13–16 % (jsonwebtoken's decode: base64, two JSON parses of the claims, HMAC; \
+the baseline pays the same) — the `Validation` is now built once per key and the header parsed once; the \
+generated operation (`handle_list_dispatcher_logs`, excluding the token) ~25 %: parameter parsing and \
+validation with its messages 5–7 % (each schema compiled once, on first use, then reused: a unit test \
+checks it), metrics and span 4–6 % (four registry lookups a request), the problem's typed round trip and \
+encoding 5–6 %, axum's nested router and boxed-service clones ~6 %, moves of large futures (`memmove`) \
+~6 %. Measured alone with wrk, the same service answers an unknown path (404 problem, through `serve`, \
+the request-ID layer and the router, no operation) at ~97 000 req/s, as fast as the baseline's 400: the \
+connection handling, timeouts and request IDs cost next to nothing; the gap on this path is the \
+generated operation's own work (what the baseline does not do: the version header, rate-limit and \
+security headers, per-parameter `field_errors`, metrics and spans, the document's problem texts) and is \
+not closed: see the table.
+";
 
 // ---------------------------------------------------------------- figure 1
 
@@ -309,78 +359,58 @@ async fn adapter_overhead(per_round: Duration) -> anyhow::Result<Figure> {
             }
         }),
     );
-    let generated = serve(generated).await?;
-    let baseline = serve(baseline).await?;
-    let serializing = serve(serializing).await?;
+    let generated = format!("http://{}", serve(generated).await?);
+    let baseline = format!("http://{}", serve(baseline).await?);
+    let serializing = format!("http://{}", serve(serializing).await?);
     let path = "/v2/dispatcher_logs?charging_sub_session_id=csub01HSH04KDEWF6Z4DB2J77J74K5";
-    let headers = [("authorization", "Bearer bench")];
-    let mut sides = Alternate::default();
-    let mut serializing_runs = Vec::new();
-    // Warm up both, then alternate.
-    run_load(
-        &format!("http://{generated}{path}"),
-        &headers,
-        32,
-        Duration::from_millis(500),
-    )
-    .await?;
-    run_load(
-        &format!("http://{baseline}{path}"),
-        &headers,
-        32,
-        Duration::from_millis(500),
-    )
-    .await?;
-    for _ in 0..4 {
-        sides.a.push(
-            run_load(
-                &format!("http://{generated}{path}"),
-                &headers,
-                32,
-                per_round,
-            )
-            .await?,
-        );
-        sides
-            .b
-            .push(run_load(&format!("http://{baseline}{path}"), &headers, 32, per_round).await?);
-        serializing_runs.push(
-            run_load(
-                &format!("http://{serializing}{path}"),
-                &headers,
-                32,
-                per_round,
-            )
-            .await?,
-        );
+    // Warm up each, then alternate rounds of wrk.
+    for base in [&generated, &serializing, &baseline] {
+        wrk(&format!("{base}{path}"), "bench", 1)?;
     }
-    let (generated, baseline) = (sides.a_total(), sides.b_total());
-    let serializing = Alternate {
-        a: serializing_runs,
-        b: Vec::new(),
+    let (mut ours, mut theirs, mut bytes_side, mut p99) =
+        (Vec::new(), Vec::new(), Vec::new(), (Vec::new(), Vec::new()));
+    let seconds = per_round.as_secs().max(1);
+    for _ in 0..3 {
+        let (rps, bad, p) = wrk(&format!("{generated}{path}"), "bench", seconds)?;
+        anyhow::ensure!(bad == 0, "the generated router answered {bad} non-2xx");
+        ours.push(rps);
+        p99.0.push(p);
+        let (rps, bad, p) = wrk(&format!("{serializing}{path}"), "bench", seconds)?;
+        anyhow::ensure!(bad == 0, "the serializing handler answered {bad} non-2xx");
+        theirs.push(rps);
+        p99.1.push(p);
+        let (rps, bad, _) = wrk(&format!("{baseline}{path}"), "bench", seconds)?;
+        anyhow::ensure!(
+            bad == 0,
+            "the pre-serialized handler answered {bad} non-2xx"
+        );
+        bytes_side.push(rps);
     }
-    .a_total();
-    anyhow::ensure!(
-        generated.non_2xx == 0 && baseline.non_2xx == 0,
-        "non-2xx answers during the benchmark"
+    let (a, b, c) = (
+        median_f64(&mut ours),
+        median_f64(&mut theirs),
+        median_f64(&mut bytes_side),
     );
-    let ratio = generated.rps() / baseline.rps();
+    let ratio = a / b;
     Ok(Figure {
-        name: "Generated adapter throughput vs hand-written axum",
+        name: "Generated adapter vs a hand-written axum handler serializing the same 20 logs",
         measured: format!(
-            "{:.0} vs {:.0} req/s; p99 {:.2} vs {:.2} ms. Against a handler that also serializes the logs per request: \
-             {:.0} req/s, ratio {:.2}",
-            generated.rps(),
-            baseline.rps(),
-            percentile(&generated.latencies, 0.99).as_secs_f64() * 1e3,
-            percentile(&baseline.latencies, 0.99).as_secs_f64() * 1e3,
-            serializing.rps(),
-            generated.rps() / serializing.rps(),
+            "{a:.0} vs {b:.0} req/s (wrk -t1 -c32, median of 3 rounds of {seconds} s); p99 {:.2} vs {:.2} ms. \
+             Against a handler returning pre-serialized bytes: {c:.0} req/s, ratio {:.2}",
+            median_f64(&mut p99.0),
+            median_f64(&mut p99.1),
+            a / c,
         ),
         ratio,
-        target: "≥ 0.90",
-        met: ratio >= 0.9,
+        target: "≥ 0.95",
+        met: ratio >= 0.95,
     })
+}
+
+/// The median of `values` (sorted in place).
+fn median_f64(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
 }
 
 // ---------------------------------------------------------------- figure 2

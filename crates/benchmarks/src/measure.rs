@@ -35,25 +35,6 @@ impl LoadResult {
     pub fn rps(&self) -> f64 {
         self.answers as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
-
-    /// Adds another run's counts.
-    pub fn merge(&mut self, other: &LoadResult) {
-        self.answers += other.answers;
-        self.non_2xx += other.non_2xx;
-        self.errors += other.errors;
-        self.elapsed += other.elapsed;
-        self.latencies.extend_from_slice(&other.latencies);
-    }
-}
-
-/// `connections` tasks send GET `url` back to back for `duration`.
-pub async fn run_load(
-    url: &str,
-    headers: &[(&str, &str)],
-    connections: usize,
-    duration: Duration,
-) -> anyhow::Result<LoadResult> {
-    run_load_many(&[url.to_string()], headers, connections, duration).await
 }
 
 /// `connections` tasks send GETs to `urls` (in turn) back to back for `duration`.
@@ -120,7 +101,7 @@ pub async fn run_load_many(
 
 /// Two sides of a comparison, measured alternately.
 #[derive(Debug)]
-pub struct Alternate<T = LoadResult> {
+pub struct Alternate<T> {
     /// The first side's measurements.
     pub a: Vec<T>,
     /// The second side's measurements.
@@ -134,26 +115,6 @@ impl<T> Default for Alternate<T> {
             b: Vec::new(),
         }
     }
-}
-
-impl Alternate<LoadResult> {
-    /// All of side a's runs together.
-    pub fn a_total(&self) -> LoadResult {
-        total(&self.a)
-    }
-
-    /// All of side b's runs together.
-    pub fn b_total(&self) -> LoadResult {
-        total(&self.b)
-    }
-}
-
-fn total(runs: &[LoadResult]) -> LoadResult {
-    let mut sum = LoadResult::default();
-    for run in runs {
-        sum.merge(run);
-    }
-    sum
 }
 
 /// The median of `values` (zero when empty).

@@ -95,9 +95,17 @@ pub enum KeyError {
     EmptyJwks,
 }
 
+/// One verification key, with the checks built once for it.
+struct Key {
+    kid: Option<String>,
+    key: DecodingKey,
+    algorithm: Algorithm,
+    validation: Validation,
+}
+
 /// Verifies access tokens.
 pub struct Verifier {
-    keys: Vec<(Option<String>, DecodingKey, Algorithm)>,
+    keys: Vec<Key>,
     issuer: String,
     audience: String,
 }
@@ -148,6 +156,24 @@ impl Verifier {
                 keys
             }
         };
+        let keys = keys
+            .into_iter()
+            .map(|(kid, key, algorithm)| {
+                let mut validation = Validation::new(algorithm);
+                validation.set_issuer(&[issuer]);
+                validation.set_audience(&[audience]);
+                validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+                // `nbf`, when present, is checked (with the same leeway as `exp`).
+                validation.validate_nbf = true;
+                validation.leeway = 30;
+                Key {
+                    kid,
+                    key,
+                    algorithm,
+                    validation,
+                }
+            })
+            .collect();
         Ok(Self {
             keys,
             issuer: issuer.to_string(),
@@ -157,30 +183,34 @@ impl Verifier {
 
     /// Checks a token's signature, expiry, issuer and audience; returns its caller.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| AuthError::new("Invalid token."))?;
-        // RFC 7515 §4.1.11: a token naming critical extensions this verifier
-        // does not implement (it implements none) must be refused.
-        if header.crit.is_some() {
-            return Err(AuthError::new(
-                "Invalid token: it names critical header extensions (`crit`) this API does not support.",
-            ));
-        }
-        let candidates = self.keys.iter().filter(|(kid, _, algorithm)| {
-            *algorithm == header.alg
-                && (kid.is_none() || header.kid.is_none() || *kid == header.kid)
-        });
+        // With one key, the header is read once, by `decode` (which also
+        // refuses a header naming another algorithm); with a key set, it is
+        // read first to pick the keys its `alg` and `kid` name.
+        let header;
+        let candidates: Vec<&Key> = if let [only] = self.keys.as_slice() {
+            vec![only]
+        } else {
+            header =
+                jsonwebtoken::decode_header(token).map_err(|_| AuthError::new("Invalid token."))?;
+            self.keys
+                .iter()
+                .filter(|k| {
+                    k.algorithm == header.alg
+                        && (k.kid.is_none() || header.kid.is_none() || k.kid == header.kid)
+                })
+                .collect()
+        };
         let mut last = AuthError::new("Invalid token.");
-        for (_, key, algorithm) in candidates {
-            let mut validation = Validation::new(*algorithm);
-            validation.set_issuer(&[&self.issuer]);
-            validation.set_audience(&[&self.audience]);
-            validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-            // `nbf`, when present, is checked (with the same leeway as `exp`).
-            validation.validate_nbf = true;
-            validation.leeway = 30;
-            match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+        for key in candidates {
+            match jsonwebtoken::decode::<Claims>(token, &key.key, &key.validation) {
                 Ok(data) => {
+                    // RFC 7515 §4.1.11: a token naming critical extensions this
+                    // verifier does not implement (it implements none) must be refused.
+                    if data.header.crit.is_some() {
+                        return Err(AuthError::new(
+                            "Invalid token: it names critical header extensions (`crit`) this API does not support.",
+                        ));
+                    }
                     let claims = data.claims;
                     return Ok(Caller {
                         client_id: claims.client_id,

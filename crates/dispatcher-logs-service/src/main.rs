@@ -10,6 +10,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use dispatcher_logs_service::config::{self, ApiArgs, AuthArgs, DatabaseArgs};
 use dispatcher_logs_service::{demo, http, seed, Store};
 
+/// mimalloc rather than glibc's malloc: a request allocates many small,
+/// short-lived values across worker threads, where glibc's arenas contend
+/// (docs/benchmarks.md has the profile).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The reference service of the ev.energy API v2 (GET /v2/dispatcher_logs).
 #[derive(Parser)]
 #[command(version, about)]

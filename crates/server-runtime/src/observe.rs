@@ -73,12 +73,22 @@ impl Observation {
             self.span.record("client_id", client.as_str());
         }
         let id = self.operation.id;
-        metrics::counter!(REQUESTS, "operation" => id, "status" => status.to_string()).increment(1);
+        metrics::counter!(REQUESTS, "operation" => id, "status" => status_label(status))
+            .increment(1);
         metrics::histogram!(DURATION, "operation" => id).record(elapsed.as_secs_f64());
         self.span.in_scope(|| {
             tracing::debug!(status, latency_ms, "answered");
         });
     }
+}
+
+/// The `status` label of `status`, without an allocation per request.
+fn status_label(status: u16) -> &'static str {
+    static LABELS: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| (0..1000).map(|n| format!("{n:03}")).collect());
+    LABELS
+        .get(usize::from(status))
+        .map_or("invalid", String::as_str)
 }
 
 impl Drop for Observation {

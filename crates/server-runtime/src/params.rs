@@ -587,3 +587,50 @@ fn to_json(kind: Kind, raw: &str) -> Result<Value, &'static str> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static ID: ParamSpec = ParamSpec {
+        name: "id",
+        location: Location::Query,
+        kind: Kind::String,
+        shape: Shape::Scalar,
+        required: true,
+        schema: r#"{"type":"string","pattern":"^csub[0-9A-Z]{26}$"}"#,
+        default: None,
+        hint: None,
+        compiled: Compiled::new(),
+    };
+
+    fn request(id: &str) -> RawRequest {
+        RawRequest {
+            method: Method::GET,
+            path: "/x".into(),
+            query: vec![("id".into(), id.into())],
+            headers: HeaderMap::new(),
+            path_params: Ok(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn a_parameter_schema_is_compiled_once_and_reused() {
+        assert!(ID.compiled.0.get().is_none(), "compiled before first use");
+        let mut errors = ParamErrors::default();
+        assert_eq!(request("nope").required::<String>(&mut errors, &ID), None);
+        let first = ID.validator().unwrap() as *const jsonschema::Validator;
+        for id in ["bad", "csub01HSH04KDEWF6Z4DB2J77J74K5", "also bad"] {
+            let _ = request(id).required::<String>(&mut ParamErrors::default(), &ID);
+        }
+        let later = ID.validator().unwrap() as *const jsonschema::Validator;
+        assert_eq!(
+            first, later,
+            "the same compiled validator serves every request"
+        );
+        assert!(
+            errors.fields["id"][0].contains("does not match"),
+            "{errors:?}"
+        );
+    }
+}

@@ -176,8 +176,10 @@ impl Problem {
     /// `Problem` schema). `None` when that type cannot hold it — `cargo
     /// xtask lint` checks that it can.
     pub fn to_body<T: DeserializeOwned>(&self) -> Option<T> {
-        serde_json::to_value(self)
-            .and_then(serde_json::from_value)
+        // Through bytes rather than a `serde_json::Value`: one buffer
+        // instead of a map and a string per member.
+        serde_json::to_vec(self)
+            .and_then(|bytes| serde_json::from_slice(&bytes))
             .ok()
     }
 }

@@ -14,7 +14,8 @@
 //!
 //! The generated `router` applies [`layer`]; [`serve`](crate::serve())
 //! applies it outermost too, so its own refusals carry an ID. Applied
-//! twice, the inner one keeps the outer one's ID.
+//! twice, the inner one leaves the request to the outer one (its ID, its
+//! stamp).
 
 use std::sync::Arc;
 
@@ -68,9 +69,9 @@ pub fn of(request: &Request) -> RequestId {
 
 /// The middleware: gives the request its ID and stamps the answer with it.
 pub async fn layer(mut request: Request, next: Next) -> Response {
-    if let Some(id) = request.extensions().get::<RequestId>().cloned() {
-        // An outer layer gave it already.
-        return stamp(next.run(request).await, &id).await;
+    if request.extensions().get::<RequestId>().is_some() {
+        // An outer layer gave it already, and stamps the answer.
+        return next.run(request).await;
     }
     let id = of(&request);
     request.extensions_mut().insert(id.clone());
