@@ -57,6 +57,17 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         only: Vec<u8>,
     },
+    /// Serve the hand-written baseline of the end-to-end figures on a seeded
+    /// SQLite store until Ctrl-C, to profile or load it by hand (tokens:
+    /// `dispatcher-logs-service token`).
+    ServeBaseline {
+        /// The SQLite store (e.g. target/bench/store-e2e.sqlite, seeded by the bench).
+        #[arg(long)]
+        database: PathBuf,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:18081")]
+        listen: std::net::SocketAddr,
+    },
     /// Load the reference service: throughput, memory, graceful shutdown and a kill.
     Load {
         /// How long to load it, in seconds.
@@ -84,6 +95,7 @@ async fn main() -> ExitCode {
             seconds,
             only,
         } => bench(&out, large_store_logs, seconds, &only).await,
+        Command::ServeBaseline { database, listen } => serve_baseline(&database, listen).await,
         Command::Load {
             duration,
             connections,
@@ -103,6 +115,29 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn serve_baseline(database: &Path, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    use dispatcher_logs_service::auth::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
+    anyhow::ensure!(
+        database.exists(),
+        "no store at {}: run `cargo xtask bench` first, or `dispatcher-logs-service seed`",
+        database.display()
+    );
+    let baseline = baseline::Baseline::new(
+        database.to_str().context("a UTF-8 path")?,
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+    );
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!("baseline listening on http://{}/v2", listener.local_addr()?);
+    axum::serve(listener, baseline.router())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
 }
 
 /// One row of the report.

@@ -68,19 +68,28 @@ pub fn of(request: &Request) -> RequestId {
 }
 
 /// The middleware: gives the request its ID and stamps the answer with it.
-pub async fn layer(mut request: Request, next: Next) -> Response {
+pub async fn layer(request: Request, next: Next) -> Response {
+    around(request, |request| next.run(request)).await
+}
+
+/// [`layer`]'s work around any `inner` handling of the request: what
+/// [`serve`](crate::serve()) runs outermost, its own checks inside.
+pub async fn around<F, Fut>(mut request: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     if request.extensions().get::<RequestId>().is_some() {
         // An outer layer gave it already, and stamps the answer.
-        return next.run(request).await;
+        return inner(request).await;
     }
     let id = of(&request);
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!("request", request_id = id.as_str());
-    let response = next.run(request).instrument(span).await;
+    let response = inner(request).instrument(span).await;
     stamp(response, &id).await
 }
 
-/// Problem bodies are small; a larger one is left as it is.
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
 async fn stamp(mut response: Response, id: &RequestId) -> Response {

@@ -97,14 +97,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let guard = Arc::new(Guard { limits });
-    let app = router
-        .layer(axum::middleware::from_fn_with_state(
-            guard.clone(),
-            check_request,
-        ))
+    // Around the router as a whole rather than `Router::layer` (which wraps
+    // every route, and clones the wrapped stack per request): one
+    // middleware does the request ID and the size checks.
+    let app = tower::ServiceBuilder::new()
+        .map_request(|request: Request<hyper::body::Incoming>| request.map(axum::body::Body::new))
+        .layer(axum::middleware::from_fn_with_state(guard, front))
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
-        // Outermost, so that this layer's own refusals carry an ID too.
-        .layer(axum::middleware::from_fn(crate::request_id::layer));
+        .service(router);
     let service = hyper_util::service::TowerToHyperService::new(app);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
@@ -221,20 +221,32 @@ fn refusal(status: StatusCode, detail: String) -> Response {
     response
 }
 
-async fn check_request(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    let limits = &guard.limits;
+/// Outermost: the request ID (so refusals carry one too), then the size
+/// checks, then the router.
+async fn front(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    crate::request_id::around(request, |request| async move {
+        match refuse_oversized(&guard.limits, &request) {
+            Some(refusal) => refusal,
+            None => next.run(request).await,
+        }
+    })
+    .await
+}
+
+/// The 414 / 431 / 413 problem of a request over `limits`, if it is.
+fn refuse_oversized(limits: &Limits, request: &Request) -> Option<Response> {
     let target = request
         .uri()
         .path_and_query()
         .map_or(0, |p| p.as_str().len());
     if target > limits.max_uri_bytes {
-        return refusal(
+        return Some(refusal(
             StatusCode::URI_TOO_LONG,
             format!(
                 "The request target is {target} bytes long; this server accepts at most {}.",
                 limits.max_uri_bytes
             ),
-        );
+        ));
     }
     let header_bytes: usize = request
         .headers()
@@ -242,13 +254,13 @@ async fn check_request(State(guard): State<Arc<Guard>>, request: Request, next: 
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
     if header_bytes > limits.max_header_bytes {
-        return refusal(
+        return Some(refusal(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "The request's header fields are {header_bytes} bytes; this server accepts at most {}.",
                 limits.max_header_bytes
             ),
-        );
+        ));
     }
     let declared = request
         .headers()
@@ -256,16 +268,16 @@ async fn check_request(State(guard): State<Arc<Guard>>, request: Request, next: 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > limits.max_body_bytes as u64) {
-        return refusal(
+        return Some(refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "The request body is {} bytes; this server accepts at most {}.",
                 declared.unwrap_or_default(),
                 limits.max_body_bytes
             ),
-        );
+        ));
     }
-    next.run(request).await
+    None
 }
 
 /// A stream that fails with `TimedOut` once no byte has moved either way

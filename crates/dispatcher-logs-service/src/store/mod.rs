@@ -369,7 +369,7 @@ impl Store {
     ) -> Result<Vec<T>, StoreError> {
         match &self.db {
             Db::Sqlite(db) => db.call(move |conn| sqlite::all(conn, query, &params)).await,
-            Db::Postgres(db) => postgres::all(db.pool(), query, &params).await,
+            Db::Postgres(db) => Box::pin(postgres::all(db.pool(), query, &params)).await,
         }
     }
 
@@ -384,7 +384,7 @@ impl Store {
     async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         match &self.db {
             Db::Sqlite(db) => db.call(move |conn| sqlite::write(conn, &writes)).await,
-            Db::Postgres(db) => postgres::write(db.pool(), &writes).await,
+            Db::Postgres(db) => Box::pin(postgres::write(db.pool(), &writes)).await,
         }
     }
 
@@ -423,20 +423,9 @@ impl Store {
                 })
                 .await
             }
-            Db::Postgres(db) => {
-                let mut conn = db.pool().acquire().await?;
-                let Some(sub) = postgres::all(&mut *conn, &OWN_SUB_SESSION, &sub_params)
-                    .await?
-                    .into_iter()
-                    .next()
-                else {
-                    return Ok(None);
-                };
-                Ok(Some((
-                    sub,
-                    postgres::all(&mut *conn, &LOGS, &log_params).await?,
-                )))
-            }
+            // Boxed: sqlx's futures are large, and every future awaiting this
+            // one would carry their size (and copy it on each move) even on SQLite.
+            Db::Postgres(db) => Box::pin(db.listing(&sub_params, &log_params)).await,
         }
     }
 
@@ -494,7 +483,7 @@ impl Store {
         limit: i64,
     ) -> Result<Result<i64, i64>, StoreError> {
         match &self.db {
-            Db::Postgres(db) => db.count_request(caller, now_us, window_us, limit).await,
+            Db::Postgres(db) => Box::pin(db.count_request(caller, now_us, window_us, limit)).await,
             Db::Sqlite(_) => Err(StoreError::Corrupt(
                 "shared rate limits need PostgreSQL".into(),
             )),

@@ -37,6 +37,27 @@ impl Db {
         self.pool.close().await;
     }
 
+    /// The sub-session (`sub_params`: id, owner) and its logs
+    /// (`log_params`), on one connection.
+    pub(super) async fn listing(
+        &self,
+        sub_params: &[Value],
+        log_params: &[Value],
+    ) -> Result<Option<(super::SubSessionRow, Vec<super::LogRow>)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(sub) = all(&mut *conn, &super::OWN_SUB_SESSION, sub_params)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            sub,
+            all(&mut *conn, &super::LOGS, log_params).await?,
+        )))
+    }
+
     /// Counts a request by `caller` against a budget every instance on this
     /// database shares: one caller's requests are counted one at a time
     /// (an advisory lock), across instances.
