@@ -294,6 +294,18 @@ async fn every_declared_status(database: &str) {
         "Forbidden",
     )
     .await;
+    // A client-credentials token (scope, no user) owns no sub-session.
+    let no_user = client(base, &token(&["debug:read"], None, 3600, DEV_SECRET));
+    expect_problem(
+        no_user
+            .list_dispatcher_logs()
+            .charging_sub_session_id(running.sub_session.as_str())
+            .send()
+            .await,
+        403,
+        "Forbidden",
+    )
+    .await;
     let foreign = expect_problem(
         api.list_dispatcher_logs()
             .charging_sub_session_id(running.foreign.as_str())

@@ -36,6 +36,12 @@ pub enum StoreError {
     /// SQLite answered with an error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The SQLite store cannot be opened (a missing directory, no permission, not a database).
+    #[error("cannot open the SQLite store `{location}`: {reason}")]
+    Open {
+        location: String,
+        reason: rusqlite::Error,
+    },
     /// No SQLite connection could be had (all busy for too long, or the
     /// file cannot be opened).
     #[error("database error: no SQLite connection: {0}")]
@@ -227,11 +233,6 @@ macro_rules! sub_session_select {
     };
 }
 
-static SUB_SESSION: Query<SubSessionRow> = Query {
-    sql: sub_session_select!("WHERE id = $1"),
-    row: sub_session_row,
-};
-
 static OWN_SUB_SESSION: Query<SubSessionRow> = Query {
     sql: sub_session_select!("WHERE id = $1 AND user_id = $2"),
     row: sub_session_row,
@@ -295,7 +296,6 @@ const INSERT_LOG: &str = "INSERT INTO dispatcher_logs (charging_sub_session_id, 
 #[cfg(test)]
 pub(crate) fn all_statements() -> Vec<&'static str> {
     vec![
-        SUB_SESSION.sql,
         OWN_SUB_SESSION.sql,
         LOGS.sql,
         A_SUB_SESSION_OF.sql,
@@ -386,11 +386,6 @@ impl Store {
             Db::Sqlite(db) => db.call(move |conn| sqlite::write(conn, &writes)).await,
             Db::Postgres(db) => Box::pin(postgres::write(db.pool(), &writes)).await,
         }
-    }
-
-    /// One sub-session by ID.
-    pub async fn sub_session(&self, id: &str) -> Result<Option<SubSessionRow>, StoreError> {
-        self.optional(&SUB_SESSION, vec![id.into()]).await
     }
 
     /// A listing in one store call: the sub-session `id` if `user_id` owns
@@ -616,7 +611,7 @@ mod tests {
 
     #[test]
     fn sub_session_columns_are_the_selected_ones() {
-        assert!(SUB_SESSION.sql.contains(SUB_SESSION_COLUMNS));
+        assert!(OWN_SUB_SESSION.sql.contains(SUB_SESSION_COLUMNS));
         assert!(INSERT_SUB_SESSION.contains(&format!("({SUB_SESSION_COLUMNS})")));
     }
 

@@ -51,7 +51,12 @@ impl Db {
             None => (SqliteConnectionManager::memory(), 1),
         };
         let manager = manager.with_init(configure);
+        let location = path.map_or(":memory:".to_string(), |p| p.display().to_string());
         let pool = tokio::task::spawn_blocking(move || {
+            // One connection first: a path that cannot be opened fails now,
+            // naming itself, instead of after the pool's connection timeout.
+            r2d2::ManageConnection::connect(&manager)
+                .map_err(|reason| StoreError::Open { location, reason })?;
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
@@ -61,6 +66,7 @@ impl Db {
                 // A SQLite connection does not go stale the way a socket does.
                 .test_on_check_out(false)
                 .build(manager)
+                .map_err(StoreError::from)
         })
         .await
         .map_err(|e| StoreError::Worker(e.to_string()))??;
@@ -281,6 +287,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_store_that_cannot_be_opened_is_named_at_once() {
+        let missing = Path::new("/nonexistent-dir-for-this-test/store.sqlite");
+        let error = Db::open(Some(missing)).await.unwrap_err();
+        assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+        assert!(
+            error.to_string().contains(
+                "cannot open the SQLite store `/nonexistent-dir-for-this-test/store.sqlite`"
+            ),
+            "{error}"
+        );
     }
 
     #[test]
