@@ -26,6 +26,7 @@ pub mod spec;
 pub mod standalone;
 pub mod types;
 pub mod versions;
+pub mod vocab;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

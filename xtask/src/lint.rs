@@ -11,6 +11,8 @@ use std::path::Path;
 use serde_json::json;
 
 pub use crate::model::Finding;
+use spec_vocab::{Check, GATE};
+
 use crate::model::{HeaderRole, Model, Operation, ProblemSituation, Status};
 use crate::spec::{escape_pointer, Document};
 
@@ -114,48 +116,30 @@ fn check_adapter_statuses(model: &Model, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The problems the adapter answers for an operation, by situation.
+/// The problems the adapter answers for an operation, by situation: the
+/// gate's checks that apply to it, in the gate's order, and the backend's
+/// failures.
 fn adapter_situations(operation: &Operation) -> Vec<ProblemSituation> {
-    let mut out = vec![
-        ProblemSituation::InternalError,
-        ProblemSituation::Unavailable,
-    ];
-    if !operation.parameters.is_empty() || operation.body.is_some() {
-        out.push(ProblemSituation::InvalidParameters);
-    }
-    if operation.parameters.iter().any(|p| p.api_version) {
-        out.push(ProblemSituation::UnsupportedVersion);
-    }
-    if operation.secured() {
-        out.extend([
-            ProblemSituation::BadRequest,
-            ProblemSituation::Unauthenticated,
-            ProblemSituation::InvalidCredentials,
-            ProblemSituation::Forbidden,
-            ProblemSituation::TooManyRequests,
-        ]);
-    }
-    if operation.successes().any(|r| !r.content.is_empty()) {
-        out.push(ProblemSituation::NotAcceptable);
-    }
-    out
+    adapter_checks(operation)
+        .into_iter()
+        .flat_map(|check| check.situations().iter().copied())
+        .chain([
+            ProblemSituation::InternalError,
+            ProblemSituation::Unavailable,
+        ])
+        .collect()
 }
 
-/// The HTTP status of a situation.
-fn situation_status(situation: ProblemSituation) -> u16 {
-    match situation {
-        ProblemSituation::InvalidParameters
-        | ProblemSituation::UnsupportedVersion
-        | ProblemSituation::BadRequest => 400,
-        ProblemSituation::Unauthenticated | ProblemSituation::InvalidCredentials => 401,
-        ProblemSituation::Forbidden => 403,
-        ProblemSituation::NotFound => 404,
-        ProblemSituation::MethodNotAllowed => 405,
-        ProblemSituation::NotAcceptable => 406,
-        ProblemSituation::TooManyRequests => 429,
-        ProblemSituation::InternalError => 500,
-        ProblemSituation::Unavailable => 503,
-    }
+/// The gate's checks that apply to an operation, in the gate's order.
+fn adapter_checks(operation: &Operation) -> Vec<Check> {
+    GATE.into_iter()
+        .filter(|check| match check {
+            Check::Negotiate => operation.successes().any(|r| !r.content.is_empty()),
+            Check::Version => operation.parameters.iter().any(|p| p.api_version),
+            Check::Authenticate | Check::Authorize | Check::RateLimit => operation.secured(),
+            Check::Parameters => !operation.parameters.is_empty() || operation.body.is_some(),
+        })
+        .collect()
 }
 
 /// The adapter converts its own problems into the body type the document
@@ -166,7 +150,7 @@ fn situation_status(situation: ProblemSituation) -> u16 {
 fn check_adapter_problems(model: &Model, findings: &mut Vec<Finding>) {
     for operation in &model.operations {
         for situation in adapter_situations(operation) {
-            let status = situation_status(situation);
+            let status = situation.status();
             let Some(response) = operation.response_for(status) else {
                 continue;
             };
@@ -222,20 +206,12 @@ fn check_adapter_problems(model: &Model, findings: &mut Vec<Finding>) {
 /// except on 429.
 fn check_runtime_headers(model: &Model, findings: &mut Vec<Finding>) {
     for operation in &model.operations {
-        let before_counting: Vec<u16> = adapter_situations(operation)
+        let mut before_counting: Vec<u16> = adapter_checks(operation)
             .into_iter()
-            .filter(|s| {
-                matches!(
-                    s,
-                    ProblemSituation::UnsupportedVersion
-                        | ProblemSituation::BadRequest
-                        | ProblemSituation::Unauthenticated
-                        | ProblemSituation::InvalidCredentials
-                        | ProblemSituation::NotAcceptable
-                )
-            })
-            .map(situation_status)
+            .filter(|check| check.before_rate_limit())
+            .flat_map(|check| check.situations().iter().map(|s| s.status()))
             .collect();
+        before_counting.dedup();
         for status in before_counting {
             let Some(response) = operation.response_for(status) else {
                 continue;

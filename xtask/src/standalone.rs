@@ -145,7 +145,7 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-server"),
                 "The Api trait and axum adapter",
-                ["chrono", "uuid"]
+                ["chrono", "serde", "uuid"]
                     .iter()
                     .map(|d| dep(d))
                     .chain([

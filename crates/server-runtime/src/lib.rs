@@ -1,57 +1,74 @@
 //! The hand-written runtime of the server adapters that `cargo xtask
 //! codegen` generates from an OpenAPI document. It knows no API by name:
 //! everything particular to a document (its operations, parameters,
-//! security schemes, version header, problem texts) reaches it through the
-//! generated code's [`spec`] statics.
+//! security schemes, version header, problem texts) reaches it as
+//! declarations — the generated code's `static` specs.
 //!
-//! A generated server crate holds, per operation, a request type, a
-//! response enum, a method on the `Api` trait and an axum handler. The
-//! handlers call into this crate for everything that is the same for
-//! every operation:
+//! A generated server crate holds, per operation, a request struct, a
+//! response enum, a method on the `Api` trait, its declarations and one
+//! line registering it with [`Routes`](declare::Routes). Everything that is
+//! the same for every operation happens here:
 //!
-//! - [`params`]: reading query, header, path and cookie parameters and
-//!   JSON bodies, validated against the document's schemas;
-//! - [`negotiate`]: `Accept` negotiation;
-//! - [`security`] and [`hooks`]: credentials for the document's schemes,
-//!   and what the backend's hooks receive and answer;
-//! - [`gate`]: the checks before an operation runs, in order, and the
-//!   headers every answer carries;
-//! - [`problem`]: RFC 9457 problem details with the document's texts;
-//! - [`error`]: the error backend methods return with `?`;
-//! - [`respond`]: encoding answers;
-//! - [`observe`]: a tracing span and metrics for every request;
-//! - [`request_id`]: an ID for every request, echoed and written into problems;
+//! - parameters and JSON bodies, read and validated against the document's
+//!   schemas (compiled when the router is built);
+//! - `Accept` negotiation, the API version, credentials for the document's
+//!   schemes, scopes and rate limits, in the order of [`spec_vocab::GATE`];
+//! - encoding the backend's responses with their declared headers, and the
+//!   adapter's own RFC 9457 problems through the document's error
+//!   responses;
+//! - a tracing span and metrics for every request ([`observe`]), an ID for
+//!   every request ([`request_id`]);
 //! - [`serve`](mod@serve): serving a router with timeouts, a connection cap
 //!   and size limits that hold against hostile clients.
+//!
+//! What a backend uses is at the top level; what only generated code
+//! needs is in the hidden [`declare`] module.
+
+mod compiled;
+mod gate;
+mod hooks;
+mod negotiate;
+mod params;
+mod problem;
+mod reply;
+mod respond;
+mod routes;
+mod security;
+mod spec;
 
 pub mod error;
-pub mod gate;
-pub mod hooks;
-pub mod negotiate;
 pub mod observe;
-pub mod params;
-pub mod problem;
 pub mod request_id;
-pub mod respond;
-pub mod security;
 pub mod serve;
-pub mod spec;
 
 pub use error::{Error, FailureKind};
-pub use gate::{admit, Context, Role};
-pub use hooks::{AuthError, Credential, CredentialKind, Gatekeeper, Limited, Principal, RateLimit};
-pub use params::{
-    BodySpec, Compiled, Kind, Location, ParamErrors, ParamSpec, RawBody, RawRequest, Shape,
-};
-pub use problem::{Problem, ProblemText, Situation, PROBLEM_JSON};
-pub use respond::{respond_empty, respond_json, HeaderError};
+pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
+pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
+pub use request_id::RequestId;
 pub use serve::{serve, Limits};
-pub use spec::{ApiSpec, KeyLocation, OperationSpec, SchemeKind, SchemeSpec, VersionSpec};
+
+/// The plumbing generated code declares itself with; not for backends.
+#[doc(hidden)]
+pub mod declare {
+    pub use crate::compiled::{CompiledOperation, Version};
+    pub use crate::gate::{admit, encode, failure, head, not_found, refuse, Context};
+    pub use crate::hooks::Gatekeeper;
+    pub use crate::params::{parse, ParamErrors, RawBody, RawRequest, BODY};
+    pub use crate::problem::{Document, ProblemText};
+    pub use crate::reply::{typed_problem, Encode, Reply, Responses};
+    pub use crate::respond::{respond_empty, respond_json, HeaderError};
+    pub use crate::routes::Routes;
+    pub use crate::spec::{
+        ApiSpec, BodySpec, HeaderSpec, KeyLocation, Kind, Location, OperationSpec, ParamSpec,
+        Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape, StatusSpec,
+    };
+}
 
 /// Re-exported for the generated code, so generated crates need no direct
 /// dependency on these crates.
 pub mod reexports {
     pub use axum;
+    pub use serde;
     pub use serde_json;
     pub use tokio;
     pub use tracing;

@@ -1,131 +1,27 @@
-//! Reading and validating parameters (query, header, path) exactly as the
-//! document declares them.
+//! Reading and validating parameters (query, header, path, cookie) and
+//! JSON bodies exactly as the document declares them, into the generated
+//! request struct.
 //!
 //! Every raw value is turned into JSON by the parameter's declared kind,
 //! validated against the parameter's schema from the document (a JSON
 //! Schema validator checks every declared constraint: pattern, enum,
-//! format, bounds, lengths, item counts), then deserialized into the
-//! generated type. Problems are collected per parameter, never panicked on.
+//! format, bounds, lengths, item counts). When every parameter is valid,
+//! the values are deserialized into the request struct, field by field
+//! (the struct derives `Deserialize`; each [`ParamSpec`] names its field).
+//! Problems are collected per parameter, never panicked on.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::OnceLock;
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
+use serde::de::value::MapDeserializer;
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
-/// Where a parameter is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location {
-    /// In the query string.
-    Query,
-    /// In a request header.
-    Header,
-    /// In the path.
-    Path,
-    /// In a cookie (`Cookie: name=value`).
-    Cookie,
-}
-
-/// The JSON type of a parameter's value (of its items, for arrays).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// `type: string`
-    String,
-    /// `type: integer`
-    Integer,
-    /// `type: number`
-    Number,
-    /// `type: boolean`
-    Boolean,
-}
-
-/// Whether a parameter is one value or an array, and how arrays are sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// One value.
-    Scalar,
-    /// `style: form, explode: true` (`a=1&a=2`) in a query.
-    Exploded,
-    /// Comma-separated in one value (`a=1,2`; `style: simple` in headers and paths).
-    CommaSeparated,
-}
-
-/// A parameter as the document declares it. The generated code holds one
-/// per parameter in a `static`.
-#[derive(Debug)]
-pub struct ParamSpec {
-    /// The name in the document (`logged_at__gte`, `EvEnergy-Version`).
-    pub name: &'static str,
-    /// Where the parameter is.
-    pub location: Location,
-    /// The JSON type of the value or of its items.
-    pub kind: Kind,
-    /// One value or an array.
-    pub shape: Shape,
-    /// Whether the document requires it.
-    pub required: bool,
-    /// The parameter's schema as JSON Schema 2020-12 text, `$ref`s inlined.
-    pub schema: &'static str,
-    /// The document's `default`, as JSON text.
-    pub default: Option<&'static str>,
-    /// Advice added to a validation error (e.g. an example of the format).
-    pub hint: Option<&'static str>,
-    /// The compiled schema, built on first use.
-    pub compiled: Compiled,
-}
-
-/// A lazily compiled validator of a [`ParamSpec`].
-pub struct Compiled(OnceLock<Result<jsonschema::Validator, String>>);
-
-impl std::fmt::Debug for Compiled {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = match self.0.get() {
-            None => "not compiled yet",
-            Some(Ok(_)) => "compiled",
-            Some(Err(_)) => "does not compile",
-        };
-        f.write_str(state)
-    }
-}
-
-impl Compiled {
-    /// Not compiled yet.
-    pub const fn new() -> Self {
-        Self(OnceLock::new())
-    }
-}
-
-impl Default for Compiled {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ParamSpec {
-    fn validator(&self) -> Result<&jsonschema::Validator, &str> {
-        self.compiled
-            .0
-            .get_or_init(|| compile(self.schema))
-            .as_ref()
-            .map_err(String::as_str)
-    }
-}
-
-/// A request body as the document declares it (JSON only). Generated, one
-/// per operation with a `requestBody`.
-#[derive(Debug)]
-pub struct BodySpec {
-    /// Whether the document requires a body.
-    pub required: bool,
-    /// The body's schema as JSON Schema 2020-12 text, `$ref`s inlined.
-    pub schema: &'static str,
-    /// The compiled schema, built on first use.
-    pub compiled: Compiled,
-}
+use crate::compiled::{CompiledOperation, CompiledParam, Validator};
+use crate::spec::{BodySpec, Kind, Location, ParamSpec, Shape};
 
 /// The raw request body, or why it could not be read (e.g. too large).
 pub type RawBody = Result<axum::body::Bytes, String>;
@@ -212,14 +108,6 @@ fn quote(value: &str) -> String {
     }
 }
 
-fn compile(schema: &str) -> Result<jsonschema::Validator, String> {
-    let schema: Value = serde_json::from_str(schema).map_err(|e| e.to_string())?;
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .map_err(|e| e.to_string())
-}
-
 impl RawRequest {
     /// The request's cookies (RFC 6265 `name=value` pairs of every
     /// `Cookie` header), in order; pairs without `=` are skipped.
@@ -240,41 +128,16 @@ impl RawRequest {
             })
     }
 
-    /// A required JSON body. `None` iff a problem was recorded.
-    pub fn required_body<T: DeserializeOwned>(
+    /// Reads the JSON request body, validated against the document's
+    /// schema: `Some(Value::Null)` when absent and allowed to be. Returns
+    /// `None` exactly when it recorded a problem (under `"body"`).
+    fn body(
         &self,
         errors: &mut ParamErrors,
         spec: &BodySpec,
+        validator: &Validator,
         body: &RawBody,
-    ) -> Option<T> {
-        match self.json_body::<T>(errors, spec, body)? {
-            Some(value) => Some(value),
-            None => {
-                errors.add(BODY, "A JSON body is required.");
-                None
-            }
-        }
-    }
-
-    /// An optional JSON body: `Some(None)` when absent. `None` iff a problem was recorded.
-    pub fn optional_body<T: DeserializeOwned>(
-        &self,
-        errors: &mut ParamErrors,
-        spec: &BodySpec,
-        body: &RawBody,
-    ) -> Option<Option<T>> {
-        self.json_body::<T>(errors, spec, body)
-    }
-
-    /// Reads a JSON request body into `T`, validated against the document's
-    /// schema: `Some(None)` when absent and allowed to be. Returns `None`
-    /// exactly when it recorded a problem (under `"body"`) in `errors`.
-    fn json_body<T: DeserializeOwned>(
-        &self,
-        errors: &mut ParamErrors,
-        spec: &BodySpec,
-        body: &RawBody,
-    ) -> Option<Option<T>> {
+    ) -> Option<Value> {
         let bytes = match body {
             Ok(bytes) => bytes,
             Err(message) => {
@@ -287,7 +150,7 @@ impl RawRequest {
                 errors.add(BODY, "A JSON body is required.");
                 return None;
             }
-            return Some(None);
+            return Some(Value::Null);
         }
         let content_type = self
             .headers
@@ -313,13 +176,8 @@ impl RawRequest {
                 return None;
             }
         };
-        match spec
-            .compiled
-            .0
-            .get_or_init(|| compile(spec.schema))
-            .as_ref()
-        {
-            Ok(validator) if validator.is_valid(&json) => {}
+        match validator {
+            Ok(validator) if validator.is_valid(&json) => Some(json),
             Ok(validator) => {
                 for error in validator.iter_errors(&json) {
                     let at = error.instance_path().to_string();
@@ -330,18 +188,10 @@ impl RawRequest {
                     };
                     errors.add(BODY, format!("{at}{}", truncate(&error.to_string())));
                 }
-                return None;
+                None
             }
-            Err(e) => {
-                tracing::error!(error = e, "the request body's schema does not compile");
+            Err(_) => {
                 errors.add(BODY, "The server cannot validate this body.");
-                return None;
-            }
-        }
-        match serde_json::from_value::<T>(json) {
-            Ok(value) => Some(Some(value)),
-            Err(e) => {
-                errors.add(BODY, truncate(&e.to_string()));
                 None
             }
         }
@@ -399,13 +249,11 @@ impl RawRequest {
         }
     }
 
-    /// Reads one parameter into `T`: `Some(None)` when absent and allowed to be.
-    /// Returns `None` exactly when it recorded a problem in `errors`.
-    fn read<T: DeserializeOwned>(
-        &self,
-        errors: &mut ParamErrors,
-        spec: &ParamSpec,
-    ) -> Option<Option<T>> {
+    /// Reads one parameter as validated JSON: `Some(None)` when absent and
+    /// allowed to be (an optional array reads as `[]`). Returns `None`
+    /// exactly when it recorded a problem in `errors`.
+    fn read(&self, errors: &mut ParamErrors, param: &CompiledParam) -> Option<Option<Value>> {
+        let spec = param.spec;
         let values = match self.raw_values(spec) {
             Ok(values) => values,
             Err(message) => {
@@ -414,22 +262,13 @@ impl RawRequest {
             }
         };
         let json = match values {
-            None => match spec.default {
-                Some(default) => match serde_json::from_str(default) {
-                    Ok(json) => json,
-                    Err(e) => {
-                        tracing::error!(parameter = spec.name, error = %e, "the document's default does not parse");
-                        errors.add(
-                            spec.name,
-                            "The server's default for this parameter is invalid.",
-                        );
-                        return None;
-                    }
-                },
-                None if spec.required => {
+            None => match &param.default {
+                Some(default) => default.clone(),
+                None if spec.required || spec.location == Location::Path => {
                     errors.add(spec.name, "This parameter is required.");
                     return None;
                 }
+                None if spec.shape != Shape::Scalar => return Some(Some(Value::Array(Vec::new()))),
                 None => return Some(None),
             },
             Some(values) => {
@@ -450,88 +289,84 @@ impl RawRequest {
                 }
             }
         };
-        match spec.validator() {
-            Ok(validator) if validator.is_valid(&json) => {}
+        match &param.validator {
+            Ok(validator) if validator.is_valid(&json) => Some(Some(json)),
             Ok(validator) => {
                 if let Some(raw) = raw_text(&json) {
                     errors.raw.insert(spec.name.to_string(), raw);
                 }
-                let mut invalid = false;
                 for error in validator.iter_errors(&json) {
-                    invalid = true;
                     let at = error.instance_path().to_string();
                     let prefix = match at.strip_prefix('/').and_then(|i| i.parse::<usize>().ok()) {
                         Some(index) => format!("Item {}: ", index + 1),
                         None => String::new(),
                     };
-                    let mut message = format!("{prefix}{}", truncate(&error.to_string()));
-                    if let Some(hint) = spec.hint {
-                        message.push_str(". ");
-                        message.push_str(hint);
-                    }
-                    errors.add(spec.name, message);
+                    errors.add(
+                        spec.name,
+                        hinted(spec, format!("{prefix}{}", truncate(&error.to_string()))),
+                    );
                 }
-                if invalid {
-                    return None;
-                }
+                None
             }
-            Err(e) => {
-                tracing::error!(
-                    parameter = spec.name,
-                    error = e,
-                    "the parameter's schema does not compile"
-                );
+            Err(_) => {
                 errors.add(spec.name, "The server cannot validate this parameter.");
-                return None;
-            }
-        }
-        match serde_json::from_value::<T>(json) {
-            Ok(value) => Some(Some(value)),
-            Err(e) => {
-                let mut message = truncate(&e.to_string());
-                if let Some(hint) = spec.hint {
-                    message.push_str(". ");
-                    message.push_str(hint);
-                }
-                errors.add(spec.name, message);
                 None
             }
         }
     }
+}
 
-    /// A required parameter (or one with a default). `None` iff a problem was recorded.
-    pub fn required<T: DeserializeOwned>(
-        &self,
-        errors: &mut ParamErrors,
-        spec: &ParamSpec,
-    ) -> Option<T> {
-        match self.read::<T>(errors, spec)? {
-            Some(value) => Some(value),
-            None => {
-                errors.add(spec.name, "This parameter is required.");
-                None
+/// Reads every parameter and the body of a request to `operation` into
+/// `R`, the operation's request struct. `Err` names every problem, by
+/// parameter.
+pub fn parse<R: DeserializeOwned>(
+    operation: &CompiledOperation,
+    raw: &RawRequest,
+    body: &RawBody,
+) -> Result<R, ParamErrors> {
+    let mut errors = ParamErrors::default();
+    let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(operation.params.len() + 1);
+    for param in &operation.params {
+        if let Some(value) = raw.read(&mut errors, param) {
+            fields.extend(value.map(|value| (param.spec.field, value)));
+        }
+    }
+    if let Some((spec, validator)) = &operation.body {
+        if let Some(value) = raw.body(&mut errors, spec, validator, body) {
+            if !value.is_null() {
+                fields.push((BODY, value));
             }
         }
     }
-
-    /// An optional parameter: `Some(None)` when absent. `None` iff a problem was recorded.
-    pub fn optional<T: DeserializeOwned>(
-        &self,
-        errors: &mut ParamErrors,
-        spec: &ParamSpec,
-    ) -> Option<Option<T>> {
-        self.read::<T>(errors, spec)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let deserializer = MapDeserializer::<_, serde_json::Error>::new(fields.into_iter());
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        // Valid by the schema, but not a value of the Rust type (an integer
+        // beyond its width): named by the field it went to.
+        let field = error.path().iter().next().map(|s| s.to_string());
+        let param = operation
+            .params
+            .iter()
+            .map(|p| p.spec)
+            .find(|p| Some(p.field) == field.as_deref());
+        let message = truncate(&error.into_inner().to_string());
+        match param {
+            Some(param) => errors.add(param.name, hinted(param, message)),
+            None => errors.add(BODY, message),
+        }
+        errors
+    })
+}
 
-    /// An array parameter: empty when absent and optional. `None` iff a problem was recorded.
-    pub fn array<T: DeserializeOwned>(
-        &self,
-        errors: &mut ParamErrors,
-        spec: &ParamSpec,
-    ) -> Option<Vec<T>> {
-        self.read::<Vec<T>>(errors, spec)
-            .map(Option::unwrap_or_default)
+/// `message` with the parameter's hint, if it has one.
+fn hinted(spec: &ParamSpec, mut message: String) -> String {
+    if let Some(hint) = spec.hint {
+        message.push_str(". ");
+        message.push_str(hint);
     }
+    message
 }
 
 /// The raw text of a rejected value, for messages that quote it.
@@ -585,52 +420,5 @@ fn to_json(kind: Kind, raw: &str) -> Result<Value, &'static str> {
             "false" => Ok(Value::Bool(false)),
             _ => Err("Must be true or false."),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    static ID: ParamSpec = ParamSpec {
-        name: "id",
-        location: Location::Query,
-        kind: Kind::String,
-        shape: Shape::Scalar,
-        required: true,
-        schema: r#"{"type":"string","pattern":"^csub[0-9A-Z]{26}$"}"#,
-        default: None,
-        hint: None,
-        compiled: Compiled::new(),
-    };
-
-    fn request(id: &str) -> RawRequest {
-        RawRequest {
-            method: Method::GET,
-            path: "/x".into(),
-            query: vec![("id".into(), id.into())],
-            headers: HeaderMap::new(),
-            path_params: Ok(Vec::new()),
-        }
-    }
-
-    #[test]
-    fn a_parameter_schema_is_compiled_once_and_reused() {
-        assert!(ID.compiled.0.get().is_none(), "compiled before first use");
-        let mut errors = ParamErrors::default();
-        assert_eq!(request("nope").required::<String>(&mut errors, &ID), None);
-        let first = ID.validator().unwrap() as *const jsonschema::Validator;
-        for id in ["bad", "csub01HSH04KDEWF6Z4DB2J77J74K5", "also bad"] {
-            let _ = request(id).required::<String>(&mut ParamErrors::default(), &ID);
-        }
-        let later = ID.validator().unwrap() as *const jsonschema::Validator;
-        assert_eq!(
-            first, later,
-            "the same compiled validator serves every request"
-        );
-        assert!(
-            errors.fields["id"][0].contains("does not match"),
-            "{errors:?}"
-        );
     }
 }

@@ -13,62 +13,22 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::error::Error;
+
 use crate::spec::ApiSpec;
 
 /// The media type of every problem response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// A situation in which the adapter answers a problem by itself. Each has
-/// a key in the document's `x-problem-details`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Situation {
-    /// `invalid-parameters` (400): parameters or body invalid.
-    /// Placeholders: `{count}`, `{names}`.
-    InvalidParameters,
-    /// `unsupported-version` (400): a version the document does not have.
-    /// Placeholder: `{requested}`.
-    UnsupportedVersion,
-    /// `bad-request` (400): malformed in a way no parameter explains.
-    /// Placeholder: `{reason}`.
-    BadRequest,
-    /// `unauthenticated` (401): no credentials.
-    Unauthenticated,
-    /// `invalid-credentials` (401): credentials rejected. Placeholder: `{reason}`.
-    InvalidCredentials,
-    /// `forbidden` (403): a scope is missing.
-    Forbidden,
-    /// `not-found` (404). Placeholder: `{path}`.
-    NotFound,
-    /// `method-not-allowed` (405). Placeholder: `{method}`.
-    MethodNotAllowed,
-    /// `not-acceptable` (406).
-    NotAcceptable,
-    /// `too-many-requests` (429). Placeholder: `{retry_after}`.
-    TooManyRequests,
-    /// `internal-error` (500): the backend failed.
-    InternalError,
-    /// `unavailable` (503): the backend is unavailable.
-    Unavailable,
+pub use spec_vocab::Situation;
+
+/// The runtime's own texts, for documents that give none.
+trait Generic {
+    fn default_detail(self) -> &'static str;
+    fn default_title(self) -> &'static str;
 }
 
-impl Situation {
-    /// The status the adapter answers with.
-    pub fn status(self) -> StatusCode {
-        match self {
-            Situation::InvalidParameters
-            | Situation::UnsupportedVersion
-            | Situation::BadRequest => StatusCode::BAD_REQUEST,
-            Situation::Unauthenticated | Situation::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Situation::Forbidden => StatusCode::FORBIDDEN,
-            Situation::NotFound => StatusCode::NOT_FOUND,
-            Situation::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Situation::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            Situation::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Situation::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
-            Situation::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
+impl Generic for Situation {
     /// The runtime's own `detail`, for documents that give none.
     fn default_detail(self) -> &'static str {
         match self {
@@ -95,20 +55,56 @@ impl Situation {
         match self {
             Situation::InvalidParameters => "Invalid parameters",
             Situation::UnsupportedVersion => "Unsupported version",
-            other => other.status().canonical_reason().unwrap_or("Error"),
+            other => StatusCode::from_u16(other.status())
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error"),
         }
     }
 }
 
-/// The texts of one situation, as the document gives them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The texts of one situation, as the document gives them
+/// (`x-problem-details`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProblemText {
+    /// The situation.
+    pub situation: Situation,
     /// `type`: a URI naming the problem type.
     pub type_uri: Option<&'static str>,
     /// `title`.
     pub title: Option<&'static str>,
     /// `detail`, with `{placeholders}`.
     pub detail: Option<&'static str>,
+}
+
+impl ProblemText {
+    /// No texts yet for `situation`.
+    pub const fn of(situation: Situation) -> Self {
+        Self {
+            situation,
+            type_uri: None,
+            title: None,
+            detail: None,
+        }
+    }
+
+    /// With a `type` URI.
+    pub const fn type_uri(mut self, type_uri: &'static str) -> Self {
+        self.type_uri = Some(type_uri);
+        self
+    }
+
+    /// With a `title`.
+    pub const fn title(mut self, title: &'static str) -> Self {
+        self.title = Some(title);
+        self
+    }
+
+    /// With a `detail`.
+    pub const fn detail(mut self, detail: &'static str) -> Self {
+        self.detail = Some(detail);
+        self
+    }
 }
 
 /// An RFC 9457 problem detail.
@@ -138,7 +134,7 @@ impl Problem {
         let texts = api
             .and_then(|api| api.texts(situation))
             .copied()
-            .unwrap_or_default();
+            .unwrap_or(ProblemText::of(situation));
         let detail = match (texts.detail, situation) {
             (Some(detail), _) => fill(detail, values),
             // The runtime's own wording says "1 invalid parameter" right.
@@ -156,7 +152,7 @@ impl Problem {
         };
         Self {
             type_: texts.type_uri.map(str::to_string),
-            status: situation.status().as_u16(),
+            status: situation.status(),
             title: texts
                 .title
                 .unwrap_or_else(|| situation.default_title())
@@ -184,6 +180,94 @@ impl Problem {
     }
 }
 
+/// A generated server crate's document, for the [`Problems`] its
+/// backends build (the generated code implements it on a marker type).
+pub trait Document: 'static {
+    /// What the document says for every operation.
+    fn api() -> &'static ApiSpec;
+}
+
+/// The problems the adapter answers by itself, with the document's texts
+/// (`x-problem-details`), for the responses a backend's methods build:
+/// `Ok(...Response::forbidden(types::Problem::forbidden()?))`. They
+/// serialize exactly like the adapter's own. The generated server crate
+/// implements it for every body type of the document's error responses.
+/// `Err` only when the document's problem schema cannot hold an RFC 9457
+/// problem, which `cargo xtask lint` reports.
+pub trait Problems<D: Document>: DeserializeOwned + Sized {
+    /// This type's value of a runtime problem.
+    fn from_problem(problem: Problem) -> Result<Self, Error> {
+        problem.to_body().ok_or_else(|| {
+            Error::msg(
+                "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
+            )
+        })
+    }
+
+    /// Any situation, with the values of its placeholders.
+    fn problem(situation: Situation, values: &[(&str, &str)]) -> Result<Self, Error> {
+        Self::from_problem(Problem::of(Some(D::api()), situation, values))
+    }
+
+    /// 400 `invalid-parameters`, with the reasons for each parameter.
+    fn bad_request(field_errors: BTreeMap<String, Vec<String>>) -> Result<Self, Error> {
+        let names: Vec<&str> = field_errors.keys().map(String::as_str).collect();
+        let mut problem = Problem::of(
+            Some(D::api()),
+            Situation::InvalidParameters,
+            &[
+                ("count", &names.len().to_string()),
+                ("names", &names.join(", ")),
+            ],
+        );
+        problem.field_errors = field_errors;
+        Self::from_problem(problem)
+    }
+
+    /// 400 `unsupported-version`.
+    fn unsupported_version(requested: &str) -> Result<Self, Error> {
+        Self::problem(Situation::UnsupportedVersion, &[("requested", requested)])
+    }
+
+    /// 401 `unauthenticated`: no credentials.
+    fn unauthorized() -> Result<Self, Error> {
+        Self::problem(Situation::Unauthenticated, &[])
+    }
+
+    /// 403 `forbidden`.
+    fn forbidden() -> Result<Self, Error> {
+        Self::problem(Situation::Forbidden, &[])
+    }
+
+    /// 404 `not-found`, naming the path.
+    fn not_found(path: &str) -> Result<Self, Error> {
+        Self::problem(Situation::NotFound, &[("path", path)])
+    }
+
+    /// 406 `not-acceptable`.
+    fn not_acceptable() -> Result<Self, Error> {
+        Self::problem(Situation::NotAcceptable, &[])
+    }
+
+    /// 429 `too-many-requests`.
+    fn too_many_requests(retry_after_secs: u64) -> Result<Self, Error> {
+        Self::problem(
+            Situation::TooManyRequests,
+            &[("retry_after", &retry_after_secs.to_string())],
+        )
+    }
+
+    /// 500 `internal-error`.
+    fn internal_error() -> Result<Self, Error> {
+        Self::problem(Situation::InternalError, &[])
+    }
+
+    /// 503 `unavailable`.
+    fn service_unavailable() -> Result<Self, Error> {
+        Self::problem(Situation::Unavailable, &[])
+    }
+}
+
 /// `text` with every `{name}` replaced by its value.
 fn fill(text: &str, values: &[(&str, &str)]) -> String {
     let mut out = text.to_string();
@@ -199,15 +283,12 @@ mod tests {
 
     static API: ApiSpec = ApiSpec {
         title: "t",
-        problems: &[(
-            Situation::TooManyRequests,
-            ProblemText {
-                type_uri: Some("https://example/rate"),
-                title: Some("Slow down"),
-                detail: Some("Wait {retry_after} s"),
-            },
-        )],
+        problems: &[ProblemText::of(Situation::TooManyRequests)
+            .type_uri("https://example/rate")
+            .title("Slow down")
+            .detail("Wait {retry_after} s")],
         schemes: &[],
+        problem: None,
     };
 
     #[test]

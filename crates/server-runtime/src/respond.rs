@@ -16,6 +16,9 @@ pub enum HeaderError {
     /// The document requires the header and nothing set it.
     #[error("the document requires the `{0}` header on this response and nothing set it")]
     Missing(&'static str),
+    /// The response's body or headers cannot be serialized (a non-finite float).
+    #[error("the response cannot be serialized: {0}")]
+    Unencodable(String),
 }
 
 /// Sets header `name` (lower case) to `value`.
@@ -38,18 +41,26 @@ pub fn respond_json<T: Serialize + ?Sized>(
     headers: HeaderMap,
 ) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            let mut response = (status, bytes).into_response();
-            let out = response.headers_mut();
-            out.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
-            out.extend(headers);
-            response
-        }
+        Ok(bytes) => respond_bytes(status, media_type, bytes, headers),
         Err(error) => {
             tracing::error!(%error, %status, "the response body cannot be serialized as JSON");
             internal_error()
         }
     }
+}
+
+/// `bytes` as the body, with `media_type` and `headers`.
+pub fn respond_bytes(
+    status: StatusCode,
+    media_type: &'static str,
+    bytes: Vec<u8>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = (status, bytes).into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    out.extend(headers);
+    response
 }
 
 /// A response with no body, with `headers`.

@@ -2,8 +2,14 @@
 //! adapter holds one [`ApiSpec`] and one [`OperationSpec`] per operation,
 //! in `static`s built from the document.
 
-use crate::params::{Kind, ParamSpec};
-use crate::problem::{ProblemText, Situation};
+pub use spec_vocab::{Kind, Location, Role, Shape};
+
+use crate::problem::{Problem, ProblemText, Situation};
+
+/// Encodes one of the adapter's own problems as the body type the
+/// document declares for it (see `typed_problem`); `None` when that type
+/// cannot hold it.
+pub type ProblemEncoder = fn(&Problem) -> Option<Vec<u8>>;
 
 /// What the document says for every operation.
 #[derive(Debug)]
@@ -13,18 +19,20 @@ pub struct ApiSpec {
     /// The texts of the adapter's own problems, from the document's
     /// `x-problem-details`; situations it does not name get the runtime's
     /// generic texts.
-    pub problems: &'static [(Situation, ProblemText)],
+    pub problems: &'static [ProblemText],
     /// The document's security schemes the adapter can check.
     pub schemes: &'static [SchemeSpec],
+    /// The adapter's own problems as the body type the document's error
+    /// responses use most (through that type, so they serialize like the
+    /// backend's; `None` from it when it cannot hold the problem). `None`:
+    /// the document declares no error body.
+    pub problem: Option<ProblemEncoder>,
 }
 
 impl ApiSpec {
     /// The document's texts for a situation, if it gives any.
     pub fn texts(&self, situation: Situation) -> Option<&'static ProblemText> {
-        self.problems
-            .iter()
-            .find(|(s, _)| *s == situation)
-            .map(|(_, t)| t)
+        self.problems.iter().find(|t| t.situation == situation)
     }
 
     /// The scheme of this name.
@@ -40,6 +48,35 @@ pub struct SchemeSpec {
     pub name: &'static str,
     /// What credential it takes.
     pub kind: SchemeKind,
+}
+
+impl SchemeSpec {
+    /// `Authorization: Bearer <token>`: http bearer, oauth2, openIdConnect.
+    pub const fn bearer(name: &'static str) -> Self {
+        Self {
+            name,
+            kind: SchemeKind::Bearer,
+        }
+    }
+
+    /// `Authorization: Basic …`: http basic.
+    pub const fn basic(name: &'static str) -> Self {
+        Self {
+            name,
+            kind: SchemeKind::Basic,
+        }
+    }
+
+    /// An API key sent in `location` as `key`.
+    pub const fn api_key(name: &'static str, location: KeyLocation, key: &'static str) -> Self {
+        Self {
+            name,
+            kind: SchemeKind::ApiKey {
+                location,
+                name: key,
+            },
+        }
+    }
 }
 
 /// The credential a scheme takes.
@@ -91,9 +128,14 @@ pub struct OperationSpec {
     /// authentication is optional.
     pub security: &'static [Requirement],
     /// The parameters, in document order.
-    pub params: &'static [&'static ParamSpec],
-    /// The header parameter that selects the API version (`x-api-version`).
-    pub version: Option<&'static VersionSpec>,
+    pub params: &'static [ParamSpec],
+    /// The request body.
+    pub body: Option<BodySpec>,
+    /// The name of the header parameter that selects the API version
+    /// (`x-api-version`); its schema's `enum` lists the versions.
+    pub version: Option<&'static str>,
+    /// The responses, in the order of the response enum's variants.
+    pub responses: &'static [ResponseSpec],
 }
 
 impl OperationSpec {
@@ -101,78 +143,227 @@ impl OperationSpec {
     pub fn secured(&self) -> bool {
         self.security.iter().any(|r| !r.is_empty())
     }
-}
 
-/// The header that selects the API version.
-#[derive(Debug)]
-pub struct VersionSpec {
-    /// The header parameter (its schema's `enum` lists the versions).
-    pub param: &'static ParamSpec,
-    /// The versions as a header carries them (`2`), in the document's order.
-    pub values: &'static [&'static str],
-    /// The version used when the header is absent, as the document writes it.
-    pub default: Option<&'static str>,
-}
-
-impl VersionSpec {
-    /// The document's spelling of a requested version: for a numeric
-    /// version, `2e0` and `2.0` are the document's `2`. `None` when the
-    /// document has no such version.
-    pub fn canonical(&self, requested: &str) -> Option<&'static str> {
-        let requested = requested.trim();
-        let numeric = matches!(self.param.kind, Kind::Integer | Kind::Number);
-        let number = |text: &str| text.parse::<f64>().ok().filter(|n| n.is_finite());
-        self.values.iter().copied().find(|value| {
-            if numeric {
-                matches!((number(value), number(requested)), (Some(a), Some(b)) if a == b)
-            } else {
-                *value == requested
-            }
-        })
+    /// The declared response that answers `status`: the exact code, else
+    /// its range (`4XX`), else `default`.
+    pub fn response_for(&self, status: u16) -> Option<&'static ResponseSpec> {
+        let exact = self
+            .responses
+            .iter()
+            .find(|r| r.status == StatusSpec::Code(status));
+        let range = || {
+            self.responses
+                .iter()
+                .find(|r| r.status == StatusSpec::Range((status / 100) as u8))
+        };
+        let default = || {
+            self.responses
+                .iter()
+                .find(|r| r.status == StatusSpec::Default)
+        };
+        exact.or_else(range).or_else(default)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::params::{Compiled, Location, Shape};
+/// A parameter as the document declares it.
+#[derive(Debug)]
+pub struct ParamSpec {
+    /// The name in the document (`logged_at__gte`, `EvEnergy-Version`).
+    pub name: &'static str,
+    /// The field of the request struct that receives it (`logged_at_gte`).
+    pub field: &'static str,
+    /// Where the parameter is.
+    pub location: Location,
+    /// The JSON type of the value or of its items.
+    pub kind: Kind,
+    /// One value or an array.
+    pub shape: Shape,
+    /// Whether the document requires it.
+    pub required: bool,
+    /// The parameter's schema as JSON Schema 2020-12 text, `$ref`s inlined
+    /// (its `default` is used when the parameter is absent).
+    pub schema: &'static str,
+    /// Advice added to a validation error (e.g. an example of the format).
+    pub hint: Option<&'static str>,
+}
 
-    fn param(kind: Kind) -> &'static ParamSpec {
-        Box::leak(Box::new(ParamSpec {
-            name: "Api-Version",
-            location: Location::Header,
+impl ParamSpec {
+    const fn new(location: Location, name: &'static str, field: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            field,
+            location,
             kind,
             shape: Shape::Scalar,
             required: false,
             schema: "true",
-            default: None,
             hint: None,
-            compiled: Compiled::new(),
-        }))
-    }
-
-    #[test]
-    fn numeric_versions_are_compared_as_numbers_and_answered_as_written() {
-        let version = VersionSpec {
-            param: param(Kind::Number),
-            values: &["2", "3"],
-            default: Some("2"),
-        };
-        for requested in ["2", "2.0", "2e0", " 2 "] {
-            assert_eq!(version.canonical(requested), Some("2"), "{requested}");
         }
-        assert_eq!(version.canonical("4"), None);
-        assert_eq!(version.canonical("two"), None);
     }
 
-    #[test]
-    fn string_versions_are_compared_exactly() {
-        let version = VersionSpec {
-            param: param(Kind::String),
-            values: &["2024-05-01"],
-            default: None,
-        };
-        assert_eq!(version.canonical("2024-05-01"), Some("2024-05-01"));
-        assert_eq!(version.canonical("2024-5-1"), None);
+    /// A query parameter `name`, read into the request's `field`, of `kind`.
+    pub const fn query(name: &'static str, field: &'static str, kind: Kind) -> Self {
+        Self::new(Location::Query, name, field, kind)
+    }
+
+    /// A header parameter.
+    pub const fn header(name: &'static str, field: &'static str, kind: Kind) -> Self {
+        Self::new(Location::Header, name, field, kind)
+    }
+
+    /// A path parameter (always required).
+    pub const fn path(name: &'static str, field: &'static str, kind: Kind) -> Self {
+        Self::new(Location::Path, name, field, kind).required()
+    }
+
+    /// A cookie parameter.
+    pub const fn cookie(name: &'static str, field: &'static str, kind: Kind) -> Self {
+        Self::new(Location::Cookie, name, field, kind)
+    }
+
+    /// Required.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// An array, sent as `shape` says.
+    pub const fn shape(mut self, shape: Shape) -> Self {
+        self.shape = shape;
+        self
+    }
+
+    /// Its schema (JSON Schema 2020-12 text).
+    pub const fn schema(mut self, schema: &'static str) -> Self {
+        self.schema = schema;
+        self
+    }
+
+    /// Advice added to its validation errors.
+    pub const fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+}
+
+/// A request body as the document declares it (JSON only).
+#[derive(Debug)]
+pub struct BodySpec {
+    /// Whether the document requires a body.
+    pub required: bool,
+    /// The body's schema as JSON Schema 2020-12 text, `$ref`s inlined.
+    pub schema: &'static str,
+}
+
+/// The status a response is declared for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusSpec {
+    /// One status code (`200`).
+    Code(u16),
+    /// A class of statuses (`4XX` is `Range(4)`); the variant carries the status.
+    Range(u8),
+    /// `default`: any status not declared otherwise; the variant carries it.
+    Default,
+}
+
+/// A response as the document declares it.
+#[derive(Debug)]
+pub struct ResponseSpec {
+    /// The status it answers.
+    pub status: StatusSpec,
+    /// The media type of its body; `None` when it has none.
+    pub media_type: Option<&'static str>,
+    /// Its headers, in the order of the headers struct's fields.
+    pub headers: &'static [HeaderSpec],
+    /// For an error response whose body type is not the document's usual
+    /// one: the adapter's own problems as that body (through the body's
+    /// type, so they serialize like the backend's). `None`: the document's
+    /// ([`ApiSpec::problem`]).
+    pub problem: Option<ProblemEncoder>,
+}
+
+impl ResponseSpec {
+    const fn new(
+        status: StatusSpec,
+        media_type: Option<&'static str>,
+        headers: &'static [HeaderSpec],
+    ) -> Self {
+        Self {
+            status,
+            media_type,
+            headers,
+            problem: None,
+        }
+    }
+
+    /// The response for status `code`, with a body of `media_type` (or none).
+    pub const fn code(
+        code: u16,
+        media_type: Option<&'static str>,
+        headers: &'static [HeaderSpec],
+    ) -> Self {
+        Self::new(StatusSpec::Code(code), media_type, headers)
+    }
+
+    /// The response for the statuses of class `class` (`4XX`: 4).
+    pub const fn range(
+        class: u8,
+        media_type: Option<&'static str>,
+        headers: &'static [HeaderSpec],
+    ) -> Self {
+        Self::new(StatusSpec::Range(class), media_type, headers)
+    }
+
+    /// The `default` response.
+    pub const fn otherwise(
+        media_type: Option<&'static str>,
+        headers: &'static [HeaderSpec],
+    ) -> Self {
+        Self::new(StatusSpec::Default, media_type, headers)
+    }
+
+    /// The adapter's own problems, as this error response's body (when its
+    /// body type is not the document's usual one, [`ApiSpec::problem`]).
+    pub const fn problem(mut self, encode: ProblemEncoder) -> Self {
+        self.problem = Some(encode);
+        self
+    }
+
+    /// Whether the adapter can answer this response by itself: every
+    /// header it requires is one the runtime knows.
+    pub fn buildable(&self) -> bool {
+        self.headers.iter().all(|h| !h.required || h.role.is_some())
+    }
+}
+
+/// A response header as the document declares it.
+#[derive(Debug)]
+pub struct HeaderSpec {
+    /// The name, lower case (`x-ratelimit-limit`).
+    pub name: &'static str,
+    /// What the runtime knows of it, if anything: it fills the header when
+    /// the backend leaves it `None`.
+    pub role: Option<Role>,
+    /// Whether the document requires it on the response.
+    pub required: bool,
+}
+
+impl HeaderSpec {
+    /// A header only the backend knows.
+    pub const fn new(name: &'static str, required: bool) -> Self {
+        Self {
+            name,
+            role: None,
+            required,
+        }
+    }
+
+    /// A header the runtime fills from what it knows of `role`.
+    pub const fn filled(name: &'static str, role: Role, required: bool) -> Self {
+        Self {
+            name,
+            role: Some(role),
+            required,
+        }
     }
 }

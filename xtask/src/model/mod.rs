@@ -286,36 +286,8 @@ impl Operation {
     }
 }
 
-/// Where a parameter is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Location {
-    /// `in: query`
-    Query,
-    /// `in: header`
-    Header,
-    /// `in: path`
-    Path,
-    /// `in: cookie`
-    Cookie,
-}
-
-impl Location {
-    /// The name OpenAPI gives it (`query`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Location::Query => "query",
-            Location::Header => "header",
-            Location::Path => "path",
-            Location::Cookie => "cookie",
-        }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Where a parameter is (the runtime's own word for it).
+pub use spec_vocab::Location;
 
 /// How a parameter's value is serialized (OpenAPI `style`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -535,19 +507,9 @@ pub struct ResponseHeader {
     pub example: Option<serde_json::Value>,
 }
 
-/// A response header whose value the adapter's runtime knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeaderRole {
-    /// The API version that answered (same name as the `x-api-version`
-    /// request header).
-    ApiVersion,
-    /// `x-rate-limit: limit`: requests allowed per window.
-    RateLimitLimit,
-    /// `x-rate-limit: remaining`: requests left in the window.
-    RateLimitRemaining,
-    /// `Retry-After` (RFC 9110): seconds to wait.
-    RetryAfter,
-}
+/// A response header whose value the adapter's runtime knows (the
+/// runtime's own word for it).
+pub use spec_vocab::Role as HeaderRole;
 
 /// One alternative of a security requirement: every scheme it lists must
 /// be satisfied.
@@ -704,85 +666,10 @@ pub struct Conventions {
     pub problem_details: BTreeMap<ProblemSituation, ProblemText>,
 }
 
-/// A situation in which the adapter answers a problem by itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ProblemSituation {
-    /// 400: parameters or body invalid.
-    InvalidParameters,
-    /// 400: the version header names a version the document does not have.
-    UnsupportedVersion,
-    /// 400: the request is malformed in a way no parameter explains (e.g.
-    /// two `Authorization` headers).
-    BadRequest,
-    /// 401: no credentials were sent.
-    Unauthenticated,
-    /// 401: the credentials were rejected.
-    InvalidCredentials,
-    /// 403: the principal lacks a scope the operation needs.
-    Forbidden,
-    /// 404: no such path.
-    NotFound,
-    /// 405: the path does not have this method.
-    MethodNotAllowed,
-    /// 406: `Accept` rules out every success media type.
-    NotAcceptable,
-    /// 429: the rate-limit hook refused the request.
-    TooManyRequests,
-    /// 500: the backend failed.
-    InternalError,
-    /// 503: the backend is unavailable.
-    Unavailable,
-}
-
-impl ProblemSituation {
-    /// Every situation, in the order the README documents them.
-    pub const ALL: [ProblemSituation; 12] = [
-        ProblemSituation::InvalidParameters,
-        ProblemSituation::UnsupportedVersion,
-        ProblemSituation::BadRequest,
-        ProblemSituation::Unauthenticated,
-        ProblemSituation::InvalidCredentials,
-        ProblemSituation::Forbidden,
-        ProblemSituation::NotFound,
-        ProblemSituation::MethodNotAllowed,
-        ProblemSituation::NotAcceptable,
-        ProblemSituation::TooManyRequests,
-        ProblemSituation::InternalError,
-        ProblemSituation::Unavailable,
-    ];
-
-    /// The key in `x-problem-details` (`too-many-requests`).
-    pub fn key(self) -> &'static str {
-        match self {
-            ProblemSituation::InvalidParameters => "invalid-parameters",
-            ProblemSituation::UnsupportedVersion => "unsupported-version",
-            ProblemSituation::BadRequest => "bad-request",
-            ProblemSituation::Unauthenticated => "unauthenticated",
-            ProblemSituation::InvalidCredentials => "invalid-credentials",
-            ProblemSituation::Forbidden => "forbidden",
-            ProblemSituation::NotFound => "not-found",
-            ProblemSituation::MethodNotAllowed => "method-not-allowed",
-            ProblemSituation::NotAcceptable => "not-acceptable",
-            ProblemSituation::TooManyRequests => "too-many-requests",
-            ProblemSituation::InternalError => "internal-error",
-            ProblemSituation::Unavailable => "unavailable",
-        }
-    }
-
-    /// The placeholders its `detail` may use.
-    pub fn placeholders(self) -> &'static [&'static str] {
-        match self {
-            ProblemSituation::InvalidParameters => &["count", "names"],
-            ProblemSituation::UnsupportedVersion => &["requested"],
-            ProblemSituation::BadRequest => &["reason"],
-            ProblemSituation::InvalidCredentials => &["reason"],
-            ProblemSituation::NotFound => &["path"],
-            ProblemSituation::MethodNotAllowed => &["method"],
-            ProblemSituation::TooManyRequests => &["retry_after"],
-            _ => &[],
-        }
-    }
-}
+/// A situation in which the adapter answers a problem by itself (the
+/// runtime's own word for it): its key in `x-problem-details`, its status
+/// and placeholders.
+pub use spec_vocab::Situation as ProblemSituation;
 
 /// The texts of one of the adapter's own problems.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,58 +1,42 @@
-//! `adapter.rs`: the axum router and everything it does for each
-//! operation — the document's declarations as runtime `static`s, parsing,
-//! the gate, routing, and encoding responses with their headers.
+//! `adapter.rs`: the operations' declarations, which the runtime
+//! interprets for every request — per operation one `static`
+//! `OperationSpec` (parameters, body, responses with their headers,
+//! security) and the response enum's `Responses` impl — and the router
+//! that registers each operation with the runtime in one call.
 
 use std::collections::BTreeMap;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{allow, option_str, snake, Doc, Header, Op, Param, Resp, ScalarKind, Shape};
-use crate::model::{
-    ApiKeyLocation, HeaderRole, Location, Method, ProblemSituation, SchemeKind, Status,
-};
-use crate::types::ParamType;
+use super::{Doc, Header, Op, Param, Resp};
+use crate::model::{ApiKeyLocation, Location, SchemeKind, Status};
+use crate::vocab;
+use crate::vocab::Shape;
 
 pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let runtime = &doc.runtime;
     let module_doc = format!(
-        " The axum adapter of {}: routing, the document's declarations as runtime \
-         statics, parsing and validation, the gate (see `runtime::gate`), and encoding. \
-         Nothing here is meant to be called by a backend except [`router`] and [`fallback`].",
+        " The declarations of {}: per operation, how the document declares it (an \
+         `OperationSpec`, which the runtime interprets for every request) and which declared \
+         response each variant of its response enum is. Nothing here is meant to be called by \
+         a backend except [`router`], [`fallback`] and [`serve`].",
         doc.model.title
     );
     let api_spec = api_spec(doc);
-    let mut paths: BTreeMap<&str, Vec<&Op<'_>>> = BTreeMap::new();
-    let mut order = Vec::new();
-    for op in &doc.operations {
-        if !paths.contains_key(op.model.path.as_str()) {
-            order.push(op.model.path.as_str());
-        }
-        paths.entry(&op.model.path).or_default().push(op);
-    }
-    let routes = order.iter().map(|path| {
-        let dispatcher = dispatcher_ident(path);
-        quote! { .route(#path, axum::routing::any(#dispatcher::<A>)) }
-    });
-    let dispatchers = order.iter().map(|path| dispatcher(path, &paths[path]));
-    let operations = doc.operations.iter().map(operation);
-    let mut header_writers = BTreeMap::new();
-    for response in doc.operations.iter().flat_map(|o| &o.responses) {
-        if let Some(ident) = &response.headers_struct {
-            header_writers
-                .entry(ident.to_string())
-                .or_insert_with(|| headers_writer(response));
-        }
-    }
-    let header_writers = header_writers.into_values();
+    let registrations = doc.operations.iter().map(registration);
+    let tables = HeaderTables::new(doc);
+    let operations = doc
+        .operations
+        .iter()
+        .map(|op| operation(op, &tables, doc.problem_type.as_ref()));
+    let header_tables = tables.statics();
     quote! {
         #![doc = #module_doc]
 
-        #[allow(unused_imports)]
         use ::#runtime as runtime;
-        #[allow(unused_imports)]
+        use runtime::declare as rt;
         use runtime::reexports::axum;
-        #[allow(unused_imports)]
         use super::api::*;
 
         /// An axum router that serves every operation of the document on
@@ -63,22 +47,15 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
         /// gets an ID (`X-Request-Id`, kept when the client sends a
         /// well-formed one), echoed and written into problem bodies.
         pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
-            axum::Router::new()
-                #(#routes)*
-                .fallback(fallback)
-                .with_state(api)
-                .layer(axum::middleware::from_fn(runtime::request_id::layer))
-        }
-
-        /// The problem of a situation with the document's texts.
-        pub(crate) fn problem(situation: runtime::Situation, values: &[(&str, &str)]) -> runtime::Problem {
-            runtime::Problem::of(::std::option::Option::Some(&API), situation, values)
+            rt::Routes::new(&API, Gate(api))
+                #(#registrations)*
+                .build()
         }
 
         /// 404 as the document's problem, for a path it does not have (use it
         /// as the fallback of an application that nests [`router`]).
         pub async fn fallback(uri: axum::extract::OriginalUri) -> axum::response::Response {
-            runtime::gate::not_found(&API, uri.path())
+            rt::not_found(&API, uri.path())
         }
 
         /// Serves `app` ([`router`] nested under the server's base path,
@@ -97,16 +74,20 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
 
         #api_spec
 
-        #(#dispatchers)*
-
         #(#operations)*
 
-        #(#header_writers)*
+        #(#header_tables)*
 
-        /// The backend's hooks, as the gate calls them.
-        struct Gate<'a, A>(&'a A);
+        impl rt::Document for Document {
+            fn api() -> &'static rt::ApiSpec {
+                &API
+            }
+        }
 
-        impl<A: Api> runtime::Gatekeeper for Gate<'_, A> {
+        /// The backend behind its hooks, as the runtime calls them.
+        struct Gate<A>(::std::sync::Arc<A>);
+
+        impl<A: Api> rt::Gatekeeper for Gate<A> {
             type Principal = A::Principal;
 
             fn authenticate(
@@ -124,123 +105,109 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
                 operation_id: &'static str,
             ) -> impl ::std::future::Future<Output = runtime::RateLimit> + Send {
                 let decided = self.0.rate_limit(principal, operation_id);
-                async move { runtime::RateLimit::from(decided.await) }
+                async move { decided.await.into() }
             }
         }
     }
 }
 
-fn situation(s: ProblemSituation) -> TokenStream {
-    let ident = format_ident!("{}", format!("{s:?}"));
-    quote! { runtime::Situation::#ident }
+/// `.secured(&SPEC, |gate, principal, request| ...)`: the operation's one
+/// line in the router.
+fn registration(op: &Op<'_>) -> TokenStream {
+    let spec = op.spec_ident();
+    let name = &op.fn_name;
+    match (op.model.secured(), op.model.auth_optional()) {
+        (false, _) => quote! {
+            .public(&#spec, |gate, request| async move { gate.0.#name(request).await })
+        },
+        (true, optional) => {
+            let how = if optional {
+                format_ident!("optional")
+            } else {
+                format_ident!("secured")
+            };
+            quote! {
+                .#how(&#spec, |gate, principal, request| async move {
+                    gate.0.#name(principal, request).await
+                })
+            }
+        }
+    }
 }
 
 fn api_spec(doc: &Doc<'_>) -> TokenStream {
     let title = &doc.model.title;
-    let problems = doc.model.conventions.problem_details.iter().map(|(s, text)| {
-        let situation = situation(*s);
-        let type_uri = option_str(text.type_uri.as_deref());
-        let title = option_str(text.title.as_deref());
-        let detail = option_str(text.detail.as_deref());
-        quote! {
-            (#situation, runtime::ProblemText { type_uri: #type_uri, title: #title, detail: #detail })
-        }
-    });
+    let problems = doc
+        .model
+        .conventions
+        .problem_details
+        .iter()
+        .map(|(s, text)| {
+            let situation = vocab::situation(*s);
+            let mut tokens = quote! { rt::ProblemText::of(#situation) };
+            if let Some(type_uri) = &text.type_uri {
+                tokens.extend(quote! { .type_uri(#type_uri) });
+            }
+            if let Some(title) = &text.title {
+                tokens.extend(quote! { .title(#title) });
+            }
+            if let Some(detail) = &text.detail {
+                tokens.extend(quote! { .detail(#detail) });
+            }
+            tokens
+        });
+    let problem = match &doc.problem_type {
+        Some(ty) => quote! { Some(rt::typed_problem::<#ty>) },
+        None => quote! { None },
+    };
     let schemes = doc.model.security_schemes.values().filter_map(|scheme| {
         let name = &scheme.name;
-        let kind = match &scheme.kind {
+        Some(match &scheme.kind {
             SchemeKind::HttpBearer { .. }
             | SchemeKind::OAuth2 { .. }
-            | SchemeKind::OpenIdConnect { .. } => {
-                quote! { runtime::SchemeKind::Bearer }
-            }
-            SchemeKind::HttpBasic => quote! { runtime::SchemeKind::Basic },
-            SchemeKind::ApiKey { location, name } => {
+            | SchemeKind::OpenIdConnect { .. } => quote! { rt::SchemeSpec::bearer(#name) },
+            SchemeKind::HttpBasic => quote! { rt::SchemeSpec::basic(#name) },
+            SchemeKind::ApiKey {
+                location,
+                name: key,
+            } => {
                 let location = match location {
-                    ApiKeyLocation::Header => quote! { runtime::KeyLocation::Header },
-                    ApiKeyLocation::Query => quote! { runtime::KeyLocation::Query },
-                    ApiKeyLocation::Cookie => quote! { runtime::KeyLocation::Cookie },
+                    ApiKeyLocation::Header => quote! { rt::KeyLocation::Header },
+                    ApiKeyLocation::Query => quote! { rt::KeyLocation::Query },
+                    ApiKeyLocation::Cookie => quote! { rt::KeyLocation::Cookie },
                 };
-                quote! { runtime::SchemeKind::ApiKey { location: #location, name: #name } }
+                quote! { rt::SchemeSpec::api_key(#name, #location, #key) }
             }
             SchemeKind::HttpOther { .. } => return None,
-        };
-        Some(quote! { runtime::SchemeSpec { name: #name, kind: #kind } })
+        })
     });
     quote! {
         /// What the document says for every operation: its problem texts
         /// (`x-problem-details`) and security schemes.
-        static API: runtime::ApiSpec = runtime::ApiSpec {
+        static API: rt::ApiSpec = rt::ApiSpec {
             title: #title,
             problems: &[#(#problems),*],
             schemes: &[#(#schemes),*],
+            problem: #problem,
         };
     }
 }
 
-fn dispatcher_ident(path: &str) -> proc_macro2::Ident {
-    format_ident!("{}", snake(&format!("path {path}")))
-}
-
-fn dispatcher(path: &str, ops: &[&Op<'_>]) -> TokenStream {
-    let ident = dispatcher_ident(path);
-    let methods: Vec<Method> = ops.iter().map(|o| o.model.method).collect();
-    let allow = allow(&methods);
-    let mut arms: Vec<TokenStream> = ops
-        .iter()
-        .map(|op| {
-            let method = op.model.method.as_str();
-            let handler = format_ident!("handle_{}", op.fn_name);
-            quote! { #method => #handler(&*api, raw, raw_body).await, }
-        })
-        .collect();
-    if let Some(get) = ops.iter().find(|o| o.model.method == Method::Get) {
-        if !methods.contains(&Method::Head) {
-            let handler = format_ident!("handle_{}", get.fn_name);
-            arms.push(
-                quote! { "HEAD" => runtime::gate::head(#handler(&*api, raw, raw_body).await), },
-            );
-        }
-    }
-    let doc = format!(" Dispatches `{path}` by method; others get 405 with `Allow: {allow}`.");
-    quote! {
-        #[doc = #doc]
-        async fn #ident<A: Api>(
-            axum::extract::State(api): axum::extract::State<::std::sync::Arc<A>>,
-            raw: runtime::RawRequest,
-            body: ::std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-        ) -> axum::response::Response {
-            let raw_body: runtime::RawBody = body.map_err(|rejection| rejection.body_text());
-            match raw.method.as_str() {
-                #(#arms)*
-                _ => runtime::gate::method_not_allowed(&API, &raw.method, #allow),
-            }
-        }
-    }
-}
-
+/// `rt::ParamSpec::query("name", "field", rt::Kind::String).schema("…")`.
 fn param_spec(p: &Param<'_>) -> TokenStream {
     let model = p.model;
-    let ident = &p.spec;
     let name = &model.name;
-    let location = match model.location {
-        Location::Query => quote! { runtime::Location::Query },
-        Location::Header => quote! { runtime::Location::Header },
-        Location::Path => quote! { runtime::Location::Path },
-        Location::Cookie => quote! { runtime::Location::Cookie },
-    };
-    let kind = match p.kind {
-        ScalarKind::String => quote! { runtime::Kind::String },
-        ScalarKind::Integer => quote! { runtime::Kind::Integer },
-        ScalarKind::Number => quote! { runtime::Kind::Number },
-        ScalarKind::Boolean => quote! { runtime::Kind::Boolean },
-    };
-    let shape = match p.shape {
-        Shape::Scalar => quote! { runtime::Shape::Scalar },
-        Shape::Exploded => quote! { runtime::Shape::Exploded },
-        Shape::CommaSeparated => quote! { runtime::Shape::CommaSeparated },
-    };
-    let required = model.required || model.location == Location::Path;
+    let field = p.field.to_string();
+    let constructor = format_ident!("{}", model.location.as_str());
+    let kind = vocab::kind(p.kind);
+    let mut tokens = quote! { rt::ParamSpec::#constructor(#name, #field, #kind) };
+    if model.required && model.location != Location::Path {
+        tokens.extend(quote! { .required() });
+    }
+    if p.shape != Shape::Scalar {
+        let shape = vocab::shape(p.shape);
+        tokens.extend(quote! { .shape(#shape) });
+    }
     let schema = serde_json::to_string(
         model
             .schema
@@ -249,85 +216,22 @@ fn param_spec(p: &Param<'_>) -> TokenStream {
             .unwrap_or(&serde_json::Value::Bool(true)),
     )
     .unwrap_or_default();
-    let default = option_str(
-        model
-            .schema
-            .default
-            .as_ref()
-            .map(|d| d.to_string())
-            .as_deref(),
-    );
-    let hint = option_str((model.schema.format.as_deref() == Some("date-time")).then_some(
-        "Use an RFC 3339 date-time such as 2024-04-17T09:39:45Z; percent-encode a `+` in an offset as %2B.",
-    ));
-    let doc = format!(
-        " The {} parameter `{name}` as the document declares it.",
-        model.location
-    );
-    quote! {
-        #[doc = #doc]
-        static #ident: runtime::ParamSpec = runtime::ParamSpec {
-            name: #name,
-            location: #location,
-            kind: #kind,
-            shape: #shape,
-            required: #required,
-            schema: #schema,
-            default: #default,
-            hint: #hint,
-            compiled: runtime::Compiled::new(),
-        };
+    tokens.extend(quote! { .schema(#schema) });
+    if let Some(hint) = super::hint(&model.schema) {
+        tokens.extend(quote! { .hint(#hint) });
     }
+    tokens
 }
 
-/// The text a header carries for a JSON value (`2`, `v1`).
-fn header_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn operation(op: &Op<'_>) -> TokenStream {
+fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStream>) -> TokenStream {
     let model = op.model;
     let spec = op.spec_ident();
-    let request = op.request_ident();
     let response = op.response_ident();
-    let name = &op.fn_name;
-    let handler = format_ident!("handle_{}", op.fn_name);
-    let answer = format_ident!("answer_{}", op.fn_name);
-    let parse = format_ident!("parse_{}", op.fn_name);
     let id = &model.id;
     let method = model.method.as_str();
     let path = &model.path;
     let produces = model.produces();
-    let param_specs = op.params.iter().map(param_spec);
-    let spec_refs = op.params.iter().map(|p| {
-        let ident = &p.spec;
-        quote! { &#ident }
-    });
-
-    let version_ident = format_ident!("{}_VERSION", spec);
-    let (version_static, version) = match op.params.iter().find(|p| p.model.api_version) {
-        None => (quote! {}, quote! { ::std::option::Option::None }),
-        Some(p) => {
-            let param = &p.spec;
-            let values: Vec<String> = p.model.schema.enum_values.iter().map(header_text).collect();
-            let default = option_str(p.model.schema.default.as_ref().map(header_text).as_deref());
-            (
-                quote! {
-                    /// The header that selects the API version, and the versions there are.
-                    static #version_ident: runtime::VersionSpec = runtime::VersionSpec {
-                        param: &#param,
-                        values: &[#(#values),*],
-                        default: #default,
-                    };
-                },
-                quote! { ::std::option::Option::Some(&#version_ident) },
-            )
-        }
-    };
-
+    let params = op.params.iter().map(param_spec);
     let security = model.security.iter().map(|requirement| {
         let uses = requirement.schemes.iter().map(|u| {
             let scheme = &u.scheme;
@@ -336,309 +240,177 @@ fn operation(op: &Op<'_>) -> TokenStream {
         });
         quote! { &[#(#uses),*] }
     });
-
-    let reads = op.params.iter().map(|p| {
-        let field = &p.field;
-        let ident = &p.spec;
-        let read = match &p.ty {
-            ParamType::Array(item) => quote! { raw.array::<#item>(&mut errors, &#ident) },
-            ParamType::Scalar(ty) if p.always_present() => {
-                quote! { raw.required::<#ty>(&mut errors, &#ident) }
-            }
-            ParamType::Scalar(ty) => quote! { raw.optional::<#ty>(&mut errors, &#ident) },
-        };
-        quote! { let #field = #read; }
-    });
-    let body_spec_ident = format_ident!("{}_BODY", spec);
-    let (body_spec, body_read) = match &op.body {
-        None => (quote! {}, quote! { let _ = raw_body; }),
+    let body = match &op.body {
+        None => quote! { None },
         Some(body) => {
-            let ty = &body.ty;
             let required = body.required;
             let schema = &body.schema;
-            let read = if required {
-                quote! { raw.required_body::<#ty>(&mut errors, &#body_spec_ident, raw_body) }
-            } else {
-                quote! { raw.optional_body::<#ty>(&mut errors, &#body_spec_ident, raw_body) }
-            };
-            (
-                quote! {
-                    /// The request body as the document declares it.
-                    static #body_spec_ident: runtime::BodySpec = runtime::BodySpec {
-                        required: #required,
-                        schema: #schema,
-                        compiled: runtime::Compiled::new(),
-                    };
-                },
-                quote! { let body = #read; },
-            )
+            quote! { Some(rt::BodySpec { required: #required, schema: #schema }) }
         }
     };
-    let body_ident = format_ident!("body");
-    let names: Vec<&proc_macro2::Ident> = op
-        .params
-        .iter()
-        .map(|p| &p.field)
-        .chain(op.body.as_ref().map(|_| &body_ident))
-        .collect();
-
-    let call = match (model.secured(), model.auth_optional()) {
-        (false, _) => quote! { api.#name(request).await },
-        (true, true) => quote! { api.#name(principal, request).await },
-        (true, false) => quote! {
-            let ::std::option::Option::Some(principal) = principal else {
-                // The gate admits a secured operation only with a principal.
-                let problem = context.problem(runtime::Situation::Unauthenticated, &[]);
-                return #response::from_problem(&problem)
-                    .map(|typed| typed.into_http(context))
-                    .unwrap_or_else(|| runtime::gate::respond_problem(&problem, context));
-            };
-            api.#name(principal, request).await
-        },
+    let version = match op.params.iter().find(|p| p.model.api_version) {
+        Some(p) => {
+            let name = &p.model.name;
+            quote! { Some(#name) }
+        }
+        None => quote! { None },
     };
-    let from_problem = from_problem(op);
-    let into_http = into_http(op);
-
+    let usual = doc_problem.map(ToString::to_string);
+    let responses = op
+        .responses
+        .iter()
+        .map(|r| response_spec(r, tables, usual.as_deref()));
+    let arms = op
+        .responses
+        .iter()
+        .enumerate()
+        .map(|(index, r)| reply_arm(index, r));
+    let doc = format!(" `{method} {path}` (`{id}`) as the document declares it.");
     quote! {
-        #(#param_specs)*
-        #body_spec
-        #version_static
-
-        /// How the document declares this operation.
-        static #spec: runtime::OperationSpec = runtime::OperationSpec {
+        #[doc = #doc]
+        static #spec: rt::OperationSpec = rt::OperationSpec {
             api: &API,
             id: #id,
             method: #method,
             path: #path,
             produces: &[#(#produces),*],
             security: &[#(#security),*],
-            params: &[#(#spec_refs),*],
+            params: &[#(#params),*],
+            body: #body,
             version: #version,
+            responses: &[#(#responses),*],
         };
 
-        fn #parse(
-            raw: &runtime::RawRequest,
-            raw_body: &runtime::RawBody,
-        ) -> ::std::result::Result<#request, runtime::ParamErrors> {
-            #[allow(unused_mut)]
-            let mut errors = runtime::ParamErrors::default();
-            #(#reads)*
-            #body_read
-            let (#(::std::option::Option::Some(#names),)*) = (#(#names,)*) else {
-                return ::std::result::Result::Err(errors);
-            };
-            ::std::result::Result::Ok(#request { #(#names),* })
-        }
+        impl rt::Responses for #response {
+            const OPERATION: &'static rt::OperationSpec = &#spec;
 
-        /// Answers a request to the operation, in its span, with its metrics.
-        async fn #handler<A: Api>(
-            api: &A,
-            raw: runtime::RawRequest,
-            raw_body: runtime::RawBody,
-        ) -> axum::response::Response {
-            use runtime::reexports::tracing::Instrument;
-            let mut context = runtime::Context::new(&#spec);
-            let observation = runtime::observe::Observation::start(&#spec);
-            let response = #answer(api, raw, raw_body, &mut context)
-                .instrument(observation.span().clone())
-                .await;
-            observation.finish(&response, &context);
-            response
-        }
-
-        async fn #answer<A: Api>(
-            api: &A,
-            raw: runtime::RawRequest,
-            raw_body: runtime::RawBody,
-            context: &mut runtime::Context,
-        ) -> axum::response::Response {
-            let parsed = #parse(&raw, &raw_body);
-            #[allow(unused_variables)]
-            let (principal, request) =
-                match runtime::admit(&Gate(api), &#spec, &raw, parsed, context).await {
-                    ::std::result::Result::Ok(admitted) => admitted,
-                    ::std::result::Result::Err(problem) => {
-                        return #response::from_problem(&problem)
-                            .map(|typed| typed.into_http(context))
-                            .unwrap_or_else(|| runtime::gate::respond_problem(&problem, context));
-                    }
-                };
-            let result = { #call };
-            match result {
-                ::std::result::Result::Ok(response) => response.into_http(context),
-                ::std::result::Result::Err(error) => {
-                    match runtime::gate::failure(context, &error, #response::from_problem) {
-                        ::std::result::Result::Ok(typed) => typed.into_http(context),
-                        ::std::result::Result::Err(problem) => {
-                            runtime::gate::respond_problem(&problem, context)
-                        }
-                    }
-                }
-            }
-        }
-
-        #from_problem
-        #into_http
-    }
-}
-
-/// `from_problem`: the declared error response for a problem the adapter
-/// answers by itself (exact status, else its range, else `default`), with
-/// the problem as its body.
-fn from_problem(op: &Op<'_>) -> TokenStream {
-    let response = op.response_ident();
-    let buildable = |r: &&Resp<'_>| r.model.status.is_error() && r.buildable_by_adapter();
-    let build = |r: &Resp<'_>| {
-        let variant = &r.variant;
-        let status = r
-            .status
-            .is_none()
-            .then(|| quote! { status: problem.status(), });
-        let body = r
-            .body
-            .as_ref()
-            .map(|_| quote! { body: problem.to_body()?, });
-        let headers = r.headers_struct.as_ref().map(|ident| {
-            let fields = r.headers.iter().map(|h| {
-                let field = &h.field;
-                quote! { #field: ::std::option::Option::None }
-            });
-            quote! { headers: #ident { #(#fields),* }, }
-        });
-        quote! { ::std::option::Option::Some(Self::#variant { #status #body #headers }) }
-    };
-    let mut arms = Vec::new();
-    for r in op.responses.iter().filter(buildable) {
-        if let Status::Code(code) = r.model.status {
-            let value = build(r);
-            arms.push(quote! { #code => #value, });
-        }
-    }
-    for r in op.responses.iter().filter(buildable) {
-        if let Status::Range(class) = r.model.status {
-            let low = u16::from(class) * 100;
-            let high = low + 99;
-            let value = build(r);
-            arms.push(quote! { #low..=#high => #value, });
-        }
-    }
-    let fallback = match op
-        .responses
-        .iter()
-        .filter(buildable)
-        .find(|r| r.model.status == Status::Default)
-    {
-        Some(r) => build(r),
-        None => quote! { ::std::option::Option::None },
-    };
-    quote! {
-        impl #response {
-            /// The declared response for a problem the adapter answers by
-            /// itself, with the problem as its body; `None` when the document
-            /// declares none it can build.
-            #[allow(unused_variables, unreachable_patterns)]
-            fn from_problem(problem: &runtime::Problem) -> ::std::option::Option<Self> {
-                match problem.status {
+            fn reply(&self) -> rt::Reply<'_> {
+                match self {
                     #(#arms)*
-                    _ => #fallback,
                 }
             }
         }
     }
 }
 
-fn into_http(op: &Op<'_>) -> TokenStream {
-    let response = op.response_ident();
-    let arms = op.responses.iter().map(|r| {
-        let variant = &r.variant;
-        let status_binding = r.status.is_none().then(|| quote! { status, });
-        let body_binding = r.body.as_ref().map(|_| quote! { body, });
-        let headers_binding = r.headers_struct.as_ref().map(|_| quote! { headers, });
-        let status = match &r.status {
-            Some(status) => status.clone(),
-            None => quote! { status },
-        };
-        let write = r
-            .headers_struct
-            .as_ref()
-            .map(|_| quote! { headers.write(&mut out, context)?; });
-        let respond = match &r.body {
-            Some((_, media_type)) => {
-                quote! { runtime::respond_json(#status, #media_type, &body, out) }
-            }
-            None => quote! { runtime::respond_empty(#status, out) },
-        };
-        quote! {
-            Self::#variant { #status_binding #body_binding #headers_binding } => {
-                #write
-                ::std::result::Result::Ok(#respond)
-            }
-        }
-    });
-    quote! {
-        impl #response {
-            /// The HTTP response, with its headers: those the backend set,
-            /// and those the runtime knows (from `context`). A header that
-            /// cannot be sent makes it a logged 500, never a silent drop.
-            fn into_http(self, context: &runtime::Context) -> axum::response::Response {
-                #[allow(unused_mut)]
-                let mut out = axum::http::HeaderMap::new();
-                let written: ::std::result::Result<axum::response::Response, runtime::HeaderError> =
-                    (|| match self {
-                        #(#arms)*
-                    })();
-                context.finish(written.unwrap_or_else(runtime::respond::header_failure))
-            }
-        }
-    }
-}
-
-/// `write`: one function per headers struct.
-fn headers_writer(response: &Resp<'_>) -> TokenStream {
-    let Some(ident) = &response.headers_struct else {
-        return quote! {};
+/// `rt::ResponseSpec::code(200, Some("application/json"), &HEADERS_1)`.
+fn response_spec(r: &Resp<'_>, tables: &HeaderTables, usual: Option<&str>) -> TokenStream {
+    let media_type = match &r.body {
+        Some((_, media)) => quote! { Some(#media) },
+        None => quote! { None },
     };
-    let writes = response.headers.iter().map(header_write);
-    quote! {
-        impl #ident {
-            /// Writes every header to `out`; where a field the runtime knows is
-            /// `None`, the value from `context`.
-            fn write(
-                self,
-                out: &mut axum::http::HeaderMap,
-                context: &runtime::Context,
-            ) -> ::std::result::Result<(), runtime::HeaderError> {
-                let _ = context;
-                #(#writes)*
-                ::std::result::Result::Ok(())
-            }
+    let headers = match tables.ident(r) {
+        Some(ident) => quote! { &#ident },
+        None => quote! { &[] },
+    };
+    let mut tokens = match r.model.status {
+        Status::Code(code) => {
+            let code = Literal::u16_unsuffixed(code);
+            quote! { rt::ResponseSpec::code(#code, #media_type, #headers) }
         }
+        Status::Range(class) => {
+            let class = Literal::u8_unsuffixed(class);
+            quote! { rt::ResponseSpec::range(#class, #media_type, #headers) }
+        }
+        Status::Default => quote! { rt::ResponseSpec::otherwise(#media_type, #headers) },
+    };
+    match &r.body {
+        Some((ty, _)) if r.model.status.is_error() && usual != Some(ty.to_string().as_str()) => {
+            tokens.extend(quote! { .problem(rt::typed_problem::<#ty>) });
+        }
+        _ => {}
+    }
+    tokens
+}
+
+/// `Self::Ok { body, headers } => rt::Reply::new(0).body(body).headers(headers),`
+fn reply_arm(index: usize, r: &Resp<'_>) -> TokenStream {
+    let variant = &r.variant;
+    let mut bindings = Vec::new();
+    let mut parts = TokenStream::new();
+    if r.status.is_none() {
+        bindings.push(quote! { status });
+        parts.extend(quote! { .status(*status) });
+    }
+    if r.body.is_some() {
+        bindings.push(quote! { body });
+        parts.extend(quote! { .body(body) });
+    }
+    if r.headers_struct.is_some() {
+        bindings.push(quote! { headers });
+        parts.extend(quote! { .headers(headers) });
+    }
+    let index = Literal::usize_unsuffixed(index);
+    if r.status.is_none() || r.body.is_none() || r.headers_struct.is_none() {
+        quote! { Self::#variant { #(#bindings),* } => rt::Reply::new(#index) #parts, }
+    } else {
+        quote! { Self::#variant { body, headers } => rt::Reply::with(#index, body, headers), }
     }
 }
 
-fn header_write(h: &Header<'_>) -> TokenStream {
-    let field = &h.field;
+/// The header tables of the responses, one `static` per distinct table.
+struct HeaderTables {
+    /// Table tokens → its ident, tokens and length.
+    tables: BTreeMap<String, (Ident, TokenStream, usize)>,
+}
+
+impl HeaderTables {
+    fn new(doc: &Doc<'_>) -> Self {
+        let mut tables = BTreeMap::new();
+        for r in doc.operations.iter().flat_map(|o| &o.responses) {
+            if r.headers.is_empty() {
+                continue;
+            }
+            let entries = r.headers.iter().map(header_spec);
+            let table = quote! { #(#entries),* };
+            let next = tables.len() + 1;
+            tables
+                .entry(table.to_string())
+                .or_insert_with(|| (format_ident!("HEADERS_{}", next), table, r.headers.len()));
+        }
+        Self { tables }
+    }
+
+    fn ident(&self, r: &Resp<'_>) -> Option<&Ident> {
+        if r.headers.is_empty() {
+            return None;
+        }
+        let entries = r.headers.iter().map(header_spec);
+        let table = quote! { #(#entries),* };
+        self.tables
+            .get(&table.to_string())
+            .map(|(ident, _, _)| ident)
+    }
+
+    fn statics(&self) -> Vec<TokenStream> {
+        let mut tables: Vec<_> = self.tables.values().collect();
+        tables.sort_by_key(|(ident, _, _)| {
+            ident.to_string()["HEADERS_".len()..]
+                .parse::<usize>()
+                .unwrap_or_default()
+        });
+        tables
+            .into_iter()
+            .map(|(ident, table, len)| {
+                let len = Literal::usize_unsuffixed(*len);
+                quote! {
+                    /// Response headers, in the order of their struct's fields.
+                    static #ident: [rt::HeaderSpec; #len] = [#table];
+                }
+            })
+            .collect()
+    }
+}
+
+/// `rt::HeaderSpec::filled("x-ratelimit-limit", rt::Role::RateLimitLimit, true)`.
+fn header_spec(h: &Header<'_>) -> TokenStream {
     let name = &h.lower;
-    if h.backend_must_set() {
-        return quote! { runtime::respond::put(out, #name, &self.#field.to_string())?; };
-    }
-    let fill = match h.role {
+    let required = h.required;
+    match h.role {
         Some(role) => {
-            let role = match role {
-                HeaderRole::ApiVersion => quote! { runtime::Role::ApiVersion },
-                HeaderRole::RateLimitLimit => quote! { runtime::Role::RateLimitLimit },
-                HeaderRole::RateLimitRemaining => quote! { runtime::Role::RateLimitRemaining },
-                HeaderRole::RetryAfter => quote! { runtime::Role::RetryAfter },
-            };
-            let required = h.required;
-            quote! { context.fill(out, #name, #role, #required)? }
+            let role = vocab::role(role);
+            quote! { rt::HeaderSpec::filled(#name, #role, #required) }
         }
-        None => quote! {},
-    };
-    quote! {
-        match &self.#field {
-            ::std::option::Option::Some(value) => runtime::respond::put(out, #name, &value.to_string())?,
-            ::std::option::Option::None => { #fill }
-        }
+        None => quote! { rt::HeaderSpec::new(#name, #required) },
     }
 }

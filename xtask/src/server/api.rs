@@ -30,18 +30,11 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let hooks = hooks_trait(doc);
     let requests = doc.operations.iter().map(request_struct);
     let responses = doc.operations.iter().map(response_enum);
-    let mut header_structs = BTreeMap::new();
-    for response in doc.operations.iter().flat_map(|o| &o.responses) {
-        if let Some((name, tokens)) = headers_struct(response) {
-            header_structs.entry(name).or_insert(tokens);
-        }
-    }
-    let header_structs = header_structs.into_values();
-    let problems = problems_trait(doc);
+    let header_structs = headers_structs(doc);
+    let problems = problems_impls(doc);
     quote! {
         #![doc = #module_doc]
 
-        #[allow(unused_imports)]
         use ::#runtime as runtime;
         /// The model types, shared with the client: see the types crate.
         pub use ::#types as types;
@@ -63,9 +56,10 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     }
 }
 
-/// `Problems`: the adapter's own problems, for the backend's responses,
-/// implemented for every body type the document's error responses use.
-fn problems_trait(doc: &Doc<'_>) -> TokenStream {
+/// `Problems`: the adapter's own problems, for the backend's responses —
+/// the runtime's trait, implemented for every body type of the document's
+/// error responses.
+fn problems_impls(doc: &Doc<'_>) -> TokenStream {
     let mut bodies = BTreeMap::new();
     for response in doc.operations.iter().flat_map(|o| &o.responses) {
         if response.model.status.is_error() {
@@ -74,96 +68,18 @@ fn problems_trait(doc: &Doc<'_>) -> TokenStream {
             }
         }
     }
-    let impls = bodies.values().map(|ty| {
-        quote! {
-            impl Problems for #ty {
-                fn from_problem(problem: runtime::Problem) -> ::std::result::Result<Self, runtime::Error> {
-                    problem.to_body().ok_or_else(|| {
-                        runtime::Error::msg(
-                            "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
-                        )
-                    })
-                }
-            }
-        }
-    });
+    let impls = bodies.values();
     quote! {
-        /// The problems the adapter answers by itself, with the document's texts
-        /// (`x-problem-details`), for the responses your methods build:
-        /// `Ok(...Response::forbidden(types::Problem::forbidden()?))`. They
-        /// serialize exactly like the adapter's own. `Err` only when the
-        /// document's problem schema cannot hold an RFC 9457 problem, which
-        /// `cargo xtask lint` reports.
-        pub trait Problems: Sized {
-            /// This type's value of a runtime problem.
-            fn from_problem(problem: runtime::Problem) -> ::std::result::Result<Self, runtime::Error>;
+        /// The problems the adapter answers by itself, with the document's
+        /// texts (`x-problem-details`), for the responses your methods build:
+        /// `Ok(...Response::forbidden(types::Problem::forbidden()?))`.
+        pub use runtime::Problems;
 
-            /// Any situation, with the values of its placeholders.
-            fn problem(
-                situation: runtime::Situation,
-                values: &[(&str, &str)],
-            ) -> ::std::result::Result<Self, runtime::Error> {
-                Self::from_problem(super::adapter::problem(situation, values))
-            }
+        /// This document, for [`Problems`]: `types::Problem::forbidden()` has its texts.
+        #[derive(Clone, Copy, Debug)]
+        pub struct Document;
 
-            /// 400 `invalid-parameters`, with the reasons for each parameter.
-            fn bad_request(
-                field_errors: ::std::collections::BTreeMap<String, ::std::vec::Vec<String>>,
-            ) -> ::std::result::Result<Self, runtime::Error> {
-                let names: ::std::vec::Vec<&str> = field_errors.keys().map(String::as_str).collect();
-                let mut problem = super::adapter::problem(
-                    runtime::Situation::InvalidParameters,
-                    &[("count", &names.len().to_string()), ("names", &names.join(", "))],
-                );
-                problem.field_errors = field_errors;
-                Self::from_problem(problem)
-            }
-
-            /// 400 `unsupported-version`.
-            fn unsupported_version(requested: &str) -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::UnsupportedVersion, &[("requested", requested)])
-            }
-
-            /// 401 `unauthenticated`: no credentials.
-            fn unauthorized() -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::Unauthenticated, &[])
-            }
-
-            /// 403 `forbidden`.
-            fn forbidden() -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::Forbidden, &[])
-            }
-
-            /// 404 `not-found`, naming the path.
-            fn not_found(path: &str) -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::NotFound, &[("path", path)])
-            }
-
-            /// 406 `not-acceptable`.
-            fn not_acceptable() -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::NotAcceptable, &[])
-            }
-
-            /// 429 `too-many-requests`.
-            fn too_many_requests(retry_after_secs: u64) -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(
-                    runtime::Situation::TooManyRequests,
-                    &[("retry_after", &retry_after_secs.to_string())],
-                )
-            }
-
-            /// 500 `internal-error`.
-            fn internal_error() -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::InternalError, &[])
-            }
-
-            /// 503 `unavailable`.
-            fn service_unavailable() -> ::std::result::Result<Self, runtime::Error> {
-                Self::problem(runtime::Situation::Unavailable, &[])
-            }
-        }
-
-        #(#impls)*
+        #(impl runtime::Problems<Document> for #impls {})*
     }
 }
 
@@ -321,7 +237,7 @@ fn request_struct(op: &Op<'_>) -> TokenStream {
     });
     quote! {
         #[doc = #doc]
-        #[derive(Clone, Debug, PartialEq)]
+        #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
         pub struct #request {
             #(#fields)*
             #body
@@ -348,13 +264,6 @@ fn response_enum(op: &Op<'_>) -> TokenStream {
     );
     let variants = op.responses.iter().map(variant);
     let constructors = op.responses.iter().map(constructor);
-    let status_arms = op.responses.iter().map(|r| {
-        let variant = &r.variant;
-        match &r.status {
-            Some(status) => quote! { Self::#variant { .. } => #status, },
-            None => quote! { Self::#variant { status, .. } => *status, },
-        }
-    });
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq)]
@@ -367,11 +276,7 @@ fn response_enum(op: &Op<'_>) -> TokenStream {
 
             /// The HTTP status of this response.
             pub fn status(&self) -> runtime::reexports::axum::http::StatusCode {
-                #[allow(unused_imports)]
-                use runtime::reexports::axum;
-                match self {
-                    #(#status_arms)*
-                }
+                runtime::declare::Responses::status(self)
             }
         }
     }
@@ -429,6 +334,9 @@ fn constructor(response: &Resp<'_>) -> TokenStream {
         .filter(|h| h.backend_must_set())
         .collect();
     let headers = response.headers_struct.as_ref().map(|ident| {
+        if own.is_empty() {
+            return quote! { headers: #ident::default(), };
+        }
         let fields = response.headers.iter().map(|h| {
             let field = &h.field;
             if h.backend_must_set() {
@@ -462,16 +370,69 @@ fn constructor(response: &Resp<'_>) -> TokenStream {
     }
 }
 
-fn headers_struct(response: &Resp<'_>) -> Option<(String, TokenStream)> {
-    let ident = response.headers_struct.as_ref()?;
-    let doc = format!(
-        " The headers of {}. `Option` fields the runtime knows are filled by the adapter \
-         when left `None`.",
-        match &response.model.component {
-            Some(component) => format!("the `{component}` response"),
-            None => format!("the {} response", response.model.status),
+/// The headers structs, one per distinct name; a struct whose fields are
+/// those of one already written (names, types, docs) is an alias of it.
+fn headers_structs(doc: &Doc<'_>) -> Vec<TokenStream> {
+    let mut written: BTreeMap<String, TokenStream> = BTreeMap::new();
+    let mut by_fields: BTreeMap<String, proc_macro2::Ident> = BTreeMap::new();
+    let mut responses: Vec<&Resp<'_>> = doc
+        .operations
+        .iter()
+        .flat_map(|o| &o.responses)
+        .filter(|r| r.headers_struct.is_some())
+        .collect();
+    responses.sort_by_key(|r| r.headers_struct.as_ref().map(ToString::to_string));
+    for response in responses {
+        let Some(ident) = &response.headers_struct else {
+            continue;
+        };
+        if written.contains_key(&ident.to_string()) {
+            continue;
         }
-    );
+        let (fields, derive_default) = header_fields(response);
+        let key = quote! { #derive_default #fields }.to_string();
+        let tokens = match by_fields.get(&key) {
+            Some(same) => {
+                let doc = format!(
+                    " The headers of {}: the same as [`{same}`].",
+                    described(response)
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub type #ident = #same;
+                }
+            }
+            None => {
+                by_fields.insert(key, ident.clone());
+                let doc = format!(
+                    " The headers of {}. `Option` fields the runtime knows are filled by the \
+                     adapter when left `None`.",
+                    described(response)
+                );
+                quote! {
+                    #[doc = #doc]
+                    #[derive(Clone, Debug, #derive_default PartialEq, ::serde::Serialize)]
+                    pub struct #ident {
+                        #fields
+                    }
+                }
+            }
+        };
+        written.insert(ident.to_string(), tokens);
+    }
+    written.into_values().collect()
+}
+
+fn described(response: &Resp<'_>) -> String {
+    match &response.model.component {
+        Some(component) => format!("the `{component}` response"),
+        None => format!("the {} response", response.model.status),
+    }
+}
+
+/// The fields of a response's headers struct, and `Default,` when the
+/// runtime can fill every one.
+fn header_fields(response: &Resp<'_>) -> (TokenStream, Option<TokenStream>) {
     let fields = response.headers.iter().map(|h| {
         let mut text = format!("`{}`", h.name);
         if let Some(description) = h.description {
@@ -507,14 +468,5 @@ fn headers_struct(response: &Resp<'_>) -> Option<(String, TokenStream)> {
         .iter()
         .all(|h| !h.backend_must_set())
         .then(|| quote! { Default, });
-    Some((
-        ident.to_string(),
-        quote! {
-            #[doc = #doc]
-            #[derive(Clone, Debug, #derive_default PartialEq)]
-            pub struct #ident {
-                #(#fields)*
-            }
-        },
-    ))
+    (quote! { #(#fields)* }, derive_default)
 }

@@ -5,9 +5,10 @@
 //!   operation, with the document's docs), the `Hooks` trait, then each
 //!   operation's request struct and response enum, and the response
 //!   headers structs;
-//! - `adapter.rs`: the axum router and everything it does
-//!   for each operation — the document's declarations as runtime
-//!   `static`s, parsing, the gate, routing and encoding.
+//! - `adapter.rs`: the declarations the runtime interprets — per operation
+//!   a `static` `OperationSpec` and which declared response each variant of
+//!   its response enum is — and the router, one registration per
+//!   operation. Parsing, the gate, routing and encoding are the runtime's.
 //!
 //! Everything comes from the model; the Rust types of parameters, bodies
 //! and responses come from the type space by id. What the generator cannot
@@ -21,10 +22,9 @@ use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{
-    self, HeaderRole, Location, Method, Model, SchemeKind, Status, Style, ValueKind,
-};
+use crate::model::{self, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind};
 use crate::types::{typed_media, ParamType, Types};
+use crate::vocab::{Kind, Shape};
 
 /// What the server generator needs to know about the generated crates.
 pub struct Crates<'a> {
@@ -70,9 +70,11 @@ pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result
             }
         }
     }
+    let problem_type = usual_error_body(&operations);
     let doc = Doc {
         model,
         operations,
+        problem_type,
         types: format_ident!("{}", crates.types),
         runtime: format_ident!("{}", crates.runtime),
     };
@@ -82,10 +84,35 @@ pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result
     })
 }
 
+/// The body type the document's error responses use most (the first of
+/// those used as often), for the adapter's own problems.
+fn usual_error_body(operations: &[Op<'_>]) -> Option<TokenStream> {
+    let mut counts: Vec<(String, TokenStream, usize)> = Vec::new();
+    let bodies = operations
+        .iter()
+        .flat_map(|o| &o.responses)
+        .filter(|r| r.model.status.is_error())
+        .filter_map(|r| r.body.as_ref().map(|(ty, _)| ty));
+    for ty in bodies {
+        let key = ty.to_string();
+        match counts.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((key, ty.clone(), 1)),
+        }
+    }
+    let most = counts.iter().map(|(_, _, n)| *n).max()?;
+    counts
+        .into_iter()
+        .find(|(_, _, n)| *n == most)
+        .map(|(_, ty, _)| ty)
+}
+
 /// The document, as both files need it.
 struct Doc<'a> {
     model: &'a Model,
     operations: Vec<Op<'a>>,
+    /// The body type of most error responses ([`usual_error_body`]).
+    problem_type: Option<TokenStream>,
     types: Ident,
     runtime: Ident,
 }
@@ -161,28 +188,9 @@ struct Op<'a> {
 struct Param<'a> {
     model: &'a model::Parameter,
     field: Ident,
-    /// The `static` of its `ParamSpec`.
-    spec: Ident,
     ty: ParamType,
     shape: Shape,
-    kind: ScalarKind,
-}
-
-/// How a parameter's values are read (the runtime's `Shape`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shape {
-    Scalar,
-    Exploded,
-    CommaSeparated,
-}
-
-/// The JSON type of a parameter's value or items (the runtime's `Kind`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ScalarKind {
-    String,
-    Integer,
-    Number,
-    Boolean,
+    kind: Kind,
 }
 
 struct Body {
@@ -222,21 +230,13 @@ impl Header<'_> {
     }
 }
 
-impl Resp<'_> {
-    /// Whether the adapter can build this response from a problem alone
-    /// (every header is one the runtime fills, or optional).
-    fn buildable_by_adapter(&self) -> bool {
-        self.headers.iter().all(|h| !h.backend_must_set())
-    }
-}
-
 impl<'a> Op<'a> {
     fn read(model: &'a Model, operation: &'a model::Operation, types: &mut Types) -> Result<Self> {
         let pascal = pascal(&operation.id);
         let fn_name = format_ident!("{}", snake(&operation.id));
         let mut params = Vec::new();
         for parameter in &operation.parameters {
-            params.push(Param::read(operation, parameter, types, &pascal)?);
+            params.push(Param::read(operation, parameter, types)?);
         }
         let body = match &operation.body {
             None => None,
@@ -301,7 +301,6 @@ impl<'a> Param<'a> {
         operation: &model::Operation,
         parameter: &'a model::Parameter,
         types: &Types,
-        op_pascal: &str,
     ) -> Result<Self> {
         let name = &parameter.name;
         let unsupported = |what: &str| {
@@ -327,10 +326,10 @@ impl<'a> Param<'a> {
             other => other,
         };
         let kind = match item_kind {
-            ValueKind::String | ValueKind::Other => ScalarKind::String,
-            ValueKind::Integer => ScalarKind::Integer,
-            ValueKind::Number => ScalarKind::Number,
-            ValueKind::Boolean => ScalarKind::Boolean,
+            ValueKind::String | ValueKind::Other => Kind::String,
+            ValueKind::Integer => Kind::Integer,
+            ValueKind::Number => Kind::Number,
+            ValueKind::Boolean => Kind::Boolean,
             ValueKind::Object | ValueKind::Array(_) => {
                 return Err(unsupported("a value that is an object or a nested array"))
             }
@@ -341,11 +340,6 @@ impl<'a> Param<'a> {
         let field = snake(name);
         Ok(Self {
             model: parameter,
-            spec: format_ident!(
-                "{}_{}",
-                heck::AsShoutySnakeCase(op_pascal).to_string(),
-                heck::AsShoutySnakeCase(&field).to_string()
-            ),
             field: format_ident!("{}", field),
             ty: types
                 .param(operation, parameter)
@@ -508,20 +502,11 @@ fn paragraphs(parts: &[&str]) -> String {
         .join("\n\n")
 }
 
-fn option_str(value: Option<&str>) -> TokenStream {
-    match value {
-        Some(value) => quote! { ::std::option::Option::Some(#value) },
-        None => quote! { ::std::option::Option::None },
-    }
-}
-
-/// The methods of a path, for `Allow`, with `HEAD` where there is a `GET`.
-fn allow(methods: &[Method]) -> String {
-    let mut names: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
-    if methods.contains(&Method::Get) && !methods.contains(&Method::Head) {
-        names.push("HEAD");
-    }
-    names.join(", ")
+/// Advice the runtime adds to a parameter's validation errors.
+fn hint(schema: &model::Schema) -> Option<&'static str> {
+    (schema.format.as_deref() == Some("date-time")).then_some(
+        "Use an RFC 3339 date-time such as 2024-04-17T09:39:45Z; percent-encode a `+` in an offset as %2B.",
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,303 @@
+//! Every answer to a request, encoded as the document declares it (see
+//! [the gate](super)): the backend's typed responses, the adapter's own
+//! problems through the operation's declared error responses, and the
+//! headers the runtime knows.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::compiled::CompiledOperation;
+use crate::error::{Error, FailureKind};
+use crate::problem::{Problem, Situation};
+use crate::reply::{Encode, Reply};
+use crate::respond::{header_failure, respond_bytes, respond_empty, respond_json, HeaderError};
+use crate::spec::{ApiSpec, HeaderSpec, OperationSpec, Role, StatusSpec};
+
+/// What the adapter learned about a request, for the headers of its answer.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The operation, once routed.
+    pub operation: Option<&'static OperationSpec>,
+    /// The API version answering, as the document writes it.
+    pub version: Option<&'static str>,
+    /// `(limit, remaining)` from the rate-limit hook.
+    pub rate_limit: Option<(u64, u64)>,
+    /// Seconds to wait, on a 429.
+    pub retry_after: Option<u64>,
+    /// The authenticated client, for logs.
+    pub client_id: Option<String>,
+    /// Headers every answer to this request carries (challenges).
+    pub extra: HeaderMap,
+}
+
+impl Context {
+    /// A context for a request to `operation`.
+    pub fn new(operation: &CompiledOperation) -> Self {
+        Self {
+            operation: Some(operation.spec),
+            version: operation.version.as_ref().and_then(|v| v.default),
+            ..Self::default()
+        }
+    }
+
+    /// The value the runtime knows for a header of `role`.
+    pub fn value(&self, role: Role) -> Option<String> {
+        match role {
+            Role::ApiVersion => self.version.map(str::to_string),
+            Role::RateLimitLimit => self.rate_limit.map(|(limit, _)| limit.to_string()),
+            Role::RateLimitRemaining => self.rate_limit.map(|(_, remaining)| remaining.to_string()),
+            Role::RetryAfter => self.retry_after.map(|s| s.to_string()),
+        }
+    }
+
+    /// Writes the header `name` of `role` from what the runtime knows.
+    /// A required header the runtime does not know is an error.
+    pub fn fill(
+        &self,
+        out: &mut HeaderMap,
+        name: &'static str,
+        role: Role,
+        required: bool,
+    ) -> Result<(), HeaderError> {
+        match self.value(role) {
+            Some(value) => crate::respond::put(out, name, &value),
+            None if required => Err(HeaderError::Missing(name)),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds what every answer carries: the challenges, `nosniff`, and for
+    /// an operation that takes credentials `Cache-Control: no-store` and
+    /// `Vary: Authorization, Accept` (answers depend on who asks).
+    pub fn finish(&self, mut response: Response) -> Response {
+        let headers = response.headers_mut();
+        for name in self.extra.keys() {
+            headers.remove(name);
+        }
+        for (name, value) in &self.extra {
+            headers.append(name.clone(), value.clone());
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if self.operation.is_some_and(OperationSpec::secured) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Authorization, Accept"),
+            );
+        }
+        response
+    }
+
+    fn api(&self) -> Option<&'static ApiSpec> {
+        self.operation.map(|o| o.api)
+    }
+
+    /// The problem of `situation` with this document's texts.
+    pub fn problem(&self, situation: Situation, values: &[(&str, &str)]) -> Problem {
+        Problem::of(self.api(), situation, values)
+    }
+}
+
+/// The answer to a backend method's `Err`: logged with its causes, then
+/// the document's problem for its kind — for an unavailable dependency
+/// 503, else 500, whichever the document declares (exactly, by range or as
+/// `default`); the first of them as it is when it declares neither.
+pub fn failure(context: &Context, error: &Error) -> Response {
+    let operation = context.operation.map_or("", |o| o.id);
+    tracing::error!(operation, error = %error.chain(), "the backend failed; answering with a problem");
+    let order = match error.kind() {
+        FailureKind::Unavailable => [Situation::Unavailable, Situation::InternalError],
+        FailureKind::Internal => [Situation::InternalError, Situation::Unavailable],
+    };
+    let problems = order.map(|situation| context.problem(situation, &[]));
+    for problem in &problems {
+        if let Some(response) = declared(problem, context) {
+            return response;
+        }
+    }
+    respond_problem(&problems[0], context)
+}
+
+/// The answer to a problem the adapter found by itself: the response the
+/// operation declares for its status (exactly, by range or as `default`),
+/// with the problem as its body; the problem as it is (problem+json) when
+/// the operation declares none the adapter can build.
+pub fn refuse(problem: &Problem, context: &Context) -> Response {
+    declared(problem, context).unwrap_or_else(|| respond_problem(problem, context))
+}
+
+/// The declared response for `problem`, if the adapter can build it: an
+/// error response whose headers the runtime knows, whose body type holds
+/// the problem.
+fn declared(problem: &Problem, context: &Context) -> Option<Response> {
+    let operation = context.operation?;
+    let spec = operation.response_for(problem.status)?;
+    if !spec.buildable() || !(400..=599).contains(&problem.status) {
+        return None;
+    }
+    let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
+        (Some(media_type), Some(encode)) => Some((media_type, encode(problem)?)),
+        (Some(_), None) => return None,
+        (None, _) => None,
+    };
+    let mut out = HeaderMap::new();
+    let written = write_headers(&mut out, spec.headers, None, context)
+        .map(|()| respond(problem.status(), body, out));
+    Some(context.finish(written.unwrap_or_else(header_failure)))
+}
+
+/// Encodes a backend's typed response as the document declares it: its
+/// status, its body in its media type, and its headers — those the backend
+/// set, and those the runtime knows (from `context`) where it left them
+/// `None`. A header that cannot be sent makes it a logged 500, never a
+/// silent drop.
+pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
+    let Some(spec) = context.operation.and_then(|o| o.responses.get(reply.index)) else {
+        tracing::error!(
+            index = reply.index,
+            "a response the operation does not declare"
+        );
+        return respond_problem(&context.problem(Situation::InternalError, &[]), context);
+    };
+    let status = match (reply.status, spec.status) {
+        (Some(status), _) => status,
+        (None, StatusSpec::Code(code)) => {
+            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        (None, _) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let values = match reply.headers.map(Encode::value).transpose() {
+        Ok(values) => values,
+        Err(error) => {
+            tracing::error!(%error, "the response headers cannot be serialized");
+            return context.finish(header_failure(HeaderError::Unencodable(error.to_string())));
+        }
+    };
+    let body = match (spec.media_type, reply.body) {
+        (Some(media_type), Some(body)) => match body.json() {
+            Ok(bytes) => Some((media_type, bytes)),
+            Err(error) => {
+                tracing::error!(%error, %status, "the response body cannot be serialized as JSON");
+                return context.finish(header_failure(HeaderError::Unencodable(error.to_string())));
+            }
+        },
+        _ => None,
+    };
+    let mut out = HeaderMap::new();
+    let written =
+        write_headers(&mut out, spec.headers, values, context).map(|()| respond(status, body, out));
+    context.finish(written.unwrap_or_else(header_failure))
+}
+
+/// A response of `status` with `body` (media type and bytes) and `headers`.
+fn respond(
+    status: StatusCode,
+    body: Option<(&'static str, Vec<u8>)>,
+    headers: HeaderMap,
+) -> Response {
+    match body {
+        Some((media_type, bytes)) => respond_bytes(status, media_type, bytes, headers),
+        None => respond_empty(status, headers),
+    }
+}
+
+/// Writes the headers of `specs` (the declared headers of a response, in
+/// the order of its headers struct's fields) from `values` (that struct
+/// serialized; `None` for an answer the adapter builds by itself): a value
+/// the backend set as it is, else what the runtime knows of the header's
+/// role. A required header nobody set is an error.
+pub(crate) fn write_headers(
+    out: &mut HeaderMap,
+    specs: &'static [HeaderSpec],
+    values: Option<Value>,
+    context: &Context,
+) -> Result<(), HeaderError> {
+    let mut values = match values {
+        Some(Value::Object(fields)) => fields.into_iter().map(|(_, v)| v).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter();
+    for spec in specs {
+        match values.next().unwrap_or(Value::Null) {
+            Value::Null => match spec.role {
+                Some(role) => context.fill(out, spec.name, role, spec.required)?,
+                None if spec.required => return Err(HeaderError::Missing(spec.name)),
+                None => {}
+            },
+            value => crate::respond::put(out, spec.name, &header_text(&value))?,
+        }
+    }
+    Ok(())
+}
+
+/// A JSON value as header text: a string as it is, a number as Rust
+/// displays it (`2`, not `2.0`).
+fn header_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => f.to_string(),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The answer to `HEAD`: the `GET` answer's status and headers (its
+/// `Content-Length` too), without the body.
+pub fn head(response: Response) -> Response {
+    use axum::body::HttpBody;
+    let (mut parts, body) = response.into_parts();
+    if let Some(length) = body.size_hint().exact() {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Response::from_parts(parts, axum::body::Body::empty())
+}
+
+/// A problem the document declares no typed response for, as it is.
+pub fn respond_problem(problem: &Problem, context: &Context) -> Response {
+    let status = problem.status();
+    context.finish(respond_json(
+        status,
+        crate::problem::PROBLEM_JSON,
+        problem,
+        HeaderMap::new(),
+    ))
+}
+
+/// 404 for a path the document does not have. `path` is the path as the
+/// client sent it (base path included).
+pub fn not_found(api: &'static ApiSpec, path: &str) -> Response {
+    respond_problem(
+        &Problem::of(Some(api), Situation::NotFound, &[("path", path)]),
+        &Context::default(),
+    )
+}
+
+/// 405 for a method the document does not declare on a path, with `Allow`.
+pub fn method_not_allowed(
+    api: &'static ApiSpec,
+    method: &axum::http::Method,
+    allow: &str,
+) -> Response {
+    let mut context = Context::default();
+    if let Ok(allow) = HeaderValue::from_str(allow) {
+        context.extra.insert(header::ALLOW, allow);
+    }
+    respond_problem(
+        &Problem::of(
+            Some(api),
+            Situation::MethodNotAllowed,
+            &[("method", method.as_str())],
+        ),
+        &context,
+    )
+}

@@ -1,0 +1,110 @@
+//! How a backend's typed response reaches the wire: the generated response
+//! enum says, per variant, which declared response it is and lends its
+//! body and headers; [`gate::finish::encode`](crate::gate::encode)
+//! encodes them by the operation's declarations.
+
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::problem::Problem;
+use crate::spec::{OperationSpec, StatusSpec};
+
+/// An operation's response enum (generated): one variant per declared
+/// response, in the order of the operation's `responses`.
+pub trait Responses: Send + 'static {
+    /// The operation whose responses these are.
+    const OPERATION: &'static OperationSpec;
+
+    /// Which declared response this value is, with its parts.
+    fn reply(&self) -> Reply<'_>;
+
+    /// The HTTP status of this response.
+    fn status(&self) -> StatusCode {
+        let reply = self.reply();
+        match (reply.status, Self::OPERATION.responses.get(reply.index)) {
+            (Some(status), _) => status,
+            (None, Some(spec)) => match spec.status {
+                StatusSpec::Code(code) => {
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            (None, None) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// One response as the backend built it: the index of its declaration,
+/// its status (for `4XX`-style and `default` responses, which carry one),
+/// its body and its headers struct.
+pub struct Reply<'a> {
+    pub(crate) index: usize,
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) body: Option<&'a dyn Encode>,
+    pub(crate) headers: Option<&'a dyn Encode>,
+}
+
+impl<'a> Reply<'a> {
+    /// The operation's declared response number `index`.
+    pub fn new(index: usize) -> Self {
+        Self {
+            index,
+            status: None,
+            body: None,
+            headers: None,
+        }
+    }
+
+    /// The operation's declared response number `index`, with a body and
+    /// headers.
+    pub fn with(index: usize, body: &'a impl Serialize, headers: &'a impl Serialize) -> Self {
+        Self::new(index).body(body).headers(headers)
+    }
+
+    /// With the status the variant carries.
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// With a body.
+    pub fn body(mut self, body: &'a impl Serialize) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// With the response's headers struct.
+    pub fn headers(mut self, headers: &'a impl Serialize) -> Self {
+        self.headers = Some(headers);
+        self
+    }
+}
+
+/// A value the runtime can encode: a body as JSON, a headers struct as its
+/// fields.
+pub trait Encode {
+    /// As JSON text.
+    fn json(&self) -> serde_json::Result<Vec<u8>>;
+    /// As a JSON value (a headers struct: an object, fields in order).
+    fn value(&self) -> serde_json::Result<Value>;
+}
+
+impl<T: Serialize> Encode for T {
+    fn json(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+
+    fn value(&self) -> serde_json::Result<Value> {
+        serde_json::to_value(self)
+    }
+}
+
+/// The adapter's `problem` as a body of type `T` (the document's problem
+/// schema), encoded: through `T`, so it serializes exactly like the
+/// backend's problems. `None` when `T` cannot hold it.
+pub fn typed_problem<T: Serialize + DeserializeOwned>(problem: &Problem) -> Option<Vec<u8>> {
+    let typed: T = problem.to_body()?;
+    serde_json::to_vec(&typed).ok()
+}

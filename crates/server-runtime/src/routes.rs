@@ -1,0 +1,226 @@
+//! The router of a generated server: one registration per operation, the
+//! rest — routing by path and method, `HEAD`, 404 and 405, parsing, the
+//! gate, the backend call, encoding, spans and metrics — here, once.
+//!
+//! A generated `router` reads:
+//!
+//! ```text
+//! runtime::Routes::new(&API, Gate(api))
+//!     .secured(&LIST_DISPATCHER_LOGS, |gate, principal, request| async move {
+//!         gate.0.list_dispatcher_logs(principal, request).await
+//!     })
+//!     .build()
+//! ```
+//!
+//! [`Routes::secured`] registers an operation that needs credentials (the
+//! backend method receives the principal), [`Routes::optional`] one whose
+//! credentials are optional (`Option` of it) and [`Routes::public`] one
+//! without security. Every schema is compiled when the operation is
+//! registered.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::compiled::CompiledOperation;
+use crate::error::Error;
+use crate::gate::{self, Context};
+use crate::hooks::Gatekeeper;
+use crate::observe::Observation;
+use crate::params::{parse, RawBody, RawRequest};
+use crate::problem::Situation;
+use crate::reply::Responses;
+use crate::spec::{ApiSpec, OperationSpec};
+
+type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
+type Handler<G> = Arc<dyn Fn(Arc<G>, RawRequest, RawBody) -> Answer + Send + Sync>;
+/// The methods of one path, with their handlers.
+type Methods<G> = Vec<(Method, Handler<G>)>;
+
+/// The operations of a document, registered one by one, then built into an
+/// axum router.
+pub struct Routes<G> {
+    api: &'static ApiSpec,
+    gate: Arc<G>,
+    /// Per path, in the order of first registration: its methods and handlers.
+    paths: Vec<(&'static str, Methods<G>)>,
+}
+
+impl<G: Gatekeeper + 'static> Routes<G> {
+    /// No operations yet; `gate` is the backend behind its hooks.
+    pub fn new(api: &'static ApiSpec, gate: G) -> Self {
+        Self {
+            api,
+            gate: Arc::new(gate),
+            paths: Vec::new(),
+        }
+    }
+
+    /// An operation that needs credentials: `call` gets the principal.
+    pub fn secured<R, T, F, Fut>(self, spec: &'static OperationSpec, call: F) -> Self
+    where
+        R: DeserializeOwned + Send + 'static,
+        T: Responses,
+        F: Fn(Arc<G>, G::Principal, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        self.register(spec, move |gate, principal, request| {
+            // The gate admits a secured operation only with a principal.
+            principal.map(|principal| call(gate, principal, request))
+        })
+    }
+
+    /// An operation whose credentials are optional: `call` gets the
+    /// principal when the request had credentials.
+    pub fn optional<R, T, F, Fut>(self, spec: &'static OperationSpec, call: F) -> Self
+    where
+        R: DeserializeOwned + Send + 'static,
+        T: Responses,
+        F: Fn(Arc<G>, Option<G::Principal>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        self.register(spec, move |gate, principal, request| {
+            Some(call(gate, principal, request))
+        })
+    }
+
+    /// An operation without security.
+    pub fn public<R, T, F, Fut>(self, spec: &'static OperationSpec, call: F) -> Self
+    where
+        R: DeserializeOwned + Send + 'static,
+        T: Responses,
+        F: Fn(Arc<G>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        self.register(spec, move |gate, _, request| Some(call(gate, request)))
+    }
+
+    fn register<R, T, F, Fut>(mut self, spec: &'static OperationSpec, call: F) -> Self
+    where
+        R: DeserializeOwned + Send + 'static,
+        T: Responses,
+        F: Fn(Arc<G>, Option<G::Principal>, R) -> Option<Fut> + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        let compiled = Arc::new(CompiledOperation::new(spec));
+        let call = Arc::new(call);
+        let handler: Handler<G> = Arc::new(move |gate, raw, body| {
+            let compiled = compiled.clone();
+            let call = call.clone();
+            Box::pin(async move { answer(&compiled, gate, raw, body, &*call).await })
+        });
+        let method = Method::from_bytes(spec.method.as_bytes()).unwrap_or(Method::GET);
+        match self.paths.iter_mut().find(|(path, _)| *path == spec.path) {
+            Some((_, methods)) => methods.push((method, handler)),
+            None => self.paths.push((spec.path, vec![(method, handler)])),
+        }
+        self
+    }
+
+    /// The axum router: every registered operation at its path (nest it
+    /// under the server's base path); a path the document does not have
+    /// gets 404 and a method it does not declare 405 with `Allow`, both as
+    /// the document's problems; `HEAD` is answered like `GET`, without the
+    /// body. Every request gets an ID (see [`request_id`](crate::request_id)).
+    pub fn build(self) -> axum::Router {
+        let api = self.api;
+        let mut router = axum::Router::new();
+        for (path, methods) in self.paths {
+            let methods: Arc<[(Method, Handler<G>)]> = methods.into();
+            let allow = allow(&methods);
+            router = router.route(
+                path,
+                axum::routing::any(
+                    move |State(gate): State<Arc<G>>,
+                          raw: RawRequest,
+                          body: Result<Bytes, BytesRejection>| {
+                        let methods = methods.clone();
+                        let allow = allow.clone();
+                        async move {
+                            let body: RawBody = body.map_err(|rejection| rejection.body_text());
+                            dispatch(api, &methods, &allow, gate, raw, body).await
+                        }
+                    },
+                ),
+            );
+        }
+        router
+            .fallback(move |uri: OriginalUri| async move { gate::not_found(api, uri.path()) })
+            .with_state(self.gate)
+            .layer(axum::middleware::from_fn(crate::request_id::layer))
+    }
+}
+
+/// The `Allow` header of a path: its methods, with `HEAD` where there is a `GET`.
+fn allow<G>(methods: &[(Method, Handler<G>)]) -> Arc<str> {
+    let mut names: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+    if names.contains(&"GET") && !names.contains(&"HEAD") {
+        names.push("HEAD");
+    }
+    names.join(", ").into()
+}
+
+async fn dispatch<G>(
+    api: &'static ApiSpec,
+    methods: &[(Method, Handler<G>)],
+    allow: &str,
+    gate: Arc<G>,
+    raw: RawRequest,
+    body: RawBody,
+) -> Response {
+    if let Some((_, handler)) = methods.iter().find(|(m, _)| *m == raw.method) {
+        return handler(gate, raw, body).await;
+    }
+    if raw.method == Method::HEAD {
+        if let Some((_, get)) = methods.iter().find(|(m, _)| *m == Method::GET) {
+            return gate::head(get(gate, raw, body).await);
+        }
+    }
+    gate::method_not_allowed(api, &raw.method, allow)
+}
+
+/// Answers one request to an operation, in its span, with its metrics.
+async fn answer<G, R, T, Fut>(
+    operation: &CompiledOperation,
+    gate: Arc<G>,
+    raw: RawRequest,
+    body: RawBody,
+    call: &(dyn Fn(Arc<G>, Option<G::Principal>, R) -> Option<Fut> + Send + Sync),
+) -> Response
+where
+    G: Gatekeeper,
+    R: DeserializeOwned,
+    T: Responses,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let mut context = Context::new(operation);
+    let observation = Observation::start(operation.spec);
+    let response = async {
+        let parsed = parse::<R>(operation, &raw, &body);
+        let (principal, request) =
+            match gate::admit(&*gate, operation, &raw, parsed, &mut context).await {
+                Ok(admitted) => admitted,
+                Err(problem) => return gate::refuse(&problem, &context),
+            };
+        let Some(called) = call(gate.clone(), principal, request) else {
+            let problem = context.problem(Situation::Unauthenticated, &[]);
+            return gate::refuse(&problem, &context);
+        };
+        match called.await {
+            Ok(response) => gate::encode(response.reply(), &context),
+            Err(error) => gate::failure(&context, &error),
+        }
+    }
+    .instrument(observation.span().clone())
+    .await;
+    observation.finish(&response, &context);
+    response
+}
