@@ -5,11 +5,11 @@ use ev_energy_server::runtime::Error;
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DispatcherLogExpand, Problem};
 use ev_energy_server::{
     Api, AuthError, Credential, CredentialKind, Hooks, Limited, ListDispatcherLogsRequest,
-    ListDispatcherLogsResponse, Problems, RateLimit,
+    ListDispatcherLogsResponse, Problems,
 };
 
 use crate::auth::{Caller, Verifier};
-use crate::rate_limit::Limiter;
+use crate::rate_limit::{Limiter, UNLIMITED};
 use crate::store::{LogRow, Store, StoreError, SubSessionRow};
 
 /// The reference implementation of the ev.energy dispatcher-logs API.
@@ -144,10 +144,6 @@ fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("timestamp {micros}")))
 }
 
-/// What the `X-RateLimit-*` headers say when limits are turned off
-/// (`--rate-limit 0`): the document requires them on every 200.
-const UNLIMITED: u64 = i64::MAX as u64;
-
 impl Hooks for DispatcherLogs {
     type Principal = Caller;
 
@@ -161,7 +157,7 @@ impl Hooks for DispatcherLogs {
     }
 
     async fn rate_limit(&self, caller: Option<&Caller>, _operation_id: &'static str) -> Limited {
-        let decision = match caller {
+        match caller {
             Some(caller) => {
                 self.limiter
                     .check(
@@ -171,21 +167,7 @@ impl Hooks for DispatcherLogs {
                     )
                     .await
             }
-            None => RateLimit::Unlimited,
-        };
-        match decision {
-            RateLimit::Allowed { limit, remaining } => Limited::Allowed { limit, remaining },
-            RateLimit::Exceeded {
-                limit,
-                retry_after_secs,
-            } => Limited::Exceeded {
-                limit,
-                retry_after_secs,
-            },
-            RateLimit::Unlimited => Limited::Allowed {
-                limit: UNLIMITED,
-                remaining: UNLIMITED,
-            },
+            None => UNLIMITED,
         }
     }
 }
