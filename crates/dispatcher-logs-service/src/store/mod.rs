@@ -20,12 +20,14 @@
 //! same `_sqlx_migrations` table on both.
 
 mod counters;
+mod faulty;
 mod postgres;
 mod sqlite;
 
 use std::path::Path;
 
 pub use counters::{Counted, SavedCounter};
+pub use faulty::{FaultyStore, Listings};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +54,8 @@ pub enum StoreError {
     /// A migration failed, or the database was migrated by something else.
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
-    /// A failure injected on purpose (`serve --fail-store-reads`, for tests).
+    /// A failure injected on purpose by [`FaultyStore`] (`serve
+    /// --fail-store-reads`, for tests of clients).
     #[error("the store failed on purpose (fault injection)")]
     Injected,
     /// The store was asked for something it cannot do as asked: a call
