@@ -277,7 +277,7 @@ mod tests {
     use super::parse_ttl;
 
     #[test]
-    fn ttls() {
+    fn ttls_read_seconds_minutes_hours_days_and_negatives_and_refuse_other_units() {
         assert_eq!(parse_ttl("90").unwrap(), 90);
         assert_eq!(parse_ttl("15m").unwrap(), 900);
         assert_eq!(parse_ttl("1h").unwrap(), 3600);
