@@ -85,149 +85,25 @@ fn time(us: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
 }
 
+/// `GET /v2/dispatcher_logs`: the token, the parameters, one blocking
+/// trip to SQLite, the JSON.
 async fn list(
     State(baseline): State<Arc<Baseline>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = token else {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Authentication credentials were not provided.",
-        );
+    let claims = match authorize(&baseline, &headers) {
+        Ok(claims) => claims,
+        Err(refused) => return refused.answer(),
     };
-    let claims = match jsonwebtoken::decode::<Claims>(token, &baseline.key, &baseline.validation) {
-        Ok(data) => data.claims,
-        Err(_) => return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid token."),
+    let listing = match parse_query(query) {
+        Ok(listing) => listing,
+        Err(refused) => return refused.answer(),
     };
-    if !claims.scope.split_whitespace().any(|s| s == "debug:read") {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "You do not have permission to perform this action.",
-        );
-    }
-    let mut params: HashMap<String, Vec<String>> = HashMap::new();
-    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        params
-            .entry(k.into_owned())
-            .or_default()
-            .push(v.into_owned());
-    }
-    let one = |name: &str| params.get(name).and_then(|v| v.first()).cloned();
-    let Some(id) = one("charging_sub_session_id") else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "Invalid parameters",
-            "charging_sub_session_id is required.",
-        );
-    };
-    let valid = id.len() == 30
-        && id.starts_with("csub")
-        && id[4..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
-    if !valid {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "Invalid parameters",
-            "charging_sub_session_id must match ^csub[0-9A-Z]{26}$.",
-        );
-    }
-    // A bound, or the name of the invalid one.
-    let bound = |name: &'static str, default: i64| -> Result<i64, &'static str> {
-        match one(name) {
-            None => Ok(default),
-            Some(text) => DateTime::parse_from_rfc3339(&text)
-                .map(|t| t.timestamp_micros())
-                .map_err(|_| name),
-        }
-    };
-    let (gte, lte) = match (
-        bound("logged_at__gte", i64::MIN),
-        bound("logged_at__lte", i64::MAX),
-    ) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(name), _) | (_, Err(name)) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "Invalid parameters",
-                &format!("{name} must be an RFC 3339 date-time."),
-            )
-        }
-    };
-    let expand = params
-        .get("expand")
-        .is_some_and(|v| v.iter().any(|e| e == "charging_sub_session"));
     let user = claims.sub.unwrap_or_default();
     let b = baseline.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        b.with_connection(|c| {
-            let sub = c
-                .prepare_cached(
-                    "SELECT id, user_id, start_us, end_us, mode, energy_delivered_watt_hours, location, cost, \
-                     currency, total_co2_grams, duration_minutes FROM charging_sub_sessions WHERE id = $1",
-                )?
-                .query_row([&id], |r| {
-                    Ok((
-                        r.get::<_, String>(1)?,
-                        types::ChargingSubSession {
-                            id: r.get::<_, String>(0)?.parse().expect("a stored id"),
-                            url: format!("https://api.ev.energy/v2/charging_sub_sessions/{id}"),
-                            start: time(r.get(2)?),
-                            end: r.get::<_, Option<i64>>(3)?.map(time),
-                            mode: r.get::<_, String>(4)?.parse().expect("a stored mode"),
-                            energy_delivered_watt_hours: r.get(5)?,
-                            location: r.get(6)?,
-                            cost: r.get(7)?,
-                            currency: r.get::<_, String>(8)?.parse().expect("a stored currency"),
-                            total_co2_grams: r.get(9)?,
-                            duration_minutes: r.get(10)?,
-                        },
-                    ))
-                });
-            let (owner, sub) = match sub {
-                Ok(found) => found,
-                Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            if owner != user {
-                return Ok(None);
-            }
-            let url = format!("https://api.ev.energy/v2/charging_sub_sessions/{id}");
-            let mut statement = c.prepare_cached(
-                "SELECT charging_sub_session_id, logged_at_us, schedule_valid_period_start_us, \
-                 schedule_created_at_us, internal_command_id, device_type, reason_not_sent \
-                 FROM dispatcher_logs WHERE charging_sub_session_id = $1 \
-                 AND logged_at_us >= $2 AND logged_at_us <= $3 \
-                 ORDER BY logged_at_us DESC, id DESC",
-            )?;
-            let logs = statement
-                .query_map(rusqlite::params![id, gte, lte], |r| {
-                    Ok(types::DispatcherLog {
-                        logged_at: time(r.get(1)?),
-                        charging_sub_session: if expand {
-                            ChargingSubSessionOrUrl::ChargingSubSession(sub.clone())
-                        } else {
-                            ChargingSubSessionOrUrl::ResourceUrl(url.clone().into())
-                        },
-                        schedule_valid_period_start: time(r.get(2)?),
-                        schedule_created_at: time(r.get(3)?),
-                        internal_command_id: r.get::<_, String>(4)?.parse().expect("a stored uuid"),
-                        device_type: r.get::<_, String>(5)?.parse().expect("a stored device type"),
-                        reason_not_sent: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Some(logs))
-        })
-    })
-    .await;
+    let result =
+        tokio::task::spawn_blocking(move || b.with_connection(|c| read(c, &listing, &user))).await;
     match result {
         Ok(Ok(Some(logs))) => (
             [(header::CONTENT_TYPE, "application/json")],
@@ -245,4 +121,209 @@ async fn list(
             "The store is unavailable.",
         ),
     }
+}
+
+/// A refused request: the problem to answer.
+struct Refusal {
+    status: StatusCode,
+    title: &'static str,
+    detail: std::borrow::Cow<'static, str>,
+}
+
+impl Refusal {
+    fn new(
+        status: StatusCode,
+        title: &'static str,
+        detail: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    fn answer(self) -> Response {
+        problem(self.status, self.title, &self.detail)
+    }
+}
+
+/// The bearer token's claims, if it is valid and grants `debug:read`;
+/// else the 401 or 403 to answer.
+fn authorize(baseline: &Baseline, headers: &HeaderMap) -> Result<Claims, Refusal> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Authentication credentials were not provided.",
+        ));
+    };
+    let claims = match jsonwebtoken::decode::<Claims>(token, &baseline.key, &baseline.validation) {
+        Ok(data) => data.claims,
+        Err(_) => {
+            return Err(Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Invalid token.",
+            ))
+        }
+    };
+    if !claims.scope.split_whitespace().any(|s| s == "debug:read") {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You do not have permission to perform this action.",
+        ));
+    }
+    Ok(claims)
+}
+
+/// What a valid query asks for.
+struct Listing {
+    id: String,
+    /// Inclusive bounds, microseconds since the Unix epoch.
+    gte: i64,
+    lte: i64,
+    expand: bool,
+}
+
+/// The query's parameters, or the 400 to answer.
+fn parse_query(query: Option<String>) -> Result<Listing, Refusal> {
+    let invalid = |detail: std::borrow::Cow<'static, str>| {
+        Refusal::new(StatusCode::BAD_REQUEST, "Invalid parameters", detail)
+    };
+    let mut params: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        params
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
+    }
+    let one = |name: &str| params.get(name).and_then(|v| v.first()).cloned();
+    let Some(id) = one("charging_sub_session_id") else {
+        return Err(invalid("charging_sub_session_id is required.".into()));
+    };
+    let valid = id.len() == 30
+        && id.starts_with("csub")
+        && id[4..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    if !valid {
+        return Err(invalid(
+            "charging_sub_session_id must match ^csub[0-9A-Z]{26}$.".into(),
+        ));
+    }
+    // A bound, or the name of the invalid one.
+    let bound = |name: &'static str, default: i64| -> Result<i64, &'static str> {
+        match one(name) {
+            None => Ok(default),
+            Some(text) => DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.timestamp_micros())
+                .map_err(|_| name),
+        }
+    };
+    let (gte, lte) = match (
+        bound("logged_at__gte", i64::MIN),
+        bound("logged_at__lte", i64::MAX),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(name), _) | (_, Err(name)) => {
+            return Err(invalid(
+                format!("{name} must be an RFC 3339 date-time.").into(),
+            ))
+        }
+    };
+    let expand = params
+        .get("expand")
+        .is_some_and(|v| v.iter().any(|e| e == "charging_sub_session"));
+    Ok(Listing {
+        id,
+        gte,
+        lte,
+        expand,
+    })
+}
+
+/// The logs `listing` asks for, if `user` owns the sub-session.
+fn read(
+    c: &rusqlite::Connection,
+    listing: &Listing,
+    user: &str,
+) -> rusqlite::Result<Option<Vec<types::DispatcherLog>>> {
+    let Listing {
+        id,
+        gte,
+        lte,
+        expand,
+    } = listing;
+    let (owner, sub) = match read_sub_session(c, id) {
+        Ok(found) => found,
+        Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if owner != user {
+        return Ok(None);
+    }
+    let url = format!("https://api.ev.energy/v2/charging_sub_sessions/{id}");
+    let mut statement = c.prepare_cached(
+        "SELECT charging_sub_session_id, logged_at_us, schedule_valid_period_start_us, \
+         schedule_created_at_us, internal_command_id, device_type, reason_not_sent \
+         FROM dispatcher_logs WHERE charging_sub_session_id = $1 \
+         AND logged_at_us >= $2 AND logged_at_us <= $3 \
+         ORDER BY logged_at_us DESC, id DESC",
+    )?;
+    let logs = statement
+        .query_map(rusqlite::params![id, gte, lte], |r| {
+            Ok(types::DispatcherLog {
+                logged_at: time(r.get(1)?),
+                charging_sub_session: if *expand {
+                    ChargingSubSessionOrUrl::ChargingSubSession(sub.clone())
+                } else {
+                    ChargingSubSessionOrUrl::ResourceUrl(url.clone().into())
+                },
+                schedule_valid_period_start: time(r.get(2)?),
+                schedule_created_at: time(r.get(3)?),
+                internal_command_id: r.get::<_, String>(4)?.parse().expect("a stored uuid"),
+                device_type: r
+                    .get::<_, String>(5)?
+                    .parse()
+                    .expect("a stored device type"),
+                reason_not_sent: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(logs))
+}
+
+/// The sub-session `id` and its owner.
+fn read_sub_session(
+    c: &rusqlite::Connection,
+    id: &str,
+) -> rusqlite::Result<(String, types::ChargingSubSession)> {
+    c.prepare_cached(
+        "SELECT id, user_id, start_us, end_us, mode, energy_delivered_watt_hours, location, cost, \
+         currency, total_co2_grams, duration_minutes FROM charging_sub_sessions WHERE id = $1",
+    )?
+    .query_row([id], |r| {
+        Ok((
+            r.get::<_, String>(1)?,
+            types::ChargingSubSession {
+                id: r.get::<_, String>(0)?.parse().expect("a stored id"),
+                url: format!("https://api.ev.energy/v2/charging_sub_sessions/{id}"),
+                start: time(r.get(2)?),
+                end: r.get::<_, Option<i64>>(3)?.map(time),
+                mode: r.get::<_, String>(4)?.parse().expect("a stored mode"),
+                energy_delivered_watt_hours: r.get(5)?,
+                location: r.get(6)?,
+                cost: r.get(7)?,
+                currency: r.get::<_, String>(8)?.parse().expect("a stored currency"),
+                total_co2_grams: r.get(9)?,
+                duration_minutes: r.get(10)?,
+            },
+        ))
+    })
 }

@@ -1,7 +1,10 @@
-//! Measuring helpers: serving a router, an HTTP load loop, percentiles.
+//! Measuring helpers: serving a router, an HTTP load loop, wrk rounds,
+//! medians and percentiles.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 use ev_energy_server::axum::{self, Router};
 
@@ -131,4 +134,48 @@ pub fn percentile(values: &[Duration], p: f64) -> Duration {
     sorted.sort();
     let index = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[index.min(sorted.len() - 1)]
+}
+
+/// One wrk round: requests per second and non-2xx answers.
+pub fn wrk(url: &str, token: &str, seconds: u64) -> anyhow::Result<(f64, u64, f64)> {
+    let output = std::process::Command::new("wrk")
+        .args(["-t1", "-c32", "--latency", "-d"])
+        .arg(format!("{seconds}s"))
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg(url)
+        .output()
+        .context("cannot run wrk: install it (Debian's package `wrk`)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+    };
+    let rps = field("Requests/sec:")
+        .and_then(|v| v.parse::<f64>().ok())
+        .with_context(|| format!("wrk printed no Requests/sec:\n{text}"))?;
+    let non_2xx = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // "99%   12.34ms"
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| v.trim().to_string())
+        .map(|v| {
+            let (number, unit) = v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
+            let n: f64 = number.parse().unwrap_or(0.0);
+            match unit {
+                "us" => n / 1000.0,
+                "s" => n * 1000.0,
+                _ => n,
+            }
+        })
+        .unwrap_or(0.0);
+    Ok((rps, non_2xx, p99))
+}
+
+/// The median of `values` (sorted in place).
+pub fn median_f64(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
 }

@@ -13,6 +13,7 @@ use ev_energy_server::axum::{self, Router};
 use tower_http::trace::TraceLayer;
 
 use crate::service::DispatcherLogs;
+use crate::store::Listings;
 
 /// The base path the document's server URL names.
 pub const BASE_PATH: &str = "/v2";
@@ -29,12 +30,15 @@ pub const DEFAULT_DOCS: &str = concat!(
 
 /// The whole application: the API under [`BASE_PATH`], its document, its
 /// reference (from [`DEFAULT_DOCS`]) and the metrics.
-pub fn app(service: Arc<DispatcherLogs>) -> Router {
+pub fn app<S: Listings>(service: Arc<DispatcherLogs<S>>) -> Router {
     app_with_docs(service, std::path::PathBuf::from(DEFAULT_DOCS))
 }
 
 /// [`app`], serving the API reference page from `docs` at `/v2/docs`.
-pub fn app_with_docs(service: Arc<DispatcherLogs>, docs: std::path::PathBuf) -> Router {
+pub fn app_with_docs<S: Listings>(
+    service: Arc<DispatcherLogs<S>>,
+    docs: std::path::PathBuf,
+) -> Router {
     // Record from the first request on.
     let _ = crate::metrics::handle();
     let docs = Arc::new(docs);

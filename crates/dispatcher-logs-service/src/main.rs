@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use dispatcher_logs_service::config::{self, ApiArgs, AuthArgs, DatabaseArgs};
-use dispatcher_logs_service::{demo, http, seed, Store};
+use dispatcher_logs_service::store::{FaultyStore, Listings};
+use dispatcher_logs_service::{demo, http, seed, DispatcherLogs, Store};
 
 /// mimalloc rather than glibc's malloc: a request allocates many small,
 /// short-lived values across worker threads, where glibc's arenas contend
@@ -132,6 +133,49 @@ fn parse_ttl(text: &str) -> anyhow::Result<i64> {
     number.checked_mul(factor).context("duration too large")
 }
 
+/// Where and how `serve` serves.
+struct Serving<'a> {
+    listen: SocketAddr,
+    database: &'a str,
+    limits: ev_energy_server::runtime::Limits,
+    docs: std::path::PathBuf,
+}
+
+/// Serves `service` until Ctrl-C or SIGTERM, then saves the rate-limit
+/// counts and closes the store.
+async fn serve<S: Listings>(
+    service: DispatcherLogs<S>,
+    serving: Serving<'_>,
+) -> anyhow::Result<()> {
+    let Serving {
+        listen,
+        database,
+        limits,
+        docs,
+    } = serving;
+    let service = Arc::new(service);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%database, backend = ?service.store().backend(), "store ready");
+    // The demo and scripts read this line to find the service.
+    println!("listening on {}", http::base_url(addr));
+    let saver = service.spawn_rate_limit_saver(std::time::Duration::from_secs(5));
+    http::serve(
+        listener,
+        http::app_with_docs(service.clone(), docs),
+        limits,
+        http::shutdown_signal(),
+    )
+    .await?;
+    saver.abort();
+    service.save_rate_limits().await;
+    service.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -159,34 +203,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
             fail_store_reads,
         } => {
             auth.check_serving(listen)?;
-            let service = Arc::new(config::build(&database.database, &auth, &api).await?);
-            if fail_store_reads > 0 {
-                tracing::warn!(
-                    fail_store_reads,
-                    "fault injection: the first listings will fail with 503"
-                );
-                service.fail_next_store_reads(fail_store_reads);
+            let service = config::build(&database.database, &auth, &api).await?;
+            let serving = Serving {
+                listen,
+                database: &database.database,
+                limits: limits.limits(),
+                docs,
+            };
+            if fail_store_reads == 0 {
+                return serve(service, serving).await;
             }
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
-            let addr = listener.local_addr()?;
-            tracing::info!(database = %database.database, backend = ?service.store().backend(), "store ready");
-            // The demo and scripts read this line to find the service.
-            println!("listening on {}", http::base_url(addr));
-            let saver = service.spawn_rate_limit_saver(std::time::Duration::from_secs(5));
-            http::serve(
-                listener,
-                http::app_with_docs(service.clone(), docs),
-                limits.limits(),
-                http::shutdown_signal(),
-            )
-            .await?;
-            saver.abort();
-            service.save_rate_limits().await;
-            service.store().close().await;
-            tracing::info!("stopped");
-            Ok(())
+            // Only here does the service read through a fault counter.
+            tracing::warn!(
+                fail_store_reads,
+                "fault injection: the first listings will fail with 503"
+            );
+            let service = service.map_store(FaultyStore::new);
+            service.listings().fail_next_reads(fail_store_reads);
+            serve(service, serving).await
         }
         Command::Seed {
             database,
@@ -243,7 +277,7 @@ mod tests {
     use super::parse_ttl;
 
     #[test]
-    fn ttls() {
+    fn ttls_read_seconds_minutes_hours_days_and_negatives_and_refuse_other_units() {
         assert_eq!(parse_ttl("90").unwrap(), 90);
         assert_eq!(parse_ttl("15m").unwrap(), 900);
         assert_eq!(parse_ttl("1h").unwrap(), 3600);

@@ -20,7 +20,21 @@ use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ev_energy_server::RateLimit;
+use ev_energy_server::Limited;
+
+use crate::store::{Counted, SavedCounter, Store, StoreError};
+
+/// The figure the `X-RateLimit-*` headers carry when no limit applies
+/// (`--rate-limit 0`): the document requires the headers on every 200, so
+/// the limit and the requests remaining are sent as `i64::MAX`.
+pub const UNLIMITED_FIGURE: u64 = i64::MAX as u64;
+
+/// What the hook answers when no limit applies: limits off, a caller not
+/// authenticated, or a shared count that failed (failing open).
+pub const UNLIMITED: Limited = Limited::Allowed {
+    limit: UNLIMITED_FIGURE,
+    remaining: UNLIMITED_FIGURE,
+};
 
 /// Independently locked parts of the map.
 pub const SHARDS: usize = 64;
@@ -73,18 +87,6 @@ impl Counter {
     }
 }
 
-/// A saved counter: the caller (`client` U+001F `user`), its newest bucket
-/// and the counts of the buckets up to it, oldest first.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SavedCounter {
-    /// `client` and `user`, joined by U+001F.
-    pub caller: String,
-    /// The newest bucket (time / bucket width).
-    pub head: u64,
-    /// 61 counts (a window's buckets and one more), oldest first.
-    pub counts: Vec<u32>,
-}
-
 /// Counts requests per caller over a rolling window.
 #[derive(Debug)]
 pub struct RollingWindow {
@@ -99,6 +101,11 @@ pub fn now_us() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
+}
+
+/// Whole seconds to wait, at least one (`Retry-After`).
+fn retry_after_secs(wait_us: u64) -> u64 {
+    wait_us.div_ceil(1_000_000).max(1)
 }
 
 fn caller_key(client: &str, user: &str) -> String {
@@ -128,10 +135,12 @@ impl RollingWindow {
         shard.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records a request by (`client`, `user`) at `now_us`, unless it is over the limit.
-    pub fn check(&self, client: &str, user: &str, now_us: u64) -> RateLimit {
+    /// Records a request by (`client`, `user`) at `now_us`, unless it is
+    /// over the limit. With a limit of 0, every request is allowed
+    /// ([`UNLIMITED`]).
+    pub fn check(&self, client: &str, user: &str, now_us: u64) -> Limited {
         if self.limit == 0 {
-            return RateLimit::Unlimited;
+            return UNLIMITED;
         }
         let limit = self.limit;
         let bucket = now_us / self.bucket_us;
@@ -140,19 +149,16 @@ impl RollingWindow {
         let counter = shard.entry(key).or_insert_with(|| Counter::new(bucket));
         counter.roll(bucket);
         if counter.total >= limit {
-            return RateLimit::Exceeded {
+            return Limited::Exceeded {
                 limit,
-                retry_after_secs: self
-                    .retry_after_us(counter, now_us)
-                    .div_ceil(1_000_000)
-                    .max(1),
+                retry_after_secs: retry_after_secs(self.retry_after_us(counter, now_us)),
             };
         }
         let i = (bucket % RING as u64) as usize;
         counter.buckets[i] += 1;
         counter.total += 1;
         counter.dirty = true;
-        RateLimit::Allowed {
+        Limited::Allowed {
             limit,
             remaining: limit - counter.total,
         }
@@ -266,34 +272,29 @@ pub enum Limiter {
 }
 
 impl Limiter {
-    /// Counts a request by (`client`, `user`).
-    pub async fn check(&self, store: &crate::store::Store, client: &str, user: &str) -> RateLimit {
+    /// Counts a request by (`client`, `user`): the hook's answer.
+    pub async fn check(&self, store: &Store, client: &str, user: &str) -> Limited {
         match self {
             Limiter::Memory(window) => window.check(client, user, now_us()),
-            Limiter::Shared { limit: 0, .. } => RateLimit::Unlimited,
+            Limiter::Shared { limit: 0, .. } => UNLIMITED,
             Limiter::Shared { limit, window } => {
-                let caller = format!("{client}\u{1f}{user}");
+                let caller = caller_key(client, user);
                 match store
-                    .count_request(
-                        &caller,
-                        now_us() as i64,
-                        window.as_micros() as i64,
-                        *limit as i64,
-                    )
+                    .count_request(&caller, now_us(), *window, *limit)
                     .await
                 {
-                    Ok(Ok(remaining)) => RateLimit::Allowed {
+                    Ok(Counted::Allowed { remaining }) => Limited::Allowed {
                         limit: *limit,
-                        remaining: remaining.max(0) as u64,
+                        remaining,
                     },
-                    Ok(Err(wait_us)) => RateLimit::Exceeded {
+                    Ok(Counted::Refused { retry_after_us }) => Limited::Exceeded {
                         limit: *limit,
-                        retry_after_secs: (wait_us as u64).div_ceil(1_000_000).max(1),
+                        retry_after_secs: retry_after_secs(retry_after_us),
                     },
                     Err(error) => {
                         // Fail open: a rate-limit table outage should not take the API down.
                         tracing::warn!(%error, "cannot count the request against the shared rate limit");
-                        RateLimit::Unlimited
+                        UNLIMITED
                     }
                 }
             }
@@ -302,7 +303,7 @@ impl Limiter {
 
     /// Saves the in-memory counts that changed, and forgets callers whose
     /// budget is back to full. Nothing to do for the shared limiter.
-    pub async fn save(&self, store: &crate::store::Store) -> Result<(), crate::store::StoreError> {
+    pub async fn save(&self, store: &Store) -> Result<(), StoreError> {
         let Limiter::Memory(window) = self else {
             return Ok(());
         };
@@ -317,10 +318,7 @@ impl Limiter {
     }
 
     /// Loads the counts a previous run saved.
-    pub async fn restore(
-        &self,
-        store: &crate::store::Store,
-    ) -> Result<usize, crate::store::StoreError> {
+    pub async fn restore(&self, store: &Store) -> Result<usize, StoreError> {
         let Limiter::Memory(window) = self else {
             return Ok(0);
         };
@@ -343,21 +341,21 @@ mod tests {
         let t0 = 1_000 * 60 * S; // the start of a bucket
         assert_eq!(
             limiter.check("c", "u", t0),
-            RateLimit::Allowed {
+            Limited::Allowed {
                 limit: 2,
                 remaining: 1
             }
         );
         assert_eq!(
             limiter.check("c", "u", t0 + 10 * S),
-            RateLimit::Allowed {
+            Limited::Allowed {
                 limit: 2,
                 remaining: 0
             }
         );
         assert_eq!(
             limiter.check("c", "u", t0 + 20 * S),
-            RateLimit::Exceeded {
+            Limited::Exceeded {
                 limit: 2,
                 retry_after_secs: 41
             }
@@ -365,7 +363,7 @@ mod tests {
         // Another (client, user) pair has its own budget.
         assert_eq!(
             limiter.check("c", "v", t0),
-            RateLimit::Allowed {
+            Limited::Allowed {
                 limit: 2,
                 remaining: 1
             }
@@ -373,12 +371,12 @@ mod tests {
         // The first request's bucket still overlaps the last 60 s…
         assert!(matches!(
             limiter.check("c", "u", t0 + 60 * S),
-            RateLimit::Exceeded { .. }
+            Limited::Exceeded { .. }
         ));
         // …until it has left it: then one more is allowed.
         assert_eq!(
             limiter.check("c", "u", t0 + 61 * S),
-            RateLimit::Allowed {
+            Limited::Allowed {
                 limit: 2,
                 remaining: 0
             }
@@ -386,7 +384,7 @@ mod tests {
         // Long after, the budget is whole again.
         assert_eq!(
             limiter.check("c", "u", t0 + 300 * S),
-            RateLimit::Allowed {
+            Limited::Allowed {
                 limit: 2,
                 remaining: 1
             }
@@ -401,7 +399,7 @@ mod tests {
         let mut t = 7 * S + 999_000;
         for i in 0..20_000u64 {
             t += if i % 50 == 0 { 3 * S } else { 7_000 };
-            if matches!(limiter.check("c", "u", t), RateLimit::Allowed { .. }) {
+            if matches!(limiter.check("c", "u", t), Limited::Allowed { .. }) {
                 allowed.push(t);
             }
         }
@@ -447,13 +445,19 @@ mod tests {
         after.restore(saved);
         assert!(matches!(
             after.check("c", "u", t + 10 * S),
-            RateLimit::Exceeded { .. }
+            Limited::Exceeded { .. }
         ));
     }
 
     #[test]
     fn zero_disables_the_limit() {
         let limiter = RollingWindow::new(0, Duration::from_secs(60));
-        assert_eq!(limiter.check("c", "u", now_us()), RateLimit::Unlimited);
+        assert_eq!(
+            limiter.check("c", "u", now_us()),
+            Limited::Allowed {
+                limit: i64::MAX as u64,
+                remaining: i64::MAX as u64
+            }
+        );
     }
 }

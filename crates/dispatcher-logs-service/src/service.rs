@@ -5,58 +5,55 @@ use ev_energy_server::runtime::Error;
 use ev_energy_server::types::{self, ChargingSubSessionOrUrl, DispatcherLogExpand, Problem};
 use ev_energy_server::{
     Api, AuthError, Credential, CredentialKind, Hooks, Limited, ListDispatcherLogsRequest,
-    ListDispatcherLogsResponse, Problems, RateLimit,
+    ListDispatcherLogsResponse, Problems,
 };
 
 use crate::auth::{Caller, Verifier};
-use crate::rate_limit::Limiter;
-use crate::store::{LogRow, Store, StoreError, SubSessionRow};
+use crate::rate_limit::{Limiter, UNLIMITED};
+use crate::store::{Listings, LogRow, Store, StoreError, SubSessionRow};
 
-/// The reference implementation of the ev.energy dispatcher-logs API.
+/// The reference implementation of the ev.energy dispatcher-logs API,
+/// reading listings from `S`: the [`Store`] itself, or a decorator around
+/// it such as [`FaultyStore`](crate::store::FaultyStore) for tests.
 #[derive(Debug)]
-pub struct DispatcherLogs {
-    store: Store,
+pub struct DispatcherLogs<S = Store> {
+    store: S,
     verifier: Verifier,
     limiter: Limiter,
     public_base_url: String,
-    /// Listings still to fail as if the store were down (fault injection
-    /// for tests: `serve --fail-store-reads N`).
-    store_faults: std::sync::atomic::AtomicU32,
 }
 
-impl DispatcherLogs {
+impl<S: Listings> DispatcherLogs<S> {
     /// A service on `store`, authenticating with `verifier`, limiting with
     /// `limiter`, and naming resources by URLs under `public_base_url`
     /// (e.g. `https://api.ev.energy/v2`).
-    pub fn new(store: Store, verifier: Verifier, limiter: Limiter, public_base_url: &str) -> Self {
+    pub fn new(store: S, verifier: Verifier, limiter: Limiter, public_base_url: &str) -> Self {
         Self {
             store,
             verifier,
             limiter,
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
-            store_faults: std::sync::atomic::AtomicU32::new(0),
         }
     }
 
-    /// Fault injection, for tests of clients: the next `n` listings fail as
-    /// if the store were unavailable, answering the document's 503.
-    pub fn fail_next_store_reads(&self, n: u32) {
-        self.store_faults
-            .store(n, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    fn injected_fault(&self) -> bool {
-        self.store_faults
-            .fetch_update(
-                std::sync::atomic::Ordering::SeqCst,
-                std::sync::atomic::Ordering::SeqCst,
-                |n| n.checked_sub(1),
-            )
-            .is_ok()
+    /// The same service reading through `wrap(store)`, e.g.
+    /// `service.map_store(FaultyStore::new)`.
+    pub fn map_store<T: Listings>(self, wrap: impl FnOnce(S) -> T) -> DispatcherLogs<T> {
+        DispatcherLogs {
+            store: wrap(self.store),
+            verifier: self.verifier,
+            limiter: self.limiter,
+            public_base_url: self.public_base_url,
+        }
     }
 
     /// The store the service reads.
     pub fn store(&self) -> &Store {
+        self.store.store()
+    }
+
+    /// What the service reads listings from (the store, or its decorator).
+    pub fn listings(&self) -> &S {
         &self.store
     }
 
@@ -64,7 +61,7 @@ impl DispatcherLogs {
     /// restart keeps every caller's budget, and forgets idle callers. The
     /// service calls it every few seconds and once at shutdown.
     pub async fn save_rate_limits(&self) {
-        if let Err(error) = self.limiter.save(&self.store).await {
+        if let Err(error) = self.limiter.save(self.store()).await {
             tracing::warn!(%error, "cannot save the rate-limit counters");
         }
     }
@@ -139,16 +136,21 @@ impl DispatcherLogs {
     }
 }
 
+/// How a failed listing is answered: an injected fault as the store being
+/// unavailable (503), anything else as an internal error (500).
+fn store_failure(error: StoreError) -> Error {
+    match error {
+        StoreError::Injected => Error::unavailable(error),
+        error => error.into(),
+    }
+}
+
 fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(micros)
         .ok_or_else(|| StoreError::Corrupt(format!("timestamp {micros}")))
 }
 
-/// What the `X-RateLimit-*` headers say when limits are turned off
-/// (`--rate-limit 0`): the document requires them on every 200.
-const UNLIMITED: u64 = i64::MAX as u64;
-
-impl Hooks for DispatcherLogs {
+impl<S: Listings> Hooks for DispatcherLogs<S> {
     type Principal = Caller;
 
     async fn authenticate(&self, credential: &Credential) -> Result<Caller, AuthError> {
@@ -161,36 +163,22 @@ impl Hooks for DispatcherLogs {
     }
 
     async fn rate_limit(&self, caller: Option<&Caller>, _operation_id: &'static str) -> Limited {
-        let decision = match caller {
+        match caller {
             Some(caller) => {
                 self.limiter
                     .check(
-                        &self.store,
+                        self.store(),
                         &caller.client_id,
                         caller.user_id.as_deref().unwrap_or(""),
                     )
                     .await
             }
-            None => RateLimit::Unlimited,
-        };
-        match decision {
-            RateLimit::Allowed { limit, remaining } => Limited::Allowed { limit, remaining },
-            RateLimit::Exceeded {
-                limit,
-                retry_after_secs,
-            } => Limited::Exceeded {
-                limit,
-                retry_after_secs,
-            },
-            RateLimit::Unlimited => Limited::Allowed {
-                limit: UNLIMITED,
-                remaining: UNLIMITED,
-            },
+            None => UNLIMITED,
         }
     }
 }
 
-impl Api for DispatcherLogs {
+impl<S: Listings> Api for DispatcherLogs<S> {
     async fn list_dispatcher_logs(
         &self,
         caller: Caller,
@@ -206,23 +194,20 @@ impl Api for DispatcherLogs {
             logged_at_lte,
         } = request;
         let id = charging_sub_session_id.as_str();
-        if self.injected_fault() {
-            return Err(Error::unavailable(StoreError::Injected));
-        }
         // Only its own user's sub-session: an unknown one and another
         // user's are refused alike (one lookup either way), so that IDs
         // cannot be probed.
         let listing = match caller.user_id.as_deref() {
-            Some(user) => {
-                self.store
-                    .listing(
-                        user,
-                        id,
-                        logged_at_gte.map(|t| t.timestamp_micros()),
-                        logged_at_lte.map(|t| t.timestamp_micros()),
-                    )
-                    .await?
-            }
+            Some(user) => self
+                .store
+                .listing(
+                    user,
+                    id,
+                    logged_at_gte.map(|t| t.timestamp_micros()),
+                    logged_at_lte.map(|t| t.timestamp_micros()),
+                )
+                .await
+                .map_err(store_failure)?,
             None => None,
         };
         let Some((sub, rows)) = listing else {

@@ -144,11 +144,30 @@ async fn raw(base: &str, path_and_query: &str, headers: &[(&str, &str)]) -> (u16
 /// Every declared status, against a running service on `database`.
 async fn every_declared_status(database: &str) {
     let running = Running::start(database, 1000).await;
-    let base = &running.base;
     let good = token(&["debug:read"], Some(DEMO_USER), 3600, DEV_SECRET);
-    let api = client(base, &good);
+    let api = client(&running.base, &good);
+    let plain = ok_plain(&running, &api).await;
+    ok_expanded_within_inclusive_bounds(&running, &api, &plain).await;
+    ok_empty_after_the_last_log(&running, &api, &plain).await;
+    bad_request_for_each_bad_parameter(&running, &good).await;
+    unauthorized_when_missing_expired_or_forged(&running).await;
+    forbidden_without_the_scope_or_a_user(&running).await;
+    forbidden_alike_for_a_foreign_and_an_unknown_sub_session(&running, &api).await;
+    not_acceptable_and_the_document_served(&running, &good).await;
+    running.stop().await;
+    too_many_requests_after_the_limit(database).await;
+}
 
-    // 200, plain: newest first, URLs, some null reasons.
+/// The path and query of a valid listing of the running service's sub-session.
+fn listing_query(running: &Running) -> String {
+    format!(
+        "/dispatcher_logs?charging_sub_session_id={}",
+        running.sub_session
+    )
+}
+
+/// 200, plain: newest first, URLs, some null reasons. Returns the logs.
+async fn ok_plain(running: &Running, api: &Client) -> Vec<ev_energy_client::types::DispatcherLog> {
     let plain = api
         .list_dispatcher_logs()
         .charging_sub_session_id(running.sub_session.as_str())
@@ -173,8 +192,15 @@ async fn every_declared_status(database: &str) {
             "half-hour aligned"
         );
     }
+    plain
+}
 
-    // 200, expanded and time-bounded (inclusive bounds).
+/// 200, expanded and time-bounded (inclusive bounds).
+async fn ok_expanded_within_inclusive_bounds(
+    running: &Running,
+    api: &Client,
+    plain: &[ev_energy_client::types::DispatcherLog],
+) {
     let (gte, lte) = (plain[plain.len() - 5].logged_at, plain[4].logged_at);
     let window = api
         .list_dispatcher_logs()
@@ -196,8 +222,14 @@ async fn every_declared_status(database: &str) {
         assert_eq!(sub.id.as_str(), running.sub_session);
         assert!(sub.url.ends_with(&running.sub_session));
     }
+}
 
-    // 200, empty: a window after the last log.
+/// 200, empty: a window after the last log.
+async fn ok_empty_after_the_last_log(
+    running: &Running,
+    api: &Client,
+    plain: &[ev_energy_client::types::DispatcherLog],
+) {
     let empty = api
         .list_dispatcher_logs()
         .charging_sub_session_id(running.sub_session.as_str())
@@ -206,13 +238,14 @@ async fn every_declared_status(database: &str) {
         .await
         .unwrap();
     assert!(empty.into_inner().is_empty());
+}
 
-    // 400 for each bad parameter (sent raw: the client refuses to send them).
+/// 400 for each bad parameter (sent raw: the client refuses to send them),
+/// and for an unsupported version.
+async fn bad_request_for_each_bad_parameter(running: &Running, good: &str) {
+    let base = &running.base;
     let auth = format!("Bearer {good}");
-    let ok = format!(
-        "/dispatcher_logs?charging_sub_session_id={}",
-        running.sub_session
-    );
+    let ok = listing_query(running);
     for (query, field) in [
         ("/dispatcher_logs".to_string(), "charging_sub_session_id"),
         (
@@ -243,8 +276,11 @@ async fn every_declared_status(database: &str) {
         (status, body["title"].as_str()),
         (400, Some("Unsupported version"))
     );
+}
 
-    // 401: missing, expired, forged.
+/// 401: missing, expired, forged.
+async fn unauthorized_when_missing_expired_or_forged(running: &Running) {
+    let base = &running.base;
     let anonymous = Client::anonymous(base).unwrap();
     let problem = expect_problem(
         anonymous
@@ -281,8 +317,12 @@ async fn every_declared_status(database: &str) {
             detail
         );
     }
+}
 
-    // 403: a token without the scope; another user's sub-session; an unknown one (same answer).
+/// 403: a token without the scope; a client-credentials token (scope, no
+/// user) owns no sub-session.
+async fn forbidden_without_the_scope_or_a_user(running: &Running) {
+    let base = &running.base;
     let no_scope = client(base, &token(&[], Some(DEMO_USER), 3600, DEV_SECRET));
     expect_problem(
         no_scope
@@ -294,7 +334,6 @@ async fn every_declared_status(database: &str) {
         "Forbidden",
     )
     .await;
-    // A client-credentials token (scope, no user) owns no sub-session.
     let no_user = client(base, &token(&["debug:read"], None, 3600, DEV_SECRET));
     expect_problem(
         no_user
@@ -306,6 +345,10 @@ async fn every_declared_status(database: &str) {
         "Forbidden",
     )
     .await;
+}
+
+/// 403 for another user's sub-session and for an unknown one: the same answer.
+async fn forbidden_alike_for_a_foreign_and_an_unknown_sub_session(running: &Running, api: &Client) {
     let foreign = expect_problem(
         api.list_dispatcher_logs()
             .charging_sub_session_id(running.foreign.as_str())
@@ -342,8 +385,13 @@ async fn every_declared_status(database: &str) {
         without_request(unknown),
         "an unknown and a foreign sub-session are indistinguishable"
     );
+}
 
-    // 406.
+/// 406, and the document itself.
+async fn not_acceptable_and_the_document_served(running: &Running, good: &str) {
+    let base = &running.base;
+    let auth = format!("Bearer {good}");
+    let ok = listing_query(running);
     let (status, body) = raw(
         base,
         &ok,
@@ -363,13 +411,12 @@ async fn every_declared_status(database: &str) {
         .await
         .unwrap()
         .contains("operationId: list_dispatcher_logs"));
+}
 
-    running.stop().await;
-
-    // 429 after the limit, with Retry-After.
-    // 429 after the limit, with Retry-After. A caller of its own: on
-    // PostgreSQL the budget is shared with every instance on the database,
-    // so the requests above count too.
+/// 429 after the limit, with Retry-After. A caller of its own: on
+/// PostgreSQL the budget is shared with every instance on the database,
+/// so the requests of the other checks count too.
+async fn too_many_requests_after_the_limit(database: &str) {
     let limited = Running::start(database, 3).await;
     let good = mint_hs256(
         DEV_SECRET,
@@ -418,7 +465,7 @@ async fn every_declared_status(database: &str) {
 }
 
 #[tokio::test]
-async fn sqlite() {
+async fn every_declared_status_is_answered_on_sqlite_and_the_file_keeps_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("e2e.sqlite");
     every_declared_status(database.to_str().unwrap()).await;
@@ -478,7 +525,7 @@ async fn instances_share_the_rate_limit(database: &str) {
 }
 
 #[tokio::test]
-async fn sqlite_in_memory() {
+async fn an_in_memory_sqlite_store_serves_listings() {
     let running = Running::start(":memory:", 1000).await;
     let api = client(
         &running.base,
@@ -497,7 +544,7 @@ async fn sqlite_in_memory() {
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
 #[tokio::test]
-async fn postgres() {
+async fn every_declared_status_and_a_shared_rate_limit_work_on_postgres() {
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
         assert!(
             std::env::var_os("REQUIRE_POSTGRES").is_none(),

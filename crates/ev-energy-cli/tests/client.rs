@@ -224,7 +224,7 @@ async fn a_store_outage_is_ridden_out_with_backoff() {
     let token = token(&["debug:read"], 3600);
     let client = Client::with_bearer_token(&service.base_url, &token).unwrap();
 
-    service.service.fail_next_store_reads(2);
+    service.service.listings().fail_next_reads(2);
     let started = Instant::now();
     let logs = client
         .list_dispatcher_logs()
@@ -244,7 +244,7 @@ async fn a_store_outage_is_ridden_out_with_backoff() {
 
     // A longer outage than the policy rides out: the last 503, typed, with
     // the attempts and the request ID in its message.
-    service.service.fail_next_store_reads(5);
+    service.service.listings().fail_next_reads(5);
     let error = list(&client).await.unwrap_err();
     match &error {
         ApiError::Problem {
@@ -265,10 +265,10 @@ async fn a_store_outage_is_ridden_out_with_backoff() {
         }
         other => panic!("expected a typed 503, got {other:?}"),
     }
-    service.service.fail_next_store_reads(0);
+    service.service.listings().fail_next_reads(0);
 
     // Per call: no retries.
-    service.service.fail_next_store_reads(1);
+    service.service.listings().fail_next_reads(1);
     let error = list(&client.with_retry(RetryPolicy::none()))
         .await
         .unwrap_err();

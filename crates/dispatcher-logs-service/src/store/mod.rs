@@ -19,10 +19,15 @@
 //! `migrations/postgres`), embedded by `sqlx::migrate!` and recorded in the
 //! same `_sqlx_migrations` table on both.
 
+mod counters;
+mod faulty;
 mod postgres;
 mod sqlite;
 
 use std::path::Path;
+
+pub use counters::{Counted, SavedCounter};
+pub use faulty::{FaultyStore, Listings};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +54,15 @@ pub enum StoreError {
     /// A migration failed, or the database was migrated by something else.
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
-    /// A failure injected on purpose (`serve --fail-store-reads`, for tests).
+    /// A failure injected on purpose by [`FaultyStore`] (`serve
+    /// --fail-store-reads`, for tests of clients).
     #[error("the store failed on purpose (fault injection)")]
     Injected,
+    /// The store was asked for something it cannot do as asked: a call
+    /// the backend does not support, or arguments out of range. A bug in
+    /// the caller, not in the data.
+    #[error("store misused: {0}")]
+    Misuse(String),
     /// A stored value is not what the schema promises.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -209,20 +220,6 @@ fn int_row(row: &dyn Columns) -> Result<i64, StoreError> {
     row.int(0)
 }
 
-fn saved_counter_row(row: &dyn Columns) -> Result<crate::rate_limit::SavedCounter, StoreError> {
-    let counts = row
-        .text(2)?
-        .split(',')
-        .map(str::parse::<u32>)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StoreError::Corrupt(format!("rate-limit counts: {e}")))?;
-    Ok(crate::rate_limit::SavedCounter {
-        caller: row.text(0)?,
-        head: row.int(1)?.max(0) as u64,
-        counts,
-    })
-}
-
 macro_rules! sub_session_select {
     ($where:literal) => {
         concat!(
@@ -271,17 +268,6 @@ static COUNT_LOGS: Query<i64> = Query {
     row: int_row,
 };
 
-static SAVED_COUNTERS: Query<crate::rate_limit::SavedCounter> = Query {
-    sql: "SELECT caller, head, counts FROM rate_limit_counters WHERE head >= $1",
-    row: saved_counter_row,
-};
-
-const SAVE_COUNTER: &str =
-    "INSERT INTO rate_limit_counters (caller, head, counts) VALUES ($1, $2, $3) \
-     ON CONFLICT (caller) DO UPDATE SET head = excluded.head, counts = excluded.counts";
-
-const FORGET_COUNTERS: &str = "DELETE FROM rate_limit_counters WHERE head < $1";
-
 const INSERT_SUB_SESSION: &str =
     "INSERT INTO charging_sub_sessions (id, user_id, start_us, end_us, mode, \
      energy_delivered_watt_hours, location, cost, currency, total_co2_grams, duration_minutes) \
@@ -302,9 +288,9 @@ pub(crate) fn all_statements() -> Vec<&'static str> {
         A_SUB_SESSION_OF_OTHER_USER.sql,
         SUB_SESSIONS_OF.sql,
         COUNT_LOGS.sql,
-        SAVED_COUNTERS.sql,
-        SAVE_COUNTER,
-        FORGET_COUNTERS,
+        counters::SAVED_COUNTERS.sql,
+        counters::SAVE_COUNTER,
+        counters::FORGET_COUNTERS,
         INSERT_SUB_SESSION,
         INSERT_LOG,
     ]
@@ -463,76 +449,6 @@ impl Store {
                 logged_at_lte_us.unwrap_or(i64::MAX).into(),
             ],
         )
-        .await
-    }
-
-    /// Counts a request by `caller` at `now_us` against `limit` requests per
-    /// rolling `window_us`, shared by every instance on this database
-    /// (PostgreSQL). `Ok(remaining)` when it may go ahead, `Err(wait_us)`
-    /// when it may not.
-    pub async fn count_request(
-        &self,
-        caller: &str,
-        now_us: i64,
-        window_us: i64,
-        limit: i64,
-    ) -> Result<Result<i64, i64>, StoreError> {
-        match &self.db {
-            Db::Postgres(db) => Box::pin(db.count_request(caller, now_us, window_us, limit)).await,
-            Db::Sqlite(_) => Err(StoreError::Corrupt(
-                "shared rate limits need PostgreSQL".into(),
-            )),
-        }
-    }
-
-    /// Saves in-memory rate-limit counters (SQLite), replacing earlier saves.
-    pub async fn save_rate_limits(
-        &self,
-        counters: &[crate::rate_limit::SavedCounter],
-    ) -> Result<(), StoreError> {
-        let rows = counters
-            .iter()
-            .map(|counter| {
-                let counts = counter
-                    .counts
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                vec![
-                    (&counter.caller).into(),
-                    (counter.head as i64).into(),
-                    (&counts).into(),
-                ]
-            })
-            .collect();
-        self.write(vec![Write {
-            sql: SAVE_COUNTER,
-            insert: false,
-            rows,
-        }])
-        .await
-    }
-
-    /// The saved rate-limit counters whose newest bucket is at or after `horizon`.
-    pub async fn load_rate_limits(
-        &self,
-        horizon: u64,
-    ) -> Result<Vec<crate::rate_limit::SavedCounter>, StoreError> {
-        self.all(&SAVED_COUNTERS, vec![(horizon as i64).into()])
-            .await
-    }
-
-    /// Removes saved rate-limit counters older than `horizon`.
-    pub async fn forget_rate_limits(&self, horizon: u64) -> Result<(), StoreError> {
-        if self.backend() != Backend::Sqlite {
-            return Ok(());
-        }
-        self.write(vec![Write {
-            sql: FORGET_COUNTERS,
-            insert: false,
-            rows: vec![vec![(horizon as i64).into()]],
-        }])
         .await
     }
 

@@ -67,7 +67,7 @@ impl Db {
         now_us: i64,
         window_us: i64,
         limit: i64,
-    ) -> Result<Result<i64, i64>, StoreError> {
+    ) -> Result<super::Counted, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::TEXT")
             .bind(caller)
@@ -86,14 +86,18 @@ impl Db {
         .await?;
         let (count, oldest): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
         let outcome = if count >= limit {
-            Err((oldest + window_us - now_us).max(0))
+            super::Counted::Refused {
+                retry_after_us: (oldest + window_us - now_us).max(0) as u64,
+            }
         } else {
             sqlx::query("INSERT INTO rate_limit_events (caller, at_us) VALUES ($1, $2)")
                 .bind(caller)
                 .bind(now_us)
                 .execute(&mut *tx)
                 .await?;
-            Ok(limit - count - 1)
+            super::Counted::Allowed {
+                remaining: (limit - count - 1).max(0) as u64,
+            }
         };
         tx.commit().await?;
         Ok(outcome)

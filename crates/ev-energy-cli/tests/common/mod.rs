@@ -16,14 +16,16 @@ use dispatcher_logs_service::auth::{mint_hs256, DEFAULT_AUDIENCE, DEFAULT_ISSUER
 use dispatcher_logs_service::config::{build, ApiArgs, AuthArgs};
 use dispatcher_logs_service::http;
 use dispatcher_logs_service::seed::{seed, SeedOptions, DEMO_USER, EXAMPLE_SUB_SESSION};
+use dispatcher_logs_service::store::FaultyStore;
+use dispatcher_logs_service::DispatcherLogs;
 
 pub use dispatcher_logs_service::seed::EXAMPLE_SUB_SESSION as SUB_SESSION;
 
 /// A running reference service.
 pub struct Service {
     pub base_url: String,
-    /// The service itself, for fault injection.
-    pub service: Arc<dispatcher_logs_service::DispatcherLogs>,
+    /// The service itself, reading through a fault-injecting store.
+    pub service: Arc<DispatcherLogs<FaultyStore>>,
     _dir: tempfile::TempDir,
 }
 
@@ -38,7 +40,8 @@ pub async fn service(rate_limit: u64, window_secs: u64) -> Service {
     };
     let service = build(database.to_str().unwrap(), &AuthArgs::development(), &api)
         .await
-        .unwrap();
+        .unwrap()
+        .map_store(FaultyStore::new);
     let options = SeedOptions {
         logs: 600,
         users: 3,
