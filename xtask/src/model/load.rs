@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use super::json_schema::{resolve, self_contained, to_typify};
+use super::constraints::resolve as resolve_node;
+use super::json_schema::{self_contained, to_typify};
 use super::*;
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
@@ -19,6 +20,7 @@ pub fn load(document: &Document) -> (Model, Vec<Finding>) {
     let mut loader = Loader {
         raw: &document.raw,
         api: &document.api,
+        nodes: Vec::new(),
         findings: Vec::new(),
     };
     let model = loader.model();
@@ -32,6 +34,8 @@ pub fn load(document: &Document) -> (Model, Vec<Finding>) {
 struct Loader<'a> {
     raw: &'a Value,
     api: &'a OpenAPI,
+    /// What each of `components/schemas` allows, for following `$ref`s.
+    nodes: Vec<(String, Node)>,
     findings: Vec<Finding>,
 }
 
@@ -60,11 +64,15 @@ impl<'a> Loader<'a> {
             })
             .collect();
         let security_schemes = self.security_schemes();
-        let schemas = api
+        let schemas: Vec<_> = api
             .components
             .iter()
             .flat_map(|c| c.schemas.iter())
             .map(|(name, schema)| (name.clone(), schema.clone()))
+            .collect();
+        self.nodes = schemas
+            .iter()
+            .map(|(name, schema)| (name.clone(), Node::of(schema)))
             .collect();
         let typify_schemas = self
             .raw
@@ -136,6 +144,7 @@ impl<'a> Loader<'a> {
             operations,
             security_schemes,
             schemas,
+            schema_nodes: std::mem::take(&mut self.nodes),
             typify_schemas,
             conventions,
         }
@@ -347,31 +356,60 @@ impl<'a> Loader<'a> {
                 .map(str::to_string),
             ReferenceOr::Item(_) => None,
         };
-        let node = self.raw.pointer(&pointer).unwrap_or(&Value::Null);
-        let json_schema = self_contained(self.raw, node).ok();
-        let resolved = resolve(self.raw, node);
-        let typify = typify_schema(node).unwrap_or_else(|message| {
-            self.findings.push(Finding::new(&pointer, message));
-            schemars::schema::Schema::Bool(true)
-        });
+        let (json_schema, typify) = match self.schema_json(schema, &pointer) {
+            Some(json) => (
+                self_contained(self.raw, json).ok(),
+                typify_schema(json).unwrap_or_else(|message| {
+                    self.findings.push(Finding::new(&pointer, message));
+                    schemars::schema::Schema::Bool(true)
+                }),
+            ),
+            None => (None, schemars::schema::Schema::Bool(true)),
+        };
+        let node = Node::of(schema);
+        let constraints = resolve_node(&self.nodes, &node)
+            .map(|r| r.constraints.clone())
+            .unwrap_or_default();
         Schema {
             written: schema.clone(),
             component,
             pointer,
             json_schema,
             typify,
-            value: value_kind(self.raw, resolved),
-            default: resolved.get("default").cloned(),
-            enum_values: resolved
-                .get("enum")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            format: resolved
-                .get("format")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            example: resolved.get("example").cloned(),
+            value: value_kind(&self.nodes, &constraints),
+            default: constraints.default.clone(),
+            enum_values: constraints.enumeration.clone(),
+            format: constraints.format.clone(),
+            example: constraints.example.clone(),
+            node,
+            constraints,
+        }
+    }
+
+    /// The JSON of the schema the loader reads at `pointer` (for the
+    /// self-contained JSON Schema and typify), checked to be that schema: a
+    /// pointer that names no node, or another node, is a finding naming it.
+    fn schema_json(
+        &mut self,
+        schema: &ReferenceOr<openapiv3::Schema>,
+        pointer: &str,
+    ) -> Option<&'a Value> {
+        let Some(json) = self.raw.pointer(pointer) else {
+            self.finding(
+                pointer,
+                format!("internal error: the loader read a schema at `{pointer}`, which names no node of the document"),
+            );
+            return None;
+        };
+        match serde_json::from_value::<ReferenceOr<openapiv3::Schema>>(json.clone()) {
+            Ok(parsed) if &parsed == schema => Some(json),
+            _ => {
+                self.finding(
+                    pointer,
+                    format!("internal error: the node at `{pointer}` is not the schema the loader was reading"),
+                );
+                None
+            }
         }
     }
 
@@ -805,21 +843,23 @@ fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
         .map_err(|e| format!("this schema is not valid JSON Schema once translated: {e}"))
 }
 
-/// The kind of value a resolved schema describes.
-fn value_kind(raw: &Value, schema: &Value) -> ValueKind {
-    match schema.get("type").and_then(Value::as_str) {
-        Some("string") => ValueKind::String,
-        Some("integer") => ValueKind::Integer,
-        Some("number") => ValueKind::Number,
-        Some("boolean") => ValueKind::Boolean,
-        Some("object") => ValueKind::Object,
-        Some("array") => ValueKind::Array(Box::new(
-            schema
-                .get("items")
-                .map(|items| value_kind(raw, resolve(raw, items)))
+/// The kind of value a schema's constraints describe.
+fn value_kind(nodes: &[(String, Node)], constraints: &Constraints) -> ValueKind {
+    match constraints.ty {
+        Some(JsonType::String) => ValueKind::String,
+        Some(JsonType::Integer) => ValueKind::Integer,
+        Some(JsonType::Number) => ValueKind::Number,
+        Some(JsonType::Boolean) => ValueKind::Boolean,
+        Some(JsonType::Object) => ValueKind::Object,
+        Some(JsonType::Array) => ValueKind::Array(Box::new(
+            constraints
+                .items
+                .as_ref()
+                .and_then(|items| resolve_node(nodes, items))
+                .map(|items| value_kind(nodes, items.constraints))
                 .unwrap_or(ValueKind::Other),
         )),
-        _ => ValueKind::Other,
+        None => ValueKind::Other,
     }
 }
 

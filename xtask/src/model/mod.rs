@@ -10,6 +10,7 @@
 //! makes a document invalid or unfit for the generators as [`Finding`]s,
 //! each with the JSON pointer of the node.
 
+mod constraints;
 mod examples;
 pub mod json_schema;
 mod load;
@@ -17,6 +18,7 @@ mod load;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
 pub use load::load;
 
 /// One problem in the document.
@@ -67,6 +69,8 @@ pub struct Model {
     pub security_schemes: BTreeMap<String, SecurityScheme>,
     /// `components/schemas`, by name, as written, in document order.
     pub schemas: Vec<(String, openapiv3::ReferenceOr<openapiv3::Schema>)>,
+    /// What each of `components/schemas` allows, in document order.
+    pub schema_nodes: Vec<(String, Node)>,
     /// `components/schemas` as typify reads them, in document order.
     pub typify_schemas: Vec<(String, schemars::schema::Schema)>,
     /// What the runtime needs that OpenAPI has no field for, from the
@@ -96,6 +100,12 @@ impl Model {
             }
         }
         None
+    }
+
+    /// What a schema allows, its `$ref`s followed through
+    /// `components/schemas`; `None` for a `$ref` that names no entry.
+    pub fn resolve<'a>(&'a self, node: &'a Node) -> Option<Resolved<'a>> {
+        constraints::resolve(&self.schema_nodes, node)
     }
 
     /// The operation with this `operationId`.
@@ -385,6 +395,11 @@ pub struct Schema {
     /// The schema as typify reads it (JSON Schema with `$ref`s kept), to
     /// name its Rust type.
     pub typify: schemars::schema::Schema,
+    /// The schema as written, typed: a `$ref`, or its constraints.
+    pub node: Node,
+    /// What the schema allows, `$ref`s followed (empty when a `$ref`
+    /// names no schema).
+    pub constraints: Constraints,
     /// What kind of value it describes, `$ref`s followed.
     pub value: ValueKind,
     /// The `default` of the schema, `$ref`s followed.
@@ -395,6 +410,15 @@ pub struct Schema {
     pub format: Option<String>,
     /// The schema's `example`, `$ref`s followed.
     pub example: Option<serde_json::Value>,
+}
+
+impl Schema {
+    /// What a server should tell a client whose value for this schema it
+    /// refused, beyond the rule itself: for a `date-time`, the RFC 3339
+    /// form and how to send a `+` offset in a URL. `None`: nothing to add.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.constraints.hint()
+    }
 }
 
 /// What kind of JSON value a schema describes.
