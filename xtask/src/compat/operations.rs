@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::schema::{Comparer, Direction, Node, Place};
+use super::schema::{Comparer, Direction, Place};
 use super::Severity;
 use crate::model::{Operation, Parameter, SchemeKind, SecurityRequirement, Status};
 
@@ -396,11 +396,7 @@ impl<'a> Comparer<'a> {
                 old_pointer: o.schema.pointer.clone(),
                 new_pointer: n.schema.pointer.clone(),
             };
-            self.compare(
-                Node::from(&o.schema.written),
-                Node::from(&n.schema.written),
-                &place,
-            );
+            self.compare(&o.schema.node, &n.schema.node, &place);
         }
         for (key, n) in &new_params {
             if old_params.contains_key(key) {
@@ -509,7 +505,7 @@ impl<'a> Comparer<'a> {
                             old_pointer: a.pointer.clone(),
                             new_pointer: b.pointer.clone(),
                         };
-                        self.compare(Node::from(&a.written), Node::from(&b.written), &place);
+                        self.compare(&a.node, &b.node, &place);
                     }
                 }
             }
@@ -565,7 +561,7 @@ impl<'a> Comparer<'a> {
                         old_pointer: a.pointer.clone(),
                         new_pointer: b.pointer.clone(),
                     };
-                    self.compare(Node::from(&a.written), Node::from(&b.written), &place);
+                    self.compare(&a.node, &b.node, &place);
                 }
             }
             for header in &o.headers {
@@ -611,11 +607,7 @@ impl<'a> Comparer<'a> {
                             old_pointer: header.schema.pointer.clone(),
                             new_pointer: h.schema.pointer.clone(),
                         };
-                        self.compare(
-                            Node::from(&header.schema.written),
-                            Node::from(&h.schema.written),
-                            &place,
-                        );
+                        self.compare(&header.schema.node, &h.schema.node, &place);
                     }
                 }
             }
