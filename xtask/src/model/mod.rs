@@ -11,15 +11,21 @@
 //! each with the JSON pointer of the node.
 
 mod constraints;
+mod conventions;
 mod examples;
 pub mod json_schema;
 mod load;
+mod security;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
+pub use conventions::{Conventions, ProblemSituation, ProblemText};
 pub use load::load;
+pub use security::{
+    ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,
+};
 
 /// One problem in the document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -571,252 +577,6 @@ pub enum HeaderRole {
     RateLimitRemaining,
     /// `Retry-After` (RFC 9110): seconds to wait.
     RetryAfter,
-}
-
-/// One alternative of a security requirement: every scheme it lists must
-/// be satisfied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecurityRequirement {
-    /// The schemes, with the scopes each needs.
-    pub schemes: Vec<SchemeUse>,
-}
-
-/// A scheme a requirement names, with the scopes it needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SchemeUse {
-    /// The scheme's name in `components/securitySchemes`.
-    pub scheme: String,
-    /// The scopes (OAuth 2.0 / OpenID Connect) the requirement lists.
-    pub scopes: Vec<String>,
-}
-
-/// A security scheme.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecurityScheme {
-    /// Its name in `components/securitySchemes`.
-    pub name: String,
-    /// What kind of credential it takes.
-    pub kind: SchemeKind,
-    /// `description`.
-    pub description: Option<String>,
-}
-
-/// The kind of a security scheme, and what identifies it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SchemeKind {
-    /// `type: http, scheme: bearer`.
-    HttpBearer {
-        /// `bearerFormat`, a hint such as `JWT`.
-        bearer_format: Option<String>,
-    },
-    /// `type: http, scheme: basic`.
-    HttpBasic,
-    /// `type: http` with another scheme (e.g. `digest`).
-    HttpOther {
-        /// The scheme as written.
-        scheme: String,
-    },
-    /// `type: apiKey`.
-    ApiKey {
-        /// Where the key is sent.
-        location: ApiKeyLocation,
-        /// The header, query parameter or cookie name.
-        name: String,
-    },
-    /// `type: oauth2`: a bearer access token.
-    OAuth2 {
-        /// The flows it offers.
-        flows: Vec<OAuthFlow>,
-    },
-    /// `type: openIdConnect`: a bearer access token.
-    OpenIdConnect {
-        /// `openIdConnectUrl`.
-        url: String,
-    },
-}
-
-impl SchemeKind {
-    /// A short name of the kind, as OpenAPI writes it.
-    pub fn describe(&self) -> String {
-        match self {
-            SchemeKind::HttpBearer { .. } => "http bearer".into(),
-            SchemeKind::HttpBasic => "http basic".into(),
-            SchemeKind::HttpOther { scheme } => format!("http {scheme}"),
-            SchemeKind::ApiKey { location, name } => {
-                format!("apiKey in {} `{name}`", location.as_str())
-            }
-            SchemeKind::OAuth2 { .. } => "oauth2".into(),
-            SchemeKind::OpenIdConnect { .. } => "openIdConnect".into(),
-        }
-    }
-}
-
-/// Where an API key is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiKeyLocation {
-    /// A request header.
-    Header,
-    /// A query parameter.
-    Query,
-    /// A cookie.
-    Cookie,
-}
-
-impl ApiKeyLocation {
-    /// The name OpenAPI gives it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiKeyLocation::Header => "header",
-            ApiKeyLocation::Query => "query",
-            ApiKeyLocation::Cookie => "cookie",
-        }
-    }
-}
-
-/// An OAuth 2.0 flow.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OAuthFlow {
-    /// Which flow.
-    pub kind: FlowKind,
-    /// `authorizationUrl` (implicit, authorization code).
-    pub authorization_url: Option<String>,
-    /// `tokenUrl` (password, client credentials, authorization code).
-    pub token_url: Option<String>,
-    /// `refreshUrl`.
-    pub refresh_url: Option<String>,
-    /// The scopes it offers, with their descriptions, in document order.
-    pub scopes: Vec<(String, String)>,
-}
-
-/// The OAuth 2.0 flows OpenAPI names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlowKind {
-    /// `implicit`
-    Implicit,
-    /// `password`
-    Password,
-    /// `clientCredentials`
-    ClientCredentials,
-    /// `authorizationCode`
-    AuthorizationCode,
-}
-
-impl FlowKind {
-    /// The key OpenAPI uses (`clientCredentials`).
-    pub fn key(self) -> &'static str {
-        match self {
-            FlowKind::Implicit => "implicit",
-            FlowKind::Password => "password",
-            FlowKind::ClientCredentials => "clientCredentials",
-            FlowKind::AuthorizationCode => "authorizationCode",
-        }
-    }
-}
-
-/// What the generated adapter's runtime needs to know that OpenAPI has no
-/// field for, from `x-` extensions (documented in the README):
-///
-/// - `x-api-version: true` on a header parameter marks the header that
-///   selects the API version (see [`Parameter::api_version`]);
-/// - `x-rate-limit: limit | remaining` on a response header marks the
-///   headers the rate-limit hook's figures go into;
-/// - `x-problem-details` at the document's root gives the `type`, `title`
-///   and `detail` of the problems the adapter answers by itself.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Conventions {
-    /// The texts of the adapter's own problems, by situation.
-    pub problem_details: BTreeMap<ProblemSituation, ProblemText>,
-}
-
-/// A situation in which the adapter answers a problem by itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ProblemSituation {
-    /// 400: parameters or body invalid.
-    InvalidParameters,
-    /// 400: the version header names a version the document does not have.
-    UnsupportedVersion,
-    /// 400: the request is malformed in a way no parameter explains (e.g.
-    /// two `Authorization` headers).
-    BadRequest,
-    /// 401: no credentials were sent.
-    Unauthenticated,
-    /// 401: the credentials were rejected.
-    InvalidCredentials,
-    /// 403: the principal lacks a scope the operation needs.
-    Forbidden,
-    /// 404: no such path.
-    NotFound,
-    /// 405: the path does not have this method.
-    MethodNotAllowed,
-    /// 406: `Accept` rules out every success media type.
-    NotAcceptable,
-    /// 429: the rate-limit hook refused the request.
-    TooManyRequests,
-    /// 500: the backend failed.
-    InternalError,
-    /// 503: the backend is unavailable.
-    Unavailable,
-}
-
-impl ProblemSituation {
-    /// Every situation, in the order the README documents them.
-    pub const ALL: [ProblemSituation; 12] = [
-        ProblemSituation::InvalidParameters,
-        ProblemSituation::UnsupportedVersion,
-        ProblemSituation::BadRequest,
-        ProblemSituation::Unauthenticated,
-        ProblemSituation::InvalidCredentials,
-        ProblemSituation::Forbidden,
-        ProblemSituation::NotFound,
-        ProblemSituation::MethodNotAllowed,
-        ProblemSituation::NotAcceptable,
-        ProblemSituation::TooManyRequests,
-        ProblemSituation::InternalError,
-        ProblemSituation::Unavailable,
-    ];
-
-    /// The key in `x-problem-details` (`too-many-requests`).
-    pub fn key(self) -> &'static str {
-        match self {
-            ProblemSituation::InvalidParameters => "invalid-parameters",
-            ProblemSituation::UnsupportedVersion => "unsupported-version",
-            ProblemSituation::BadRequest => "bad-request",
-            ProblemSituation::Unauthenticated => "unauthenticated",
-            ProblemSituation::InvalidCredentials => "invalid-credentials",
-            ProblemSituation::Forbidden => "forbidden",
-            ProblemSituation::NotFound => "not-found",
-            ProblemSituation::MethodNotAllowed => "method-not-allowed",
-            ProblemSituation::NotAcceptable => "not-acceptable",
-            ProblemSituation::TooManyRequests => "too-many-requests",
-            ProblemSituation::InternalError => "internal-error",
-            ProblemSituation::Unavailable => "unavailable",
-        }
-    }
-
-    /// The placeholders its `detail` may use.
-    pub fn placeholders(self) -> &'static [&'static str] {
-        match self {
-            ProblemSituation::InvalidParameters => &["count", "names"],
-            ProblemSituation::UnsupportedVersion => &["requested"],
-            ProblemSituation::BadRequest => &["reason"],
-            ProblemSituation::InvalidCredentials => &["reason"],
-            ProblemSituation::NotFound => &["path"],
-            ProblemSituation::MethodNotAllowed => &["method"],
-            ProblemSituation::TooManyRequests => &["retry_after"],
-            _ => &[],
-        }
-    }
-}
-
-/// The texts of one of the adapter's own problems.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProblemText {
-    /// `type`: a URI naming the problem type.
-    pub type_uri: Option<String>,
-    /// `title`.
-    pub title: Option<String>,
-    /// `detail`, with `{placeholders}`.
-    pub detail: Option<String>,
 }
 
 #[cfg(test)]
