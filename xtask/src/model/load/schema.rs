@@ -98,3 +98,36 @@ fn value_kind(nodes: &[(String, Node)], constraints: &Constraints) -> ValueKind 
         None => ValueKind::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::Document;
+
+    #[test]
+    fn a_schema_read_at_a_wrong_pointer_is_a_finding_naming_the_pointer() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n\
+                    components:\n  schemas:\n    A: {type: string}\n    B: {type: integer}\n";
+        let document = Document::parse(Path::new("t.yaml"), text).unwrap();
+        let mut loader = Loader {
+            raw: &document.raw,
+            api: &document.api,
+            nodes: Vec::new(),
+            findings: Vec::new(),
+        };
+        let a = &document.api.components.as_ref().unwrap().schemas["A"];
+        assert!(loader.schema_json(a, "/components/schemas/A").is_some());
+        assert!(loader.findings.is_empty());
+        // No node there, and another schema there: both are errors.
+        assert!(loader.schema_json(a, "/components/schemas/C").is_none());
+        assert!(loader.schema_json(a, "/components/schemas/B").is_none());
+        let findings: Vec<String> = loader.findings.iter().map(|f| f.to_string()).collect();
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings[0].contains("`/components/schemas/C`, which names no node"));
+        assert!(findings[1].contains("`/components/schemas/B` is not the schema"));
+        let schema = loader.schema(a, "/components/schemas/B".into());
+        assert_eq!(schema.json_schema, None);
+    }
+}
