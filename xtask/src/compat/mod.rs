@@ -12,8 +12,10 @@
 //! that changed, old and new, who breaks and how, and the fix. A change
 //! with no rule fails, naming the node.
 
+mod bodies;
 mod operations;
 pub mod schema;
+mod security;
 
 use std::fmt;
 use std::io::Write;
