@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
-mod progenitor_names;
+pub(crate) mod progenitor_names;
 #[cfg(test)]
 mod tests;
 

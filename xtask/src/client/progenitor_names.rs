@@ -6,9 +6,14 @@
 
 use heck::{ToPascalCase, ToSnakeCase};
 
+/// The client's method for an operation (`list_dispatcher_logs`).
+pub fn method(operation_id: &str) -> String {
+    sanitize(operation_id, false)
+}
+
 /// The builder struct of an operation (`builder::ListDispatcherLogs`).
 pub fn builder(operation_id: &str) -> String {
-    sanitize(&sanitize(operation_id, false), true)
+    sanitize(&method(operation_id), true)
 }
 
 /// The builder's setter for a parameter (`logged_at_gte`).

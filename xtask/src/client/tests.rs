@@ -97,6 +97,35 @@ fn every_builder_method_progenitor_generates_gets_the_documents_docs() {
 }
 
 #[test]
+fn the_clients_methods_are_named_as_progenitor_names_them() {
+    let (client, model) = client_and_model(DOCUMENT);
+    let methods: Vec<String> = client
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp)
+                if imp.trait_.is_none() && impl_name(imp).as_deref() == Some("Client") =>
+            {
+                Some(imp)
+            }
+            _ => None,
+        })
+        .flat_map(|imp| &imp.items)
+        .filter_map(|member| match member {
+            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for operation in &model.operations {
+        let method = progenitor_names::method(&operation.id);
+        assert!(
+            methods.contains(&method),
+            "no Client::{method} in {methods:?}"
+        );
+    }
+}
+
+#[test]
 fn builder_docs_say_what_each_parameter_accepts() {
     let (mut client, model) = client_and_model(DOCUMENT);
     document_builders(&mut client, &model).unwrap();
@@ -134,6 +163,8 @@ fn progenitor_names_follow_its_sanitize() {
     assert_eq!(progenitor_names::builder("listItems"), "ListItems");
     assert_eq!(progenitor_names::builder("create-item.v2"), "CreateItemV2");
     assert_eq!(progenitor_names::builder("2fa_delete"), "_2faDelete");
+    assert_eq!(progenitor_names::method("2fa_delete"), "_2fa_delete");
+    assert_eq!(progenitor_names::method("match"), "match_");
     assert_eq!(progenitor_names::setter("type"), "type_");
     assert_eq!(progenitor_names::setter("X-Request-ID"), "x_request_id");
     assert_eq!(progenitor_names::setter("logged_at__gte"), "logged_at_gte");
