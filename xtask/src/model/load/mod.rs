@@ -171,35 +171,10 @@ impl<'a> Loader<'a> {
     ) -> Option<Operation> {
         let pointer = format!("{item_pointer}/{}", method.key());
         let before = self.findings.len();
-        let mut parameters: Vec<Parameter> = Vec::new();
-        for (list, list_pointer) in [
+        let parameters = self.parameters(
             (item_parameters, format!("{item_pointer}/parameters")),
-            (&operation.parameters[..], format!("{pointer}/parameters")),
-        ] {
-            let mut seen = BTreeSet::new();
-            for (i, parameter) in list.iter().enumerate() {
-                let Some(parameter) = self.parameter(parameter, format!("{list_pointer}/{i}"))
-                else {
-                    continue;
-                };
-                let key = (parameter.location, parameter.name.clone());
-                if !seen.insert(key) {
-                    self.finding(
-                        &parameter.pointer,
-                        format!(
-                            "the {} parameter `{}` is declared twice in this list; OpenAPI requires \
-                             each (name, location) pair once: remove one of them",
-                            parameter.location, parameter.name
-                        ),
-                    );
-                    continue;
-                }
-                // An operation's parameter overrides the path item's.
-                parameters
-                    .retain(|p| !(p.location == parameter.location && p.name == parameter.name));
-                parameters.push(parameter);
-            }
-        }
+            (&operation.parameters, format!("{pointer}/parameters")),
+        );
         self.check_path_template(path, &pointer, &parameters);
 
         let body = match &operation.request_body {
@@ -207,41 +182,7 @@ impl<'a> Loader<'a> {
             Some(body) => self.request_body(body, format!("{pointer}/requestBody")),
         };
 
-        let mut responses = Vec::new();
-        for (status, response) in &operation.responses.responses {
-            let status_text = status.to_string();
-            let response_pointer = format!("{pointer}/responses/{}", escape_pointer(&status_text));
-            let status = match status {
-                openapiv3::StatusCode::Code(code) if (100..600).contains(code) => {
-                    Status::Code(*code)
-                }
-                openapiv3::StatusCode::Range(class) if (1..6).contains(class) => {
-                    Status::Range(*class as u8)
-                }
-                _ => {
-                    self.finding(
-                        response_pointer,
-                        format!("`{status_text}` is not an HTTP status: use 100–599, `1XX`–`5XX` or `default`"),
-                    );
-                    continue;
-                }
-            };
-            if let Some(response) = self.response(status, response, response_pointer) {
-                responses.push(response);
-            }
-        }
-        if let Some(default) = &operation.responses.default {
-            if let Some(response) = self.response(
-                Status::Default,
-                default,
-                format!("{pointer}/responses/default"),
-            ) {
-                responses.push(response);
-            }
-        }
-        if operation.responses.responses.is_empty() && operation.responses.default.is_none() {
-            self.finding(&pointer, "operation declares no `responses`");
-        }
+        let responses = self.responses(&operation.responses, &pointer);
 
         let (security, security_pointer) = match &operation.security {
             Some(security) => (security.clone(), format!("{pointer}/security")),

@@ -1,6 +1,8 @@
 //! The parts of an operation: parameters, request bodies, responses and
 //! their headers and media types.
 
+use std::collections::BTreeSet;
+
 use openapiv3::ReferenceOr;
 use serde_json::Value;
 
@@ -9,6 +11,88 @@ use super::{Loader, Resolved};
 use crate::spec::escape_pointer;
 
 impl<'a> Loader<'a> {
+    /// The parameters of an operation: the path item's (`item`), overridden
+    /// by the operation's of the same name and location; each list with its
+    /// pointer.
+    pub(super) fn parameters(
+        &mut self,
+        item: (&'a [ReferenceOr<openapiv3::Parameter>], String),
+        operation: (&'a [ReferenceOr<openapiv3::Parameter>], String),
+    ) -> Vec<Parameter> {
+        let mut parameters: Vec<Parameter> = Vec::new();
+        for (list, list_pointer) in [item, operation] {
+            let mut seen = BTreeSet::new();
+            for (i, parameter) in list.iter().enumerate() {
+                let Some(parameter) = self.parameter(parameter, format!("{list_pointer}/{i}"))
+                else {
+                    continue;
+                };
+                let key = (parameter.location, parameter.name.clone());
+                if !seen.insert(key) {
+                    self.finding(
+                        &parameter.pointer,
+                        format!(
+                            "the {} parameter `{}` is declared twice in this list; OpenAPI requires \
+                             each (name, location) pair once: remove one of them",
+                            parameter.location, parameter.name
+                        ),
+                    );
+                    continue;
+                }
+                // An operation's parameter overrides the path item's.
+                parameters
+                    .retain(|p| !(p.location == parameter.location && p.name == parameter.name));
+                parameters.push(parameter);
+            }
+        }
+        parameters
+    }
+
+    /// The declared responses of an operation at `pointer`, `default`
+    /// last.
+    pub(super) fn responses(
+        &mut self,
+        responses: &'a openapiv3::Responses,
+        pointer: &str,
+    ) -> Vec<Response> {
+        let mut out = Vec::new();
+        for (status, response) in &responses.responses {
+            let status_text = status.to_string();
+            let response_pointer = format!("{pointer}/responses/{}", escape_pointer(&status_text));
+            let status = match status {
+                openapiv3::StatusCode::Code(code) if (100..600).contains(code) => {
+                    Status::Code(*code)
+                }
+                openapiv3::StatusCode::Range(class) if (1..6).contains(class) => {
+                    Status::Range(*class as u8)
+                }
+                _ => {
+                    self.finding(
+                        response_pointer,
+                        format!("`{status_text}` is not an HTTP status: use 100–599, `1XX`–`5XX` or `default`"),
+                    );
+                    continue;
+                }
+            };
+            if let Some(response) = self.response(status, response, response_pointer) {
+                out.push(response);
+            }
+        }
+        if let Some(default) = &responses.default {
+            if let Some(response) = self.response(
+                Status::Default,
+                default,
+                format!("{pointer}/responses/default"),
+            ) {
+                out.push(response);
+            }
+        }
+        if responses.responses.is_empty() && responses.default.is_none() {
+            self.finding(pointer, "operation declares no `responses`");
+        }
+        out
+    }
+
     pub(super) fn parameter(
         &mut self,
         parameter: &'a ReferenceOr<openapiv3::Parameter>,

@@ -84,46 +84,12 @@ impl<'a> Loader<'a> {
                 ),
                 openapiv3::SecurityScheme::OAuth2 {
                     flows, description, ..
-                } => {
-                    let mut out = Vec::new();
-                    if let Some(f) = &flows.implicit {
-                        out.push(OAuthFlow {
-                            kind: FlowKind::Implicit,
-                            authorization_url: Some(f.authorization_url.clone()),
-                            token_url: None,
-                            refresh_url: f.refresh_url.clone(),
-                            scopes: scopes(&f.scopes),
-                        });
-                    }
-                    if let Some(f) = &flows.password {
-                        out.push(OAuthFlow {
-                            kind: FlowKind::Password,
-                            authorization_url: None,
-                            token_url: Some(f.token_url.clone()),
-                            refresh_url: f.refresh_url.clone(),
-                            scopes: scopes(&f.scopes),
-                        });
-                    }
-                    if let Some(f) = &flows.client_credentials {
-                        out.push(OAuthFlow {
-                            kind: FlowKind::ClientCredentials,
-                            authorization_url: None,
-                            token_url: Some(f.token_url.clone()),
-                            refresh_url: f.refresh_url.clone(),
-                            scopes: scopes(&f.scopes),
-                        });
-                    }
-                    if let Some(f) = &flows.authorization_code {
-                        out.push(OAuthFlow {
-                            kind: FlowKind::AuthorizationCode,
-                            authorization_url: Some(f.authorization_url.clone()),
-                            token_url: Some(f.token_url.clone()),
-                            refresh_url: f.refresh_url.clone(),
-                            scopes: scopes(&f.scopes),
-                        });
-                    }
-                    (SchemeKind::OAuth2 { flows: out }, description)
-                }
+                } => (
+                    SchemeKind::OAuth2 {
+                        flows: oauth_flows(flows),
+                    },
+                    description,
+                ),
                 openapiv3::SecurityScheme::OpenIDConnect {
                     open_id_connect_url,
                     description,
@@ -150,4 +116,46 @@ impl<'a> Loader<'a> {
 
 fn scopes(scopes: &indexmap::IndexMap<String, String>) -> Vec<(String, String)> {
     scopes.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// The flows an OAuth 2.0 scheme offers, in the order OpenAPI lists them.
+fn oauth_flows(flows: &openapiv3::OAuth2Flows) -> Vec<OAuthFlow> {
+    let mut out = Vec::new();
+    if let Some(f) = &flows.implicit {
+        out.push(OAuthFlow {
+            kind: FlowKind::Implicit,
+            authorization_url: Some(f.authorization_url.clone()),
+            token_url: None,
+            refresh_url: f.refresh_url.clone(),
+            scopes: scopes(&f.scopes),
+        });
+    }
+    if let Some(f) = &flows.password {
+        out.push(OAuthFlow {
+            kind: FlowKind::Password,
+            authorization_url: None,
+            token_url: Some(f.token_url.clone()),
+            refresh_url: f.refresh_url.clone(),
+            scopes: scopes(&f.scopes),
+        });
+    }
+    if let Some(f) = &flows.client_credentials {
+        out.push(OAuthFlow {
+            kind: FlowKind::ClientCredentials,
+            authorization_url: None,
+            token_url: Some(f.token_url.clone()),
+            refresh_url: f.refresh_url.clone(),
+            scopes: scopes(&f.scopes),
+        });
+    }
+    if let Some(f) = &flows.authorization_code {
+        out.push(OAuthFlow {
+            kind: FlowKind::AuthorizationCode,
+            authorization_url: Some(f.authorization_url.clone()),
+            token_url: Some(f.token_url.clone()),
+            refresh_url: f.refresh_url.clone(),
+            scopes: scopes(&f.scopes),
+        });
+    }
+    out
 }
