@@ -201,9 +201,21 @@ impl<'a> Comparer<'a> {
                 );
                 continue;
             };
-            if o.required != n.required {
-                if n.required {
-                    self.push(
+            self.parameter_kept(o, n, &subject);
+        }
+        for (key, n) in &new_params {
+            if !old_params.contains_key(key) {
+                self.parameter_added(new, n);
+            }
+        }
+    }
+
+    /// A parameter in both: required, style, deprecation, then its schema.
+    fn parameter_kept(&mut self, o: &'a Parameter, n: &'a Parameter, subject: &str) {
+        let v = self.version.clone();
+        if o.required != n.required {
+            if n.required {
+                self.push(
                         Severity::Breaking,
                         &n.pointer,
                         format!("{subject} made required"),
@@ -212,20 +224,20 @@ impl<'a> Comparer<'a> {
                         format!("requests from clients built against {v} that leave out `{}` are refused", n.name),
                         "keep it optional (the server applies a default), or bump the major version in info.version",
                     );
-                } else {
-                    self.push(
-                        Severity::Compatible,
-                        &n.pointer,
-                        format!("{subject} made optional"),
-                        "required".into(),
-                        "optional".into(),
-                        format!("clients built against {v} still send it"),
-                        "",
-                    );
-                }
-            }
-            if o.style != n.style || o.explode != n.explode {
+            } else {
                 self.push(
+                    Severity::Compatible,
+                    &n.pointer,
+                    format!("{subject} made optional"),
+                    "required".into(),
+                    "optional".into(),
+                    format!("clients built against {v} still send it"),
+                    "",
+                );
+            }
+        }
+        if o.style != n.style || o.explode != n.explode {
+            self.push(
                     Severity::Breaking,
                     &n.pointer,
                     format!("how {subject} is written (`style`/`explode`)"),
@@ -234,48 +246,47 @@ impl<'a> Comparer<'a> {
                     format!("clients built against {v} write the value the released way, which the server reads differently"),
                     "keep the style, or bump the major version in info.version",
                 );
-            }
-            if !o.deprecated && n.deprecated {
-                self.deprecated(&n.pointer, &subject);
-            }
-            let place = Place {
-                direction: Direction::Request,
-                subject: format!("parameter `{}`", n.name),
-                type_name: None,
-                old_pointer: o.schema.pointer.clone(),
-                new_pointer: n.schema.pointer.clone(),
-            };
-            self.compare(&o.schema.node, &n.schema.node, &place);
         }
-        for (key, n) in &new_params {
-            if old_params.contains_key(key) {
-                continue;
-            }
-            let subject = format!(
-                "{} parameter `{}` of `{}` added",
-                n.location, n.name, new.id
+        if !o.deprecated && n.deprecated {
+            self.deprecated(&n.pointer, subject);
+        }
+        let place = Place {
+            direction: Direction::Request,
+            subject: format!("parameter `{}`", n.name),
+            type_name: None,
+            old_pointer: o.schema.pointer.clone(),
+            new_pointer: n.schema.pointer.clone(),
+        };
+        self.compare(&o.schema.node, &n.schema.node, &place);
+    }
+
+    /// A parameter the release does not have.
+    fn parameter_added(&mut self, new: &Operation, n: &Parameter) {
+        let v = self.version.clone();
+        let subject = format!(
+            "{} parameter `{}` of `{}` added",
+            n.location, n.name, new.id
+        );
+        if n.required {
+            self.push(
+                Severity::Breaking,
+                &n.pointer,
+                subject,
+                "absent".into(),
+                "required".into(),
+                format!("requests from clients built against {v} lack `{}` and are refused", n.name),
+                "make it optional (the server applies a default), or bump the major version in info.version",
             );
-            if n.required {
-                self.push(
-                    Severity::Breaking,
-                    &n.pointer,
-                    subject,
-                    "absent".into(),
-                    "required".into(),
-                    format!("requests from clients built against {v} lack `{}` and are refused", n.name),
-                    "make it optional (the server applies a default), or bump the major version in info.version",
-                );
-            } else {
-                self.push(
-                    Severity::Compatible,
-                    &n.pointer,
-                    subject,
-                    "absent".into(),
-                    "optional".into(),
-                    format!("clients built against {v} leave it out, which is allowed"),
-                    "",
-                );
-            }
+        } else {
+            self.push(
+                Severity::Compatible,
+                &n.pointer,
+                subject,
+                "absent".into(),
+                "optional".into(),
+                format!("clients built against {v} leave it out, which is allowed"),
+                "",
+            );
         }
     }
 }
