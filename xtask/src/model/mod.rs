@@ -6,7 +6,8 @@
 //! document. Everything the document says about an operation is resolved
 //! here — `$ref`s followed, path-item parameters merged with the
 //! operation's, the document's `security` applied where an operation has
-//! none — so no task walks the raw JSON tree. The loader also reports what
+//! none — so no task walks the raw JSON tree. What each schema allows is
+//! read once, into [`Constraints`]. The loader also reports what
 //! makes a document invalid or unfit for the generators as [`Finding`]s,
 //! each with the JSON pointer of the node.
 
@@ -404,17 +405,21 @@ pub struct Schema {
     /// The schema as written, typed: a `$ref`, or its constraints.
     pub node: Node,
     /// What the schema allows, `$ref`s followed (empty when a `$ref`
-    /// names no schema).
+    /// names no schema): the one reading of its constraints every task
+    /// uses. The fields below are read from it.
     pub constraints: Constraints,
     /// What kind of value it describes, `$ref`s followed.
     pub value: ValueKind,
-    /// The `default` of the schema, `$ref`s followed.
+    /// The `default` of the schema, `$ref`s followed
+    /// (`constraints.default`).
     pub default: Option<serde_json::Value>,
-    /// The `enum` of the schema, `$ref`s followed (empty: any value).
+    /// The `enum` of the schema, `$ref`s followed (empty: any value;
+    /// `constraints.enumeration`).
     pub enum_values: Vec<serde_json::Value>,
-    /// The `format`, `$ref`s followed (`date-time`, `int64`, …).
+    /// The `format`, `$ref`s followed (`date-time`, `int64`, …;
+    /// `constraints.format`).
     pub format: Option<String>,
-    /// The schema's `example`, `$ref`s followed.
+    /// The schema's `example`, `$ref`s followed (`constraints.example`).
     pub example: Option<serde_json::Value>,
 }
 
