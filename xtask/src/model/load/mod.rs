@@ -100,6 +100,29 @@ impl<'a> Loader<'a> {
             })
             .collect();
         let conventions = self.conventions();
+        let operations = self.operations(&security_schemes);
+        Model {
+            title: api.info.title.clone(),
+            version: api.info.version.clone(),
+            description: api.info.description.clone(),
+            servers,
+            operations,
+            security_schemes,
+            schemas,
+            schema_nodes: std::mem::take(&mut self.nodes),
+            typify_schemas,
+            conventions,
+        }
+    }
+
+    /// Every operation of `paths`, in document order; one without an
+    /// `operationId`, with a used one, or with problems is reported and
+    /// left out.
+    fn operations(
+        &mut self,
+        security_schemes: &BTreeMap<String, SecurityScheme>,
+    ) -> Vec<Operation> {
+        let api = self.api;
         let mut operations = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
         for (path, item) in api.paths.iter() {
@@ -138,24 +161,13 @@ impl<'a> Loader<'a> {
                     &item_pointer,
                     &item.parameters,
                     operation,
-                    &security_schemes,
+                    security_schemes,
                 ) {
                     operations.push(op);
                 }
             }
         }
-        Model {
-            title: api.info.title.clone(),
-            version: api.info.version.clone(),
-            description: api.info.description.clone(),
-            servers,
-            operations,
-            security_schemes,
-            schemas,
-            schema_nodes: std::mem::take(&mut self.nodes),
-            typify_schemas,
-            conventions,
-        }
+        operations
     }
 
     #[allow(clippy::too_many_arguments)]
