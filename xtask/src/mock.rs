@@ -353,6 +353,9 @@ pub fn generate_test(
     let mut tests = Vec::new();
     for operation in &model.operations {
         let name = format_ident!("{}", snake(&operation.id));
+        // The client's method and setters by progenitor's own names.
+        let client_method =
+            format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
         let required: Vec<&Parameter> = operation
             .parameters
             .iter()
@@ -398,7 +401,9 @@ pub fn generate_test(
                 .iter()
                 .map(|p| {
                     let var = format_ident!("{}", snake(&p.name));
-                    quote! { .#var(#var.clone()) }
+                    let setter =
+                        format_ident!("{}", crate::client::progenitor_names::setter(&p.name));
+                    quote! { .#setter(#var.clone()) }
                 })
                 .collect();
             let optional = !(parameter.required || parameter.location == Location::Path);
@@ -417,7 +422,7 @@ pub fn generate_test(
                         when #(#others)* .#var(None);
                         then.into_inner().status(204);
                     });
-                    let _ = client.#name() #(#setters)* .send().await;
+                    let _ = client.#client_method() #(#setters)* .send().await;
                     assert_eq!(mock.calls_async().await, 0, "`None` must match only requests without the parameter");
                     mock.delete_async().await;
                 }
@@ -438,7 +443,7 @@ pub fn generate_test(
                         when #(#matchers)*;
                         then.into_inner().status(204);
                     });
-                    let _ = client.#name() #(#setters)* .send().await;
+                    let _ = client.#client_method() #(#setters)* .send().await;
                     mock.assert_async().await;
                     mock.delete_async().await;
                     #negative

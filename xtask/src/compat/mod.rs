@@ -12,8 +12,10 @@
 //! that changed, old and new, who breaks and how, and the fix. A change
 //! with no rule fails, naming the node.
 
+mod bodies;
 mod operations;
 pub mod schema;
+mod security;
 
 use std::fmt;
 use std::io::Write;
@@ -328,7 +330,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions() {
+    fn majors_and_version_order_are_read_from_info_version_and_releases_sit_under_released() {
         assert_eq!(major("2.0"), Some(2));
         assert_eq!(major("v3.1.4"), Some(3));
         assert_eq!(major("beta"), None);

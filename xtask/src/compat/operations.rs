@@ -1,11 +1,12 @@
-//! Comparing what two documents say outside schemas: servers, operations,
-//! parameters, bodies, responses and their headers, security.
+//! Comparing what two documents say outside schemas: servers, operations
+//! and their parameters (bodies and responses: `bodies`; security:
+//! `security`).
 
 use std::collections::BTreeMap;
 
-use super::schema::{Comparer, Direction, Node, Place};
+use super::schema::{Comparer, Direction, Place};
 use super::Severity;
-use crate::model::{Operation, Parameter, SchemeKind, SecurityRequirement, Status};
+use crate::model::{Operation, Parameter};
 
 /// A path template with its parameter names blanked, so `/a/{id}` and
 /// `/a/{item_id}` are the same route.
@@ -27,45 +28,6 @@ fn route(path: &str) -> String {
         }
     }
     out
-}
-
-fn requirement_text(requirement: &SecurityRequirement) -> String {
-    if requirement.schemes.is_empty() {
-        return "no credentials".into();
-    }
-    requirement
-        .schemes
-        .iter()
-        .map(|s| {
-            if s.scopes.is_empty() {
-                format!("`{}`", s.scheme)
-            } else {
-                format!("`{}` [{}]", s.scheme, s.scopes.join(", "))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
-fn security_text(security: &[SecurityRequirement]) -> String {
-    if security.is_empty() {
-        return "no credentials".into();
-    }
-    security
-        .iter()
-        .map(requirement_text)
-        .collect::<Vec<_>>()
-        .join(" or ")
-}
-
-/// Whether credentials that satisfy `old` also satisfy `new`: every
-/// scheme `new` names is one `old` names, with no scope `old` lacks.
-fn admits(old: &SecurityRequirement, new: &SecurityRequirement) -> bool {
-    new.schemes.iter().all(|n| {
-        old.schemes
-            .iter()
-            .any(|o| o.scheme == n.scheme && n.scopes.iter().all(|s| o.scopes.contains(s)))
-    })
 }
 
 fn parameter_key(p: &Parameter) -> (String, String) {
@@ -187,62 +149,6 @@ impl<'a> Comparer<'a> {
         }
     }
 
-    /// Security schemes the released document used, changed in kind.
-    fn schemes(&mut self) {
-        let (old, new) = (self.old, self.new);
-        let v = self.version.clone();
-        for (name, scheme) in &old.security_schemes {
-            let pointer = format!(
-                "/components/securitySchemes/{}",
-                crate::spec::escape_pointer(name)
-            );
-            let Some(now) = new.security_schemes.get(name) else {
-                // Removing it is judged where operations used it.
-                continue;
-            };
-            let same = match (&scheme.kind, &now.kind) {
-                (SchemeKind::OAuth2 { flows: a }, SchemeKind::OAuth2 { flows: b }) => {
-                    for flow in a {
-                        match b.iter().find(|f| f.kind == flow.kind) {
-                            None => self.push(
-                                Severity::Breaking,
-                                &pointer,
-                                format!("the `{}` flow of security scheme `{name}`", flow.kind.key()),
-                                "offered".into(),
-                                "removed".into(),
-                                format!("clients built against {v} that get tokens by this flow cannot authenticate"),
-                                "keep the flow, or bump the major version in info.version",
-                            ),
-                            Some(f) if f.token_url != flow.token_url => self.push(
-                                Severity::Breaking,
-                                &format!("{pointer}/flows/{}/tokenUrl", flow.kind.key()),
-                                format!("the token URL of the `{}` flow of `{name}`", flow.kind.key()),
-                                flow.token_url.clone().unwrap_or_default(),
-                                f.token_url.clone().unwrap_or_default(),
-                                format!("clients built against {v} fetch tokens from the released URL"),
-                                "keep the token URL, or bump the major version in info.version",
-                            ),
-                            Some(_) => {}
-                        }
-                    }
-                    true
-                }
-                (a, b) => a == b,
-            };
-            if !same {
-                self.push(
-                    Severity::Breaking,
-                    &pointer,
-                    format!("security scheme `{name}`"),
-                    scheme.kind.describe(),
-                    now.kind.describe(),
-                    format!("clients built against {v} send credentials the released way, which the server no longer reads"),
-                    "add the new scheme as an alternative next to the old one, or bump the major version in info.version",
-                );
-            }
-        }
-    }
-
     fn operation(&mut self, old: &'a Operation, new: &'a Operation) {
         let v = self.version.clone();
         let id = &new.id;
@@ -267,63 +173,6 @@ impl<'a> Comparer<'a> {
         self.parameters(old, new);
         self.body(old, new);
         self.responses(old, new);
-    }
-
-    fn security(&mut self, old: &Operation, new: &Operation) {
-        let v = self.version.clone();
-        let pointer = format!("{}/security", new.pointer);
-        // Every way an old client could authenticate must still work.
-        let old_ways: Vec<SecurityRequirement> = if old.security.is_empty() {
-            vec![SecurityRequirement { schemes: vec![] }]
-        } else {
-            old.security.clone()
-        };
-        for way in &old_ways {
-            let still = new.security.is_empty() || new.security.iter().any(|n| admits(way, n));
-            if still {
-                continue;
-            }
-            // Name what is missing: a scope of the same scheme, or the scheme.
-            let scopes: Vec<String> = new
-                .security
-                .iter()
-                .flat_map(|n| &n.schemes)
-                .filter_map(|n| {
-                    let o = way.schemes.iter().find(|o| o.scheme == n.scheme)?;
-                    let missing: Vec<_> = n
-                        .scopes
-                        .iter()
-                        .filter(|s| !o.scopes.contains(s))
-                        .cloned()
-                        .collect();
-                    (!missing.is_empty())
-                        .then(|| format!("`{}` of `{}`", missing.join("`, `"), n.scheme))
-                })
-                .collect();
-            let subject = if way.schemes.is_empty() {
-                format!("authentication of operation `{}` now required", new.id)
-            } else if !scopes.is_empty() {
-                format!(
-                    "required scope {} added to operation `{}`",
-                    scopes.join(", "),
-                    new.id
-                )
-            } else {
-                format!("security requirement of operation `{}` changed", new.id)
-            };
-            self.push(
-                Severity::Breaking,
-                &pointer,
-                subject,
-                security_text(&old.security),
-                security_text(&new.security),
-                format!(
-                    "clients built against {v} that authenticate with {} are refused (401 or 403)",
-                    requirement_text(way)
-                ),
-                "keep the released requirement as an alternative, or bump the major version in info.version",
-            );
-        }
     }
 
     fn parameters(&mut self, old: &'a Operation, new: &'a Operation) {
@@ -352,9 +201,21 @@ impl<'a> Comparer<'a> {
                 );
                 continue;
             };
-            if o.required != n.required {
-                if n.required {
-                    self.push(
+            self.parameter_kept(o, n, &subject);
+        }
+        for (key, n) in &new_params {
+            if !old_params.contains_key(key) {
+                self.parameter_added(new, n);
+            }
+        }
+    }
+
+    /// A parameter in both: required, style, deprecation, then its schema.
+    fn parameter_kept(&mut self, o: &'a Parameter, n: &'a Parameter, subject: &str) {
+        let v = self.version.clone();
+        if o.required != n.required {
+            if n.required {
+                self.push(
                         Severity::Breaking,
                         &n.pointer,
                         format!("{subject} made required"),
@@ -363,20 +224,20 @@ impl<'a> Comparer<'a> {
                         format!("requests from clients built against {v} that leave out `{}` are refused", n.name),
                         "keep it optional (the server applies a default), or bump the major version in info.version",
                     );
-                } else {
-                    self.push(
-                        Severity::Compatible,
-                        &n.pointer,
-                        format!("{subject} made optional"),
-                        "required".into(),
-                        "optional".into(),
-                        format!("clients built against {v} still send it"),
-                        "",
-                    );
-                }
-            }
-            if o.style != n.style || o.explode != n.explode {
+            } else {
                 self.push(
+                    Severity::Compatible,
+                    &n.pointer,
+                    format!("{subject} made optional"),
+                    "required".into(),
+                    "optional".into(),
+                    format!("clients built against {v} still send it"),
+                    "",
+                );
+            }
+        }
+        if o.style != n.style || o.explode != n.explode {
+            self.push(
                     Severity::Breaking,
                     &n.pointer,
                     format!("how {subject} is written (`style`/`explode`)"),
@@ -385,282 +246,46 @@ impl<'a> Comparer<'a> {
                     format!("clients built against {v} write the value the released way, which the server reads differently"),
                     "keep the style, or bump the major version in info.version",
                 );
-            }
-            if !o.deprecated && n.deprecated {
-                self.deprecated(&n.pointer, &subject);
-            }
-            let place = Place {
-                direction: Direction::Request,
-                subject: format!("parameter `{}`", n.name),
-                type_name: None,
-                old_pointer: o.schema.pointer.clone(),
-                new_pointer: n.schema.pointer.clone(),
-            };
-            self.compare(
-                Node::from(&o.schema.written),
-                Node::from(&n.schema.written),
-                &place,
-            );
         }
-        for (key, n) in &new_params {
-            if old_params.contains_key(key) {
-                continue;
-            }
-            let subject = format!(
-                "{} parameter `{}` of `{}` added",
-                n.location, n.name, new.id
-            );
-            if n.required {
-                self.push(
-                    Severity::Breaking,
-                    &n.pointer,
-                    subject,
-                    "absent".into(),
-                    "required".into(),
-                    format!("requests from clients built against {v} lack `{}` and are refused", n.name),
-                    "make it optional (the server applies a default), or bump the major version in info.version",
-                );
-            } else {
-                self.push(
-                    Severity::Compatible,
-                    &n.pointer,
-                    subject,
-                    "absent".into(),
-                    "optional".into(),
-                    format!("clients built against {v} leave it out, which is allowed"),
-                    "",
-                );
-            }
+        if !o.deprecated && n.deprecated {
+            self.deprecated(&n.pointer, subject);
         }
+        let place = Place {
+            direction: Direction::Request,
+            subject: format!("parameter `{}`", n.name),
+            type_name: None,
+            old_pointer: o.schema.pointer.clone(),
+            new_pointer: n.schema.pointer.clone(),
+        };
+        self.compare(&o.schema.node, &n.schema.node, &place);
     }
 
-    fn body(&mut self, old: &'a Operation, new: &'a Operation) {
+    /// A parameter the release does not have.
+    fn parameter_added(&mut self, new: &Operation, n: &Parameter) {
         let v = self.version.clone();
-        match (&old.body, &new.body) {
-            (None, None) => {}
-            (None, Some(n)) => {
-                let (severity, impact, fix) = if n.required {
-                    (
-                        Severity::Breaking,
-                        format!(
-                            "requests from clients built against {v} carry no body and are refused"
-                        ),
-                        "make the body optional, or bump the major version in info.version",
-                    )
-                } else {
-                    (
-                        Severity::Compatible,
-                        format!("clients built against {v} send none, which is allowed"),
-                        "",
-                    )
-                };
-                self.push(
-                    severity,
-                    &n.pointer,
-                    format!("request body of `{}` added", new.id),
-                    "none".into(),
-                    if n.required { "required" } else { "optional" }.into(),
-                    impact,
-                    fix,
-                );
-            }
-            (Some(o), None) => self.push(
-                Severity::Breaking,
-                &o.pointer,
-                format!("request body of `{}` removed", old.id),
-                "a body".into(),
-                "none".into(),
-                format!("clients built against {v} still send a body the server no longer reads"),
-                "keep the body, or bump the major version in info.version",
-            ),
-            (Some(o), Some(n)) => {
-                if !o.required && n.required {
-                    self.push(
-                        Severity::Breaking,
-                        &n.pointer,
-                        format!("request body of `{}` made required", new.id),
-                        "optional".into(),
-                        "required".into(),
-                        format!(
-                            "requests from clients built against {v} without a body are refused"
-                        ),
-                        "keep it optional, or bump the major version in info.version",
-                    );
-                }
-                for media in &o.content {
-                    let Some(now) = n.content.iter().find(|m| m.media_type == media.media_type)
-                    else {
-                        self.push(
-                            Severity::Breaking,
-                            &n.pointer,
-                            format!("request body media type `{}` of `{}` removed", media.media_type, new.id),
-                            format!("`{}`", media.media_type),
-                            n.content.iter().map(|m| format!("`{}`", m.media_type)).collect::<Vec<_>>().join(", "),
-                            format!("clients built against {v} send `{}`, which is refused (415)", media.media_type),
-                            "keep accepting the media type, or bump the major version in info.version",
-                        );
-                        continue;
-                    };
-                    if let (Some(a), Some(b)) = (&media.schema, &now.schema) {
-                        let place = Place {
-                            direction: Direction::Request,
-                            subject: format!("the request body of `{}`", new.id),
-                            type_name: None,
-                            old_pointer: a.pointer.clone(),
-                            new_pointer: b.pointer.clone(),
-                        };
-                        self.compare(Node::from(&a.written), Node::from(&b.written), &place);
-                    }
-                }
-            }
-        }
-    }
-
-    fn responses(&mut self, old: &'a Operation, new: &'a Operation) {
-        let v = self.version.clone();
-        for o in &old.responses {
-            let Some(n) = new.responses.iter().find(|r| r.status == o.status) else {
-                if o.status.is_success() {
-                    self.push(
-                        Severity::Breaking,
-                        &o.pointer,
-                        format!("{} response of `{}` removed", o.status, old.id),
-                        "declared".into(),
-                        "absent".into(),
-                        format!("clients built against {v} expect a {} and treat what comes instead as unexpected", o.status),
-                        "keep the response, or bump the major version in info.version",
-                    );
-                } else {
-                    self.push(
-                        Severity::Compatible,
-                        &o.pointer,
-                        format!("{} response of `{}` removed", o.status, old.id),
-                        "declared".into(),
-                        "absent".into(),
-                        format!("clients built against {v} still handle it, should it come"),
-                        "",
-                    );
-                }
-                continue;
-            };
-            let what = format!("the {} response of `{}`", o.status, new.id);
-            for media in &o.content {
-                let Some(now) = n.content.iter().find(|m| m.media_type == media.media_type) else {
-                    self.push(
-                        Severity::Breaking,
-                        &n.pointer,
-                        format!("media type of {what}"),
-                        format!("`{}`", media.media_type),
-                        n.content.iter().map(|m| format!("`{}`", m.media_type)).collect::<Vec<_>>().join(", "),
-                        format!("clients built against {v} ask for and decode `{}`", media.media_type),
-                        "keep offering the media type (add the new one next to it), or bump the major version in info.version",
-                    );
-                    continue;
-                };
-                if let (Some(a), Some(b)) = (&media.schema, &now.schema) {
-                    let place = Place {
-                        direction: Direction::Response,
-                        subject: format!("the {} body of `{}`", o.status, new.id),
-                        type_name: None,
-                        old_pointer: a.pointer.clone(),
-                        new_pointer: b.pointer.clone(),
-                    };
-                    self.compare(Node::from(&a.written), Node::from(&b.written), &place);
-                }
-            }
-            for header in &o.headers {
-                let key = header.name.to_ascii_lowercase();
-                let now = n
-                    .headers
-                    .iter()
-                    .find(|h| h.name.to_ascii_lowercase() == key);
-                let subject = format!("header `{}` of {what}", header.name);
-                match now {
-                    None if header.required => self.push(
-                        Severity::Breaking,
-                        &n.pointer,
-                        format!("required {subject} removed"),
-                        "required".into(),
-                        "absent".into(),
-                        format!(
-                            "clients built against {v} read `{}` from every such answer",
-                            header.name
-                        ),
-                        "keep sending the header, or bump the major version in info.version",
-                    ),
-                    None => {}
-                    Some(h) => {
-                        if header.required && !h.required {
-                            self.push(
-                                Severity::Breaking,
-                                &n.pointer,
-                                format!("{subject} made optional"),
-                                "required".into(),
-                                "optional".into(),
-                                format!(
-                                    "clients built against {v} read `{}` from every such answer",
-                                    header.name
-                                ),
-                                "keep it required, or bump the major version in info.version",
-                            );
-                        }
-                        let place = Place {
-                            direction: Direction::Response,
-                            subject: format!("header `{}`", header.name),
-                            type_name: None,
-                            old_pointer: header.schema.pointer.clone(),
-                            new_pointer: h.schema.pointer.clone(),
-                        };
-                        self.compare(
-                            Node::from(&header.schema.written),
-                            Node::from(&h.schema.written),
-                            &place,
-                        );
-                    }
-                }
-            }
-        }
-        for n in &new.responses {
-            if old.responses.iter().any(|o| o.status == n.status) {
-                continue;
-            }
-            let covered = match n.status {
-                Status::Code(code) => old.response_for(code).is_some(),
-                _ => false,
-            };
-            let (severity, impact) = if n.status.is_success() {
-                (
-                    Severity::Breaking,
-                    format!(
-                        "clients built against {v} treat a {} answer as unexpected",
-                        n.status
-                    ),
-                )
-            } else if covered {
-                (
-                    Severity::Compatible,
-                    format!(
-                        "clients built against {v} already handle it under a range or `default`"
-                    ),
-                )
-            } else {
-                (
-                    Severity::Warning,
-                    format!("clients built against {v} see a {} as an unexpected status until they update", n.status),
-                )
-            };
+        let subject = format!(
+            "{} parameter `{}` of `{}` added",
+            n.location, n.name, new.id
+        );
+        if n.required {
             self.push(
-                severity,
+                Severity::Breaking,
                 &n.pointer,
-                format!("{} response of `{}` declared", n.status, new.id),
+                subject,
                 "absent".into(),
-                "declared".into(),
-                impact,
-                if severity == Severity::Breaking {
-                    "answer with a status the release declares, or bump the major version in info.version"
-                } else {
-                    ""
-                },
+                "required".into(),
+                format!("requests from clients built against {v} lack `{}` and are refused", n.name),
+                "make it optional (the server applies a default), or bump the major version in info.version",
+            );
+        } else {
+            self.push(
+                Severity::Compatible,
+                &n.pointer,
+                subject,
+                "absent".into(),
+                "optional".into(),
+                format!("clients built against {v} leave it out, which is allowed"),
+                "",
             );
         }
     }

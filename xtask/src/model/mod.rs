@@ -6,18 +6,27 @@
 //! document. Everything the document says about an operation is resolved
 //! here — `$ref`s followed, path-item parameters merged with the
 //! operation's, the document's `security` applied where an operation has
-//! none — so no task walks the raw JSON tree. The loader also reports what
+//! none — so no task walks the raw JSON tree. What each schema allows is
+//! read once, into [`Constraints`]. The loader also reports what
 //! makes a document invalid or unfit for the generators as [`Finding`]s,
 //! each with the JSON pointer of the node.
 
+mod constraints;
+mod conventions;
 mod examples;
 pub mod json_schema;
 mod load;
+mod security;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
+pub use conventions::{Conventions, ProblemSituation, ProblemText};
 pub use load::load;
+pub use security::{
+    ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,
+};
 
 /// One problem in the document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -67,6 +76,8 @@ pub struct Model {
     pub security_schemes: BTreeMap<String, SecurityScheme>,
     /// `components/schemas`, by name, as written, in document order.
     pub schemas: Vec<(String, openapiv3::ReferenceOr<openapiv3::Schema>)>,
+    /// What each of `components/schemas` allows, in document order.
+    pub schema_nodes: Vec<(String, Node)>,
     /// `components/schemas` as typify reads them, in document order.
     pub typify_schemas: Vec<(String, schemars::schema::Schema)>,
     /// What the runtime needs that OpenAPI has no field for, from the
@@ -96,6 +107,12 @@ impl Model {
             }
         }
         None
+    }
+
+    /// What a schema allows, its `$ref`s followed through
+    /// `components/schemas`; `None` for a `$ref` that names no entry.
+    pub fn resolve<'a>(&'a self, node: &'a Node) -> Option<Resolved<'a>> {
+        constraints::resolve(&self.schema_nodes, node)
     }
 
     /// The operation with this `operationId`.
@@ -357,16 +374,34 @@ pub struct Schema {
     /// The schema as typify reads it (JSON Schema with `$ref`s kept), to
     /// name its Rust type.
     pub typify: schemars::schema::Schema,
+    /// The schema as written, typed: a `$ref`, or its constraints.
+    pub node: Node,
+    /// What the schema allows, `$ref`s followed (empty when a `$ref`
+    /// names no schema): the one reading of its constraints every task
+    /// uses. The fields below are read from it.
+    pub constraints: Constraints,
     /// What kind of value it describes, `$ref`s followed.
     pub value: ValueKind,
-    /// The `default` of the schema, `$ref`s followed.
+    /// The `default` of the schema, `$ref`s followed
+    /// (`constraints.default`).
     pub default: Option<serde_json::Value>,
-    /// The `enum` of the schema, `$ref`s followed (empty: any value).
+    /// The `enum` of the schema, `$ref`s followed (empty: any value;
+    /// `constraints.enumeration`).
     pub enum_values: Vec<serde_json::Value>,
-    /// The `format`, `$ref`s followed (`date-time`, `int64`, …).
+    /// The `format`, `$ref`s followed (`date-time`, `int64`, …;
+    /// `constraints.format`).
     pub format: Option<String>,
-    /// The schema's `example`, `$ref`s followed.
+    /// The schema's `example`, `$ref`s followed (`constraints.example`).
     pub example: Option<serde_json::Value>,
+}
+
+impl Schema {
+    /// What a server should tell a client whose value for this schema it
+    /// refused, beyond the rule itself: for a `date-time`, the RFC 3339
+    /// form and how to send a `+` offset in a URL. `None`: nothing to add.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.constraints.hint()
+    }
 }
 
 /// What kind of JSON value a schema describes.
@@ -510,177 +545,6 @@ pub struct ResponseHeader {
 /// A response header whose value the adapter's runtime knows (the
 /// runtime's own word for it).
 pub use spec_vocab::Role as HeaderRole;
-
-/// One alternative of a security requirement: every scheme it lists must
-/// be satisfied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecurityRequirement {
-    /// The schemes, with the scopes each needs.
-    pub schemes: Vec<SchemeUse>,
-}
-
-/// A scheme a requirement names, with the scopes it needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SchemeUse {
-    /// The scheme's name in `components/securitySchemes`.
-    pub scheme: String,
-    /// The scopes (OAuth 2.0 / OpenID Connect) the requirement lists.
-    pub scopes: Vec<String>,
-}
-
-/// A security scheme.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecurityScheme {
-    /// Its name in `components/securitySchemes`.
-    pub name: String,
-    /// What kind of credential it takes.
-    pub kind: SchemeKind,
-    /// `description`.
-    pub description: Option<String>,
-}
-
-/// The kind of a security scheme, and what identifies it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SchemeKind {
-    /// `type: http, scheme: bearer`.
-    HttpBearer {
-        /// `bearerFormat`, a hint such as `JWT`.
-        bearer_format: Option<String>,
-    },
-    /// `type: http, scheme: basic`.
-    HttpBasic,
-    /// `type: http` with another scheme (e.g. `digest`).
-    HttpOther {
-        /// The scheme as written.
-        scheme: String,
-    },
-    /// `type: apiKey`.
-    ApiKey {
-        /// Where the key is sent.
-        location: ApiKeyLocation,
-        /// The header, query parameter or cookie name.
-        name: String,
-    },
-    /// `type: oauth2`: a bearer access token.
-    OAuth2 {
-        /// The flows it offers.
-        flows: Vec<OAuthFlow>,
-    },
-    /// `type: openIdConnect`: a bearer access token.
-    OpenIdConnect {
-        /// `openIdConnectUrl`.
-        url: String,
-    },
-}
-
-impl SchemeKind {
-    /// A short name of the kind, as OpenAPI writes it.
-    pub fn describe(&self) -> String {
-        match self {
-            SchemeKind::HttpBearer { .. } => "http bearer".into(),
-            SchemeKind::HttpBasic => "http basic".into(),
-            SchemeKind::HttpOther { scheme } => format!("http {scheme}"),
-            SchemeKind::ApiKey { location, name } => {
-                format!("apiKey in {} `{name}`", location.as_str())
-            }
-            SchemeKind::OAuth2 { .. } => "oauth2".into(),
-            SchemeKind::OpenIdConnect { .. } => "openIdConnect".into(),
-        }
-    }
-}
-
-/// Where an API key is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiKeyLocation {
-    /// A request header.
-    Header,
-    /// A query parameter.
-    Query,
-    /// A cookie.
-    Cookie,
-}
-
-impl ApiKeyLocation {
-    /// The name OpenAPI gives it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiKeyLocation::Header => "header",
-            ApiKeyLocation::Query => "query",
-            ApiKeyLocation::Cookie => "cookie",
-        }
-    }
-}
-
-/// An OAuth 2.0 flow.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OAuthFlow {
-    /// Which flow.
-    pub kind: FlowKind,
-    /// `authorizationUrl` (implicit, authorization code).
-    pub authorization_url: Option<String>,
-    /// `tokenUrl` (password, client credentials, authorization code).
-    pub token_url: Option<String>,
-    /// `refreshUrl`.
-    pub refresh_url: Option<String>,
-    /// The scopes it offers, with their descriptions, in document order.
-    pub scopes: Vec<(String, String)>,
-}
-
-/// The OAuth 2.0 flows OpenAPI names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlowKind {
-    /// `implicit`
-    Implicit,
-    /// `password`
-    Password,
-    /// `clientCredentials`
-    ClientCredentials,
-    /// `authorizationCode`
-    AuthorizationCode,
-}
-
-impl FlowKind {
-    /// The key OpenAPI uses (`clientCredentials`).
-    pub fn key(self) -> &'static str {
-        match self {
-            FlowKind::Implicit => "implicit",
-            FlowKind::Password => "password",
-            FlowKind::ClientCredentials => "clientCredentials",
-            FlowKind::AuthorizationCode => "authorizationCode",
-        }
-    }
-}
-
-/// What the generated adapter's runtime needs to know that OpenAPI has no
-/// field for, from `x-` extensions (documented in the README):
-///
-/// - `x-api-version: true` on a header parameter marks the header that
-///   selects the API version (see [`Parameter::api_version`]);
-/// - `x-rate-limit: limit | remaining` on a response header marks the
-///   headers the rate-limit hook's figures go into;
-/// - `x-problem-details` at the document's root gives the `type`, `title`
-///   and `detail` of the problems the adapter answers by itself.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Conventions {
-    /// The texts of the adapter's own problems, by situation.
-    pub problem_details: BTreeMap<ProblemSituation, ProblemText>,
-}
-
-/// A situation in which the adapter answers a problem by itself (the
-/// runtime's own word for it): its key in `x-problem-details`, its status
-/// and placeholders.
-pub use spec_vocab::Situation as ProblemSituation;
-
-/// The texts of one of the adapter's own problems.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProblemText {
-    /// `type`: a URI naming the problem type.
-    pub type_uri: Option<String>,
-    /// `title`.
-    pub title: Option<String>,
-    /// `detail`, with `{placeholders}`.
-    pub detail: Option<String>,
-}
 
 #[cfg(test)]
 mod tests;

@@ -152,3 +152,57 @@ fn base_path_is_the_first_server_urls_path() {
     let (model, _) = load_yaml(&format!("{HEAD}paths: {{}}\n"));
     assert_eq!(model.base_path(), "");
 }
+
+#[test]
+fn constraints_are_read_once_whatever_variant_holds_them_and_refs_are_followed() {
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}paths:\n  /t:\n    get:\n      operationId: t\n      parameters:\n        \
+         - {{name: at, in: query, schema: {{$ref: '#/components/schemas/At'}}}}\n        \
+         - {{name: n, in: query, schema: {{type: number, enum: [2, 2.5], exclusiveMinimum: true, minimum: 1}}}}\n        \
+         - {{name: ids, in: query, schema: {{type: array, uniqueItems: true, maxItems: 3, items: {{$ref: '#/components/schemas/Id'}}}}}}\n        \
+         - {{name: any, in: query, schema: {{minLength: 2, nullable: true}}}}\n      \
+         responses:\n        '204': {{description: none}}\n\
+         components:\n  schemas:\n    At: {{$ref: '#/components/schemas/Stamp'}}\n    \
+         Stamp: {{type: string, format: date-time, default: '2024-01-01T00:00:00Z'}}\n    \
+         Id: {{type: integer, multipleOf: 2}}\n"
+    ));
+    assert!(findings.is_empty(), "{findings:?}");
+    let op = model.operation("t").unwrap();
+    let [at, n, ids, any] = &op.parameters[..] else {
+        panic!("four parameters")
+    };
+    // A chain of `$ref`s: the constraints are the last one's, the
+    // component the first one's.
+    assert_eq!(at.schema.node, Node::Ref("#/components/schemas/At".into()));
+    assert_eq!(at.schema.constraints.ty, Some(JsonType::String));
+    assert_eq!(at.schema.format.as_deref(), Some("date-time"));
+    assert_eq!(at.schema.default, Some(json!("2024-01-01T00:00:00Z")));
+    assert_eq!(
+        model.resolve(&at.schema.node).unwrap().component,
+        Some("At")
+    );
+    assert!(at.schema.hint().unwrap().contains("RFC 3339"));
+    // A number enum keeps whole numbers whole, as written.
+    assert_eq!(n.schema.enum_values, [json!(2), json!(2.5)]);
+    assert_eq!(
+        n.schema.constraints.minimum,
+        Some(Bound {
+            value: 1.0,
+            exclusive: true
+        })
+    );
+    assert_eq!(n.schema.hint(), None);
+    let c = &ids.schema.constraints;
+    assert!(c.unique_items);
+    assert_eq!(c.max_items, Some(3));
+    let items = model.resolve(c.items.as_ref().unwrap()).unwrap();
+    assert_eq!(items.constraints.multiple_of, Some(2.0));
+    assert_eq!(
+        ids.schema.value,
+        ValueKind::Array(Box::new(ValueKind::Integer))
+    );
+    // No `type`: openapiv3's `Any`, read the same way.
+    assert_eq!(any.schema.constraints.ty, None);
+    assert_eq!(any.schema.constraints.min_length, Some(2));
+    assert!(any.schema.constraints.nullable);
+}

@@ -217,7 +217,7 @@ fn param_spec(p: &Param<'_>) -> TokenStream {
     )
     .unwrap_or_default();
     tokens.extend(quote! { .schema(#schema) });
-    if let Some(hint) = super::hint(&model.schema) {
+    if let Some(hint) = model.schema.hint() {
         tokens.extend(quote! { .hint(#hint) });
     }
     tokens

@@ -502,13 +502,6 @@ fn paragraphs(parts: &[&str]) -> String {
         .join("\n\n")
 }
 
-/// Advice the runtime adds to a parameter's validation errors.
-fn hint(schema: &model::Schema) -> Option<&'static str> {
-    (schema.format.as_deref() == Some("date-time")).then_some(
-        "Use an RFC 3339 date-time such as 2024-04-17T09:39:45Z; percent-encode a `+` in an offset as %2B.",
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,12 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
+pub(crate) mod progenitor_names;
+#[cfg(test)]
+mod tests;
+
 use crate::codegen::ClientOptions;
-use crate::model::{Model, SchemeKind};
+use crate::model::{Bound, Constraints, JsonType, Model, SchemeKind};
 
 /// Runs progenitor (builder interface) on the document.
 fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
@@ -141,7 +145,7 @@ pub fn without_types(
     types_crate: &str,
     model: &Model,
 ) -> Result<TokenStream> {
-    document_builders(&mut client, model);
+    document_builders(&mut client, model)?;
     let position = client
         .items
         .iter()
@@ -177,140 +181,183 @@ pub fn server_url_const(model: &Model) -> TokenStream {
 }
 
 /// The document's descriptions on progenitor's builder methods (it writes
-/// none): each parameter's setter, `body` and `send`. A method progenitor
-/// names otherwise simply stays undocumented.
-fn document_builders(client: &mut syn::File, model: &Model) {
-    let Some(items) = client.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        return;
-    };
-    for item in items.iter_mut() {
-        let syn::Item::Impl(imp) = item else { continue };
-        let syn::Type::Path(self_ty) = &*imp.self_ty else {
+/// none): each parameter's setter, `body` and `send`. The builders are
+/// found by progenitor's own naming; an operation, parameter or body whose
+/// method is not there is an error, not a method left undocumented.
+fn document_builders(client: &mut syn::File, model: &Model) -> Result<()> {
+    let items = client
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
+    let mut misses = Vec::new();
+    for operation in &model.operations {
+        let name = progenitor_names::builder(&operation.id);
+        let builder = items.iter_mut().find_map(|item| match item {
+            syn::Item::Impl(imp)
+                if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
+            {
+                Some(imp)
+            }
+            _ => None,
+        });
+        let Some(builder) = builder else {
+            misses.push(format!(
+                "operation `{}`: no `builder::{name}`",
+                operation.id
+            ));
             continue;
         };
-        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
-        let Some(operation) = model
-            .operations
-            .iter()
-            .find(|o| crate::server::pascal(&o.id) == name)
-        else {
-            continue;
-        };
-        for member in imp.items.iter_mut() {
-            let syn::ImplItem::Fn(f) = member else {
+        for (method, text) in builder_docs(model, operation) {
+            let function = builder.items.iter_mut().find_map(|member| match member {
+                syn::ImplItem::Fn(f) if f.sig.ident == method => Some(f),
+                _ => None,
+            });
+            let Some(function) = function else {
+                misses.push(format!(
+                    "operation `{}`: no `builder::{name}::{method}`",
+                    operation.id
+                ));
                 continue;
             };
-            let method = f.sig.ident.to_string();
-            let text = if method == "send" {
-                Some(format!(
-                    "Sends `{} {}` and returns the typed answer: the success body, or \
-                     `Error::ErrorResponse` with the problem the API answered.",
-                    operation.method, operation.path
-                ))
-            } else if method == "body" {
-                operation.body.as_ref().map(|b| {
-                    let mut text = b.description.as_deref().unwrap_or("").trim().to_string();
-                    text.push_str(if b.required {
-                        "\n\nThe JSON request body, required."
-                    } else {
-                        "\n\nThe JSON request body."
-                    });
-                    text
-                })
-            } else {
-                operation
-                    .parameters
-                    .iter()
-                    .find(|p| crate::server::snake(&p.name) == method)
-                    .map(|p| {
-                        let mut text = p.description.as_deref().unwrap_or("").trim().to_string();
-                        text.push_str(&format!(
-                            "\n\nThe {} parameter `{}`{}.",
-                            p.location,
-                            p.name,
-                            if p.required { ", required" } else { "" }
-                        ));
-                        if let Some(rule) = accepts(p) {
-                            text.push_str(&format!(" Accepts {rule}."));
-                        }
-                        text
-                    })
-            };
-            if let Some(text) = text {
-                for line in text.trim().lines() {
-                    let line = if line.trim().is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", line.trim_end())
-                    };
-                    f.attrs.push(syn::parse_quote! { #[doc = #line] });
-                }
+            for line in text.trim().lines() {
+                let line = if line.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", line.trim_end())
+                };
+                function.attrs.push(syn::parse_quote! { #[doc = #line] });
             }
         }
     }
+    if !misses.is_empty() {
+        return Err(anyhow!(
+            "progenitor named {} builder method(s) otherwise than expected, so their docs \
+             have nowhere to go (was progenitor upgraded?):\n  {}",
+            misses.len(),
+            misses.join("\n  ")
+        ));
+    }
+    Ok(())
 }
 
-/// What a parameter accepts, in words, from its schema.
-fn accepts(parameter: &crate::model::Parameter) -> Option<String> {
-    let schema = parameter.schema.json_schema.as_ref()?;
-    describe(schema)
+/// The last segment of an impl's type (`ListDispatcherLogs`).
+fn impl_name(imp: &syn::ItemImpl) -> Option<String> {
+    let syn::Type::Path(self_ty) = &*imp.self_ty else {
+        return None;
+    };
+    self_ty.path.segments.last().map(|s| s.ident.to_string())
 }
 
-fn describe(schema: &serde_json::Value) -> Option<String> {
-    let get = |key: &str| schema.get(key);
-    if let Some(values) = get("enum").and_then(|v| v.as_array()) {
-        let values: Vec<String> = values.iter().map(|v| format!("`{}`", text(v))).collect();
+/// The docs of an operation's builder methods: (method, text), in the
+/// order the methods are documented. Cookie parameters have no method
+/// (progenitor cannot send them: see `Document::for_generators`).
+fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(String, String)> {
+    let mut docs = Vec::new();
+    for p in &operation.parameters {
+        if p.location == crate::model::Location::Cookie {
+            continue;
+        }
+        let mut text = p.description.as_deref().unwrap_or("").trim().to_string();
+        text.push_str(&format!(
+            "\n\nThe {} parameter `{}`{}.",
+            p.location,
+            p.name,
+            if p.required { ", required" } else { "" }
+        ));
+        if let Some(rule) = accepts(model, p) {
+            text.push_str(&format!(" Accepts {rule}."));
+        }
+        docs.push((progenitor_names::setter(&p.name), text));
+    }
+    if let Some(b) = &operation.body {
+        let mut text = b.description.as_deref().unwrap_or("").trim().to_string();
+        text.push_str(if b.required {
+            "\n\nThe JSON request body, required."
+        } else {
+            "\n\nThe JSON request body."
+        });
+        docs.push(("body".to_string(), text));
+    }
+    docs.push((
+        "send".to_string(),
+        format!(
+            "Sends `{} {}` and returns the typed answer: the success body, or \
+             `Error::ErrorResponse` with the problem the API answered.",
+            operation.method, operation.path
+        ),
+    ));
+    docs
+}
+
+/// What a parameter accepts, in words, from its schema's constraints.
+fn accepts(model: &Model, parameter: &crate::model::Parameter) -> Option<String> {
+    describe(model, &parameter.schema.constraints)
+}
+
+fn describe(model: &Model, c: &Constraints) -> Option<String> {
+    if c.nullable && c.ty.is_none() {
+        // `null`, or whatever the rest allows: no one rule to state.
+        return None;
+    }
+    if !c.enumeration.is_empty() {
+        let mut values: Vec<String> = c
+            .enumeration
+            .iter()
+            .map(|v| format!("`{}`", text(v)))
+            .collect();
+        if c.nullable && !c.enumeration.contains(&serde_json::Value::Null) {
+            values.push("`null`".into());
+        }
         return Some(format!("one of {}", values.join(", ")));
     }
-    if let Some(pattern) = get("pattern").and_then(|v| v.as_str()) {
+    if let Some(pattern) = &c.pattern {
         return Some(format!("a string matching `{pattern}`"));
     }
-    match get("format").and_then(|v| v.as_str()) {
+    match c.format.as_deref() {
         Some("date-time") => {
             return Some("an RFC 3339 date-time, such as `2024-04-17T09:39:45Z`".into())
         }
         Some("uuid") => return Some("a UUID".into()),
         _ => {}
     }
-    let types: Vec<&str> = match get("type") {
-        Some(serde_json::Value::String(t)) => vec![t.as_str()],
-        Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str()).collect(),
-        _ => Vec::new(),
+    // An exclusive bound is left out: "from 1" would be wrong.
+    let inclusive = |b: Option<Bound>| b.filter(|b| !b.exclusive).map(|b| b.value.to_string());
+    let count = |n: Option<usize>| n.map(|n| n.to_string());
+    let bounds = |low: Option<String>, high: Option<String>| match (low, high) {
+        (Some(l), Some(h)) => Some(format!(" from {l} to {h}")),
+        (Some(l), None) => Some(format!(" of at least {l}")),
+        (None, Some(h)) => Some(format!(" of at most {h}")),
+        (None, None) => None,
     };
-    if types.contains(&"array") {
-        return Some(match get("items").and_then(describe) {
-            Some(items) => format!("a list of values, each {items}"),
-            None => "a list of values".into(),
-        });
-    }
-    let bounds = |low: &str, high: &str| -> Option<String> {
-        match (get(low), get(high)) {
-            (Some(l), Some(h)) => Some(format!(" from {l} to {h}")),
-            (Some(l), None) => Some(format!(" of at least {l}")),
-            (None, Some(h)) => Some(format!(" of at most {h}")),
-            (None, None) => None,
+    match c.ty? {
+        JsonType::Array => {
+            let items = c
+                .items
+                .as_ref()
+                .and_then(|items| model.resolve(items))
+                .and_then(|items| describe(model, items.constraints));
+            Some(match items {
+                Some(items) => format!("a list of values, each {items}"),
+                None => "a list of values".into(),
+            })
         }
-    };
-    if types.contains(&"integer") || types.contains(&"number") {
-        let what = if types.contains(&"integer") {
-            "an integer"
-        } else {
-            "a number"
-        };
-        return Some(format!(
-            "{what}{}",
-            bounds("minimum", "maximum").unwrap_or_default()
-        ));
+        ty @ (JsonType::Integer | JsonType::Number) => Some(format!(
+            "{}{}",
+            if ty == JsonType::Integer {
+                "an integer"
+            } else {
+                "a number"
+            },
+            bounds(inclusive(c.minimum), inclusive(c.maximum)).unwrap_or_default()
+        )),
+        JsonType::String => bounds(count(c.min_length), count(c.max_length))
+            .map(|b| format!("a string of a length{b}")),
+        JsonType::Boolean | JsonType::Object => None,
     }
-    if types.contains(&"string") {
-        return bounds("minLength", "maxLength").map(|b| format!("a string of a length{b}"));
-    }
-    None
 }
 
 fn text(value: &serde_json::Value) -> String {
@@ -326,9 +373,9 @@ pub fn parameter_rules(model: &Model) -> TokenStream {
     let mut rules = Vec::new();
     for operation in &model.operations {
         for parameter in &operation.parameters {
-            if let Some(rule) = accepts(parameter) {
+            if let Some(rule) = accepts(model, parameter) {
                 let id = &operation.id;
-                let name = crate::server::snake(&parameter.name);
+                let name = progenitor_names::setter(&parameter.name);
                 rules.push(quote! { (#id, #name, #rule) });
             }
         }

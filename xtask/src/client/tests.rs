@@ -1,0 +1,171 @@
+//! The client's docs against progenitor's real output.
+
+use std::path::Path;
+
+use super::*;
+use crate::spec::Document;
+
+/// Operation ids and parameter names progenitor renames: a leading digit,
+/// dots and dashes, a keyword, a double underscore, a header.
+const DOCUMENT: &str = r#"
+openapi: 3.0.3
+info: {title: Names, version: '1.0'}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      parameters:
+        - {name: logged_at__gte, in: query, description: From when., schema: {type: string, format: date-time}}
+        - {name: type, in: query, schema: {type: string, enum: [a, b]}}
+        - {name: X-Request-ID, in: header, schema: {type: string, format: uuid}}
+        - {name: page-size, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
+      responses:
+        '200': {description: The items., content: {application/json: {schema: {type: array, items: {type: string}}}}}
+    post:
+      operationId: create-item.v2
+      requestBody:
+        description: The item.
+        required: true
+        content: {application/json: {schema: {type: object, properties: {name: {type: string}}}}}
+      responses:
+        '201': {description: Created., content: {application/json: {schema: {type: string}}}}
+  /items/{item_id}:
+    delete:
+      operationId: 2fa_delete
+      parameters:
+        - {name: item_id, in: path, required: true, schema: {type: string, pattern: '^[a-z]+$'}}
+      responses:
+        '204': {description: Deleted.}
+  /match:
+    get:
+      operationId: match
+      responses:
+        '204': {description: Matched.}
+"#;
+
+fn client_and_model(text: &str) -> (syn::File, Model) {
+    let document = Document::parse(Path::new("names.yaml"), text).unwrap();
+    let (model, findings) = crate::model::load(&document);
+    assert!(findings.is_empty(), "{findings:?}");
+    let spec = document.for_generators().unwrap();
+    let (client, _) = progenitor_client(&spec, &ClientOptions::default()).unwrap();
+    (client, model)
+}
+
+fn builders(client: &syn::File) -> Vec<&syn::ItemImpl> {
+    client
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .expect("a builder module")
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .collect()
+}
+
+fn has_doc(f: &syn::ImplItemFn) -> bool {
+    f.attrs.iter().any(|a| a.path().is_ident("doc"))
+}
+
+#[test]
+fn every_builder_method_progenitor_generates_gets_the_documents_docs() {
+    let (mut client, model) = client_and_model(DOCUMENT);
+    document_builders(&mut client, &model).unwrap();
+    let builders = builders(&client);
+    assert_eq!(builders.len(), model.operations.len());
+    for imp in builders {
+        let name = impl_name(imp).unwrap();
+        for member in &imp.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            // `new` is progenitor's constructor; `body_map` edits a body
+            // set by `body`.
+            if f.sig.ident == "new" || f.sig.ident == "body_map" {
+                continue;
+            }
+            assert!(has_doc(f), "builder::{name}::{} has no docs", f.sig.ident);
+        }
+    }
+}
+
+#[test]
+fn the_clients_methods_are_named_as_progenitor_names_them() {
+    let (client, model) = client_and_model(DOCUMENT);
+    let methods: Vec<String> = client
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp)
+                if imp.trait_.is_none() && impl_name(imp).as_deref() == Some("Client") =>
+            {
+                Some(imp)
+            }
+            _ => None,
+        })
+        .flat_map(|imp| &imp.items)
+        .filter_map(|member| match member {
+            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for operation in &model.operations {
+        let method = progenitor_names::method(&operation.id);
+        assert!(
+            methods.contains(&method),
+            "no Client::{method} in {methods:?}"
+        );
+    }
+}
+
+#[test]
+fn builder_docs_say_what_each_parameter_accepts() {
+    let (mut client, model) = client_and_model(DOCUMENT);
+    document_builders(&mut client, &model).unwrap();
+    let text = quote! { #client }.to_string();
+    for expected in [
+        "From when.",
+        "The query parameter `logged_at__gte`. Accepts an RFC 3339 date-time",
+        "The query parameter `type`. Accepts one of `a`, `b`.",
+        "The header parameter `X-Request-ID`. Accepts a UUID.",
+        "Accepts an integer from 1 to 100.",
+        "The path parameter `item_id`, required. Accepts a string matching `^[a-z]+$`.",
+        "The JSON request body, required.",
+        "Sends `DELETE /items/{item_id}`",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in the client");
+    }
+}
+
+#[test]
+fn an_operation_progenitor_named_otherwise_is_an_error() {
+    let (mut client, _) = client_and_model(DOCUMENT);
+    let (_, model) =
+        client_and_model(&DOCUMENT.replace("operationId: match", "operationId: matched"));
+    let error = document_builders(&mut client, &model)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("operation `matched`: no `builder::Matched`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn progenitor_names_follow_its_sanitize() {
+    assert_eq!(progenitor_names::builder("listItems"), "ListItems");
+    assert_eq!(progenitor_names::builder("create-item.v2"), "CreateItemV2");
+    assert_eq!(progenitor_names::builder("2fa_delete"), "_2faDelete");
+    assert_eq!(progenitor_names::method("2fa_delete"), "_2fa_delete");
+    assert_eq!(progenitor_names::method("match"), "match_");
+    assert_eq!(progenitor_names::setter("type"), "type_");
+    assert_eq!(progenitor_names::setter("X-Request-ID"), "x_request_id");
+    assert_eq!(progenitor_names::setter("logged_at__gte"), "logged_at_gte");
+}

@@ -1,0 +1,318 @@
+//! Building the [`Model`] from a parsed document: the one place that
+//! follows `$ref`s and reads the raw JSON tree (for JSON pointers, example
+//! validation and self-contained JSON Schemas). By concern: this file
+//! walks the paths and operations; `parts` reads parameters, bodies and
+//! responses; `schema` their schemas; `security` and `conventions` the
+//! document-wide settings; `refs` checks every `$ref`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, ReferenceOr};
+use serde_json::Value;
+
+mod conventions;
+mod parts;
+mod refs;
+mod schema;
+mod security;
+
+use super::json_schema::to_typify;
+use super::*;
+use crate::spec::{escape_pointer, resolve_ref, Document};
+
+/// Builds the model of `document`, with every finding that makes it
+/// invalid or unfit for the generators. Operations that cannot be modelled
+/// (no `operationId`, an unresolvable parameter, …) are left out of the
+/// model and reported.
+pub fn load(document: &Document) -> (Model, Vec<Finding>) {
+    let mut loader = Loader {
+        raw: &document.raw,
+        api: &document.api,
+        nodes: Vec::new(),
+        findings: Vec::new(),
+    };
+    let model = loader.model();
+    let mut findings = loader.findings;
+    super::examples::check(&document.raw, &mut findings);
+    findings.sort();
+    findings.dedup();
+    (model, findings)
+}
+
+struct Loader<'a> {
+    raw: &'a Value,
+    api: &'a OpenAPI,
+    /// What each of `components/schemas` allows, for following `$ref`s.
+    nodes: Vec<(String, Node)>,
+    findings: Vec<Finding>,
+}
+
+/// A `$ref` or an item, resolved: the item, the pointer of the node that
+/// holds it, and the component it came from.
+struct Resolved<'a, T> {
+    item: &'a T,
+    pointer: String,
+    component: Option<String>,
+}
+
+impl<'a> Loader<'a> {
+    fn finding(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.findings.push(Finding::new(pointer, message));
+    }
+
+    fn model(&mut self) -> Model {
+        refs::check_refs(self.raw, self.raw, String::new(), &mut self.findings);
+        let api = self.api;
+        let servers = api
+            .servers
+            .iter()
+            .map(|s| Server {
+                url: s.url.clone(),
+                description: s.description.clone(),
+            })
+            .collect();
+        let security_schemes = self.security_schemes();
+        let schemas: Vec<_> = api
+            .components
+            .iter()
+            .flat_map(|c| c.schemas.iter())
+            .map(|(name, schema)| (name.clone(), schema.clone()))
+            .collect();
+        self.nodes = schemas
+            .iter()
+            .map(|(name, schema)| (name.clone(), Node::of(schema)))
+            .collect();
+        let typify_schemas = self
+            .raw
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, schema)| match typify_schema(schema) {
+                Ok(schema) => Some((name.clone(), schema)),
+                Err(message) => {
+                    self.findings.push(Finding::new(
+                        format!("/components/schemas/{}", escape_pointer(name)),
+                        message,
+                    ));
+                    None
+                }
+            })
+            .collect();
+        let conventions = self.conventions();
+        let operations = self.operations(&security_schemes);
+        Model {
+            title: api.info.title.clone(),
+            version: api.info.version.clone(),
+            description: api.info.description.clone(),
+            servers,
+            operations,
+            security_schemes,
+            schemas,
+            schema_nodes: std::mem::take(&mut self.nodes),
+            typify_schemas,
+            conventions,
+        }
+    }
+
+    /// Every operation of `paths`, in document order; one without an
+    /// `operationId`, with a used one, or with problems is reported and
+    /// left out.
+    fn operations(
+        &mut self,
+        security_schemes: &BTreeMap<String, SecurityScheme>,
+    ) -> Vec<Operation> {
+        let api = self.api;
+        let mut operations = Vec::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for (path, item) in api.paths.iter() {
+            let item_pointer = format!("/paths/{}", escape_pointer(path));
+            let ReferenceOr::Item(item) = item else {
+                self.finding(
+                    item_pointer,
+                    "path items given by `$ref` are not supported: write the operations inline",
+                );
+                continue;
+            };
+            for (key, operation) in item.iter() {
+                let Some(method) = Method::from_key(key) else {
+                    continue;
+                };
+                let pointer = format!("{item_pointer}/{key}");
+                let Some(id) = operation.operation_id.clone() else {
+                    self.finding(
+                        pointer,
+                        "operation has no `operationId`; the generators name the client and server methods after it",
+                    );
+                    continue;
+                };
+                if let Some(first) = ids.get(&id) {
+                    self.finding(
+                        format!("{pointer}/operationId"),
+                        format!("operationId `{id}` is already used by {first}"),
+                    );
+                    continue;
+                }
+                ids.insert(id.clone(), pointer.clone());
+                if let Some(op) = self.operation(
+                    id,
+                    method,
+                    path,
+                    &item_pointer,
+                    &item.parameters,
+                    operation,
+                    security_schemes,
+                ) {
+                    operations.push(op);
+                }
+            }
+        }
+        operations
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        id: String,
+        method: Method,
+        path: &str,
+        item_pointer: &str,
+        item_parameters: &'a [ReferenceOr<openapiv3::Parameter>],
+        operation: &'a openapiv3::Operation,
+        schemes: &BTreeMap<String, SecurityScheme>,
+    ) -> Option<Operation> {
+        let pointer = format!("{item_pointer}/{}", method.key());
+        let before = self.findings.len();
+        let parameters = self.parameters(
+            (item_parameters, format!("{item_pointer}/parameters")),
+            (&operation.parameters, format!("{pointer}/parameters")),
+        );
+        self.check_path_template(path, &pointer, &parameters);
+
+        let body = match &operation.request_body {
+            None => None,
+            Some(body) => self.request_body(body, format!("{pointer}/requestBody")),
+        };
+
+        let responses = self.responses(&operation.responses, &pointer);
+
+        let (security, security_pointer) = match &operation.security {
+            Some(security) => (security.clone(), format!("{pointer}/security")),
+            None => (
+                self.api.security.clone().unwrap_or_default(),
+                "/security".to_string(),
+            ),
+        };
+        let security = self.security(security, &security_pointer, schemes);
+
+        if self.findings.len() > before {
+            // The operation has problems the generators cannot work around.
+            return None;
+        }
+        Some(Operation {
+            id,
+            method,
+            path: path.to_string(),
+            pointer,
+            summary: operation.summary.clone(),
+            description: operation.description.clone(),
+            tags: operation.tags.clone(),
+            deprecated: operation.deprecated,
+            parameters,
+            body,
+            responses,
+            security,
+        })
+    }
+
+    /// Every `{name}` of the path template needs a path parameter, and
+    /// every path parameter a `{name}`.
+    fn check_path_template(&mut self, path: &str, pointer: &str, parameters: &[Parameter]) {
+        let template: BTreeSet<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect();
+        let declared: BTreeSet<&str> = parameters
+            .iter()
+            .filter(|p| p.location == Location::Path)
+            .map(|p| p.name.as_str())
+            .collect();
+        for missing in template.difference(&declared) {
+            self.finding(
+                pointer,
+                format!("the path has `{{{missing}}}` but the operation declares no path parameter `{missing}`"),
+            );
+        }
+        for extra in parameters
+            .iter()
+            .filter(|p| p.location == Location::Path && !template.contains(p.name.as_str()))
+        {
+            self.finding(
+                &extra.pointer,
+                format!(
+                    "path parameter `{}` does not appear in the path `{path}`",
+                    extra.name
+                ),
+            );
+        }
+    }
+
+    fn resolve<T>(
+        &mut self,
+        item: &'a ReferenceOr<T>,
+        pointer: String,
+        kind: &str,
+        components: impl Fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    ) -> Option<Resolved<'a, T>> {
+        let mut current = item;
+        let mut at = pointer;
+        let mut component = None;
+        for _ in 0..32 {
+            match current {
+                ReferenceOr::Item(item) => {
+                    return Some(Resolved {
+                        item,
+                        pointer: at,
+                        component,
+                    })
+                }
+                ReferenceOr::Reference { reference } => {
+                    let prefix = format!("#/components/{kind}/");
+                    let found = reference.strip_prefix(&prefix).and_then(|name| {
+                        let target = self.api.components.as_ref().map(&components)?.get(name)?;
+                        Some((name.to_string(), target))
+                    });
+                    match found {
+                        Some((name, target)) => {
+                            at = format!("/components/{kind}/{}", escape_pointer(&name));
+                            component = Some(name);
+                            current = target;
+                        }
+                        None => {
+                            // check_refs reports references that resolve to
+                            // nothing; this one resolves to the wrong kind.
+                            if resolve_ref(self.raw, reference).is_some() {
+                                self.finding(
+                                    format!("{at}/$ref"),
+                                    format!(
+                                        "`{reference}` must name an entry of `components/{kind}`"
+                                    ),
+                                );
+                            }
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+        self.finding(at, "`$ref` chain too long (a reference cycle?)");
+        None
+    }
+}
+
+/// A schema as typify reads it, or why it cannot.
+fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
+    serde_json::from_value(to_typify(node))
+        .map_err(|e| format!("this schema is not valid JSON Schema once translated: {e}"))
+}

@@ -1,0 +1,307 @@
+//! The parts of an operation: parameters, request bodies, responses and
+//! their headers and media types.
+
+use std::collections::BTreeSet;
+
+use openapiv3::ReferenceOr;
+use serde_json::Value;
+
+use super::super::*;
+use super::{Loader, Resolved};
+use crate::spec::escape_pointer;
+
+impl<'a> Loader<'a> {
+    /// The parameters of an operation: the path item's (`item`), overridden
+    /// by the operation's of the same name and location; each list with its
+    /// pointer.
+    pub(super) fn parameters(
+        &mut self,
+        item: (&'a [ReferenceOr<openapiv3::Parameter>], String),
+        operation: (&'a [ReferenceOr<openapiv3::Parameter>], String),
+    ) -> Vec<Parameter> {
+        let mut parameters: Vec<Parameter> = Vec::new();
+        for (list, list_pointer) in [item, operation] {
+            let mut seen = BTreeSet::new();
+            for (i, parameter) in list.iter().enumerate() {
+                let Some(parameter) = self.parameter(parameter, format!("{list_pointer}/{i}"))
+                else {
+                    continue;
+                };
+                let key = (parameter.location, parameter.name.clone());
+                if !seen.insert(key) {
+                    self.finding(
+                        &parameter.pointer,
+                        format!(
+                            "the {} parameter `{}` is declared twice in this list; OpenAPI requires \
+                             each (name, location) pair once: remove one of them",
+                            parameter.location, parameter.name
+                        ),
+                    );
+                    continue;
+                }
+                // An operation's parameter overrides the path item's.
+                parameters
+                    .retain(|p| !(p.location == parameter.location && p.name == parameter.name));
+                parameters.push(parameter);
+            }
+        }
+        parameters
+    }
+
+    /// The declared responses of an operation at `pointer`, `default`
+    /// last.
+    pub(super) fn responses(
+        &mut self,
+        responses: &'a openapiv3::Responses,
+        pointer: &str,
+    ) -> Vec<Response> {
+        let mut out = Vec::new();
+        for (status, response) in &responses.responses {
+            let status_text = status.to_string();
+            let response_pointer = format!("{pointer}/responses/{}", escape_pointer(&status_text));
+            let status = match status {
+                openapiv3::StatusCode::Code(code) if (100..600).contains(code) => {
+                    Status::Code(*code)
+                }
+                openapiv3::StatusCode::Range(class) if (1..6).contains(class) => {
+                    Status::Range(*class as u8)
+                }
+                _ => {
+                    self.finding(
+                        response_pointer,
+                        format!("`{status_text}` is not an HTTP status: use 100–599, `1XX`–`5XX` or `default`"),
+                    );
+                    continue;
+                }
+            };
+            if let Some(response) = self.response(status, response, response_pointer) {
+                out.push(response);
+            }
+        }
+        if let Some(default) = &responses.default {
+            if let Some(response) = self.response(
+                Status::Default,
+                default,
+                format!("{pointer}/responses/default"),
+            ) {
+                out.push(response);
+            }
+        }
+        if responses.responses.is_empty() && responses.default.is_none() {
+            self.finding(pointer, "operation declares no `responses`");
+        }
+        out
+    }
+
+    pub(super) fn parameter(
+        &mut self,
+        parameter: &'a ReferenceOr<openapiv3::Parameter>,
+        pointer: String,
+    ) -> Option<Parameter> {
+        let Resolved {
+            item,
+            pointer: resolved,
+            component,
+        } = self.resolve(parameter, pointer.clone(), "parameters", |c| &c.parameters)?;
+        let data = item.parameter_data_ref();
+        let (location, style) = match item {
+            openapiv3::Parameter::Query { style, .. } => (
+                Location::Query,
+                match style {
+                    openapiv3::QueryStyle::Form => Style::Form,
+                    openapiv3::QueryStyle::SpaceDelimited => Style::SpaceDelimited,
+                    openapiv3::QueryStyle::PipeDelimited => Style::PipeDelimited,
+                    openapiv3::QueryStyle::DeepObject => Style::DeepObject,
+                },
+            ),
+            openapiv3::Parameter::Header { .. } => (Location::Header, Style::Simple),
+            openapiv3::Parameter::Path { style, .. } => (
+                Location::Path,
+                match style {
+                    openapiv3::PathStyle::Simple => Style::Simple,
+                    openapiv3::PathStyle::Matrix => Style::Matrix,
+                    openapiv3::PathStyle::Label => Style::Label,
+                },
+            ),
+            openapiv3::Parameter::Cookie { .. } => (Location::Cookie, Style::Form),
+        };
+        let schema = match &data.format {
+            openapiv3::ParameterSchemaOrContent::Schema(schema) => {
+                self.schema(schema, format!("{resolved}/schema"))
+            }
+            openapiv3::ParameterSchemaOrContent::Content(_) => {
+                self.finding(
+                    &resolved,
+                    format!(
+                        "parameter `{}` uses `content`; the generators read parameters with a `schema` only",
+                        data.name
+                    ),
+                );
+                return None;
+            }
+        };
+        if location == Location::Path && !data.required {
+            self.finding(
+                &resolved,
+                format!(
+                    "path parameter `{}` must be `required: true` (OpenAPI requires it)",
+                    data.name
+                ),
+            );
+        }
+        let api_version = match data.extensions.get("x-api-version") {
+            None => false,
+            Some(Value::Bool(flag)) if location == Location::Header => *flag,
+            Some(Value::Bool(_)) => {
+                self.finding(
+                    format!("{resolved}/x-api-version"),
+                    "`x-api-version` marks a header parameter; this one is not in a header",
+                );
+                false
+            }
+            Some(_) => {
+                self.finding(
+                    format!("{resolved}/x-api-version"),
+                    "`x-api-version` must be `true` or `false`",
+                );
+                false
+            }
+        };
+        let example = data
+            .example
+            .clone()
+            .or_else(|| {
+                data.examples
+                    .values()
+                    .find_map(|e| e.as_item().and_then(|e| e.value.clone()))
+            })
+            .or_else(|| schema.example.clone());
+        Some(Parameter {
+            name: data.name.clone(),
+            location,
+            style,
+            explode: data.explode.unwrap_or(style == Style::Form),
+            required: data.required,
+            deprecated: data.deprecated.unwrap_or(false),
+            description: data.description.clone(),
+            schema,
+            component,
+            pointer,
+            api_version,
+            example,
+        })
+    }
+
+    pub(super) fn media(
+        &mut self,
+        content: &indexmap::IndexMap<String, openapiv3::MediaType>,
+        pointer: &str,
+    ) -> Vec<Media> {
+        content
+            .iter()
+            .map(|(media_type, media)| Media {
+                media_type: media_type.clone(),
+                schema: media.schema.as_ref().map(|schema| {
+                    self.schema(
+                        schema,
+                        format!("{pointer}/content/{}/schema", escape_pointer(media_type)),
+                    )
+                }),
+            })
+            .collect()
+    }
+
+    pub(super) fn request_body(
+        &mut self,
+        body: &'a ReferenceOr<openapiv3::RequestBody>,
+        pointer: String,
+    ) -> Option<RequestBody> {
+        let Resolved {
+            item,
+            pointer: resolved,
+            ..
+        } = self.resolve(body, pointer.clone(), "requestBodies", |c| {
+            &c.request_bodies
+        })?;
+        let content = self.media(&item.content, &resolved);
+        if content.is_empty() {
+            self.finding(&resolved, "a request body needs `content`");
+        }
+        Some(RequestBody {
+            required: item.required,
+            description: item.description.clone(),
+            content,
+            pointer,
+        })
+    }
+
+    pub(super) fn response(
+        &mut self,
+        status: Status,
+        response: &'a ReferenceOr<openapiv3::Response>,
+        pointer: String,
+    ) -> Option<Response> {
+        let Resolved {
+            item,
+            pointer: resolved,
+            component,
+        } = self.resolve(response, pointer.clone(), "responses", |c| &c.responses)?;
+        let mut headers = Vec::new();
+        for (name, header) in &item.headers {
+            let header_pointer = format!("{resolved}/headers/{}", escape_pointer(name));
+            let Some(Resolved {
+                item: header,
+                pointer: header_resolved,
+                ..
+            }) = self.resolve(header, header_pointer, "headers", |c| &c.headers)
+            else {
+                continue;
+            };
+            let schema = match &header.format {
+                openapiv3::ParameterSchemaOrContent::Schema(schema) => {
+                    self.schema(schema, format!("{header_resolved}/schema"))
+                }
+                openapiv3::ParameterSchemaOrContent::Content(_) => {
+                    self.finding(
+                        &header_resolved,
+                        format!("header `{name}` uses `content`; the generators read headers with a `schema` only"),
+                    );
+                    continue;
+                }
+            };
+            let role = match header.extensions.get("x-rate-limit") {
+                Some(Value::String(role)) if role == "limit" => Some(HeaderRole::RateLimitLimit),
+                Some(Value::String(role)) if role == "remaining" => {
+                    Some(HeaderRole::RateLimitRemaining)
+                }
+                Some(other) => {
+                    self.finding(
+                        format!("{header_resolved}/x-rate-limit"),
+                        format!("`x-rate-limit` must be `limit` or `remaining`, not {other}"),
+                    );
+                    None
+                }
+                None if name.eq_ignore_ascii_case("retry-after") => Some(HeaderRole::RetryAfter),
+                None => None,
+            };
+            headers.push(ResponseHeader {
+                name: name.clone(),
+                required: header.required,
+                description: header.description.clone(),
+                deprecated: header.deprecated.unwrap_or(false),
+                example: header.example.clone().or_else(|| schema.example.clone()),
+                schema,
+                role,
+            });
+        }
+        let content = self.media(&item.content, &resolved);
+        Some(Response {
+            status,
+            description: item.description.trim().to_string(),
+            headers,
+            content,
+            component,
+            pointer,
+        })
+    }
+}
