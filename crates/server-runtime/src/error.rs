@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+/// What a backend method returns: its response, or an [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
 /// What kind of failure, for choosing the status to answer with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {

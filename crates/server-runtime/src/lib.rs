@@ -41,7 +41,7 @@ pub mod observe;
 pub mod request_id;
 pub mod serve;
 
-pub use error::{Error, FailureKind};
+pub use error::{Error, FailureKind, Result};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
 pub use request_id::RequestId;

@@ -139,29 +139,45 @@ pub struct OperationSpec {
 }
 
 impl OperationSpec {
+    /// What an operation of `api` declares when it says nothing else: no
+    /// parameters, body, security, version header or responses. Generated
+    /// statics name what their operation declares and take the rest from
+    /// here (`..OperationSpec::of(&API)`).
+    pub const fn of(api: &'static ApiSpec) -> Self {
+        Self {
+            api,
+            id: "",
+            method: "GET",
+            path: "/",
+            produces: &[],
+            security: &[],
+            params: &[],
+            body: None,
+            version: None,
+            responses: &[],
+        }
+    }
+
     /// Whether the operation needs (or accepts) credentials.
     pub fn secured(&self) -> bool {
         self.security.iter().any(|r| !r.is_empty())
     }
 
-    /// The declared response that answers `status`: the exact code, else
-    /// its range (`4XX`), else `default`.
-    pub fn response_for(&self, status: u16) -> Option<&'static ResponseSpec> {
-        let exact = self
-            .responses
-            .iter()
-            .find(|r| r.status == StatusSpec::Code(status));
-        let range = || {
+    /// The declared response that answers `status`, among those `usable`:
+    /// the exact code, else its range (`4XX`), else `default`.
+    pub fn response_for(
+        &self,
+        status: u16,
+        usable: impl Fn(&ResponseSpec) -> bool,
+    ) -> Option<&'static ResponseSpec> {
+        let find = |wanted: StatusSpec| {
             self.responses
                 .iter()
-                .find(|r| r.status == StatusSpec::Range((status / 100) as u8))
+                .find(|r| r.status == wanted && usable(r))
         };
-        let default = || {
-            self.responses
-                .iter()
-                .find(|r| r.status == StatusSpec::Default)
-        };
-        exact.or_else(range).or_else(default)
+        find(StatusSpec::Code(status))
+            .or_else(|| find(StatusSpec::Range((status / 100) as u8)))
+            .or_else(|| find(StatusSpec::Default))
     }
 }
 

@@ -240,21 +240,15 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStrea
         });
         quote! { &[#(#uses),*] }
     });
-    let body = match &op.body {
-        None => quote! { None },
-        Some(body) => {
-            let required = body.required;
-            let schema = &body.schema;
-            quote! { Some(rt::BodySpec { required: #required, schema: #schema }) }
-        }
-    };
-    let version = match op.params.iter().find(|p| p.model.api_version) {
-        Some(p) => {
-            let name = &p.model.name;
-            quote! { Some(#name) }
-        }
-        None => quote! { None },
-    };
+    let body = op.body.as_ref().map(|body| {
+        let required = body.required;
+        let schema = &body.schema;
+        quote! { body: Some(rt::BodySpec { required: #required, schema: #schema }), }
+    });
+    let version = op.params.iter().find(|p| p.model.api_version).map(|p| {
+        let name = &p.model.name;
+        quote! { version: Some(#name), }
+    });
     let usual = doc_problem.map(ToString::to_string);
     let responses = op
         .responses
@@ -266,19 +260,24 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStrea
         .enumerate()
         .map(|(index, r)| reply_arm(index, r));
     let doc = format!(" `{method} {path}` (`{id}`) as the document declares it.");
+    let mut fields = quote! { id: #id, method: #method, path: #path, };
+    if !produces.is_empty() {
+        fields.extend(quote! { produces: &[#(#produces),*], });
+    }
+    if !model.security.is_empty() {
+        fields.extend(quote! { security: &[#(#security),*], });
+    }
+    if !op.params.is_empty() {
+        fields.extend(quote! { params: &[#(#params),*], });
+    }
+    fields.extend(body);
+    fields.extend(version);
     quote! {
         #[doc = #doc]
         static #spec: rt::OperationSpec = rt::OperationSpec {
-            api: &API,
-            id: #id,
-            method: #method,
-            path: #path,
-            produces: &[#(#produces),*],
-            security: &[#(#security),*],
-            params: &[#(#params),*],
-            body: #body,
-            version: #version,
+            #fields
             responses: &[#(#responses),*],
+            ..rt::OperationSpec::of(&API)
         };
 
         impl rt::Responses for #response {

@@ -36,6 +36,7 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
         #![doc = #module_doc]
 
         use ::#runtime as runtime;
+        use runtime::reexports::axum::http::StatusCode;
         /// The model types, shared with the client: see the types crate.
         pub use ::#types as types;
 
@@ -114,9 +115,7 @@ fn trait_method(op: &Op<'_>) -> TokenStream {
             &self,
             #principal
             request: #request,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<#response, runtime::Error>,
-        > + Send;
+        ) -> impl ::std::future::Future<Output = runtime::Result<#response>> + Send;
     }
 }
 
@@ -275,7 +274,7 @@ fn response_enum(op: &Op<'_>) -> TokenStream {
             #(#constructors)*
 
             /// The HTTP status of this response.
-            pub fn status(&self) -> runtime::reexports::axum::http::StatusCode {
+            pub fn status(&self) -> StatusCode {
                 runtime::declare::Responses::status(self)
             }
         }
@@ -300,7 +299,7 @@ fn variant(response: &Resp<'_>) -> TokenStream {
     let status = response.status.is_none().then(|| {
         quote! {
             /// The status to answer with.
-            status: runtime::reexports::axum::http::StatusCode,
+            status: StatusCode,
         }
     });
     let body = response.body.as_ref().map(|(ty, _)| quote! { body: #ty, });
@@ -323,7 +322,7 @@ fn constructor(response: &Resp<'_>) -> TokenStream {
     let mut params = Vec::new();
     let mut doc = format!("{}.", status_doc(response));
     if response.status.is_none() {
-        params.push(quote! { status: runtime::reexports::axum::http::StatusCode });
+        params.push(quote! { status: StatusCode });
     }
     if let Some((ty, _)) = &response.body {
         params.push(quote! { body: #ty });

@@ -72,7 +72,6 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /dispatcher_logs` (`list_dispatcher_logs`) as the document declares it.
 static LIST_DISPATCHER_LOGS: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "list_dispatcher_logs",
     method: "GET",
     path: "/dispatcher_logs",
@@ -108,7 +107,6 @@ static LIST_DISPATCHER_LOGS: rt::OperationSpec = rt::OperationSpec {
                 "Use an RFC 3339 date-time such as 2024-04-17T09:39:45Z; percent-encode a `+` in an offset as %2B.",
             ),
     ],
-    body: None,
     version: Some("EvEnergy-Version"),
     responses: &[
         rt::ResponseSpec::code(200, Some("application/json"), &HEADERS_1),
@@ -119,6 +117,7 @@ static LIST_DISPATCHER_LOGS: rt::OperationSpec = rt::OperationSpec {
         rt::ResponseSpec::code(429, Some("application/problem+json"), &HEADERS_3),
         rt::ResponseSpec::code(503, Some("application/problem+json"), &HEADERS_4),
     ],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for ListDispatcherLogsResponse {
     const OPERATION: &'static rt::OperationSpec = &LIST_DISPATCHER_LOGS;

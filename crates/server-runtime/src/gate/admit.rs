@@ -1,4 +1,4 @@
-//! The checks before an operation runs (see [the gate](super)).
+//! The checks before an operation runs (see the `gate` module).
 
 use axum::http::{header, HeaderValue};
 
@@ -241,4 +241,176 @@ fn invalid_parameters(context: &Context, errors: ParamErrors) -> Problem {
     );
     problem.field_errors = errors.fields;
     problem
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::gate::testing::{request, Backend, OP};
+    use crate::params::parse;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Things {
+        api_version: i64,
+        id: i64,
+        tag: Vec<String>,
+    }
+
+    /// What the gate answers for `request`: the admitted request or the
+    /// problem's situation key and status, with the context.
+    async fn admitted(
+        backend: &Backend,
+        request: &RawRequest,
+    ) -> (Result<Things, Problem>, Context) {
+        let compiled = CompiledOperation::new(&OP);
+        let mut context = Context::new(&compiled);
+        let parsed = parse::<Things>(&compiled, request, &Ok(Default::default()));
+        let outcome = admit(backend, &compiled, request, parsed, &mut context)
+            .await
+            .map(|(principal, things)| {
+                assert!(
+                    principal.is_some(),
+                    "a secured operation admits a principal"
+                );
+                things
+            });
+        (outcome, context)
+    }
+
+    fn status(outcome: &Result<Things, Problem>) -> u16 {
+        outcome.as_ref().map_or_else(|p| p.status, |_| 200)
+    }
+
+    #[tokio::test]
+    async fn the_checks_answer_in_the_gates_order() {
+        let backend = Backend::new();
+        // Everything wrong at once: the first check in the order answers.
+        let mut headers = vec![("accept", "text/plain"), ("api-version", "9")];
+        let query = [("id", "0")];
+        let mut answers = Vec::new();
+        for fix in [
+            "accept",
+            "api-version",
+            "authorization",
+            "scope",
+            "rate",
+            "id",
+        ] {
+            let (outcome, _) = admitted(&backend, &request(&query, &headers)).await;
+            answers.push((fix, status(&outcome)));
+            match fix {
+                "accept" => headers.retain(|(n, _)| *n != "accept"),
+                "api-version" => headers.retain(|(n, _)| *n != "api-version"),
+                "authorization" => headers.push(("authorization", "Bearer none")),
+                "scope" => {
+                    headers.retain(|(n, _)| *n != "authorization");
+                    headers.push(("authorization", "Bearer read"));
+                    *backend.limit.lock().unwrap() = RateLimit::Exceeded {
+                        limit: 10,
+                        retry_after_secs: 30,
+                    };
+                }
+                "rate" => {
+                    *backend.limit.lock().unwrap() = RateLimit::Allowed {
+                        limit: 10,
+                        remaining: 3,
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(
+            answers,
+            [
+                ("accept", 406),
+                ("api-version", 400),
+                ("authorization", 401),
+                ("scope", 403),
+                ("rate", 429),
+                ("id", 400),
+            ]
+        );
+        let (outcome, context) = admitted(&backend, &request(&[("id", "7")], &headers)).await;
+        assert_eq!(
+            outcome.unwrap(),
+            Things {
+                api_version: 1,
+                id: 7,
+                tag: vec![]
+            }
+        );
+        assert_eq!(context.rate_limit, Some((10, 3)));
+        assert_eq!(context.version, Some("1"), "the document's default version");
+    }
+
+    #[tokio::test]
+    async fn each_refusal_says_why_and_the_context_keeps_what_the_headers_need() {
+        let backend = Backend::new();
+        let token = ("authorization", "Bearer read");
+
+        let (outcome, context) = admitted(
+            &backend,
+            &request(&[("id", "1")], &[token, ("api-version", "3")]),
+        )
+        .await;
+        let problem = outcome.unwrap_err();
+        assert_eq!(
+            (problem.status, problem.detail.as_str()),
+            (400, "The requested version 3 is not supported.")
+        );
+        assert_eq!(context.rate_limit, None, "refused before it was counted");
+
+        let (outcome, context) = admitted(
+            &backend,
+            &request(&[("id", "1")], &[("authorization", "Bearer bad")]),
+        )
+        .await;
+        assert_eq!(outcome.unwrap_err().detail, "Unknown token.");
+        let challenge = context.extra.get("www-authenticate").unwrap();
+        assert_eq!(challenge, "Bearer realm=\"api\", error=\"invalid_token\"");
+
+        let (outcome, _) = admitted(&backend, &request(&[("id", "1")], &[token, token])).await;
+        let problem = outcome.unwrap_err();
+        assert_eq!(problem.status, 400);
+        assert!(
+            problem.detail.contains("one Authorization header"),
+            "{}",
+            problem.detail
+        );
+
+        let (outcome, context) = admitted(
+            &backend,
+            &request(&[("id", "1")], &[("authorization", "Bearer none")]),
+        )
+        .await;
+        assert_eq!(outcome.unwrap_err().title, "No", "the document's texts");
+        assert_eq!(
+            context.extra.get("www-authenticate").unwrap(),
+            "Bearer error=\"insufficient_scope\", scope=\"read\""
+        );
+
+        *backend.limit.lock().unwrap() = RateLimit::Exceeded {
+            limit: 10,
+            retry_after_secs: 30,
+        };
+        let (outcome, context) = admitted(&backend, &request(&[("id", "1")], &[token])).await;
+        assert_eq!(outcome.unwrap_err().status, 429);
+        assert_eq!(
+            (context.rate_limit, context.retry_after),
+            (Some((10, 0)), Some(30))
+        );
+
+        *backend.limit.lock().unwrap() = RateLimit::Unlimited;
+        let (outcome, _) =
+            admitted(&backend, &request(&[("id", "x"), ("tag", "a")], &[token])).await;
+        let problem = outcome.unwrap_err();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.field_errors.keys().collect::<Vec<_>>(), ["id"]);
+        assert_eq!(
+            problem.field_errors["id"],
+            ["Must be an integer. Got \"x\"."]
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! Every answer to a request, encoded as the document declares it (see
-//! [the gate](super)): the backend's typed responses, the adapter's own
+//! the `gate` module): the backend's typed responses, the adapter's own
 //! problems through the operation's declared error responses, and the
 //! headers the runtime knows.
 
@@ -12,7 +12,7 @@ use crate::error::{Error, FailureKind};
 use crate::problem::{Problem, Situation};
 use crate::reply::{Encode, Reply};
 use crate::respond::{header_failure, respond_bytes, respond_empty, respond_json, HeaderError};
-use crate::spec::{ApiSpec, HeaderSpec, OperationSpec, Role, StatusSpec};
+use crate::spec::{ApiSpec, HeaderSpec, OperationSpec, ResponseSpec, Role, StatusSpec};
 
 /// What the adapter learned about a request, for the headers of its answer.
 #[derive(Debug, Default)]
@@ -135,10 +135,10 @@ pub fn refuse(problem: &Problem, context: &Context) -> Response {
 /// the problem.
 fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     let operation = context.operation?;
-    let spec = operation.response_for(problem.status)?;
-    if !spec.buildable() || !(400..=599).contains(&problem.status) {
+    if !(400..=599).contains(&problem.status) {
         return None;
     }
+    let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
         (Some(media_type), Some(encode)) => Some((media_type, encode(problem)?)),
         (Some(_), None) => return None,
@@ -300,4 +300,158 @@ pub fn method_not_allowed(
         ),
         &context,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+    use serde::Serialize;
+
+    use super::*;
+    use crate::gate::testing::OP;
+    use crate::reply::Responses;
+
+    #[derive(Serialize)]
+    struct OkHeaders {
+        api_version: Option<f64>,
+        etag: Option<String>,
+        location: String,
+    }
+
+    /// The 200 of the test operation, with a body and headers.
+    struct Listed(Vec<u32>, OkHeaders);
+
+    impl Responses for Listed {
+        const OPERATION: &'static OperationSpec = &OP;
+
+        fn reply(&self) -> Reply<'_> {
+            Reply::with(0, &self.0, &self.1)
+        }
+    }
+
+    fn context() -> Context {
+        let compiled = CompiledOperation::new(&OP);
+        let mut context = Context::new(&compiled);
+        context.version = Some("2");
+        context
+    }
+
+    async fn body(response: Response) -> String {
+        String::from_utf8(
+            to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap()
+                .to_vec(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_typed_response_gets_its_headers_from_the_backend_and_the_runtime() {
+        let listed = Listed(
+            vec![1, 2],
+            OkHeaders {
+                api_version: None,
+                etag: None,
+                location: "/things/1".into(),
+            },
+        );
+        assert_eq!(listed.status(), StatusCode::OK);
+        let response = encode(listed.reply(), &context());
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers["api-version"], "2", "filled from the context");
+        assert_eq!(headers["location"], "/things/1", "set by the backend");
+        assert!(!headers.contains_key("etag"), "optional and unset");
+        assert_eq!(headers["content-type"], "application/json");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["cache-control"], "no-store", "a secured operation");
+        assert_eq!(body(response).await, "[1,2]");
+
+        let set = Listed(
+            vec![],
+            OkHeaders {
+                api_version: Some(2.0),
+                etag: Some("\"v1\"".into()),
+                location: "/x".into(),
+            },
+        );
+        let response = encode(set.reply(), &Context::new(&CompiledOperation::new(&OP)));
+        assert_eq!(
+            response.headers()["api-version"],
+            "2",
+            "a number as Rust shows it"
+        );
+        assert_eq!(response.headers()["etag"], "\"v1\"");
+    }
+
+    #[tokio::test]
+    async fn a_header_that_cannot_be_sent_is_a_500_not_a_silent_drop() {
+        let bad = Listed(
+            vec![],
+            OkHeaders {
+                api_version: None,
+                etag: Some("line\nbreak".into()),
+                location: "/x".into(),
+            },
+        );
+        assert_eq!(encode(bad.reply(), &context()).status(), 500);
+        // A required header the runtime knows, but not for this request.
+        let unknown = Listed(
+            vec![],
+            OkHeaders {
+                api_version: None,
+                etag: None,
+                location: "/x".into(),
+            },
+        );
+        let mut context = context();
+        context.version = None;
+        assert_eq!(encode(unknown.reply(), &context).status(), 500);
+    }
+
+    #[tokio::test]
+    async fn the_adapters_problems_go_out_as_the_declared_error_responses() {
+        let context = context();
+        let forbidden = context.problem(Situation::Forbidden, &[]);
+        let response = refuse(&forbidden, &context);
+        assert_eq!(response.status(), 403);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        assert_eq!(response.headers()["api-version"], "2");
+        assert!(
+            !response.headers().contains_key("x-ratelimit-limit"),
+            "optional, and not known before counting"
+        );
+        let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
+        assert_eq!(
+            (json["title"].as_str(), json["status"].as_u64()),
+            (Some("No"), Some(403))
+        );
+    }
+
+    #[tokio::test]
+    async fn failures_answer_the_declared_status_the_adapter_can_build() {
+        let context = context();
+        // The 503 needs a header only the backend knows: the adapter cannot
+        // build it, so an unavailable dependency is answered 503 by the 5XX
+        // range, which declares no body.
+        let unavailable = failure(&context, &Error::unavailable("store down"));
+        assert_eq!(unavailable.status(), 503);
+        assert!(!unavailable.headers().contains_key("x-own"));
+        assert_eq!(
+            body(unavailable).await,
+            "",
+            "the 5XX response declares no body"
+        );
+        let internal = failure(&context, &Error::msg("bug"));
+        assert_eq!(internal.status(), 500);
+        assert_eq!(
+            body(internal).await,
+            "",
+            "the 5XX response declares no body"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The gate: what the adapter does around an operation, in two parts.
 //!
-//! - [`admit`](mod@admit): the checks before the operation runs, in the
+//! - `admit`: the checks before the operation runs, in the
 //!   order of [`spec_vocab::GATE`]:
 //!   1. content negotiation: 406 when `Accept` allows no success media type;
 //!   2. the API version (the header parameter marked `x-api-version`): 400
@@ -10,12 +10,14 @@
 //!   4. authorization: 403 when the principal lacks the operation's scopes;
 //!   5. rate limiting: 429 with `Retry-After` when the hook says so;
 //!   6. parameters and body: 400 with `field_errors` naming every problem.
-//! - [`finish`]: every answer — the backend's typed response or the
+//! - `finish`: every answer — the backend's typed response or the
 //!   adapter's own problem — encoded as the document declares it, with the
 //!   headers the runtime knows filled in from the request's [`Context`].
 
-pub mod admit;
-pub mod finish;
+pub(crate) mod admit;
+pub(crate) mod finish;
+#[cfg(test)]
+mod testing;
 
 pub use admit::admit;
 pub use finish::{encode, failure, head, method_not_allowed, not_found, refuse, Context};
