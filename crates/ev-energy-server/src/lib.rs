@@ -7,10 +7,13 @@
 //!   operation, returning `Result` so `?` works), the [`Hooks`] trait
 //!   (authentication, rate limits), and each operation's `...Request`
 //!   struct and `...Response` enum;
-//! - `src/generated/adapter.rs`: [`router`], the axum adapter, which parses
-//!   and validates parameters, negotiates `Accept`, authenticates,
-//!   rate-limits and answers problems exactly as the document says (see
-//!   `runtime::gate`).
+//! - `src/generated/adapter.rs`: the document's declarations — per
+//!   operation, its parameters, body, responses with their headers and
+//!   security — and [`router`], which registers each operation with the
+//!   runtime. The runtime (`server-runtime`) interprets them: it parses and
+//!   validates parameters, negotiates `Accept`, authenticates, rate-limits
+//!   and answers problems exactly as the document says, in the order of
+//!   `spec_vocab::GATE`.
 //!
 //! # The document's requirements are the compiler's
 //!

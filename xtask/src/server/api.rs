@@ -169,7 +169,7 @@ fn hooks_trait(doc: &Doc<'_>) -> TokenStream {
     };
     quote! {
         /// Authentication and rate limiting, called by the adapter before an
-        /// operation runs (see `runtime::gate` for the order of the checks).
+        /// operation runs, in the order of `spec_vocab::GATE` (the README lists the checks).
         pub trait Hooks: Send + Sync + 'static {
             /// Who made a request, as [`Hooks::authenticate`] established it.
             type Principal: runtime::Principal;
