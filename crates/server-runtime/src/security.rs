@@ -151,25 +151,11 @@ pub fn challenge(scheme: &SchemeSpec) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::{HeaderMap, HeaderValue, Method};
 
     use super::*;
 
-    fn request(headers: &[(&'static str, &'static str)], query: &[(&str, &str)]) -> RawRequest {
-        let mut map = HeaderMap::new();
-        for (name, value) in headers {
-            map.append(*name, HeaderValue::from_static(value));
-        }
-        RawRequest {
-            method: Method::GET,
-            path: "/".into(),
-            query: query
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            headers: map,
-            path_params: Ok(Vec::new()),
-        }
+    fn request(headers: &[(&str, &str)], query: &[(&str, &str)]) -> RawRequest {
+        crate::gate::testing::request(query, headers)
     }
 
     const BEARER: SchemeSpec = SchemeSpec {

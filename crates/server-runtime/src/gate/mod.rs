@@ -17,7 +17,7 @@
 pub(crate) mod admit;
 pub(crate) mod finish;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use admit::admit;
 pub use finish::{encode, failure, head, method_not_allowed, not_found, refuse, Context};
