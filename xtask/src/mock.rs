@@ -21,98 +21,136 @@ use crate::types::{typed_media, ParamType, Types};
 
 /// The mock module of `model`'s client.
 pub fn generate(model: &Model, types: &Types) -> Result<TokenStream> {
-    let mut whens = Vec::new();
+    let mut wrappers = Vec::new();
     let mut ext_methods = Vec::new();
     let mut ext_impls = Vec::new();
     for operation in &model.operations {
-        let pascal = pascal(&operation.id);
-        let when = format_ident!("{pascal}When");
-        let then = format_ident!("{pascal}Then");
-        let name = format_ident!("{}", snake(&operation.id));
-        let method = format_ident!("{}", operation.method.as_str());
-        let path_regex = format!("^{}$", path_regex(&operation.path, None));
-        let mut matchers = Vec::new();
-        for parameter in &operation.parameters {
-            matchers.push(matcher(operation, parameter, types)?);
-        }
-        if let Some(ty) = types.body(operation) {
-            let ty = ty?;
-            matchers.push(quote! {
-                /// Matches the JSON body the client sends.
-                pub fn body(self, value: &#ty) -> Self {
-                    Self(self.0.json_body_obj(value))
-                }
-            });
-        }
-        let mut helpers = Vec::new();
-        for response in &operation.responses {
-            helpers.push(response_helper(operation, response, types)?);
-        }
-        let when_doc = format!(
-            " Matchers for `{} {}` ({}): each matches a parameter as the client sends it.",
-            operation.method, operation.path, operation.id
-        );
-        let then_doc = format!(
-            " Answers for `{} {}` ({}): one per response the document declares.",
-            operation.method, operation.path, operation.id
-        );
-        whens.push(quote! {
-            #[doc = #when_doc]
-            pub struct #when(::httpmock::When);
+        let when = when_wrapper(operation, types)?;
+        let then = then_wrapper(operation, types)?;
+        wrappers.push(quote! { #when #then });
+        ext_methods.push(ext_method(operation));
+        ext_impls.push(ext_impl(operation));
+    }
+    Ok(mock_module(&wrappers, &ext_methods, &ext_impls))
+}
 
-            impl #when {
-                /// Matches the operation's method and path.
-                pub fn new(inner: ::httpmock::When) -> Self {
-                    Self(inner.method(::httpmock::Method::#method).path_matches(path_regex(#path_regex)))
-                }
-
-                /// The httpmock matcher, to match beyond what the document declares.
-                pub fn into_inner(self) -> ::httpmock::When {
-                    self.0
-                }
-
-                #(#matchers)*
-            }
-
-            #[doc = #then_doc]
-            pub struct #then(::httpmock::Then);
-
-            impl #then {
-                /// Wraps an httpmock answer.
-                pub fn new(inner: ::httpmock::Then) -> Self {
-                    Self(inner)
-                }
-
-                /// The httpmock answer, to answer beyond what the document declares.
-                pub fn into_inner(self) -> ::httpmock::Then {
-                    self.0
-                }
-
-                #(#helpers)*
-            }
-        });
-        let doc = format!(
-            " A mock of `{} {}` ({}).",
-            operation.method, operation.path, operation.id
-        );
-        ext_methods.push(quote! {
-            #[doc = #doc]
-            fn #name<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
-            where
-                F: FnOnce(operations::#when, operations::#then);
-        });
-        ext_impls.push(quote! {
-            fn #name<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
-            where
-                F: FnOnce(operations::#when, operations::#then),
-            {
-                self.mock(|when, then| {
-                    config_fn(operations::#when::new(when), operations::#then::new(then))
-                })
+/// The `When` of `operation`: its method and path, then one matcher per
+/// parameter and one for the JSON body.
+fn when_wrapper(operation: &Operation, types: &Types) -> Result<TokenStream> {
+    let when = format_ident!("{}When", pascal(&operation.id));
+    let method = format_ident!("{}", operation.method.as_str());
+    let path_regex = format!("^{}$", path_regex(&operation.path, None));
+    let mut matchers = Vec::new();
+    for parameter in &operation.parameters {
+        matchers.push(matcher(operation, parameter, types)?);
+    }
+    if let Some(ty) = types.body(operation) {
+        let ty = ty?;
+        matchers.push(quote! {
+            /// Matches the JSON body the client sends.
+            pub fn body(self, value: &#ty) -> Self {
+                Self(self.0.json_body_obj(value))
             }
         });
     }
+    let doc = format!(
+        " Matchers for `{} {}` ({}): each matches a parameter as the client sends it.",
+        operation.method, operation.path, operation.id
+    );
     Ok(quote! {
+        #[doc = #doc]
+        pub struct #when(::httpmock::When);
+
+        impl #when {
+            /// Matches the operation's method and path.
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(inner.method(::httpmock::Method::#method).path_matches(path_regex(#path_regex)))
+            }
+
+            /// The httpmock matcher, to match beyond what the document declares.
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+
+            #(#matchers)*
+        }
+    })
+}
+
+/// The `Then` of `operation`: one helper per declared response.
+fn then_wrapper(operation: &Operation, types: &Types) -> Result<TokenStream> {
+    let then = format_ident!("{}Then", pascal(&operation.id));
+    let mut helpers = Vec::new();
+    for response in &operation.responses {
+        helpers.push(response_helper(operation, response, types)?);
+    }
+    let doc = format!(
+        " Answers for `{} {}` ({}): one per response the document declares.",
+        operation.method, operation.path, operation.id
+    );
+    Ok(quote! {
+        #[doc = #doc]
+        pub struct #then(::httpmock::Then);
+
+        impl #then {
+            /// Wraps an httpmock answer.
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+
+            /// The httpmock answer, to answer beyond what the document declares.
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+
+            #(#helpers)*
+        }
+    })
+}
+
+/// The declaration of `operation`'s method on `MockServerExt`.
+fn ext_method(operation: &Operation) -> TokenStream {
+    let pascal = pascal(&operation.id);
+    let (when, then) = (format_ident!("{pascal}When"), format_ident!("{pascal}Then"));
+    let name = format_ident!("{}", snake(&operation.id));
+    let doc = format!(
+        " A mock of `{} {}` ({}).",
+        operation.method, operation.path, operation.id
+    );
+    quote! {
+        #[doc = #doc]
+        fn #name<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::#when, operations::#then);
+    }
+}
+
+/// `operation`'s method on `MockServerExt` for `MockServer`: `mock()` with
+/// the operation's `When` and `Then`.
+fn ext_impl(operation: &Operation) -> TokenStream {
+    let pascal = pascal(&operation.id);
+    let (when, then) = (format_ident!("{pascal}When"), format_ident!("{pascal}Then"));
+    let name = format_ident!("{}", snake(&operation.id));
+    quote! {
+        fn #name<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::#when, operations::#then),
+        {
+            self.mock(|when, then| {
+                config_fn(operations::#when::new(when), operations::#then::new(then))
+            })
+        }
+    }
+}
+
+/// The whole module: the helpers the matchers share, the wrappers, and
+/// `MockServerExt`.
+fn mock_module(
+    wrappers: &[TokenStream],
+    ext_methods: &[TokenStream],
+    ext_impls: &[TokenStream],
+) -> TokenStream {
+    quote! {
         //! Typed [`httpmock`] helpers for testing code that uses this client
         //! (feature `mock`): one method per operation on
         //! [`httpmock::MockServer`], whose matchers match exactly what the
@@ -144,7 +182,7 @@ pub fn generate(model: &Model, types: &Types) -> Result<TokenStream> {
                 ::regex::Regex::new(pattern).expect("a generated path pattern is a valid regex")
             }
 
-            #(#whens)*
+            #(#wrappers)*
         }
 
         /// Adds a typed method per operation to [`MockServer`](::httpmock::MockServer):
@@ -156,7 +194,7 @@ pub fn generate(model: &Model, types: &Types) -> Result<TokenStream> {
         impl MockServerExt for ::httpmock::MockServer {
             #(#ext_impls)*
         }
-    })
+    }
 }
 
 /// The path as a regex: each `{parameter}` a segment (or `value`, encoded
@@ -252,50 +290,19 @@ fn matcher(operation: &Operation, parameter: &Parameter, types: &Types) -> Resul
     })
 }
 
+/// The `Then` helper for `response`: its status, the headers the
+/// document requires, and its JSON body if it has one.
 fn response_helper(
     operation: &Operation,
     response: &crate::model::Response,
     types: &Types,
 ) -> Result<TokenStream> {
-    let variant = match response.status {
-        Status::Code(code) => http::StatusCode::from_u16(code)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .map(snake)
-            .unwrap_or_else(|| format!("status_{code}")),
-        Status::Range(class) => format!("status_{class}xx"),
-        Status::Default => "default".to_string(),
-    };
-    let name = format_ident!("{variant}");
+    let name = format_ident!("{}", helper_name(response.status));
     let (status_param, status) = match response.status {
         Status::Code(code) => (quote! {}, quote! { #code }),
         _ => (quote! { status: u16, }, quote! { status }),
     };
-    let mut headers = Vec::new();
-    for header in response.headers.iter().filter(|h| h.required) {
-        let example = header
-            .schema
-            .default
-            .clone()
-            .or_else(|| header.schema.enum_values.first().cloned())
-            .or_else(|| header.example.clone())
-            .ok_or_else(|| {
-                anyhow!(
-                    "the mock cannot answer {} of `{}`: the required header `{}` has no example, \
-                     default or enum value to send ({})",
-                    response.status,
-                    operation.id,
-                    header.name,
-                    header.schema.pointer
-                )
-            })?;
-        let value = match example {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        };
-        let header_name = &header.name;
-        headers.push(quote! { .header(#header_name, #value) });
-    }
+    let headers = required_headers(operation, response)?;
     let doc = format!(
         " Answers {}: {}{}",
         response.status,
@@ -334,6 +341,54 @@ fn response_helper(
     })
 }
 
+/// The name of the helper that answers `status`: the status's reason in
+/// snake case (`not_found`), `status_4xx` for a range, `default`.
+fn helper_name(status: Status) -> String {
+    match status {
+        Status::Code(code) => http::StatusCode::from_u16(code)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .map(snake)
+            .unwrap_or_else(|| format!("status_{code}")),
+        Status::Range(class) => format!("status_{class}xx"),
+        Status::Default => "default".to_string(),
+    }
+}
+
+/// A `.header(name, value)` call for each header `response` requires, set
+/// to its default, first enum value or example; an error if it has none.
+fn required_headers(
+    operation: &Operation,
+    response: &crate::model::Response,
+) -> Result<Vec<TokenStream>> {
+    let mut headers = Vec::new();
+    for header in response.headers.iter().filter(|h| h.required) {
+        let example = header
+            .schema
+            .default
+            .clone()
+            .or_else(|| header.schema.enum_values.first().cloned())
+            .or_else(|| header.example.clone())
+            .ok_or_else(|| {
+                anyhow!(
+                    "the mock cannot answer {} of `{}`: the required header `{}` has no example, \
+                     default or enum value to send ({})",
+                    response.status,
+                    operation.id,
+                    header.name,
+                    header.schema.pointer
+                )
+            })?;
+        let value = match example {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let header_name = &header.name;
+        headers.push(quote! { .header(#header_name, #value) });
+    }
+    Ok(headers)
+}
+
 /// A test of the mock against the real client (`tests/mock_matches_client.rs`):
 /// for every parameter of every operation, a mock set up with the
 /// parameter's example matches the request the client sends with it, and
@@ -344,7 +399,6 @@ pub fn generate_test(
     client_crate: &str,
     inner_type: bool,
 ) -> Result<TokenStream> {
-    let client_crate = format_ident!("{client_crate}");
     let new_client = if inner_type {
         quote! { Client::new(&server.base_url(), ::std::default::Default::default()) }
     } else {
@@ -352,106 +406,137 @@ pub fn generate_test(
     };
     let mut tests = Vec::new();
     for operation in &model.operations {
-        let name = format_ident!("{}", snake(&operation.id));
-        // The client's method and setters by progenitor's own names.
-        let client_method =
-            format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
-        let required: Vec<&Parameter> = operation
-            .parameters
-            .iter()
-            .filter(|p| p.required || p.location == Location::Path)
-            .collect();
         for parameter in &operation.parameters {
-            let test = format_ident!("{}_{}", snake(&operation.id), snake(&parameter.name));
-            let mut sent: Vec<&Parameter> = required.clone();
-            if !sent.iter().any(|p| std::ptr::eq(*p, parameter)) {
-                sent.push(parameter);
-            }
-            let mut lets = Vec::new();
-            for p in &sent {
-                let example = p
-                    .example
-                    .as_ref()
-                    .or(p.schema.default.as_ref())
-                    .or(p.schema.enum_values.first())
-                    .ok_or_else(|| {
-                    anyhow!(
-                        "the {} parameter `{}` of `{}` has no example (nor a default or enum); the \
-                         generated mock test sends every parameter's example: add `example:` to it ({})",
-                        p.location,
-                        p.name,
-                        operation.id,
-                        p.pointer
-                    )
-                })?;
-                let var = format_ident!("{}", snake(&p.name));
-                let json = example.to_string();
-                let ty = match types.param(operation, p)? {
-                    ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
-                    ParamType::Scalar(ty) => ty,
-                };
-                lets.push(quote! { let #var: #ty = example(#json); });
-            }
-            let matchers = sent.iter().map(|p| {
-                let var = format_ident!("{}", snake(&p.name));
-                quote! { .#var(&#var) }
-            });
-            let matchers: Vec<TokenStream> = matchers.collect();
-            let setters: Vec<TokenStream> = sent
-                .iter()
-                .map(|p| {
-                    let var = format_ident!("{}", snake(&p.name));
-                    let setter =
-                        format_ident!("{}", crate::client::progenitor_names::setter(&p.name));
-                    quote! { .#setter(#var.clone()) }
-                })
-                .collect();
-            let optional = !(parameter.required || parameter.location == Location::Path);
-            let negative = optional.then(|| {
-                let var = format_ident!("{}", snake(&parameter.name));
-                let others = sent
-                    .iter()
-                    .filter(|p| !std::ptr::eq(**p, parameter))
-                    .map(|p| {
-                        let var = format_ident!("{}", snake(&p.name));
-                        quote! { .#var(&#var) }
-                    });
-                quote! {
-                    // Matching its absence does not match a request that carries it.
-                    let mock = server.#name(|when, then| {
-                        when #(#others)* .#var(None);
-                        then.into_inner().status(204);
-                    });
-                    let _ = client.#client_method() #(#setters)* .send().await;
-                    assert_eq!(mock.calls_async().await, 0, "`None` must match only requests without the parameter");
-                    mock.delete_async().await;
-                }
-            });
-            let doc = format!(
-                " `{}`: the mock's `{}` matcher matches what the client sends.",
-                operation.id, parameter.name
-            );
-            tests.push(quote! {
-                #[doc = #doc]
-                #[tokio::test]
-                #[allow(unused_variables)]
-                async fn #test() {
-                    let server = ::httpmock::MockServer::start_async().await;
-                    let client = #new_client;
-                    #(#lets)*
-                    let mock = server.#name(|when, then| {
-                        when #(#matchers)*;
-                        then.into_inner().status(204);
-                    });
-                    let _ = client.#client_method() #(#setters)* .send().await;
-                    mock.assert_async().await;
-                    mock.delete_async().await;
-                    #negative
-                }
-            });
+            tests.push(parameter_test(operation, parameter, types, &new_client)?);
         }
     }
+    Ok(test_module(&format_ident!("{client_crate}"), &tests))
+}
+
+/// The test of `parameter`'s matcher: the client sends the operation's
+/// required parameters and this one, each its example, and the mock
+/// matches; for an optional parameter, matching its absence then does not.
+fn parameter_test(
+    operation: &Operation,
+    parameter: &Parameter,
+    types: &Types,
+    new_client: &TokenStream,
+) -> Result<TokenStream> {
+    let name = format_ident!("{}", snake(&operation.id));
+    // The client's method by progenitor's own name.
+    let client_method = format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
+    let test = format_ident!("{}_{}", snake(&operation.id), snake(&parameter.name));
+    let mut sent: Vec<&Parameter> = operation
+        .parameters
+        .iter()
+        .filter(|p| p.required || p.location == Location::Path)
+        .collect();
+    if !sent.iter().any(|p| std::ptr::eq(*p, parameter)) {
+        sent.push(parameter);
+    }
+    let mut lets = Vec::new();
+    for p in &sent {
+        lets.push(example_let(operation, p, types)?);
+    }
+    let matchers: Vec<TokenStream> = sent.iter().map(|p| matcher_call(p)).collect();
+    let setters: Vec<TokenStream> = sent.iter().map(|p| setter_call(p)).collect();
+    let optional = !(parameter.required || parameter.location == Location::Path);
+    let negative = optional.then(|| absence_check(operation, parameter, &sent, &setters));
+    let doc = format!(
+        " `{}`: the mock's `{}` matcher matches what the client sends.",
+        operation.id, parameter.name
+    );
     Ok(quote! {
+        #[doc = #doc]
+        #[tokio::test]
+        #[allow(unused_variables)]
+        async fn #test() {
+            let server = ::httpmock::MockServer::start_async().await;
+            let client = #new_client;
+            #(#lets)*
+            let mock = server.#name(|when, then| {
+                when #(#matchers)*;
+                then.into_inner().status(204);
+            });
+            let _ = client.#client_method() #(#setters)* .send().await;
+            mock.assert_async().await;
+            mock.delete_async().await;
+            #negative
+        }
+    })
+}
+
+/// For an optional `parameter`: a mock that matches its absence (and the
+/// other `sent` parameters) is not called by a request that carries it.
+fn absence_check(
+    operation: &Operation,
+    parameter: &Parameter,
+    sent: &[&Parameter],
+    setters: &[TokenStream],
+) -> TokenStream {
+    let name = format_ident!("{}", snake(&operation.id));
+    let client_method = format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
+    let var = format_ident!("{}", snake(&parameter.name));
+    let others = sent
+        .iter()
+        .filter(|p| !std::ptr::eq(**p, parameter))
+        .map(|p| matcher_call(p));
+    quote! {
+        // Matching its absence does not match a request that carries it.
+        let mock = server.#name(|when, then| {
+            when #(#others)* .#var(None);
+            then.into_inner().status(204);
+        });
+        let _ = client.#client_method() #(#setters)* .send().await;
+        assert_eq!(mock.calls_async().await, 0, "`None` must match only requests without the parameter");
+        mock.delete_async().await;
+    }
+}
+
+/// `let <parameter>: <type> = example(<json>);` with the parameter's
+/// example (or default, or first enum value); an error if it has none.
+fn example_let(operation: &Operation, p: &Parameter, types: &Types) -> Result<TokenStream> {
+    let example = p
+        .example
+        .as_ref()
+        .or(p.schema.default.as_ref())
+        .or(p.schema.enum_values.first())
+        .ok_or_else(|| {
+            anyhow!(
+                "the {} parameter `{}` of `{}` has no example (nor a default or enum); the \
+                 generated mock test sends every parameter's example: add `example:` to it ({})",
+                p.location,
+                p.name,
+                operation.id,
+                p.pointer
+            )
+        })?;
+    let var = format_ident!("{}", snake(&p.name));
+    let json = example.to_string();
+    let ty = match types.param(operation, p)? {
+        ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
+        ParamType::Scalar(ty) => ty,
+    };
+    Ok(quote! { let #var: #ty = example(#json); })
+}
+
+/// `.<parameter>(&<parameter>)`: the mock's matcher, given the example.
+fn matcher_call(p: &Parameter) -> TokenStream {
+    let var = format_ident!("{}", snake(&p.name));
+    quote! { .#var(&#var) }
+}
+
+/// `.<setter>(<parameter>.clone())`: the client's setter, by progenitor's
+/// own name, given the example.
+fn setter_call(p: &Parameter) -> TokenStream {
+    let var = format_ident!("{}", snake(&p.name));
+    let setter = format_ident!("{}", crate::client::progenitor_names::setter(&p.name));
+    quote! { .#setter(#var.clone()) }
+}
+
+/// The test file: the `example()` helper and the tests.
+fn test_module(client_crate: &proc_macro2::Ident, tests: &[TokenStream]) -> TokenStream {
+    quote! {
         //! The generated mock against the generated client: every matcher
         //! matches exactly what the client sends (generated with the mock,
         //! from the document's parameter examples). Needs the `mock` feature.
@@ -469,5 +554,5 @@ pub fn generate_test(
 
             #(#tests)*
         }
-    })
+    }
 }

@@ -262,7 +262,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_and_names() {
+    fn versions_pad_to_semver_and_document_names_become_crate_prefixes() {
         assert_eq!(cargo_version("2.0"), "2.0.0");
         assert_eq!(cargo_version("3"), "3.0.0");
         assert_eq!(cargo_version("1.2.3"), "1.2.3");

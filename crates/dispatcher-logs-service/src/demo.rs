@@ -60,6 +60,18 @@ async fn exercise(
     foreign: Option<&str>,
     auth: &AuthArgs,
 ) -> anyhow::Result<()> {
+    let token = mint_demo_token(auth)?;
+    let client = Client::with_bearer_token(base_url, &token)?;
+    let logs = list_sub_session(&client, sub_session).await?;
+    if logs.len() < 3 {
+        bail!("expected the demo sub-session to have logs");
+    }
+    list_window(&client, sub_session, &logs).await?;
+    show_problems(base_url, &client, sub_session, foreign).await
+}
+
+/// A development token for the demo user, scope `debug:read`.
+fn mint_demo_token(auth: &AuthArgs) -> anyhow::Result<String> {
     step("Minting a development token for the demo user (scope debug:read)");
     let token = mint_hs256(
         &auth.jwt_secret,
@@ -71,8 +83,15 @@ async fn exercise(
         3600,
     )?;
     println!("   {}…", &token[..token.len().min(40)]);
-    let client = Client::with_bearer_token(base_url, &token)?;
+    Ok(token)
+}
 
+/// Lists (and prints) the logs of `sub_session`, newest first, with the
+/// rate limit left.
+async fn list_sub_session(
+    client: &Client,
+    sub_session: &str,
+) -> anyhow::Result<Vec<DispatcherLog>> {
     step(&format!(
         "GET /v2/dispatcher_logs?charging_sub_session_id={sub_session}"
     ));
@@ -94,11 +113,16 @@ async fn exercise(
         "   {} logs, newest first; X-RateLimit-Remaining: {remaining}",
         logs.len()
     );
-    if logs.len() < 3 {
-        bail!("expected the demo sub-session to have logs");
-    }
+    Ok(logs)
+}
 
-    // A window around the middle of the session, with the sub-session expanded.
+/// Lists (and prints) a window around the middle of the session's `logs`,
+/// with the sub-session expanded.
+async fn list_window(
+    client: &Client,
+    sub_session: &str,
+    logs: &[DispatcherLog],
+) -> anyhow::Result<()> {
     let (gte, lte) = (
         logs[logs.len() * 2 / 3].logged_at,
         logs[logs.len() / 3].logged_at,
@@ -133,7 +157,17 @@ async fn exercise(
             sub.currency.as_str(),
         );
     }
+    Ok(())
+}
 
+/// The typed problems: the listing without a token, and (if there is
+/// one) for another user's sub-session.
+async fn show_problems(
+    base_url: &str,
+    client: &Client,
+    sub_session: &str,
+    foreign: Option<&str>,
+) -> anyhow::Result<()> {
     step("Typed problems: the same call without a token, and for another user's sub-session");
     let anonymous = Client::anonymous(base_url)?;
     show_problem(

@@ -116,39 +116,9 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, SeedError
         return Err(SeedError::NotEmpty(existing));
     }
     let mut rng = SplitMix64::new(options.seed);
-    let users: Vec<String> = (0..options.users.max(1))
-        .map(|i| {
-            if i == 0 {
-                DEMO_USER.to_string()
-            } else {
-                rng.ulid("user", 1_706_000_000_000 + i)
-            }
-        })
-        .collect();
-    let locations: Vec<String> = users
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            format!(
-                "{}/locations/{}",
-                options.public_base_url,
-                rng.ulid("loca", 1_706_000_000_000 + i as u64)
-            )
-        })
-        .collect();
-
-    let bar = if options.progress {
-        ProgressBar::new(options.logs)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} seeding [{bar:40}] {human_pos}/{human_len} logs ({per_sec}, {eta} left)",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let users = seed_users(&mut rng, options.users);
+    let locations = seed_locations(&mut rng, &options.public_base_url, users.len());
+    let bar = progress_bar(options);
 
     // 2024-04-01T00:00:00Z; sub-sessions follow each other, a few hours apart.
     let mut clock_us: i64 = 1_711_929_600 * MICROS_PER_SEC;
@@ -159,49 +129,22 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, SeedError
         let count = (20 + rng.below(160)).min(options.logs - written);
         let user = sub_sessions as usize % users.len();
         let start_us = clock_us + rng.below(3600) as i64 * MICROS_PER_SEC;
-        let start_ms = (start_us / 1000) as u64;
-        let generated = rng.ulid("csub", start_ms);
+        let generated = rng.ulid("csub", (start_us / 1000) as u64);
         let id = if sub_sessions == 0 {
             EXAMPLE_SUB_SESSION.to_string()
         } else {
             generated
         };
-        let mut at_us = start_us;
-        for _ in 0..count {
-            at_us += (120 + rng.below(240)) as i64 * MICROS_PER_SEC + rng.below(1_000_000) as i64;
-            let period_start_us = at_us - at_us.rem_euclid(HALF_HOUR_US);
-            logs.push(LogRow {
-                charging_sub_session_id: id.clone(),
-                logged_at_us: at_us,
-                schedule_valid_period_start_us: period_start_us,
-                schedule_created_at_us: period_start_us
-                    - (30 + rng.below(870)) as i64 * MICROS_PER_SEC
-                    - rng.below(1_000_000) as i64,
-                internal_command_id: rng.uuid(),
-                device_type: if rng.chance(50) { "EVSE" } else { "VEHICLE" }.to_string(),
-                reason_not_sent: rng
-                    .chance(15)
-                    .then(|| REASONS[rng.below(REASONS.len() as u64) as usize].to_string()),
-            });
-        }
-        let ongoing = rng.chance(5);
-        let end_us = at_us + rng.below(600) as i64 * MICROS_PER_SEC;
-        let energy = (count as f64 * (60.0 + rng.below(90) as f64)).round();
-        subs.push(SubSessionRow {
+        let last_log_us = push_logs(&mut rng, &id, start_us, count, &mut logs);
+        let (sub, end_us) = sub_session(
+            &mut rng,
             id,
-            user_id: users[user].clone(),
+            (&users[user], &locations[user]),
             start_us,
-            end_us: (!ongoing).then_some(end_us),
-            mode: MODES[rng.below(MODES.len() as u64) as usize].to_string(),
-            energy_delivered_watt_hours: energy,
-            location: locations[user].clone(),
-            cost: rng
-                .chance(80)
-                .then(|| (energy * (0.07 + rng.below(25) as f64 / 100.0) / 10.0).round() as i64),
-            currency: CURRENCIES[rng.below(CURRENCIES.len() as u64) as usize].to_string(),
-            total_co2_grams: (energy * (0.05 + rng.below(20) as f64 / 100.0) * 10.0).round() / 10.0,
-            duration_minutes: (end_us - start_us) / (60 * MICROS_PER_SEC),
-        });
+            last_log_us,
+            count,
+        );
+        subs.push(sub);
         written += count;
         sub_sessions += 1;
         clock_us = end_us + (1 + rng.below(6)) as i64 * 3600 * MICROS_PER_SEC;
@@ -214,4 +157,108 @@ pub async fn seed(store: &Store, options: &SeedOptions) -> Result<u64, SeedError
     }
     bar.finish_and_clear();
     Ok(sub_sessions)
+}
+
+/// The ids of `count` users (at least one), [`DEMO_USER`] first.
+fn seed_users(rng: &mut SplitMix64, count: u64) -> Vec<String> {
+    (0..count.max(1))
+        .map(|i| {
+            if i == 0 {
+                DEMO_USER.to_string()
+            } else {
+                rng.ulid("user", 1_706_000_000_000 + i)
+            }
+        })
+        .collect()
+}
+
+/// One location URL per user, under `public_base_url`.
+fn seed_locations(rng: &mut SplitMix64, public_base_url: &str, users: usize) -> Vec<String> {
+    (0..users)
+        .map(|i| {
+            format!(
+                "{public_base_url}/locations/{}",
+                rng.ulid("loca", 1_706_000_000_000 + i as u64)
+            )
+        })
+        .collect()
+}
+
+/// A bar of `options.logs` logs, hidden unless `options.progress`.
+fn progress_bar(options: &SeedOptions) -> ProgressBar {
+    let bar = if options.progress {
+        ProgressBar::new(options.logs)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} seeding [{bar:40}] {human_pos}/{human_len} logs ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Pushes `count` logs of sub-session `id` to `logs`, two to six minutes
+/// apart from `start_us`; returns when the last was logged.
+fn push_logs(
+    rng: &mut SplitMix64,
+    id: &str,
+    start_us: i64,
+    count: u64,
+    logs: &mut Vec<LogRow>,
+) -> i64 {
+    let mut at_us = start_us;
+    for _ in 0..count {
+        at_us += (120 + rng.below(240)) as i64 * MICROS_PER_SEC + rng.below(1_000_000) as i64;
+        let period_start_us = at_us - at_us.rem_euclid(HALF_HOUR_US);
+        logs.push(LogRow {
+            charging_sub_session_id: id.to_string(),
+            logged_at_us: at_us,
+            schedule_valid_period_start_us: period_start_us,
+            schedule_created_at_us: period_start_us
+                - (30 + rng.below(870)) as i64 * MICROS_PER_SEC
+                - rng.below(1_000_000) as i64,
+            internal_command_id: rng.uuid(),
+            device_type: if rng.chance(50) { "EVSE" } else { "VEHICLE" }.to_string(),
+            reason_not_sent: rng
+                .chance(15)
+                .then(|| REASONS[rng.below(REASONS.len() as u64) as usize].to_string()),
+        });
+    }
+    at_us
+}
+
+/// The sub-session `id` of `(user, location)` with `count` logs, the last
+/// at `last_log_us`; and when it ended (if it is still ongoing, when it
+/// would have).
+fn sub_session(
+    rng: &mut SplitMix64,
+    id: String,
+    (user, location): (&str, &str),
+    start_us: i64,
+    last_log_us: i64,
+    count: u64,
+) -> (SubSessionRow, i64) {
+    let ongoing = rng.chance(5);
+    let end_us = last_log_us + rng.below(600) as i64 * MICROS_PER_SEC;
+    let energy = (count as f64 * (60.0 + rng.below(90) as f64)).round();
+    let row = SubSessionRow {
+        id,
+        user_id: user.to_string(),
+        start_us,
+        end_us: (!ongoing).then_some(end_us),
+        mode: MODES[rng.below(MODES.len() as u64) as usize].to_string(),
+        energy_delivered_watt_hours: energy,
+        location: location.to_string(),
+        cost: rng
+            .chance(80)
+            .then(|| (energy * (0.07 + rng.below(25) as f64 / 100.0) / 10.0).round() as i64),
+        currency: CURRENCIES[rng.below(CURRENCIES.len() as u64) as usize].to_string(),
+        total_co2_grams: (energy * (0.05 + rng.below(20) as f64 / 100.0) * 10.0).round() / 10.0,
+        duration_minutes: (end_us - start_us) / (60 * MICROS_PER_SEC),
+    };
+    (row, end_us)
 }

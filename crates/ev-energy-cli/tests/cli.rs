@@ -93,7 +93,7 @@ fn args(extra: &[&'static str]) -> Vec<&'static str> {
 }
 
 #[tokio::test]
-async fn snapshots() {
+async fn listings_and_their_failures_print_as_their_snapshots_say() {
     let service = service(1000, 3600).await;
     let base = service.base_url.as_str();
     let good = token(&["debug:read"], 3600);
@@ -142,7 +142,7 @@ async fn snapshots() {
 }
 
 #[tokio::test]
-async fn client_credentials_from_the_environment() {
+async fn client_credentials_from_the_environment_sign_in_and_wrong_ones_exit_3() {
     let service = service(1000, 3600).await;
     let (token_url, _) = token_endpoint(3600, false).await;
     let out = run(

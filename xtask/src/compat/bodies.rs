@@ -3,39 +3,14 @@
 
 use super::schema::{Comparer, Direction, Place};
 use super::Severity;
-use crate::model::{Operation, Response, Status};
+use crate::model::{Operation, RequestBody, Response, Status};
 
 impl<'a> Comparer<'a> {
     pub(super) fn body(&mut self, old: &'a Operation, new: &'a Operation) {
         let v = self.version.clone();
         match (&old.body, &new.body) {
             (None, None) => {}
-            (None, Some(n)) => {
-                let (severity, impact, fix) = if n.required {
-                    (
-                        Severity::Breaking,
-                        format!(
-                            "requests from clients built against {v} carry no body and are refused"
-                        ),
-                        "make the body optional, or bump the major version in info.version",
-                    )
-                } else {
-                    (
-                        Severity::Compatible,
-                        format!("clients built against {v} send none, which is allowed"),
-                        "",
-                    )
-                };
-                self.push(
-                    severity,
-                    &n.pointer,
-                    format!("request body of `{}` added", new.id),
-                    "none".into(),
-                    if n.required { "required" } else { "optional" }.into(),
-                    impact,
-                    fix,
-                );
-            }
+            (None, Some(n)) => self.body_added(new, n),
             (Some(o), None) => self.push(
                 Severity::Breaking,
                 &o.pointer,
@@ -59,31 +34,75 @@ impl<'a> Comparer<'a> {
                         "keep it optional, or bump the major version in info.version",
                     );
                 }
-                for media in &o.content {
-                    let Some(now) = n.content.iter().find(|m| m.media_type == media.media_type)
-                    else {
-                        self.push(
-                            Severity::Breaking,
-                            &n.pointer,
-                            format!("request body media type `{}` of `{}` removed", media.media_type, new.id),
-                            format!("`{}`", media.media_type),
-                            n.content.iter().map(|m| format!("`{}`", m.media_type)).collect::<Vec<_>>().join(", "),
-                            format!("clients built against {v} send `{}`, which is refused (415)", media.media_type),
-                            "keep accepting the media type, or bump the major version in info.version",
-                        );
-                        continue;
-                    };
-                    if let (Some(a), Some(b)) = (&media.schema, &now.schema) {
-                        let place = Place {
-                            direction: Direction::Request,
-                            subject: format!("the request body of `{}`", new.id),
-                            type_name: None,
-                            old_pointer: a.pointer.clone(),
-                            new_pointer: b.pointer.clone(),
-                        };
-                        self.compare(&a.node, &b.node, &place);
-                    }
-                }
+                self.body_media(new, o, n);
+            }
+        }
+    }
+
+    /// `new` declares a request body where there was none: breaking if it
+    /// is required.
+    fn body_added(&mut self, new: &'a Operation, n: &'a RequestBody) {
+        let v = self.version.clone();
+        let (severity, impact, fix) = if n.required {
+            (
+                Severity::Breaking,
+                format!("requests from clients built against {v} carry no body and are refused"),
+                "make the body optional, or bump the major version in info.version",
+            )
+        } else {
+            (
+                Severity::Compatible,
+                format!("clients built against {v} send none, which is allowed"),
+                "",
+            )
+        };
+        self.push(
+            severity,
+            &n.pointer,
+            format!("request body of `{}` added", new.id),
+            "none".into(),
+            if n.required { "required" } else { "optional" }.into(),
+            impact,
+            fix,
+        );
+    }
+
+    /// Each media type of the old body `o`: still accepted by the new `n`
+    /// (breaking if not), and its schema compared with the new one.
+    fn body_media(&mut self, new: &'a Operation, o: &'a RequestBody, n: &'a RequestBody) {
+        let v = self.version.clone();
+        for media in &o.content {
+            let Some(now) = n.content.iter().find(|m| m.media_type == media.media_type) else {
+                self.push(
+                    Severity::Breaking,
+                    &n.pointer,
+                    format!(
+                        "request body media type `{}` of `{}` removed",
+                        media.media_type, new.id
+                    ),
+                    format!("`{}`", media.media_type),
+                    n.content
+                        .iter()
+                        .map(|m| format!("`{}`", m.media_type))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    format!(
+                        "clients built against {v} send `{}`, which is refused (415)",
+                        media.media_type
+                    ),
+                    "keep accepting the media type, or bump the major version in info.version",
+                );
+                continue;
+            };
+            if let (Some(a), Some(b)) = (&media.schema, &now.schema) {
+                let place = Place {
+                    direction: Direction::Request,
+                    subject: format!("the request body of `{}`", new.id),
+                    type_name: None,
+                    old_pointer: a.pointer.clone(),
+                    new_pointer: b.pointer.clone(),
+                };
+                self.compare(&a.node, &b.node, &place);
             }
         }
     }

@@ -140,6 +140,21 @@ pub fn to_typify(value: &Value) -> Value {
         // OpenAPI 3.0 ignores the siblings of a `$ref`.
         return json!({ "$ref": reference });
     }
+    let mut out = translate_keywords(map);
+    // openapiv3 reads `enum` of a `number` schema as floats.
+    if map.get("type").and_then(Value::as_str) == Some("number") {
+        enum_as_floats(&mut out);
+    }
+    numeric_exclusive_bounds(&mut out);
+    if map.get("nullable") != Some(&Value::Bool(true)) {
+        return Value::Object(out);
+    }
+    nullable(out)
+}
+
+/// `map`'s keywords, subschemas translated, `example` as `examples`, and
+/// the OpenAPI-only keywords (and `uniqueItems: false`) dropped.
+fn translate_keywords(map: &Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     for (key, child) in map {
         let converted = match key.as_str() {
@@ -167,16 +182,23 @@ pub fn to_typify(value: &Value) -> Value {
         };
         out.insert(key.clone(), converted);
     }
-    // openapiv3 reads `enum` of a `number` schema as floats.
-    if map.get("type").and_then(Value::as_str) == Some("number") {
-        if let Some(Value::Array(values)) = out.get_mut("enum") {
-            for value in values.iter_mut() {
-                if let Some(number) = value.as_f64().and_then(serde_json::Number::from_f64) {
-                    *value = Value::Number(number);
-                }
+    out
+}
+
+/// The `enum` values of `out` as floats, as openapiv3 reads them.
+fn enum_as_floats(out: &mut Map<String, Value>) {
+    if let Some(Value::Array(values)) = out.get_mut("enum") {
+        for value in values.iter_mut() {
+            if let Some(number) = value.as_f64().and_then(serde_json::Number::from_f64) {
+                *value = Value::Number(number);
             }
         }
     }
+}
+
+/// OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` as JSON
+/// Schema's numeric ones: `true` moves the bound, `false` is dropped.
+fn numeric_exclusive_bounds(out: &mut Map<String, Value>) {
     for (flag, bound) in [
         ("exclusiveMinimum", "minimum"),
         ("exclusiveMaximum", "maximum"),
@@ -190,9 +212,12 @@ pub fn to_typify(value: &Value) -> Value {
             }
         }
     }
-    if map.get("nullable") != Some(&Value::Bool(true)) {
-        return Value::Object(out);
-    }
+}
+
+/// A `nullable: true` schema (already translated) that also admits
+/// `null`: `null` added to its `type`, or its subschemas wrapped in
+/// `oneOf: [{type: null}, …]`.
+fn nullable(mut out: Map<String, Value>) -> Value {
     match out.get("type").cloned() {
         Some(Value::String(t)) => {
             out.insert("type".into(), json!([t, "null"]));
@@ -203,37 +228,42 @@ pub fn to_typify(value: &Value) -> Value {
             .iter()
             .any(|k| out.contains_key(*k)) =>
         {
-            // Metadata and extensions stay on the wrapper.
-            let mut wrapper = Map::new();
-            for key in [
-                "title",
-                "description",
-                "default",
-                "deprecated",
-                "readOnly",
-                "writeOnly",
-                "examples",
-            ] {
-                if let Some(v) = out.remove(key) {
-                    wrapper.insert(key.into(), v);
-                }
-            }
-            let extensions: Vec<String> = out
-                .keys()
-                .filter(|k| k.starts_with("x-"))
-                .cloned()
-                .collect();
-            for key in extensions {
-                if let Some(v) = out.remove(&key) {
-                    wrapper.insert(key, v);
-                }
-            }
-            wrapper.insert(
-                "oneOf".into(),
-                json!([{ "type": "null" }, Value::Object(out)]),
-            );
-            Value::Object(wrapper)
+            null_or(out)
         }
         None => Value::Object(out),
     }
+}
+
+/// `oneOf: [{type: null}, out]`, with `out`'s metadata and extensions
+/// kept on the wrapper.
+fn null_or(mut out: Map<String, Value>) -> Value {
+    let mut wrapper = Map::new();
+    for key in [
+        "title",
+        "description",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "examples",
+    ] {
+        if let Some(v) = out.remove(key) {
+            wrapper.insert(key.into(), v);
+        }
+    }
+    let extensions: Vec<String> = out
+        .keys()
+        .filter(|k| k.starts_with("x-"))
+        .cloned()
+        .collect();
+    for key in extensions {
+        if let Some(v) = out.remove(&key) {
+            wrapper.insert(key, v);
+        }
+    }
+    wrapper.insert(
+        "oneOf".into(),
+        json!([{ "type": "null" }, Value::Object(out)]),
+    );
+    Value::Object(wrapper)
 }

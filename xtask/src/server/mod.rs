@@ -507,7 +507,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identifiers() {
+    fn snake_and_pascal_make_rust_identifiers_escaping_keywords_and_leading_digits() {
         assert_eq!(snake("logged_at__gte"), "logged_at_gte");
         assert_eq!(snake("EvEnergy-Version"), "ev_energy_version");
         assert_eq!(snake("type"), "type_");

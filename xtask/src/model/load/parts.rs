@@ -104,42 +104,8 @@ impl<'a> Loader<'a> {
             component,
         } = self.resolve(parameter, pointer.clone(), "parameters", |c| &c.parameters)?;
         let data = item.parameter_data_ref();
-        let (location, style) = match item {
-            openapiv3::Parameter::Query { style, .. } => (
-                Location::Query,
-                match style {
-                    openapiv3::QueryStyle::Form => Style::Form,
-                    openapiv3::QueryStyle::SpaceDelimited => Style::SpaceDelimited,
-                    openapiv3::QueryStyle::PipeDelimited => Style::PipeDelimited,
-                    openapiv3::QueryStyle::DeepObject => Style::DeepObject,
-                },
-            ),
-            openapiv3::Parameter::Header { .. } => (Location::Header, Style::Simple),
-            openapiv3::Parameter::Path { style, .. } => (
-                Location::Path,
-                match style {
-                    openapiv3::PathStyle::Simple => Style::Simple,
-                    openapiv3::PathStyle::Matrix => Style::Matrix,
-                    openapiv3::PathStyle::Label => Style::Label,
-                },
-            ),
-            openapiv3::Parameter::Cookie { .. } => (Location::Cookie, Style::Form),
-        };
-        let schema = match &data.format {
-            openapiv3::ParameterSchemaOrContent::Schema(schema) => {
-                self.schema(schema, format!("{resolved}/schema"))
-            }
-            openapiv3::ParameterSchemaOrContent::Content(_) => {
-                self.finding(
-                    &resolved,
-                    format!(
-                        "parameter `{}` uses `content`; the generators read parameters with a `schema` only",
-                        data.name
-                    ),
-                );
-                return None;
-            }
-        };
+        let (location, style) = location_and_style(item);
+        let schema = self.parameter_schema(data, &resolved)?;
         if location == Location::Path && !data.required {
             self.finding(
                 &resolved,
@@ -149,24 +115,7 @@ impl<'a> Loader<'a> {
                 ),
             );
         }
-        let api_version = match data.extensions.get("x-api-version") {
-            None => false,
-            Some(Value::Bool(flag)) if location == Location::Header => *flag,
-            Some(Value::Bool(_)) => {
-                self.finding(
-                    format!("{resolved}/x-api-version"),
-                    "`x-api-version` marks a header parameter; this one is not in a header",
-                );
-                false
-            }
-            Some(_) => {
-                self.finding(
-                    format!("{resolved}/x-api-version"),
-                    "`x-api-version` must be `true` or `false`",
-                );
-                false
-            }
-        };
+        let api_version = self.api_version(data, location, &resolved);
         let example = data
             .example
             .clone()
@@ -190,6 +139,57 @@ impl<'a> Loader<'a> {
             api_version,
             example,
         })
+    }
+
+    /// The parameter's `schema`; a finding and `None` if it uses `content`.
+    fn parameter_schema(
+        &mut self,
+        data: &openapiv3::ParameterData,
+        resolved: &str,
+    ) -> Option<Schema> {
+        match &data.format {
+            openapiv3::ParameterSchemaOrContent::Schema(schema) => {
+                Some(self.schema(schema, format!("{resolved}/schema")))
+            }
+            openapiv3::ParameterSchemaOrContent::Content(_) => {
+                self.finding(
+                    resolved,
+                    format!(
+                        "parameter `{}` uses `content`; the generators read parameters with a `schema` only",
+                        data.name
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The parameter's `x-api-version` flag; a finding (and `false`) if it
+    /// is not a boolean, or marks a parameter that is not a header.
+    fn api_version(
+        &mut self,
+        data: &openapiv3::ParameterData,
+        location: Location,
+        resolved: &str,
+    ) -> bool {
+        match data.extensions.get("x-api-version") {
+            None => false,
+            Some(Value::Bool(flag)) if location == Location::Header => *flag,
+            Some(Value::Bool(_)) => {
+                self.finding(
+                    format!("{resolved}/x-api-version"),
+                    "`x-api-version` marks a header parameter; this one is not in a header",
+                );
+                false
+            }
+            Some(_) => {
+                self.finding(
+                    format!("{resolved}/x-api-version"),
+                    "`x-api-version` must be `true` or `false`",
+                );
+                false
+            }
+        }
     }
 
     pub(super) fn media(
@@ -303,5 +303,30 @@ impl<'a> Loader<'a> {
             component,
             pointer,
         })
+    }
+}
+
+/// Where a parameter goes, and how it is serialized there.
+fn location_and_style(parameter: &openapiv3::Parameter) -> (Location, Style) {
+    match parameter {
+        openapiv3::Parameter::Query { style, .. } => (
+            Location::Query,
+            match style {
+                openapiv3::QueryStyle::Form => Style::Form,
+                openapiv3::QueryStyle::SpaceDelimited => Style::SpaceDelimited,
+                openapiv3::QueryStyle::PipeDelimited => Style::PipeDelimited,
+                openapiv3::QueryStyle::DeepObject => Style::DeepObject,
+            },
+        ),
+        openapiv3::Parameter::Header { .. } => (Location::Header, Style::Simple),
+        openapiv3::Parameter::Path { style, .. } => (
+            Location::Path,
+            match style {
+                openapiv3::PathStyle::Simple => Style::Simple,
+                openapiv3::PathStyle::Matrix => Style::Matrix,
+                openapiv3::PathStyle::Label => Style::Label,
+            },
+        ),
+        openapiv3::Parameter::Cookie { .. } => (Location::Cookie, Style::Form),
     }
 }
