@@ -1,6 +1,7 @@
 //! The workspace's own tasks: `cargo xtask codegen [--check]` (also for a
 //! document outside the workspace, [`standalone`]), `lint`, `compat`,
-//! `release`, `conformance`, `docs`, `bench`, `load`, `demo` and `ci`.
+//! `release`, `conformance`, `docs`, `bench`, `load`, `demo`, `synthetic`
+//! and `ci`.
 //!
 //! The binary (`main.rs`) only parses arguments; each task is a module here
 //! so that tests can run it on a temporary copy of the workspace.
@@ -24,6 +25,7 @@ pub mod model;
 pub mod server;
 pub mod spec;
 pub mod standalone;
+pub mod synthetic;
 pub mod types;
 pub mod versions;
 pub mod vocab;

@@ -73,6 +73,16 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Write a synthetic OpenAPI document with N operations (varied parameters, bodies and
+    /// responses), to measure the generated crates at scale (docs/generator-scale.md).
+    Synthetic {
+        /// How many operations.
+        #[arg(long, default_value_t = 100)]
+        operations: usize,
+        /// Where to write the document (YAML).
+        #[arg(long, value_name = "PATH")]
+        out: std::path::PathBuf,
+    },
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
         /// How many dispatcher logs to seed.
@@ -141,6 +151,7 @@ fn main() -> ExitCode {
         })),
         Task::Compat => verdict(xtask::compat::check(&root, &mut stdout)),
         Task::Release => report(xtask::compat::release(&root, &mut stdout)),
+        Task::Synthetic { operations, out } => report(xtask::synthetic::write(operations, &out)),
         Task::Demo { logs } => report(xtask::ci::demo(&root, logs)),
         Task::Docs { check } => report(
             xtask::docs::build(&root, &mut stdout).and_then(|_| {

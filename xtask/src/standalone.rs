@@ -40,18 +40,15 @@ pub fn crate_prefix(document: &Path) -> Result<String> {
     Ok(prefix)
 }
 
-/// Generates the crates of `document` (relative to the current folder or
-/// absolute) into `out`, in `mode`.
-pub fn generate(
-    workspace: &Path,
-    document: &Path,
-    out: &Path,
-    mode: Mode,
-    report: &mut dyn Write,
-) -> Result<Summary> {
+/// The API of a document outside the workspace list: its three crates
+/// `<prefix>-types`, `-client` and `-server` ([`crate_prefix`]), relative
+/// to the output folder. The feature documents' snapshot test
+/// (`xtask/tests/features.rs`) generates with it too, so its snapshots are
+/// what `--document` writes.
+pub fn api(document: &Path) -> Result<Api> {
     let prefix = crate_prefix(document)?;
     let snake = prefix.replace('-', "_");
-    let api = Api {
+    Ok(Api {
         document: document.to_path_buf(),
         types_crate: CrateOut {
             dir: PathBuf::from(format!("{prefix}-types")),
@@ -67,7 +64,20 @@ pub fn generate(
         },
         client: ClientOptions::default(),
         released: false,
-    };
+    })
+}
+
+/// Generates the crates of `document` (relative to the current folder or
+/// absolute) into `out`, in `mode`.
+pub fn generate(
+    workspace: &Path,
+    document: &Path,
+    out: &Path,
+    mode: Mode,
+    report: &mut dyn Write,
+) -> Result<Summary> {
+    let prefix = crate_prefix(document)?;
+    let api = api(document)?;
     let parsed = Document::load(Path::new(""), document)?;
     let mut generated = codegen::generate_from_document(&parsed, &api)?;
     generated.extend(manifests(workspace, &api, &prefix, &parsed)?);

@@ -1,0 +1,189 @@
+//! One-feature documents (`xtask/tests/features/*.yaml`) and snapshots of
+//! the server code generated from each (`<name>.api.rs`, `<name>.adapter.rs`
+//! next to the document), in the style of typify's and expectorate's tests:
+//! a change to the generator shows its effect on generated code in review.
+//!
+//! A mismatch fails with a unified diff; to accept it, run
+//! `EXPECTORATE=overwrite cargo test -p xtask --test features` and commit the
+//! snapshots. A new feature is a new small document here (the snapshots
+//! appear on the first overwrite run).
+//!
+//! The documents live under `tests/`, not `xtask/fixtures/`: the
+//! fixtures there are workspace APIs with committed crates that `cargo xtask
+//! codegen` keeps fresh, and any `@generated` file there that no workspace
+//! API writes is an orphan it would delete. These are not crates, only
+//! snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::codegen::generate_from_document;
+use xtask::spec::Document;
+use xtask::workspace_root;
+
+/// The command that rewrites the snapshots.
+const OVERWRITE: &str = "EXPECTORATE=overwrite cargo test -p xtask --test features";
+
+/// The feature documents, relative to the workspace root, sorted.
+fn documents() -> Vec<PathBuf> {
+    let dir = Path::new("xtask").join("tests").join("features");
+    let mut documents: Vec<PathBuf> = std::fs::read_dir(workspace_root().join(&dir))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().ends_with(".yaml"))
+        .map(|name| dir.join(name))
+        .collect();
+    documents.sort();
+    assert!(!documents.is_empty(), "no feature documents in {dir:?}");
+    documents
+}
+
+/// The snapshot of the server file `file` (`api.rs`, `adapter.rs`) of `document`.
+fn snapshot_path(document: &Path, file: &str) -> PathBuf {
+    let stem = document.file_stem().unwrap().to_string_lossy();
+    document.with_file_name(format!("{stem}.{file}"))
+}
+
+/// The server's two files as `cargo xtask codegen --document` writes them:
+/// `(file name, contents)`.
+fn server_files(document: &Path) -> Vec<(&'static str, String)> {
+    let api = xtask::standalone::api(document).unwrap();
+    let parsed = Document::load(&workspace_root(), document).unwrap();
+    let generated = generate_from_document(&parsed, &api)
+        .unwrap_or_else(|e| panic!("{}: {e:#}", document.display()));
+    ["api.rs", "adapter.rs"]
+        .into_iter()
+        .map(|name| {
+            let path = api.server_crate.generated_module(name);
+            let file = generated
+                .iter()
+                .find(|f| f.path == path)
+                .unwrap_or_else(|| panic!("{}: no {}", document.display(), path.display()));
+            (name, file.contents.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn feature_snapshots_match_the_generated_server() {
+    let root = workspace_root();
+    let overwrite = std::env::var("EXPECTORATE").is_ok_and(|v| v == "overwrite");
+    let mut failures = Vec::new();
+    for document in documents() {
+        for (name, generated) in server_files(&document) {
+            let snapshot = snapshot_path(&document, name);
+            let full = root.join(&snapshot);
+            let committed = std::fs::read_to_string(&full).unwrap_or_default();
+            if committed == generated {
+                continue;
+            }
+            if overwrite {
+                std::fs::write(&full, &generated).unwrap();
+                eprintln!("overwrote {}", snapshot.display());
+                continue;
+            }
+            let diff = similar::TextDiff::from_lines(&committed, &generated)
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("{} (committed)", snapshot.display()),
+                    &format!("{} (generated)", snapshot.display()),
+                )
+                .to_string();
+            failures.push(diff);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} snapshot(s) differ from the generated code:\n\n{}\nIf the change is intended, run `{OVERWRITE}` and commit the snapshots.",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_snapshot_has_its_document() {
+    let root = workspace_root();
+    let documents = documents();
+    let dir = root.join("xtask").join("tests").join("features");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(stem) = name
+            .strip_suffix(".api.rs")
+            .or_else(|| name.strip_suffix(".adapter.rs"))
+        else {
+            continue;
+        };
+        assert!(
+            documents
+                .iter()
+                .any(|d| d.file_stem().is_some_and(|s| s.to_string_lossy() == stem)),
+            "{name} is the snapshot of no document: delete it, or restore {stem}.yaml"
+        );
+    }
+}
+
+/// The snapshots compile: each document's three crates, generated by the
+/// binary into a temporary folder, pass `cargo check` there. One target
+/// folder under the workspace's `target/` serves every document and run, so
+/// only the first run builds the dependencies (about 2 minutes on 2 busy
+/// cores); warm, all documents take about 11 seconds, so it is not ignored.
+#[test]
+fn feature_documents_generate_crates_that_compile() {
+    let root = workspace_root();
+    let out = tempfile::tempdir().unwrap();
+    let target = root.join("target").join("feature-fixtures");
+    for document in documents() {
+        let stem = document.file_stem().unwrap().to_string_lossy().into_owned();
+        let dir = out.path().join(&stem);
+        let generate = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["codegen", "--document"])
+            .arg(&document)
+            .arg("--out")
+            .arg(&dir)
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert!(
+            generate.status.success(),
+            "{}: {}",
+            document.display(),
+            String::from_utf8_lossy(&generate.stderr)
+        );
+        // What was written is what the snapshots hold.
+        for name in ["api.rs", "adapter.rs"] {
+            let written = std::fs::read_to_string(
+                dir.join(format!("{stem}-server"))
+                    .join("src")
+                    .join("generated")
+                    .join(name),
+            )
+            .unwrap();
+            let snapshot =
+                std::fs::read_to_string(root.join(snapshot_path(&document, name))).unwrap();
+            assert!(
+                written == snapshot,
+                "{}: the written {name} is not its snapshot; run `{OVERWRITE}`",
+                document.display()
+            );
+        }
+        let check = Command::new(env!("CARGO"))
+            .args([
+                "check",
+                "--quiet",
+                "--offline",
+                "--workspace",
+                "--manifest-path",
+            ])
+            .arg(dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}: cargo check failed:\n{}",
+            document.display(),
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}
