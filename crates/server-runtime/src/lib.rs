@@ -26,6 +26,7 @@
 
 mod compiled;
 mod gate;
+mod header_fields;
 mod hooks;
 mod negotiate;
 mod params;

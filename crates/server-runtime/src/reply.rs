@@ -6,8 +6,8 @@
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::header_fields::Unreadable;
 use crate::problem::Problem;
 use crate::spec::{OperationSpec, StatusSpec};
 
@@ -87,8 +87,8 @@ impl<'a> Reply<'a> {
 pub trait Encode {
     /// As JSON text.
     fn json(&self) -> serde_json::Result<Vec<u8>>;
-    /// As a JSON value (a headers struct: an object, fields in order).
-    fn value(&self) -> serde_json::Result<Value>;
+    /// As header texts, one per field of a headers struct, in order.
+    fn header_fields(&self) -> Result<Vec<Option<String>>, Unreadable>;
 }
 
 impl<T: Serialize> Encode for T {
@@ -96,8 +96,8 @@ impl<T: Serialize> Encode for T {
         serde_json::to_vec(self)
     }
 
-    fn value(&self) -> serde_json::Result<Value> {
-        serde_json::to_value(self)
+    fn header_fields(&self) -> Result<Vec<Option<String>>, Unreadable> {
+        crate::header_fields::fields(self)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::Value;
 
 use crate::compiled::CompiledOperation;
 use crate::error::{Error, FailureKind};
@@ -170,7 +169,7 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
         }
         (None, _) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let values = match reply.headers.map(Encode::value).transpose() {
+    let values = match reply.headers.map(Encode::header_fields).transpose() {
         Ok(values) => values,
         Err(error) => {
             tracing::error!(%error, "the response headers cannot be serialized");
@@ -206,47 +205,28 @@ fn respond(
 }
 
 /// Writes the headers of `specs` (the declared headers of a response, in
-/// the order of its headers struct's fields) from `values` (that struct
-/// serialized; `None` for an answer the adapter builds by itself): a value
-/// the backend set as it is, else what the runtime knows of the header's
-/// role. A required header nobody set is an error.
+/// the order of its headers struct's fields) from `values` (that struct's
+/// fields as header text; `None` for an answer the adapter builds by
+/// itself): a value the backend set as it is, else what the runtime knows
+/// of the header's role. A required header nobody set is an error.
 pub(crate) fn write_headers(
     out: &mut HeaderMap,
     specs: &'static [HeaderSpec],
-    values: Option<Value>,
+    values: Option<Vec<Option<String>>>,
     context: &Context,
 ) -> Result<(), HeaderError> {
-    let mut values = match values {
-        Some(Value::Object(fields)) => fields.into_iter().map(|(_, v)| v).collect(),
-        _ => Vec::new(),
-    }
-    .into_iter();
+    let mut values = values.unwrap_or_default().into_iter();
     for spec in specs {
-        match values.next().unwrap_or(Value::Null) {
-            Value::Null => match spec.role {
+        match values.next().flatten() {
+            Some(value) => crate::respond::put(out, spec.name, &value)?,
+            None => match spec.role {
                 Some(role) => context.fill(out, spec.name, role, spec.required)?,
                 None if spec.required => return Err(HeaderError::Missing(spec.name)),
                 None => {}
             },
-            value => crate::respond::put(out, spec.name, &header_text(&value))?,
         }
     }
     Ok(())
-}
-
-/// A JSON value as header text: a string as it is, a number as Rust
-/// displays it (`2`, not `2.0`).
-fn header_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => i.to_string(),
-            (_, Some(u), _) => u.to_string(),
-            (_, _, Some(f)) => f.to_string(),
-            _ => n.to_string(),
-        },
-        other => other.to_string(),
-    }
 }
 
 /// The answer to `HEAD`: the `GET` answer's status and headers (its
