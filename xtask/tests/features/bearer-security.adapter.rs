@@ -49,19 +49,16 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /me` (`who_am_i`) as the document declares it.
 static WHO_AM_I: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "who_am_i",
     method: "GET",
     path: "/me",
     produces: &["application/json"],
     security: &[&[("bearer", &[])]],
-    params: &[],
-    body: None,
-    version: None,
     responses: &[
         rt::ResponseSpec::code(200, Some("application/json"), &[]),
         rt::ResponseSpec::code(401, Some("application/problem+json"), &[]),
     ],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for WhoAmIResponse {
     const OPERATION: &'static rt::OperationSpec = &WHO_AM_I;

@@ -47,19 +47,16 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /basket` (`get_basket`) as the document declares it.
 static GET_BASKET: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "get_basket",
     method: "GET",
     path: "/basket",
     produces: &["application/json"],
-    security: &[],
     params: &[
         rt::ParamSpec::cookie("session", "session", rt::Kind::String)
             .schema("{\"type\":\"string\",\"minLength\":8}"),
     ],
-    body: None,
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for GetBasketResponse {
     const OPERATION: &'static rt::OperationSpec = &GET_BASKET;

@@ -47,12 +47,10 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /books` (`list_books`) as the document declares it.
 static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "list_books",
     method: "GET",
     path: "/books",
     produces: &["application/json"],
-    security: &[],
     params: &[
         rt::ParamSpec::header("X-Correlation-Id", "x_correlation_id", rt::Kind::String)
             .required()
@@ -60,9 +58,8 @@ static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
         rt::ParamSpec::header("X-Page-Size", "x_page_size", rt::Kind::Integer)
             .schema("{\"type\":\"integer\",\"minimum\":1,\"maximum\":50}"),
     ],
-    body: None,
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for ListBooksResponse {
     const OPERATION: &'static rt::OperationSpec = &LIST_BOOKS;

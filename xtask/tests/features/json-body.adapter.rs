@@ -51,19 +51,16 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `POST /notes` (`create_note`) as the document declares it.
 static CREATE_NOTE: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "create_note",
     method: "POST",
     path: "/notes",
     produces: &["application/json"],
-    security: &[],
-    params: &[],
     body: Some(rt::BodySpec {
         required: true,
         schema: "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":200},\"pinned\":{\"type\":\"boolean\"}}}",
     }),
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for CreateNoteResponse {
     const OPERATION: &'static rt::OperationSpec = &CREATE_NOTE;
@@ -75,19 +72,16 @@ impl rt::Responses for CreateNoteResponse {
 }
 /// `PATCH /notes` (`touch_notes`) as the document declares it.
 static TOUCH_NOTES: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "touch_notes",
     method: "PATCH",
     path: "/notes",
     produces: &["application/json"],
-    security: &[],
-    params: &[],
     body: Some(rt::BodySpec {
         required: false,
         schema: "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":200},\"pinned\":{\"type\":\"boolean\"}}}",
     }),
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for TouchNotesResponse {
     const OPERATION: &'static rt::OperationSpec = &TOUCH_NOTES;

@@ -44,16 +44,12 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /health` (`health`) as the document declares it.
 static HEALTH: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "health",
     method: "GET",
     path: "/health",
     produces: &["application/json"],
-    security: &[],
-    params: &[],
-    body: None,
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for HealthResponse {
     const OPERATION: &'static rt::OperationSpec = &HEALTH;

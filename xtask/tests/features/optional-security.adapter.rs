@@ -49,19 +49,16 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /greeting` (`greet`) as the document declares it.
 static GREET: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "greet",
     method: "GET",
     path: "/greeting",
     produces: &["application/json"],
     security: &[&[], &[("bearer", &[])]],
-    params: &[],
-    body: None,
-    version: None,
     responses: &[
         rt::ResponseSpec::code(200, Some("application/json"), &[]),
         rt::ResponseSpec::code(401, Some("application/problem+json"), &[]),
     ],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for GreetResponse {
     const OPERATION: &'static rt::OperationSpec = &GREET;

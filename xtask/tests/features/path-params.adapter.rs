@@ -44,21 +44,18 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /shelves/{shelf_id}/books/{book_no}` (`get_book`) as the document declares it.
 static GET_BOOK: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "get_book",
     method: "GET",
     path: "/shelves/{shelf_id}/books/{book_no}",
     produces: &["application/json"],
-    security: &[],
     params: &[
         rt::ParamSpec::path("shelf_id", "shelf_id", rt::Kind::String)
             .schema("{\"type\":\"string\",\"pattern\":\"^s[0-9]{3}$\"}"),
         rt::ParamSpec::path("book_no", "book_no", rt::Kind::Integer)
             .schema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1}"),
     ],
-    body: None,
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for GetBookResponse {
     const OPERATION: &'static rt::OperationSpec = &GET_BOOK;

@@ -47,12 +47,10 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `GET /books` (`list_books`) as the document declares it.
 static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "list_books",
     method: "GET",
     path: "/books",
     produces: &["application/json"],
-    security: &[],
     params: &[
         rt::ParamSpec::query("tag", "tag", rt::Kind::String)
             .shape(rt::Shape::Exploded)
@@ -63,9 +61,8 @@ static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
                 "{\"type\":\"array\",\"maxItems\":3,\"items\":{\"type\":\"string\",\"enum\":[\"S\",\"M\",\"L\"]}}",
             ),
     ],
-    body: None,
-    version: None,
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for ListBooksResponse {
     const OPERATION: &'static rt::OperationSpec = &LIST_BOOKS;

@@ -47,19 +47,16 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `POST /notes` (`create_note`) as the document declares it.
 static CREATE_NOTE: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "create_note",
     method: "POST",
     path: "/notes",
     produces: &["application/json"],
-    security: &[],
-    params: &[],
     body: Some(rt::BodySpec {
         required: true,
         schema: "{\"type\":\"string\"}",
     }),
-    version: None,
     responses: &[rt::ResponseSpec::code(201, Some("application/json"), &HEADERS_1)],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for CreateNoteResponse {
     const OPERATION: &'static rt::OperationSpec = &CREATE_NOTE;

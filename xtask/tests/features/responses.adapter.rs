@@ -51,23 +51,20 @@ static API: rt::ApiSpec = rt::ApiSpec {
 };
 /// `POST /notes` (`create_note`) as the document declares it.
 static CREATE_NOTE: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "create_note",
     method: "POST",
     path: "/notes",
     produces: &["application/json"],
-    security: &[],
-    params: &[],
     body: Some(rt::BodySpec {
         required: true,
         schema: "{\"type\":\"string\"}",
     }),
-    version: None,
     responses: &[
         rt::ResponseSpec::code(201, Some("application/json"), &[]),
         rt::ResponseSpec::range(4, Some("application/problem+json"), &[]),
         rt::ResponseSpec::otherwise(Some("application/problem+json"), &[]),
     ],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for CreateNoteResponse {
     const OPERATION: &'static rt::OperationSpec = &CREATE_NOTE;
@@ -85,23 +82,19 @@ impl rt::Responses for CreateNoteResponse {
 }
 /// `DELETE /notes/{note_id}` (`delete_note`) as the document declares it.
 static DELETE_NOTE: rt::OperationSpec = rt::OperationSpec {
-    api: &API,
     id: "delete_note",
     method: "DELETE",
     path: "/notes/{note_id}",
-    produces: &[],
-    security: &[],
     params: &[
         rt::ParamSpec::path("note_id", "note_id", rt::Kind::Integer)
             .schema("{\"type\":\"integer\"}"),
     ],
-    body: None,
-    version: None,
     responses: &[
         rt::ResponseSpec::code(204, None, &[]),
         rt::ResponseSpec::code(404, Some("application/problem+json"), &[]),
         rt::ResponseSpec::otherwise(Some("application/problem+json"), &[]),
     ],
+    ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for DeleteNoteResponse {
     const OPERATION: &'static rt::OperationSpec = &DELETE_NOTE;
