@@ -19,6 +19,17 @@ pub trait Principal: Clone + Send + Sync + 'static {
     }
 }
 
+/// The principal of a document without security: nobody is ever
+/// authenticated, so a backend of such a document implements no hooks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Anonymous;
+
+impl Principal for Anonymous {
+    fn has_scope(&self, _: &str) -> bool {
+        false
+    }
+}
+
 /// A credential a request carried for one of the document's security
 /// schemes.
 #[derive(Clone, PartialEq, Eq)]

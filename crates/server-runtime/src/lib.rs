@@ -53,7 +53,7 @@ pub use serve::{serve, Limits};
 pub mod declare {
     pub use crate::compiled::{CompiledOperation, Version};
     pub use crate::gate::{admit, encode, failure, head, not_found, refuse, Context};
-    pub use crate::hooks::Gatekeeper;
+    pub use crate::hooks::{Anonymous, Gatekeeper};
     pub use crate::params::{parse, ParamErrors, RawBody, RawRequest, BODY};
     pub use crate::problem::{Document, ProblemText};
     pub use crate::reply::{typed_problem, Encode, Reply, Responses};

@@ -31,6 +31,7 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
         .iter()
         .map(|op| operation(op, &tables, doc.problem_type.as_ref()));
     let header_tables = tables.statics();
+    let gate = gate(doc);
     quote! {
         #![doc = #module_doc]
 
@@ -84,28 +85,67 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
             }
         }
 
+        #gate
+    }
+}
+
+/// The backend behind its hooks, as the runtime calls them: the document's
+/// `Hooks` when it has security; for a document without, nobody is
+/// authenticated and the rate limit is the backend's only if the document
+/// requires its figures.
+fn gate(doc: &Doc<'_>) -> TokenStream {
+    let (principal, authenticate, rate_limit) = if doc.secured() {
+        (
+            quote! { A::Principal },
+            quote! { self.0.authenticate(credential) },
+            quote! {
+                let decided = self.0.rate_limit(principal, operation_id);
+                async move { decided.await.into() }
+            },
+        )
+    } else {
+        let rate_limit = match doc.requires_rate_limits() {
+            Some(_) => quote! {
+                let _ = principal;
+                let decided = self.0.rate_limit(operation_id);
+                async move { decided.await.into() }
+            },
+            None => quote! {
+                let _ = (principal, operation_id);
+                async { runtime::RateLimit::Unlimited }
+            },
+        };
+        (
+            quote! { rt::Anonymous },
+            quote! {
+                let _ = credential;
+                async { ::std::result::Result::Err(runtime::AuthError::new("This API has no security.")) }
+            },
+            rate_limit,
+        )
+    };
+    quote! {
         /// The backend behind its hooks, as the runtime calls them.
         struct Gate<A>(::std::sync::Arc<A>);
 
         impl<A: Api> rt::Gatekeeper for Gate<A> {
-            type Principal = A::Principal;
+            type Principal = #principal;
 
             fn authenticate(
                 &self,
                 credential: &runtime::Credential,
             ) -> impl ::std::future::Future<
-                Output = ::std::result::Result<A::Principal, runtime::AuthError>,
+                Output = ::std::result::Result<#principal, runtime::AuthError>,
             > + Send {
-                self.0.authenticate(credential)
+                #authenticate
             }
 
             fn rate_limit(
                 &self,
-                principal: ::std::option::Option<&A::Principal>,
+                principal: ::std::option::Option<&#principal>,
                 operation_id: &'static str,
             ) -> impl ::std::future::Future<Output = runtime::RateLimit> + Send {
-                let decided = self.0.rate_limit(principal, operation_id);
-                async move { decided.await.into() }
+                #rate_limit
             }
         }
     }

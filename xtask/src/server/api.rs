@@ -14,12 +14,23 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let types = &doc.types;
     let runtime = &doc.runtime;
     let title = &doc.model.title;
+    let has_hooks = doc.secured() || doc.requires_rate_limits().is_some();
+    let hooks_part = match (doc.secured(), has_hooks) {
+        (true, _) => ") and [`Hooks`] (authentication, rate limits)",
+        (false, true) => ") and [`Hooks`] (the rate limit)",
+        (false, false) => "; the document has no security, so there are no hooks)",
+    };
     let module_doc = format!(
         " The operations of {title} as a backend implements them: implement [`Api`] \
-         (one method per operation) and [`Hooks`] (authentication, rate limits), then serve \
-         them with `router`. Every request your methods receive is parsed and validated as \
-         the document declares; every response they return is one the document declares."
+         (one method per operation{hooks_part}, then serve them with `router`. Every \
+         request your methods receive is parsed and validated as the document declares; \
+         every response they return is one the document declares."
     );
+    let supertrait = if has_hooks {
+        quote! { Hooks }
+    } else {
+        quote! { Send + Sync + 'static }
+    };
     let trait_doc = format!(
         " The operations of {title}. Each method receives a parsed, validated request and \
          returns one of the responses the document declares; an `Err` (any \
@@ -41,7 +52,7 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
         pub use ::#types as types;
 
         #[doc = #trait_doc]
-        pub trait Api: Hooks {
+        pub trait Api: #supertrait {
             #(#methods)*
         }
 
@@ -119,7 +130,12 @@ fn trait_method(op: &Op<'_>) -> TokenStream {
     }
 }
 
+/// `Hooks`, as much of it as the document needs: nothing for a document
+/// without security whose responses need no rate-limit figures.
 fn hooks_trait(doc: &Doc<'_>) -> TokenStream {
+    if !doc.secured() {
+        return public_hooks_trait(doc);
+    }
     let schemes: Vec<String> = doc
         .model
         .security_schemes
@@ -183,6 +199,30 @@ fn hooks_trait(doc: &Doc<'_>) -> TokenStream {
             > + Send;
 
             #rate_limit
+        }
+    }
+}
+
+/// The hooks of a document without security: only the rate limit its
+/// responses require, if they do; no principal, no authentication.
+fn public_hooks_trait(doc: &Doc<'_>) -> TokenStream {
+    let Some(required) = doc.requires_rate_limits() else {
+        return TokenStream::new();
+    };
+    let text = doc_lines(&format!(
+        "Counts a request against the budget it falls under. Required: the document requires \
+         the rate-limit figures on responses ({required}), so every request must have them."
+    ));
+    quote! {
+        /// The rate limit, called by the adapter before an operation runs, in the
+        /// order of `spec_vocab::GATE`. The document has no security, so there is
+        /// nothing to authenticate.
+        pub trait Hooks: Send + Sync + 'static {
+            #text
+            fn rate_limit(
+                &self,
+                operation_id: &'static str,
+            ) -> impl ::std::future::Future<Output = runtime::Limited> + Send;
         }
     }
 }

@@ -118,6 +118,12 @@ struct Doc<'a> {
 }
 
 impl Doc<'_> {
+    /// Whether any operation takes credentials: then the backend
+    /// authenticates them (`Hooks::authenticate`).
+    fn secured(&self) -> bool {
+        self.operations.iter().any(|op| op.model.secured())
+    }
+
     /// Whether any response requires a rate-limit header: then the hooks
     /// must rate-limit every request.
     fn requires_rate_limits(&self) -> Option<String> {
