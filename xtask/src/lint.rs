@@ -297,6 +297,21 @@ mod tests {
     }
 
     #[test]
+    fn warnings_fail_the_lint_too() {
+        let doc = format!(
+            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
+             '204': {{description: ok}}\n        '500': {{description: e}}\n\
+             components:\n  schemas:\n    Id: {{type: integer, example: nope}}\n"
+        );
+        let found = lint_text(Path::new("test.yaml"), &doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(!found[0].is_error());
+        assert!(found[0]
+            .to_string()
+            .starts_with("/components/schemas/Id/example: example does not match"));
+    }
+
+    #[test]
     fn finds_unresolved_refs() {
         let doc = format!(
             "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {{$ref: '#/components/responses/Nope'}}\n        '500': {{description: e}}\n"

@@ -8,7 +8,9 @@ use super::json_schema::{resolve as deref, to_json_schema};
 use super::Finding;
 use crate::spec::escape_pointer;
 
-/// Adds a finding for every example that does not match its schema.
+/// Adds a warning for every example (or default) that does not match its
+/// schema: the generated code does not depend on examples, so a wrong one
+/// makes the document sloppy, not the code wrong.
 pub fn check(raw: &Value, findings: &mut Vec<Finding>) {
     let validator = ExampleValidator::new(raw);
     walk(raw, &validator, String::new(), findings);
@@ -35,9 +37,8 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
                         Some(value) => {
                             v.check(schema, value, &format!("{example_pointer}/value"), findings)
                         }
-                        None => {
-                            findings.push(Finding::new(example_pointer, "example has no `value`"))
-                        }
+                        None => findings
+                            .push(Finding::warning(example_pointer, "example has no `value`")),
                     }
                 }
             }
@@ -117,7 +118,7 @@ impl ExampleValidator {
         {
             Ok(validator) => validator,
             Err(e) => {
-                findings.push(Finding::new(
+                findings.push(Finding::warning(
                     pointer,
                     format!("the schema of this example is not valid: {e}"),
                 ));
@@ -131,7 +132,7 @@ impl ExampleValidator {
             } else {
                 format!(" at {at}")
             };
-            findings.push(Finding::new(
+            findings.push(Finding::warning(
                 pointer,
                 format!("example does not match its schema{at}: {error}"),
             ));

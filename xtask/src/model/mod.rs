@@ -28,6 +28,19 @@ pub use security::{
     ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,
 };
 
+/// How bad a [`Finding`] is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The generated code would be wrong, or cannot be written: `codegen`
+    /// stops.
+    #[default]
+    Error,
+    /// The document is sloppy but the generated code is right (an example
+    /// that does not match its schema): `codegen` prints it and goes on;
+    /// `cargo xtask lint` still fails on it.
+    Warning,
+}
+
 /// One problem in the document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
@@ -35,15 +48,31 @@ pub struct Finding {
     pub pointer: String,
     /// What is wrong, and how to fix it.
     pub message: String,
+    /// Whether the generators can go on.
+    pub severity: Severity,
 }
 
 impl Finding {
-    /// A finding at `pointer`.
+    /// An error at `pointer`: the generators cannot go on.
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             pointer: pointer.into(),
             message: message.into(),
+            severity: Severity::Error,
         }
+    }
+
+    /// A warning at `pointer`: the document is sloppy, the code is right.
+    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::new(pointer, message)
+        }
+    }
+
+    /// Whether the generators must stop on it.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 

@@ -206,3 +206,33 @@ fn constraints_are_read_once_whatever_variant_holds_them_and_refs_are_followed()
     assert_eq!(any.schema.constraints.min_length, Some(2));
     assert!(any.schema.constraints.nullable);
 }
+
+/// Findings as `(is error, text)`, to check the severity split.
+fn split(text: &str) -> (Model, Vec<(bool, String)>) {
+    let document = Document::parse(Path::new("test.yaml"), text).unwrap();
+    let (model, findings) = load(&document);
+    let findings = findings
+        .iter()
+        .map(|f| (f.is_error(), f.to_string()))
+        .collect();
+    (model, findings)
+}
+
+#[test]
+fn an_example_or_default_that_does_not_match_is_a_warning() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
+         parameters: [{{name: q, in: query, schema: {{type: boolean, default: 'false'}}}}]\n      \
+         responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {{type: integer}}, example: nope}}}}}}\n"
+    ));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    assert!(findings[0]
+        .1
+        .starts_with("/paths/~1a/get/parameters/0/schema/default: example does not match"));
+    assert!(findings[1]
+        .1
+        .starts_with("/paths/~1a/get/responses/200/content/application~1json/example:"));
+    // A warning does not drop the operation.
+    assert!(model.operation("a").is_some());
+}

@@ -21,7 +21,8 @@ use super::*;
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
 /// Builds the model of `document`, with every finding that makes it
-/// invalid or unfit for the generators. Operations that cannot be modelled
+/// invalid or unfit for the generators (errors) or merely sloppy
+/// (warnings, see [`Severity`]). Operations that cannot be modelled
 /// (no `operationId`, an unresolvable parameter, …) are left out of the
 /// model and reported.
 pub fn load(document: &Document) -> (Model, Vec<Finding>) {
@@ -58,6 +59,11 @@ struct Resolved<'a, T> {
 impl<'a> Loader<'a> {
     fn finding(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.findings.push(Finding::new(pointer, message));
+    }
+
+    /// Whether an error was found since the findings numbered `before`.
+    fn errors_since(&self, before: usize) -> bool {
+        self.findings[before..].iter().any(Finding::is_error)
     }
 
     fn model(&mut self) -> Model {
@@ -205,7 +211,7 @@ impl<'a> Loader<'a> {
         };
         let security = self.security(security, &security_pointer, schemes);
 
-        if self.findings.len() > before {
+        if self.errors_since(before) {
             // The operation has problems the generators cannot work around.
             return None;
         }
