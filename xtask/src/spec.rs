@@ -7,6 +7,8 @@ use anyhow::{bail, Context, Result};
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
+use crate::model::is_ignored_header;
+
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
 pub struct Document {
@@ -76,6 +78,9 @@ impl Document {
     /// progenitor cannot send cookie parameters; they are left out of the
     /// client (a caller sets cookies with its HTTP client's cookie store).
     /// The server reads them as declared.
+    ///
+    /// The header parameters OpenAPI says to ignore (`Accept`,
+    /// `Content-Type`, `Authorization`) are left out, as in the model.
     pub fn for_generators(&self) -> Result<OpenAPI> {
         let mut raw = self.raw.clone();
         if let Some(responses) = raw
@@ -107,7 +112,8 @@ impl Document {
     }
 }
 
-/// Removes the cookie parameters of a path item or operation.
+/// Removes the cookie parameters of a path item or operation, and the
+/// header parameters OpenAPI says to ignore.
 fn without_cookie_parameters(document: &Value, node: &mut Value) {
     let Some(parameters) = node.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
@@ -118,7 +124,9 @@ fn without_cookie_parameters(document: &Value, node: &mut Value) {
             .and_then(Value::as_str)
             .and_then(|r| resolve_ref(document, r))
             .unwrap_or(parameter);
-        resolved.get("in").and_then(Value::as_str) != Some("cookie")
+        let location = resolved.get("in").and_then(Value::as_str);
+        let name = resolved.get("name").and_then(Value::as_str).unwrap_or("");
+        location != Some("cookie") && !(location == Some("header") && is_ignored_header(name))
     });
 }
 

@@ -36,8 +36,9 @@ pub enum Severity {
     #[default]
     Error,
     /// The document is sloppy but the generated code is right (an example
-    /// that does not match its schema): `codegen` prints it and goes on;
-    /// `cargo xtask lint` still fails on it.
+    /// that does not match, a header parameter OpenAPI says to ignore):
+    /// `codegen` prints it and goes on; `cargo xtask lint` still fails on
+    /// it.
     Warning,
 }
 
@@ -85,6 +86,15 @@ impl fmt::Display for Finding {
         };
         write!(f, "{pointer}: {}", self.message)
     }
+}
+
+/// Whether a header parameter of this name is one OpenAPI says to ignore
+/// and the model leaves out (`Accept`, `Content-Type`, `Authorization`,
+/// in any case).
+pub fn is_ignored_header(name: &str) -> bool {
+    ["accept", "content-type", "authorization"]
+        .iter()
+        .any(|ignored| name.eq_ignore_ascii_case(ignored))
 }
 
 /// A document, as the tasks read it.

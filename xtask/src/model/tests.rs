@@ -236,3 +236,76 @@ fn an_example_or_default_that_does_not_match_is_a_warning() {
     // A warning does not drop the operation.
     assert!(model.operation("a").is_some());
 }
+
+#[test]
+fn header_parameters_openapi_ignores_are_warned_about_and_left_out() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, required: true, schema: {{type: string}}}}]\n    \
+         get:\n      operationId: a\n      parameters:\n        - {{name: accept, in: header, schema: {{type: string}}}}\n        \
+         - {{$ref: '#/components/parameters/ContentType'}}\n        - {{name: X-Trace, in: header, schema: {{type: string}}}}\n        \
+         - {{name: Accept, in: query, schema: {{type: string}}}}\n      \
+         responses: {{'204': {{description: ok}}}}\n\
+         components:\n  parameters:\n    ContentType: {{name: Content-Type, in: header, schema: {{type: string}}}}\n"
+    ));
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    let pointers: Vec<&str> = findings
+        .iter()
+        .map(|(_, f)| f.split(": ").next().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/paths/~1a/get/parameters/0",
+            "/paths/~1a/get/parameters/1",
+            "/paths/~1a/parameters/0"
+        ]
+    );
+    assert!(findings[2]
+        .1
+        .contains("header parameter `Authorization` is ignored"));
+    let op = model.operation("a").unwrap();
+    let params: Vec<(Location, &str)> = op
+        .parameters
+        .iter()
+        .map(|p| (p.location, p.name.as_str()))
+        .collect();
+    // Only headers are ignored: a query parameter `Accept` stays.
+    assert_eq!(
+        params,
+        [(Location::Header, "X-Trace"), (Location::Query, "Accept")]
+    );
+    // progenitor reads the same: the ignored headers are gone.
+    let document = Document::parse(Path::new("test.yaml"), &format!(
+        "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, schema: {{type: string}}}}]\n    \
+         get:\n      operationId: a\n      parameters: [{{name: X-Trace, in: header, schema: {{type: string}}}}]\n      \
+         responses: {{'204': {{description: ok}}}}\n"
+    ))
+    .unwrap();
+    let spec = serde_json::to_value(document.for_generators().unwrap()).unwrap();
+    assert_eq!(spec.pointer("/paths/~1a/parameters/0"), None);
+    assert_eq!(
+        spec.pointer("/paths/~1a/get/parameters/0/name"),
+        Some(&json!("X-Trace"))
+    );
+}
+
+#[test]
+fn a_security_scheme_that_is_not_defined_is_a_warning_and_left_out() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      security: [{{nope: []}}, {{key: [], nope: []}}]\n      \
+         responses: {{'204': {{description: ok}}}}\n\
+         components:\n  securitySchemes:\n    key: {{type: apiKey, in: header, name: X-Api-Key}}\n"
+    ));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    assert!(findings[0]
+        .1
+        .starts_with("/paths/~1a/get/security/0/nope: security scheme `nope` is not defined"));
+    let op = model.operation("a").unwrap();
+    // The alternative of an undefined scheme alone is gone, not made
+    // anonymous; the other keeps its defined scheme.
+    assert_eq!(op.security.len(), 1);
+    assert_eq!(op.security[0].schemes.len(), 1);
+    assert_eq!(op.security[0].schemes[0].scheme, "key");
+    assert!(!op.auth_optional());
+}

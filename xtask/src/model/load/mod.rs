@@ -61,6 +61,10 @@ impl<'a> Loader<'a> {
         self.findings.push(Finding::new(pointer, message));
     }
 
+    fn warning(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.findings.push(Finding::warning(pointer, message));
+    }
+
     /// Whether an error was found since the findings numbered `before`.
     fn errors_since(&self, before: usize) -> bool {
         self.findings[before..].iter().any(Finding::is_error)
