@@ -23,7 +23,7 @@ use std::fmt;
 
 pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
 pub use conventions::{Conventions, ProblemSituation, ProblemText};
-pub use load::load;
+pub use load::{derived_operation_id, load};
 pub use security::{
     ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,
 };
@@ -36,9 +36,9 @@ pub enum Severity {
     #[default]
     Error,
     /// The document is sloppy but the generated code is right (an example
-    /// that does not match, a header parameter OpenAPI says to ignore):
-    /// `codegen` prints it and goes on; `cargo xtask lint` still fails on
-    /// it.
+    /// that does not match, a header parameter OpenAPI says to ignore, a
+    /// name derived for an operation without `operationId`): `codegen`
+    /// prints it and goes on; `cargo xtask lint` still fails on it.
     Warning,
 }
 

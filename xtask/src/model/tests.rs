@@ -238,6 +238,61 @@ fn an_example_or_default_that_does_not_match_is_a_warning() {
 }
 
 #[test]
+fn an_operation_without_operation_id_is_named_after_method_and_path() {
+    let ok = "{responses: {'204': {description: ok}}}";
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /:\n    get: {ok}\n  /emails:\n    post: {ok}\n  \
+         /emails/{{email_id}}:\n    parameters: [{{name: email_id, in: path, required: true, schema: {{type: string}}}}]\n    \
+         get: {ok}\n  /api-keys/{{keyId}}.json:\n    \
+         parameters: [{{name: keyId, in: path, required: true, schema: {{type: string}}}}]\n    delete: {ok}\n"
+    ));
+    let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "get_root",
+            "post_emails",
+            "get_emails_by_email_id",
+            "delete_api_keys_by_key_id_json"
+        ]
+    );
+    // One warning per derived name, at the operation.
+    assert_eq!(findings.len(), 4, "{findings:?}");
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    assert!(findings.iter().any(|(_, f)| f
+        == "/paths/~1emails~1{email_id}/get: operation has no `operationId`; the generated \
+            code names it `get_emails_by_email_id`, after its method and path: give it an \
+            `operationId` to choose the name"));
+}
+
+#[test]
+fn a_derived_operation_id_that_collides_is_an_error_naming_both_operations() {
+    let ok = "{responses: {'204': {description: ok}}}";
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a-b:\n    get: {ok}\n  /a_b:\n    get: {ok}\n  \
+         /c:\n    get: {ok}\n  /d:\n    get: {{operationId: get_c, responses: {{'204': {{description: ok}}}}}}\n"
+    ));
+    let errors: Vec<&str> = findings
+        .iter()
+        .filter(|(error, _)| *error)
+        .map(|(_, f)| f.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "/paths/~1a_b/get: operation has no `operationId`, and the name derived from its \
+             method and path, `get_a_b`, is already used by /paths/~1a-b/get: give one of them \
+             an `operationId`",
+            "/paths/~1c/get: operation has no `operationId`, and the name derived from its \
+             method and path, `get_c`, is already used by /paths/~1d/get: give one of them an \
+             `operationId`",
+        ]
+    );
+    let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["get_a_b", "get_c"]);
+}
+
+#[test]
 fn header_parameters_openapi_ignores_are_warned_about_and_left_out() {
     let (model, findings) = split(&format!(
         "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, required: true, schema: {{type: string}}}}]\n    \
@@ -277,12 +332,17 @@ fn header_parameters_openapi_ignores_are_warned_about_and_left_out() {
     // progenitor reads the same: the ignored headers are gone.
     let document = Document::parse(Path::new("test.yaml"), &format!(
         "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, schema: {{type: string}}}}]\n    \
-         get:\n      operationId: a\n      parameters: [{{name: X-Trace, in: header, schema: {{type: string}}}}]\n      \
+         get:\n      parameters: [{{name: X-Trace, in: header, schema: {{type: string}}}}]\n      \
          responses: {{'204': {{description: ok}}}}\n"
     ))
     .unwrap();
-    let spec = serde_json::to_value(document.for_generators().unwrap()).unwrap();
+    let (model, _) = load(&document);
+    let spec = serde_json::to_value(document.for_generators(&model).unwrap()).unwrap();
     assert_eq!(spec.pointer("/paths/~1a/parameters/0"), None);
+    assert_eq!(
+        spec.pointer("/paths/~1a/get/operationId"),
+        Some(&json!("get_a"))
+    );
     assert_eq!(
         spec.pointer("/paths/~1a/get/parameters/0/name"),
         Some(&json!("X-Trace"))
