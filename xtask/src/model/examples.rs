@@ -8,9 +8,11 @@ use super::json_schema::{resolve as deref, to_json_schema};
 use super::Finding;
 use crate::spec::escape_pointer;
 
-/// Adds a warning for every example (or default) that does not match its
-/// schema: the generated code does not depend on examples, so a wrong one
-/// makes the document sloppy, not the code wrong.
+/// Adds a finding for every example or default that does not match its
+/// schema: a warning for an example (the generated code does not depend
+/// on it, so a wrong one makes the document sloppy, not the code wrong),
+/// an error for a default (typify cannot write a default its type does not
+/// admit: it stops, or panics).
 pub fn check(raw: &Value, findings: &mut Vec<Finding>) {
     let validator = ExampleValidator::new(raw);
     walk(raw, &validator, String::new(), findings);
@@ -74,6 +76,16 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
     }
 }
 
+/// A value that does not fit its schema at `pointer`: an error for a
+/// `default`, a warning for an example.
+fn mismatch(pointer: &str, message: String) -> Finding {
+    if pointer.ends_with("/default") {
+        Finding::new(pointer, message)
+    } else {
+        Finding::warning(pointer, message)
+    }
+}
+
 /// Whether the node at `pointer` is a schema object, judged by the key that
 /// leads to it.
 fn is_schema_pointer(pointer: &str) -> bool {
@@ -118,7 +130,7 @@ impl ExampleValidator {
         {
             Ok(validator) => validator,
             Err(e) => {
-                findings.push(Finding::warning(
+                findings.push(mismatch(
                     pointer,
                     format!("the schema of this example is not valid: {e}"),
                 ));
@@ -132,9 +144,14 @@ impl ExampleValidator {
             } else {
                 format!(" at {at}")
             };
-            findings.push(Finding::warning(
+            let what = if pointer.ends_with("/default") {
+                "default"
+            } else {
+                "example"
+            };
+            findings.push(mismatch(
                 pointer,
-                format!("example does not match its schema{at}: {error}"),
+                format!("{what} does not match its schema{at}: {error}"),
             ));
         }
     }
