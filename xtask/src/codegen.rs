@@ -169,12 +169,23 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 /// Generates every file of one API from an already parsed document.
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
     let (model, findings) = crate::model::load(document);
-    if !findings.is_empty() {
+    let path = slash_path(&document.path);
+    let (errors, warnings): (Vec<_>, Vec<_>) = findings.iter().partition(|f| f.is_error());
+    // Warnings, cargo-style, and on: the document is sloppy, the code right.
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !warnings.is_empty() {
+        eprintln!(
+            "warning: {path} has {} warning(s); the code is generated anyway",
+            warnings.len()
+        );
+    }
+    if !errors.is_empty() {
         bail!(
-            "{} has {} problem(s) the generators cannot work around (`cargo xtask lint` lists them):\n  {}",
-            slash_path(&document.path),
-            findings.len(),
-            findings
+            "{path} has {} problem(s) the generators cannot work around:\n  {}",
+            errors.len(),
+            errors
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
@@ -182,7 +193,7 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
         );
     }
     let mut types = Types::build(&model)?;
-    let spec = document.for_generators()?;
+    let spec = document.for_generators(&model)?;
     let (client, generator) = crate::client::progenitor_client(&spec, &api.client)?;
     types.verify_client(generator.get_type_space())?;
     types.add_cookie_params(&model)?;
@@ -259,4 +270,53 @@ fn render(path: &Path, document: &Path, tokens: TokenStream) -> Result<Generated
         path: path.to_path_buf(),
         contents,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codegen_goes_on_past_warnings_and_stops_on_errors() {
+        let document = |example: &str| {
+            let text = format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+                 responses:\n        \
+                 '200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Id'}}}}}}}}\n\
+                 components:\n  schemas:\n    Id: {{type: integer, example: {example}}}\n"
+            );
+            Document::parse(Path::new("small.yaml"), &text).unwrap()
+        };
+        let api = crate::standalone::api(Path::new("small.yaml")).unwrap();
+        // A bad example and a derived operationId: warnings, the code is written.
+        let sloppy = document("nope");
+        let files = generate_from_document(&sloppy, &api).unwrap();
+        assert!(files.iter().any(|f| f.contents.contains("get_a")));
+        // The lint stays strict.
+        let warnings = crate::lint::lint(&sloppy)
+            .into_iter()
+            .filter(|f| !f.is_error())
+            .count();
+        assert_eq!(warnings, 2);
+        // Errors stop it, every one of every operation listed.
+        let broken = Document::parse(
+            Path::new("broken.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  \
+             /a:\n    get: {responses: {'200': {$ref: '#/components/responses/A'}}}\n  \
+             /b:\n    get: {responses: {'200': {$ref: '#/components/responses/B'}}}\n",
+        )
+        .unwrap();
+        let error = generate_from_document(&broken, &api)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("has 2 problem(s)"), "{error}");
+        assert!(
+            error.contains("/paths/~1a/get/responses/200/$ref"),
+            "{error}"
+        );
+        assert!(
+            error.contains("/paths/~1b/get/responses/200/$ref"),
+            "{error}"
+        );
+    }
 }

@@ -108,7 +108,13 @@ pub fn lint(root: &Path, out: &mut dyn Write) -> Result<usize> {
         let findings = lint::lint_text(&api.document, &text);
         let name = codegen::slash_path(&api.document);
         for finding in &findings {
-            writeln!(out, "{:>12} {name}#{finding}", "Error")?;
+            // Strict: a warning fails the lint too.
+            let label = if finding.is_error() {
+                "Error"
+            } else {
+                "Warning"
+            };
+            writeln!(out, "{:>12} {name}#{finding}", label)?;
         }
         if findings.is_empty() {
             writeln!(out, "{:>12} {name}", "Clean")?;

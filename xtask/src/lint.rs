@@ -284,16 +284,31 @@ mod tests {
     fn finds_missing_and_duplicate_operation_ids() {
         let doc = format!(
             "{HEAD}paths:\n  /a:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}, '500': {{description: e}}}}}}\n    \
-             post: {{responses: {{'200': {{description: ok}}}}}}\n  /b:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}}}}}\n"
+             post: {{responses: {{'200': {{description: ok}}, '500': {{description: e}}}}}}\n  /b:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}}}}}\n"
         );
         let found = lint_yaml(&doc);
         assert_eq!(
             found,
             vec![
-                "/paths/~1a/post: operation has no `operationId`; the generators name the client and server methods after it",
+                "/paths/~1a/post: operation has no `operationId`; the generated code names it `post_a`, after its method and path: give it an `operationId` to choose the name",
                 "/paths/~1b/get/operationId: operationId `x` is already used by /paths/~1a/get",
             ]
         );
+    }
+
+    #[test]
+    fn warnings_fail_the_lint_too() {
+        let doc = format!(
+            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
+             '204': {{description: ok}}\n        '500': {{description: e}}\n\
+             components:\n  schemas:\n    Id: {{type: integer, example: nope}}\n"
+        );
+        let found = lint_text(Path::new("test.yaml"), &doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(!found[0].is_error());
+        assert!(found[0]
+            .to_string()
+            .starts_with("/components/schemas/Id/example: example does not match"));
     }
 
     #[test]

@@ -7,6 +7,8 @@ use anyhow::{bail, Context, Result};
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
+use crate::model::{is_ignored_header, Model};
+
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
 pub struct Document {
@@ -76,7 +78,12 @@ impl Document {
     /// progenitor cannot send cookie parameters; they are left out of the
     /// client (a caller sets cookies with its HTTP client's cookie store).
     /// The server reads them as declared.
-    pub fn for_generators(&self) -> Result<OpenAPI> {
+    ///
+    /// Where the document is lenient, progenitor reads what the `model`
+    /// made of it: an operation without `operationId` gets the name the
+    /// model derived, and the header parameters OpenAPI says to ignore
+    /// (`Accept`, `Content-Type`, `Authorization`) are left out.
+    pub fn for_generators(&self, model: &Model) -> Result<OpenAPI> {
         let mut raw = self.raw.clone();
         if let Some(responses) = raw
             .pointer_mut("/components/responses")
@@ -86,13 +93,24 @@ impl Document {
         }
         let components = self.raw.clone();
         if let Some(paths) = raw.get_mut("paths").and_then(Value::as_object_mut) {
-            for item in paths.values_mut() {
+            for (path, item) in paths.iter_mut() {
                 without_cookie_parameters(&components, item);
                 let Some(item) = item.as_object_mut() else {
                     continue;
                 };
-                for operation in item.values_mut() {
+                for (key, operation) in item.iter_mut() {
                     without_cookie_parameters(&components, operation);
+                    if let Some(modelled) = model
+                        .operations
+                        .iter()
+                        .find(|o| o.path == *path && o.method.key() == key)
+                    {
+                        if let Some(operation) = operation.as_object_mut() {
+                            operation
+                                .entry("operationId")
+                                .or_insert_with(|| Value::String(modelled.id.clone()));
+                        }
+                    }
                     if let Some(responses) = operation
                         .get_mut("responses")
                         .and_then(Value::as_object_mut)
@@ -107,7 +125,8 @@ impl Document {
     }
 }
 
-/// Removes the cookie parameters of a path item or operation.
+/// Removes the cookie parameters of a path item or operation, and the
+/// header parameters OpenAPI says to ignore.
 fn without_cookie_parameters(document: &Value, node: &mut Value) {
     let Some(parameters) = node.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
@@ -118,7 +137,9 @@ fn without_cookie_parameters(document: &Value, node: &mut Value) {
             .and_then(Value::as_str)
             .and_then(|r| resolve_ref(document, r))
             .unwrap_or(parameter);
-        resolved.get("in").and_then(Value::as_str) != Some("cookie")
+        let location = resolved.get("in").and_then(Value::as_str);
+        let name = resolved.get("name").and_then(Value::as_str).unwrap_or("");
+        location != Some("cookie") && !(location == Some("header") && is_ignored_header(name))
     });
 }
 

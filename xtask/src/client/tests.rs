@@ -47,7 +47,7 @@ fn client_and_model(text: &str) -> (syn::File, Model) {
     let document = Document::parse(Path::new("names.yaml"), text).unwrap();
     let (model, findings) = crate::model::load(&document);
     assert!(findings.is_empty(), "{findings:?}");
-    let spec = document.for_generators().unwrap();
+    let spec = document.for_generators(&model).unwrap();
     let (client, _) = progenitor_client(&spec, &ClientOptions::default()).unwrap();
     (client, model)
 }

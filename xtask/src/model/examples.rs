@@ -8,7 +8,11 @@ use super::json_schema::{resolve as deref, to_json_schema};
 use super::Finding;
 use crate::spec::escape_pointer;
 
-/// Adds a finding for every example that does not match its schema.
+/// Adds a finding for every example or default that does not match its
+/// schema: a warning for an example (the generated code does not depend
+/// on it, so a wrong one makes the document sloppy, not the code wrong),
+/// an error for a default (typify cannot write a default its type does not
+/// admit: it stops, or panics).
 pub fn check(raw: &Value, findings: &mut Vec<Finding>) {
     let validator = ExampleValidator::new(raw);
     walk(raw, &validator, String::new(), findings);
@@ -35,9 +39,8 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
                         Some(value) => {
                             v.check(schema, value, &format!("{example_pointer}/value"), findings)
                         }
-                        None => {
-                            findings.push(Finding::new(example_pointer, "example has no `value`"))
-                        }
+                        None => findings
+                            .push(Finding::warning(example_pointer, "example has no `value`")),
                     }
                 }
             }
@@ -70,6 +73,16 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
             }
         }
         _ => {}
+    }
+}
+
+/// A value that does not fit its schema at `pointer`: an error for a
+/// `default`, a warning for an example.
+fn mismatch(pointer: &str, message: String) -> Finding {
+    if pointer.ends_with("/default") {
+        Finding::new(pointer, message)
+    } else {
+        Finding::warning(pointer, message)
     }
 }
 
@@ -117,7 +130,7 @@ impl ExampleValidator {
         {
             Ok(validator) => validator,
             Err(e) => {
-                findings.push(Finding::new(
+                findings.push(mismatch(
                     pointer,
                     format!("the schema of this example is not valid: {e}"),
                 ));
@@ -131,9 +144,14 @@ impl ExampleValidator {
             } else {
                 format!(" at {at}")
             };
-            findings.push(Finding::new(
+            let what = if pointer.ends_with("/default") {
+                "default"
+            } else {
+                "example"
+            };
+            findings.push(mismatch(
                 pointer,
-                format!("example does not match its schema{at}: {error}"),
+                format!("{what} does not match its schema{at}: {error}"),
             ));
         }
     }

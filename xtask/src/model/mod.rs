@@ -23,10 +23,24 @@ use std::fmt;
 
 pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
 pub use conventions::{Conventions, ProblemSituation, ProblemText};
-pub use load::load;
+pub use load::{derived_operation_id, load};
 pub use security::{
     ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,
 };
+
+/// How bad a [`Finding`] is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The generated code would be wrong, or cannot be written: `codegen`
+    /// stops.
+    #[default]
+    Error,
+    /// The document is sloppy but the generated code is right (an example
+    /// that does not match, a header parameter OpenAPI says to ignore, a
+    /// name derived for an operation without `operationId`): `codegen`
+    /// prints it and goes on; `cargo xtask lint` still fails on it.
+    Warning,
+}
 
 /// One problem in the document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,15 +49,31 @@ pub struct Finding {
     pub pointer: String,
     /// What is wrong, and how to fix it.
     pub message: String,
+    /// Whether the generators can go on.
+    pub severity: Severity,
 }
 
 impl Finding {
-    /// A finding at `pointer`.
+    /// An error at `pointer`: the generators cannot go on.
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             pointer: pointer.into(),
             message: message.into(),
+            severity: Severity::Error,
         }
+    }
+
+    /// A warning at `pointer`: the document is sloppy, the code is right.
+    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::new(pointer, message)
+        }
+    }
+
+    /// Whether the generators must stop on it.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 
@@ -56,6 +86,15 @@ impl fmt::Display for Finding {
         };
         write!(f, "{pointer}: {}", self.message)
     }
+}
+
+/// Whether a header parameter of this name is one OpenAPI says to ignore
+/// and the model leaves out (`Accept`, `Content-Type`, `Authorization`,
+/// in any case).
+pub fn is_ignored_header(name: &str) -> bool {
+    ["accept", "content-type", "authorization"]
+        .iter()
+        .any(|ignored| name.eq_ignore_ascii_case(ignored))
 }
 
 /// A document, as the tasks read it.

@@ -206,3 +206,168 @@ fn constraints_are_read_once_whatever_variant_holds_them_and_refs_are_followed()
     assert_eq!(any.schema.constraints.min_length, Some(2));
     assert!(any.schema.constraints.nullable);
 }
+
+/// Findings as `(is error, text)`, to check the severity split.
+fn split(text: &str) -> (Model, Vec<(bool, String)>) {
+    let document = Document::parse(Path::new("test.yaml"), text).unwrap();
+    let (model, findings) = load(&document);
+    let findings = findings
+        .iter()
+        .map(|f| (f.is_error(), f.to_string()))
+        .collect();
+    (model, findings)
+}
+
+#[test]
+fn an_example_that_does_not_match_is_a_warning_a_default_an_error() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
+         parameters: [{{name: q, in: query, schema: {{type: boolean, default: 'false'}}}}]\n      \
+         responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {{type: integer}}, example: nope}}}}}}\n"
+    ));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    // typify cannot write a default its type does not admit.
+    assert!(findings[0].0, "{findings:?}");
+    assert!(findings[0]
+        .1
+        .starts_with("/paths/~1a/get/parameters/0/schema/default: default does not match"));
+    assert!(!findings[1].0, "{findings:?}");
+    assert!(findings[1]
+        .1
+        .starts_with("/paths/~1a/get/responses/200/content/application~1json/example:"));
+    // Neither drops the operation from the model.
+    assert!(model.operation("a").is_some());
+}
+
+#[test]
+fn an_operation_without_operation_id_is_named_after_method_and_path() {
+    let ok = "{responses: {'204': {description: ok}}}";
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /:\n    get: {ok}\n  /emails:\n    post: {ok}\n  \
+         /emails/{{email_id}}:\n    parameters: [{{name: email_id, in: path, required: true, schema: {{type: string}}}}]\n    \
+         get: {ok}\n  /api-keys/{{keyId}}.json:\n    \
+         parameters: [{{name: keyId, in: path, required: true, schema: {{type: string}}}}]\n    delete: {ok}\n"
+    ));
+    let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "get_root",
+            "post_emails",
+            "get_emails_by_email_id",
+            "delete_api_keys_by_key_id_json"
+        ]
+    );
+    // One warning per derived name, at the operation.
+    assert_eq!(findings.len(), 4, "{findings:?}");
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    assert!(findings.iter().any(|(_, f)| f
+        == "/paths/~1emails~1{email_id}/get: operation has no `operationId`; the generated \
+            code names it `get_emails_by_email_id`, after its method and path: give it an \
+            `operationId` to choose the name"));
+}
+
+#[test]
+fn a_derived_operation_id_that_collides_is_an_error_naming_both_operations() {
+    let ok = "{responses: {'204': {description: ok}}}";
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a-b:\n    get: {ok}\n  /a_b:\n    get: {ok}\n  \
+         /c:\n    get: {ok}\n  /d:\n    get: {{operationId: get_c, responses: {{'204': {{description: ok}}}}}}\n"
+    ));
+    let errors: Vec<&str> = findings
+        .iter()
+        .filter(|(error, _)| *error)
+        .map(|(_, f)| f.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "/paths/~1a_b/get: operation has no `operationId`, and the name derived from its \
+             method and path, `get_a_b`, is already used by /paths/~1a-b/get: give one of them \
+             an `operationId`",
+            "/paths/~1c/get: operation has no `operationId`, and the name derived from its \
+             method and path, `get_c`, is already used by /paths/~1d/get: give one of them an \
+             `operationId`",
+        ]
+    );
+    let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["get_a_b", "get_c"]);
+}
+
+#[test]
+fn header_parameters_openapi_ignores_are_warned_about_and_left_out() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, required: true, schema: {{type: string}}}}]\n    \
+         get:\n      operationId: a\n      parameters:\n        - {{name: accept, in: header, schema: {{type: string}}}}\n        \
+         - {{$ref: '#/components/parameters/ContentType'}}\n        - {{name: X-Trace, in: header, schema: {{type: string}}}}\n        \
+         - {{name: Accept, in: query, schema: {{type: string}}}}\n      \
+         responses: {{'204': {{description: ok}}}}\n\
+         components:\n  parameters:\n    ContentType: {{name: Content-Type, in: header, schema: {{type: string}}}}\n"
+    ));
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    let pointers: Vec<&str> = findings
+        .iter()
+        .map(|(_, f)| f.split(": ").next().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/paths/~1a/get/parameters/0",
+            "/paths/~1a/get/parameters/1",
+            "/paths/~1a/parameters/0"
+        ]
+    );
+    assert!(findings[2]
+        .1
+        .contains("header parameter `Authorization` is ignored"));
+    let op = model.operation("a").unwrap();
+    let params: Vec<(Location, &str)> = op
+        .parameters
+        .iter()
+        .map(|p| (p.location, p.name.as_str()))
+        .collect();
+    // Only headers are ignored: a query parameter `Accept` stays.
+    assert_eq!(
+        params,
+        [(Location::Header, "X-Trace"), (Location::Query, "Accept")]
+    );
+    // progenitor reads the same: the ignored headers are gone.
+    let document = Document::parse(Path::new("test.yaml"), &format!(
+        "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, schema: {{type: string}}}}]\n    \
+         get:\n      parameters: [{{name: X-Trace, in: header, schema: {{type: string}}}}]\n      \
+         responses: {{'204': {{description: ok}}}}\n"
+    ))
+    .unwrap();
+    let (model, _) = load(&document);
+    let spec = serde_json::to_value(document.for_generators(&model).unwrap()).unwrap();
+    assert_eq!(spec.pointer("/paths/~1a/parameters/0"), None);
+    assert_eq!(
+        spec.pointer("/paths/~1a/get/operationId"),
+        Some(&json!("get_a"))
+    );
+    assert_eq!(
+        spec.pointer("/paths/~1a/get/parameters/0/name"),
+        Some(&json!("X-Trace"))
+    );
+}
+
+#[test]
+fn a_security_scheme_that_is_not_defined_is_a_warning_and_left_out() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      security: [{{nope: []}}, {{key: [], nope: []}}]\n      \
+         responses: {{'204': {{description: ok}}}}\n\
+         components:\n  securitySchemes:\n    key: {{type: apiKey, in: header, name: X-Api-Key}}\n"
+    ));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    assert!(findings[0]
+        .1
+        .starts_with("/paths/~1a/get/security/0/nope: security scheme `nope` is not defined"));
+    let op = model.operation("a").unwrap();
+    // The alternative of an undefined scheme alone is gone, not made
+    // anonymous; the other keeps its defined scheme.
+    assert_eq!(op.security.len(), 1);
+    assert_eq!(op.security[0].schemes.len(), 1);
+    assert_eq!(op.security[0].schemes[0].scheme, "key");
+    assert!(!op.auth_optional());
+}

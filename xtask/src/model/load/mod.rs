@@ -21,9 +21,10 @@ use super::*;
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
 /// Builds the model of `document`, with every finding that makes it
-/// invalid or unfit for the generators. Operations that cannot be modelled
-/// (no `operationId`, an unresolvable parameter, …) are left out of the
-/// model and reported.
+/// invalid or unfit for the generators (errors) or merely sloppy
+/// (warnings, see [`Severity`]). Operations that cannot be modelled (a used
+/// `operationId`, an unresolvable parameter, …) are left out of the model
+/// and reported.
 pub fn load(document: &Document) -> (Model, Vec<Finding>) {
     let mut loader = Loader {
         raw: &document.raw,
@@ -58,6 +59,15 @@ struct Resolved<'a, T> {
 impl<'a> Loader<'a> {
     fn finding(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.findings.push(Finding::new(pointer, message));
+    }
+
+    fn warning(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.findings.push(Finding::warning(pointer, message));
+    }
+
+    /// Whether an error was found since the findings numbered `before`.
+    fn errors_since(&self, before: usize) -> bool {
+        self.findings[before..].iter().any(Finding::is_error)
     }
 
     fn model(&mut self) -> Model {
@@ -115,14 +125,27 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Every operation of `paths`, in document order; one without an
-    /// `operationId`, with a used one, or with problems is reported and
-    /// left out.
+    /// Every operation of `paths`, in document order; one with a used
+    /// `operationId` or with problems is reported and left out. One
+    /// without an `operationId` is named after its method and path
+    /// ([`derived_operation_id`]), with a warning.
     fn operations(
         &mut self,
         security_schemes: &BTreeMap<String, SecurityScheme>,
     ) -> Vec<Operation> {
         let api = self.api;
+        // The ids the document gives, first: a derived id must not take
+        // one of them, wherever it stands.
+        let mut explicit: BTreeMap<&str, String> = BTreeMap::new();
+        for (path, item) in api.paths.iter() {
+            for (key, operation) in item.as_item().into_iter().flat_map(|item| item.iter()) {
+                if let Some(id) = &operation.operation_id {
+                    explicit
+                        .entry(id)
+                        .or_insert_with(|| format!("/paths/{}/{key}", escape_pointer(path)));
+                }
+            }
+        }
         let mut operations = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
         for (path, item) in api.paths.iter() {
@@ -139,20 +162,42 @@ impl<'a> Loader<'a> {
                     continue;
                 };
                 let pointer = format!("{item_pointer}/{key}");
-                let Some(id) = operation.operation_id.clone() else {
-                    self.finding(
-                        pointer,
-                        "operation has no `operationId`; the generators name the client and server methods after it",
-                    );
-                    continue;
+                let id = match operation.operation_id.clone() {
+                    Some(id) => {
+                        if let Some(first) = ids.get(&id) {
+                            self.finding(
+                                format!("{pointer}/operationId"),
+                                format!("operationId `{id}` is already used by {first}"),
+                            );
+                            continue;
+                        }
+                        id
+                    }
+                    None => {
+                        let id = derived_operation_id(method, path);
+                        let first = ids.get(&id).or_else(|| explicit.get(id.as_str()));
+                        if let Some(first) = first {
+                            self.finding(
+                                &pointer,
+                                format!(
+                                    "operation has no `operationId`, and the name derived from its \
+                                     method and path, `{id}`, is already used by {first}: give one \
+                                     of them an `operationId`"
+                                ),
+                            );
+                            continue;
+                        }
+                        self.warning(
+                            &pointer,
+                            format!(
+                                "operation has no `operationId`; the generated code names it \
+                                 `{id}`, after its method and path: give it an `operationId` to \
+                                 choose the name"
+                            ),
+                        );
+                        id
+                    }
                 };
-                if let Some(first) = ids.get(&id) {
-                    self.finding(
-                        format!("{pointer}/operationId"),
-                        format!("operationId `{id}` is already used by {first}"),
-                    );
-                    continue;
-                }
                 ids.insert(id.clone(), pointer.clone());
                 if let Some(op) = self.operation(
                     id,
@@ -205,7 +250,7 @@ impl<'a> Loader<'a> {
         };
         let security = self.security(security, &security_pointer, schemes);
 
-        if self.findings.len() > before {
+        if self.errors_since(before) {
             // The operation has problems the generators cannot work around.
             return None;
         }
@@ -309,6 +354,27 @@ impl<'a> Loader<'a> {
         self.finding(at, "`$ref` chain too long (a reference cycle?)");
         None
     }
+}
+
+/// The name of an operation without `operationId`: the method in lower
+/// case, then each segment of the path in snake case, a `{parameter}`
+/// written `by_<parameter>`, all joined by `_`; the path `/` is `root`.
+/// `GET /emails/{email_id}` is `get_emails_by_email_id`, `POST /api-keys`
+/// `post_api_keys`, `GET /` `get_root`.
+pub fn derived_operation_id(method: Method, path: &str) -> String {
+    use heck::ToSnakeCase;
+    let mut parts = vec![method.key().to_string()];
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        let words = segment.replace('{', " by ").replace('}', " ");
+        let part = words.to_snake_case();
+        if !part.is_empty() {
+            parts.push(part);
+        }
+    }
+    if parts.len() == 1 {
+        parts.push("root".to_string());
+    }
+    parts.join("_")
 }
 
 /// A schema as typify reads it, or why it cannot.

@@ -105,6 +105,18 @@ impl<'a> Loader<'a> {
         } = self.resolve(parameter, pointer.clone(), "parameters", |c| &c.parameters)?;
         let data = item.parameter_data_ref();
         let (location, style) = location_and_style(item);
+        if location == Location::Header && is_ignored_header(&data.name) {
+            self.warning(
+                &pointer,
+                format!(
+                    "header parameter `{}` is ignored, as OpenAPI says (`Accept` and \
+                     `Content-Type` follow from the media types, `Authorization` from \
+                     `securitySchemes`): the generated code leaves it out; remove it",
+                    data.name
+                ),
+            );
+            return None;
+        }
         let schema = self.parameter_schema(data, &resolved)?;
         if location == Location::Path && !data.required {
             self.finding(

@@ -16,12 +16,20 @@ impl<'a> Loader<'a> {
         let mut out = Vec::new();
         for (i, requirement) in requirements.iter().enumerate() {
             let mut uses = Vec::new();
+            let mut undefined = false;
             for (scheme, scopes) in requirement {
                 if !schemes.contains_key(scheme) {
-                    self.finding(
+                    // Nothing says how to send or check it: the generated
+                    // code cannot use it, and is right without it.
+                    self.warning(
                         format!("{pointer}/{i}/{}", escape_pointer(scheme)),
-                        format!("security scheme `{scheme}` is not defined in `components/securitySchemes`"),
+                        format!(
+                            "security scheme `{scheme}` is not defined in \
+                             `components/securitySchemes`; the generated code leaves it out of \
+                             this requirement: define it, or remove it"
+                        ),
                     );
+                    undefined = true;
                     continue;
                 }
                 uses.push(SchemeUse {
@@ -29,7 +37,11 @@ impl<'a> Loader<'a> {
                     scopes: scopes.clone(),
                 });
             }
-            out.push(SecurityRequirement { schemes: uses });
+            // An alternative of undefined schemes only is left out: kept
+            // empty, it would admit requests without credentials.
+            if !(undefined && uses.is_empty()) {
+                out.push(SecurityRequirement { schemes: uses });
+            }
         }
         out
     }
