@@ -19,6 +19,7 @@ pub mod compat;
 pub mod conformance;
 pub mod docs;
 pub mod files;
+pub mod invent;
 pub mod lint;
 pub mod mock;
 pub mod model;

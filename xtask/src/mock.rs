@@ -15,7 +15,7 @@ use anyhow::{anyhow, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Location, Model, Operation, Parameter, Status};
+use crate::model::{Location, Model, Node, Operation, Parameter, Status};
 use crate::server::{pascal, snake};
 use crate::types::{typed_media, ParamType, Types};
 
@@ -391,7 +391,8 @@ fn required_headers(
 
 /// A test of the mock against the real client (`tests/mock_matches_client.rs`):
 /// for every parameter of every operation, a mock set up with the
-/// parameter's example matches the request the client sends with it, and
+/// parameter's example (or a value invented from its schema when the
+/// document gives none) matches the request the client sends with it, and
 /// for an optional parameter, does not match a request without it.
 pub fn generate_test(
     model: &Model,
@@ -407,19 +408,26 @@ pub fn generate_test(
     let mut tests = Vec::new();
     for operation in &model.operations {
         for parameter in &operation.parameters {
-            tests.push(parameter_test(operation, parameter, types, &new_client)?);
+            tests.push(parameter_test(
+                operation,
+                parameter,
+                types,
+                &model.schema_nodes,
+                &new_client,
+            )?);
         }
     }
     Ok(test_module(&format_ident!("{client_crate}"), &tests))
 }
 
 /// The test of `parameter`'s matcher: the client sends the operation's
-/// required parameters and this one, each its example, and the mock
+/// required parameters and this one, each its example (or invented value), and the mock
 /// matches; for an optional parameter, matching its absence then does not.
 fn parameter_test(
     operation: &Operation,
     parameter: &Parameter,
     types: &Types,
+    components: &[(String, Node)],
     new_client: &TokenStream,
 ) -> Result<TokenStream> {
     let name = format_ident!("{}", snake(&operation.id));
@@ -436,7 +444,7 @@ fn parameter_test(
     }
     let mut lets = Vec::new();
     for p in &sent {
-        lets.push(example_let(operation, p, types)?);
+        lets.push(example_let(operation, p, types, components)?);
     }
     let matchers: Vec<TokenStream> = sent.iter().map(|p| matcher_call(p)).collect();
     let setters: Vec<TokenStream> = sent.iter().map(|p| setter_call(p)).collect();
@@ -494,23 +502,37 @@ fn absence_check(
 }
 
 /// `let <parameter>: <type> = example(<json>);` with the parameter's
-/// example (or default, or first enum value); an error if it has none.
-fn example_let(operation: &Operation, p: &Parameter, types: &Types) -> Result<TokenStream> {
-    let example = p
+/// example, default or first enum value, or else a value invented from its
+/// schema (see [`crate::invent`]; its warnings go to stderr).
+fn example_let(
+    operation: &Operation,
+    p: &Parameter,
+    types: &Types,
+    components: &[(String, Node)],
+) -> Result<TokenStream> {
+    let example = match p
         .example
         .as_ref()
         .or(p.schema.default.as_ref())
         .or(p.schema.enum_values.first())
-        .ok_or_else(|| {
-            anyhow!(
-                "the {} parameter `{}` of `{}` has no example (nor a default or enum); the \
-                 generated mock test sends every parameter's example: add `example:` to it ({})",
-                p.location,
-                p.name,
-                operation.id,
-                p.pointer
-            )
-        })?;
+    {
+        Some(example) => example.clone(),
+        None => {
+            let invented = crate::invent::invent(
+                &p.schema.constraints,
+                p.schema.json_schema.as_ref(),
+                components,
+                &p.pointer,
+            );
+            for warning in &invented.warnings {
+                eprintln!(
+                    "{warning} (the {} parameter `{}` of `{}`)",
+                    p.location, p.name, operation.id
+                );
+            }
+            invented.value
+        }
+    };
     let var = format_ident!("{}", snake(&p.name));
     let json = example.to_string();
     let ty = match types.param(operation, p)? {

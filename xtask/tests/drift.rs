@@ -10,6 +10,7 @@ const CLIENT_GENERATED: &str = "crates/ev-energy-client/src/generated.rs";
 const TYPES_GENERATED: &str = "crates/ev-energy-types/src/generated.rs";
 const SERVER_GENERATED: &str = "crates/ev-energy-server/src/generated/api.rs";
 const DOCUMENT: &str = "openapi/ev-energy-v2.yaml";
+const MOCK_TEST: &str = "crates/ev-energy-client/tests/mock_matches_client.rs";
 
 /// `cargo test` catches drift too: the committed code must match the documents.
 #[test]
@@ -226,6 +227,172 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
     assert!(
         stderr.contains("device_type") && stderr.contains("src/service.rs"),
         "the error names the field and the place: {stderr}"
+    );
+}
+
+/// A required query parameter with a `pattern` and no example.
+const PARAMETER_WITHOUT_EXAMPLE: &str = r##"        - name: site_code
+          in: query
+          description: Only return logs of this site.
+          required: true
+          schema:
+            type: string
+            pattern: "^[A-Z]{3}-[0-9]{2}$"
+"##;
+
+/// An operation whose parameters have no example at all: a path parameter
+/// with bounds, a query date-time and an array of an enum through a `$ref`.
+const OPERATION_WITHOUT_EXAMPLES: &str = r##"  /devices/{device_id}/pings:
+    get:
+      operationId: ping_device
+      summary: Ping a device
+      description: Asks a device whether it is reachable.
+      tags:
+        - Charging Sessions
+      security:
+        - oauth2:
+            - debug:read
+      parameters:
+        - name: device_id
+          in: path
+          required: true
+          description: The device.
+          schema:
+            type: integer
+            format: int64
+            minimum: 10
+            multipleOf: 7
+        - name: since
+          in: query
+          required: false
+          description: Only pings since then.
+          schema:
+            type: string
+            format: date-time
+        - name: device_types
+          in: query
+          required: false
+          description: Only these types of device.
+          schema:
+            type: array
+            minItems: 2
+            items:
+              $ref: "#/components/schemas/DeviceType"
+      responses:
+        "204":
+          description: The device answered.
+"##;
+
+/// Adds `PARAMETER_WITHOUT_EXAMPLE` to `list_dispatcher_logs` and
+/// `OPERATION_WITHOUT_EXAMPLES` after it.
+fn add_parameter_and_operation_without_examples(copy: &Copy) {
+    let document = copy.read(DOCUMENT);
+    let (parameter_anchor, path_anchor) = ("        - name: logged_at__gte\n", "components:\n");
+    for anchor in [parameter_anchor, path_anchor] {
+        assert!(
+            document.contains(anchor),
+            "the test's anchor moved in {DOCUMENT}"
+        );
+    }
+    let document = document
+        .replacen(
+            parameter_anchor,
+            &format!("{PARAMETER_WITHOUT_EXAMPLE}{parameter_anchor}"),
+            1,
+        )
+        .replacen(
+            path_anchor,
+            &format!("{OPERATION_WITHOUT_EXAMPLES}{path_anchor}"),
+            1,
+        );
+    copy.write(DOCUMENT, &document);
+}
+
+/// Parameters without `example:` are no longer refused: the generated mock
+/// test sends values invented from their schemas, and they pass.
+#[test]
+fn parameters_without_examples_get_invented_values_and_the_mock_test_passes() {
+    let copy = Copy::new();
+    add_parameter_and_operation_without_examples(&copy);
+    let (code, output) = copy.xtask(&["codegen"]);
+    assert_eq!(code, EXIT_OK, "{output}");
+    assert!(!output.contains("warning"), "{output}");
+    assert_eq!(copy.xtask(&["codegen", "--check"]).0, EXIT_OK);
+
+    // The invented values: sampled from the pattern, within the bounds, the
+    // enum's first value, a fixed date-time.
+    let test = copy.read(MOCK_TEST);
+    let value = |name: &str| -> serde_json::Value {
+        // `let <name>: <type> = example("<json>");`, maybe over lines.
+        let start = test
+            .find(&format!("let {name}: "))
+            .unwrap_or_else(|| panic!("no `let {name}` in {MOCK_TEST}:\n{test}"));
+        let statement = &test[start..start + test[start..].find(");").unwrap()];
+        let literal = &statement[statement.find("example(").unwrap() + "example(".len()..];
+        // The Rust string literal reads as a JSON string (only `\"` escapes).
+        let json: String = serde_json::from_str(literal.trim().trim_end_matches(',')).unwrap();
+        serde_json::from_str(&json).unwrap()
+    };
+    let site_code = value("site_code");
+    let site_code = site_code.as_str().unwrap();
+    assert!(
+        site_code.len() == 6
+            && site_code[..3].bytes().all(|b| b.is_ascii_uppercase())
+            && &site_code[3..4] == "-"
+            && site_code[4..].bytes().all(|b| b.is_ascii_digit()),
+        "{site_code}"
+    );
+    assert_eq!(value("device_id"), serde_json::json!(14));
+    assert_eq!(value("since"), serde_json::json!("2024-01-01T00:00:00Z"));
+    assert_eq!(value("device_types"), serde_json::json!(["EVSE", "EVSE"]));
+
+    // The client and its generated mock test build, and the test passes
+    // with those values. The same target folder as the test above.
+    let target = workspace_root().join("target").join("drift-test");
+    let test = Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "--offline",
+            "--locked",
+            "-p",
+            "ev-energy-client",
+            "--features",
+            "mock",
+            "--test",
+            "mock_matches_client",
+        ])
+        .current_dir(&copy.root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&test.stdout);
+    assert!(
+        test.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+    assert!(stdout.contains("ping_device_device_id"), "{stdout}");
+
+    // The server library builds with the new operation too (its hand-written
+    // tests, like the service, implement every operation, so they would not).
+    let server = Command::new(env!("CARGO"))
+        .args([
+            "check",
+            "--quiet",
+            "--offline",
+            "--locked",
+            "-p",
+            "ev-energy-server",
+            "--lib",
+        ])
+        .current_dir(&copy.root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        server.status.success(),
+        "{}",
+        String::from_utf8_lossy(&server.stderr)
     );
 }
 
