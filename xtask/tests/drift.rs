@@ -71,6 +71,21 @@ impl Copy {
     }
 
     /// Runs the real `cargo xtask` binary on this copy; returns exit code and output.
+    /// `cargo <args>` in the copy, offline and locked, with one target
+    /// folder under ours for every run, so dependencies build once.
+    fn cargo(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO"))
+            .args(args)
+            .args(["--offline", "--locked"])
+            .current_dir(&self.root)
+            .env(
+                "CARGO_TARGET_DIR",
+                workspace_root().join("target").join("drift-test"),
+            )
+            .output()
+            .unwrap()
+    }
+
     fn xtask(&self, args: &[&str]) -> (i32, String) {
         let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
             .arg("--workspace")
@@ -179,25 +194,16 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
         .read(CLIENT_GENERATED)
         .contains("pub fn device_type<V>"));
 
-    // The regenerated workspace still builds. Its own target folder under
-    // ours keeps the dependencies' build across runs.
-    let target = workspace_root().join("target").join("drift-test");
-    let build = Command::new(env!("CARGO"))
-        .args([
-            "check",
-            "--quiet",
-            "--offline",
-            "--locked",
-            "-p",
-            "ev-energy-client",
-            "-p",
-            "ev-energy-server",
-            "--all-targets",
-        ])
-        .current_dir(&copy.root)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .unwrap();
+    // The regenerated workspace still builds.
+    let build = copy.cargo(&[
+        "check",
+        "--quiet",
+        "-p",
+        "ev-energy-client",
+        "-p",
+        "ev-energy-server",
+        "--all-targets",
+    ]);
     assert!(
         build.status.success(),
         "{}",
@@ -206,19 +212,7 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
 
     // The reference service names every field of the request, so the new
     // parameter fails its build, pointing at the place to handle it.
-    let service = Command::new(env!("CARGO"))
-        .args([
-            "check",
-            "--quiet",
-            "--offline",
-            "--locked",
-            "-p",
-            "dispatcher-logs-service",
-        ])
-        .current_dir(&copy.root)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .unwrap();
+    let service = copy.cargo(&["check", "--quiet", "-p", "dispatcher-logs-service"]);
     let stderr = String::from_utf8_lossy(&service.stderr);
     assert!(
         !service.status.success(),
@@ -347,24 +341,16 @@ fn parameters_without_examples_get_invented_values_and_the_mock_test_passes() {
     assert_eq!(value("device_types"), serde_json::json!(["EVSE", "EVSE"]));
 
     // The client and its generated mock test build, and the test passes
-    // with those values. The same target folder as the test above.
-    let target = workspace_root().join("target").join("drift-test");
-    let test = Command::new(env!("CARGO"))
-        .args([
-            "test",
-            "--offline",
-            "--locked",
-            "-p",
-            "ev-energy-client",
-            "--features",
-            "mock",
-            "--test",
-            "mock_matches_client",
-        ])
-        .current_dir(&copy.root)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .unwrap();
+    // with those values.
+    let test = copy.cargo(&[
+        "test",
+        "-p",
+        "ev-energy-client",
+        "--features",
+        "mock",
+        "--test",
+        "mock_matches_client",
+    ]);
     let stdout = String::from_utf8_lossy(&test.stdout);
     assert!(
         test.status.success(),
@@ -375,20 +361,7 @@ fn parameters_without_examples_get_invented_values_and_the_mock_test_passes() {
 
     // The server library builds with the new operation too (its hand-written
     // tests, like the service, implement every operation, so they would not).
-    let server = Command::new(env!("CARGO"))
-        .args([
-            "check",
-            "--quiet",
-            "--offline",
-            "--locked",
-            "-p",
-            "ev-energy-server",
-            "--lib",
-        ])
-        .current_dir(&copy.root)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .unwrap();
+    let server = copy.cargo(&["check", "--quiet", "-p", "ev-energy-server", "--lib"]);
     assert!(
         server.status.success(),
         "{}",
