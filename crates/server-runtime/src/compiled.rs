@@ -2,6 +2,8 @@
 //! into a validator, defaults and versions read, once, when the router is
 //! built, not on the first request.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::spec::{BodySpec, Kind, OperationSpec, ParamSpec};
@@ -41,9 +43,9 @@ pub struct Version {
     /// Whether versions are numbers (`2`, `2.0` and `2e0` are one version).
     numeric: bool,
     /// The versions as a header carries them (`2`), in the document's order.
-    values: Vec<&'static str>,
+    values: Vec<Arc<str>>,
     /// The version used when the header is absent, as the document writes it.
-    pub default: Option<&'static str>,
+    pub default: Option<Arc<str>>,
 }
 
 impl CompiledOperation {
@@ -100,14 +102,12 @@ fn compile(operation: &str, what: &str, schema: &str) -> (Validator, Option<Valu
 }
 
 /// A JSON value as a header carries it (`2`, `v1`).
-fn header_text(value: &Value) -> Option<&'static str> {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Number(_) | Value::Bool(_) => value.to_string(),
-        _ => return None,
-    };
-    // Versions are few and live as long as the router: leaked once per operation.
-    Some(Box::leak(text.into_boxed_str()))
+fn header_text(value: &Value) -> Option<Arc<str>> {
+    match value {
+        Value::String(s) => Some(s.as_str().into()),
+        Value::Number(_) | Value::Bool(_) => Some(value.to_string().into()),
+        _ => None,
+    }
 }
 
 impl Version {
@@ -128,16 +128,19 @@ impl Version {
     /// The document's spelling of a requested version: for a numeric
     /// version, `2e0` and `2.0` are the document's `2`. `None` when the
     /// document has no such version.
-    pub fn canonical(&self, requested: &str) -> Option<&'static str> {
+    pub fn canonical(&self, requested: &str) -> Option<Arc<str>> {
         let requested = requested.trim();
         let number = |text: &str| text.parse::<f64>().ok().filter(|n| n.is_finite());
-        self.values.iter().copied().find(|value| {
-            if self.numeric {
-                matches!((number(value), number(requested)), (Some(a), Some(b)) if a == b)
-            } else {
-                *value == requested
-            }
-        })
+        self.values
+            .iter()
+            .find(|value| {
+                if self.numeric {
+                    matches!((number(value), number(requested)), (Some(a), Some(b)) if a == b)
+                } else {
+                    &***value == requested
+                }
+            })
+            .cloned()
     }
 }
 
@@ -166,9 +169,13 @@ mod tests {
             Kind::Number,
             r#"{"type":"number","enum":[2,3],"default":2}"#,
         );
-        assert_eq!(version.default, Some("2"));
+        assert_eq!(version.default.as_deref(), Some("2"));
         for requested in ["2", "2.0", "2e0", " 2 "] {
-            assert_eq!(version.canonical(requested), Some("2"), "{requested}");
+            assert_eq!(
+                version.canonical(requested).as_deref(),
+                Some("2"),
+                "{requested}"
+            );
         }
         assert_eq!(version.canonical("4"), None);
         assert_eq!(version.canonical("two"), None);
@@ -178,7 +185,10 @@ mod tests {
     fn string_versions_are_compared_exactly() {
         let version = version(Kind::String, r#"{"type":"string","enum":["2024-05-01"]}"#);
         assert_eq!(version.default, None);
-        assert_eq!(version.canonical("2024-05-01"), Some("2024-05-01"));
+        assert_eq!(
+            version.canonical("2024-05-01").as_deref(),
+            Some("2024-05-01")
+        );
         assert_eq!(version.canonical("2024-5-1"), None);
     }
 

@@ -342,7 +342,11 @@ mod tests {
             }
         );
         assert_eq!(context.rate_limit, Some((10, 3)));
-        assert_eq!(context.version, Some("1"), "the document's default version");
+        assert_eq!(
+            context.version.as_deref(),
+            Some("1"),
+            "the document's default version"
+        );
     }
 
     #[tokio::test]

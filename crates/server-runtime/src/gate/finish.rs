@@ -3,6 +3,8 @@
 //! problems through the operation's declared error responses, and the
 //! headers the runtime knows.
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
@@ -19,7 +21,7 @@ pub struct Context {
     /// The operation, once routed.
     pub operation: Option<&'static OperationSpec>,
     /// The API version answering, as the document writes it.
-    pub version: Option<&'static str>,
+    pub version: Option<Arc<str>>,
     /// `(limit, remaining)` from the rate-limit hook.
     pub rate_limit: Option<(u64, u64)>,
     /// Seconds to wait, on a 429.
@@ -35,7 +37,7 @@ impl Context {
     pub fn new(operation: &CompiledOperation) -> Self {
         Self {
             operation: Some(operation.spec),
-            version: operation.version.as_ref().and_then(|v| v.default),
+            version: operation.version.as_ref().and_then(|v| v.default.clone()),
             ..Self::default()
         }
     }
@@ -43,7 +45,7 @@ impl Context {
     /// The value the runtime knows for a header of `role`.
     pub fn value(&self, role: Role) -> Option<String> {
         match role {
-            Role::ApiVersion => self.version.map(str::to_string),
+            Role::ApiVersion => self.version.as_deref().map(str::to_string),
             Role::RateLimitLimit => self.rate_limit.map(|(limit, _)| limit.to_string()),
             Role::RateLimitRemaining => self.rate_limit.map(|(_, remaining)| remaining.to_string()),
             Role::RetryAfter => self.retry_after.map(|s| s.to_string()),
@@ -312,7 +314,7 @@ mod tests {
     fn context() -> Context {
         let compiled = CompiledOperation::new(&OP);
         let mut context = Context::new(&compiled);
-        context.version = Some("2");
+        context.version = Some("2".into());
         context
     }
 
