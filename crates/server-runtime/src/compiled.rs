@@ -159,6 +159,7 @@ mod tests {
             required: false,
             schema,
             hint: None,
+            range: None,
         }));
         Version::of(param, &serde_json::from_str(schema).unwrap())
     }
@@ -217,6 +218,7 @@ mod tests {
                     required: true,
                     schema: r#"{"type":"string","pattern":"^a","default":"abc"}"#,
                     hint: None,
+                    range: None,
                 },
                 ParamSpec {
                     name: "broken",
@@ -227,6 +229,7 @@ mod tests {
                     required: false,
                     schema: r#"{"type":"string","pattern":"("}"#,
                     hint: None,
+                    range: None,
                 },
             ],
             body: None,

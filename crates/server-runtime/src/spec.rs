@@ -201,6 +201,9 @@ pub struct ParamSpec {
     pub schema: &'static str,
     /// Advice added to a validation error (e.g. an example of the format).
     pub hint: Option<&'static str>,
+    /// For an integer, the values its Rust type holds (`i32`: ±2³¹), so that
+    /// a value beyond them gets the runtime's own message.
+    pub range: Option<(i128, i128)>,
 }
 
 impl ParamSpec {
@@ -214,6 +217,7 @@ impl ParamSpec {
             required: false,
             schema: "true",
             hint: None,
+            range: None,
         }
     }
 
@@ -258,6 +262,12 @@ impl ParamSpec {
     /// Advice added to its validation errors.
     pub const fn hint(mut self, hint: &'static str) -> Self {
         self.hint = Some(hint);
+        self
+    }
+
+    /// The integers its Rust type holds, from `min` to `max`.
+    pub const fn range(mut self, min: i128, max: i128) -> Self {
+        self.range = Some((min, max));
         self
     }
 }

@@ -11,6 +11,7 @@ use quote::{format_ident, quote};
 
 use super::{Doc, Header, Op, Param, Resp};
 use crate::model::{ApiKeyLocation, Location, SchemeKind, Status};
+use crate::types::ParamType;
 use crate::vocab;
 use crate::vocab::Shape;
 
@@ -260,7 +261,39 @@ fn param_spec(p: &Param<'_>) -> TokenStream {
     if let Some(hint) = model.schema.hint() {
         tokens.extend(quote! { .hint(#hint) });
     }
+    if let Some((min, max)) = integer_range(p) {
+        let (min, max) = (Literal::i128_unsuffixed(min), Literal::i128_unsuffixed(max));
+        tokens.extend(quote! { .range(#min, #max) });
+    }
     tokens
+}
+
+/// The integers an integer parameter's Rust type (or its items' type)
+/// holds, when it is one of Rust's integer types; `None` for a newtype,
+/// whose own checks answer.
+fn integer_range(p: &Param<'_>) -> Option<(i128, i128)> {
+    if p.kind != crate::vocab::Kind::Integer {
+        return None;
+    }
+    let ty = match &p.ty {
+        ParamType::Scalar(ty) | ParamType::Array(ty) => ty.to_string(),
+    };
+    let name = ty.rsplit("::").next()?.trim();
+    Some(match name {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" => (i64::MIN.into(), i64::MAX.into()),
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" => (0, u64::MAX.into()),
+        "NonZeroU8" => (1, u8::MAX.into()),
+        "NonZeroU16" => (1, u16::MAX.into()),
+        "NonZeroU32" => (1, u32::MAX.into()),
+        "NonZeroU64" => (1, u64::MAX.into()),
+        _ => return None,
+    })
 }
 
 fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStream>) -> TokenStream {

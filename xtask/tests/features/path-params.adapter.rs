@@ -52,7 +52,8 @@ static GET_BOOK: rt::OperationSpec = rt::OperationSpec {
         rt::ParamSpec::path("shelf_id", "shelf_id", rt::Kind::String)
             .schema("{\"type\":\"string\",\"pattern\":\"^s[0-9]{3}$\"}"),
         rt::ParamSpec::path("book_no", "book_no", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1}"),
+            .schema("{\"type\":\"integer\",\"format\":\"int32\",\"minimum\":1}")
+            .range(1, 4294967295),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)

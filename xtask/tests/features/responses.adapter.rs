@@ -87,7 +87,8 @@ static DELETE_NOTE: rt::OperationSpec = rt::OperationSpec {
     path: "/notes/{note_id}",
     params: &[
         rt::ParamSpec::path("note_id", "note_id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\"}"),
+            .schema("{\"type\":\"integer\"}")
+            .range(-9223372036854775808, 9223372036854775807),
     ],
     responses: &[
         rt::ResponseSpec::code(204, None, &[]),
