@@ -83,6 +83,13 @@ enum Task {
         #[arg(long, value_name = "PATH")]
         out: std::path::PathBuf,
     },
+    /// The generator on real documents: for every document in ../shared/corpus, generate the
+    /// three crates, build them, and run the generated client against the generated server
+    /// (every operation twice, plus a bad call); prints a table and writes target/corpus/report.md.
+    Corpus {
+        /// Only the documents whose path contains one of these.
+        only: Vec<String>,
+    },
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
         /// How many dispatcher logs to seed.
@@ -164,6 +171,7 @@ fn main() -> ExitCode {
         ),
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
+        Task::Corpus { only } => verdict(xtask::corpus::run(&root, &only, &mut stdout)),
         Task::Conformance => report(xtask::conformance::run(&root)),
         Task::Ci => report(xtask::ci::run(&root)),
     };
