@@ -1,6 +1,7 @@
 //! `cargo xtask corpus`: the generator on real documents. For every
-//! document in `../shared/corpus` (beside the workspace; the task skips
-//! with a note where it is absent), it generates the three crates with
+//! document in `../shared/corpus` (beside the workspace; skipped with a
+//! note where it is absent) and every feature fixture
+//! (`xtask/tests/features/*.yaml`), it generates the three crates with
 //! `codegen --document --out`, writes a round-trip binary
 //! ([`crate::server::roundtrip`]), builds it (all documents share one target
 //! folder), runs it, and prints one table: document, operations, warnings,
@@ -80,21 +81,30 @@ pub fn documents(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Runs the corpus (the documents whose name contains one of `only`, or
 /// all); `Ok(true)` when every document passed.
 pub fn run(root: &Path, only: &[String], out: &mut dyn Write) -> Result<bool> {
-    let Some(dir) = corpus_dir(root) else {
-        writeln!(
+    let mut all = Vec::new();
+    match corpus_dir(root) {
+        Some(dir) => all.extend(documents(&dir)?.into_iter().map(|d| (dir.clone(), d))),
+        None => writeln!(
             out,
-            "note: no corpus at {}: `cargo xtask corpus` skipped",
+            "note: no corpus at {}: only the feature fixtures are run",
             root.parent()
                 .unwrap_or(root)
                 .join("shared/corpus")
                 .display()
-        )?;
-        return Ok(true);
-    };
+        )?,
+    }
+    // The feature fixtures: one small document per feature no corpus
+    // document has, under the same round trip.
+    let features = root.join("xtask").join("tests");
+    all.extend(
+        documents(&features.join("features"))?
+            .into_iter()
+            .map(|d| (features.clone(), d)),
+    );
     let work = root.join("target").join("corpus");
     std::fs::create_dir_all(&work)?;
     let mut outcomes = Vec::new();
-    for document in documents(&dir)? {
+    for (dir, document) in all {
         let name = document
             .strip_prefix(&dir)
             .unwrap_or(&document)

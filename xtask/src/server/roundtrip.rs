@@ -397,8 +397,18 @@ impl<'a, 'b> Plan<'a, 'b> {
         let headers = credentials(model, op.model);
         let mut required = Vec::new();
         let mut optional = Vec::new();
+        let mut cookies = Vec::new();
         for (p, json) in op.params.iter().zip(&self.values) {
             if p.model.location == Location::Cookie {
+                // progenitor sends no cookies: a caller sets them on its
+                // HTTP client, as this one does.
+                let pair = format!(
+                    "{}={}",
+                    p.model.name,
+                    texts(&serde_json::from_str(json)?).join(",")
+                );
+                let always = p.model.required;
+                cookies.push(quote! { if #always || full { cookies.push(#pair); } });
                 continue;
             }
             let setter =
@@ -427,7 +437,14 @@ impl<'a, 'b> Plan<'a, 'b> {
         };
         Ok(quote! {
             async fn #call(base: &str, full: bool) -> ::std::result::Result<(), ::std::string::String> {
-                let client = cl::Client::new_with_client(base, http(&[#(#headers),*]));
+                let mut cookies: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
+                #(#cookies)*
+                let cookie = cookies.join("; ");
+                let mut headers: ::std::vec::Vec<(&str, &str)> = ::std::vec![#(#headers),*];
+                if !cookie.is_empty() {
+                    headers.push(("cookie", &cookie));
+                }
+                let client = cl::Client::new_with_client(base, http(&headers));
                 let mut call = client.#method();
                 #(#required)*
                 if full {
