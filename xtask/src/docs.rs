@@ -201,12 +201,19 @@ pub fn check(root: &Path, out: &mut dyn std::io::Write) -> Result<()> {
             .output()
             .context("cannot run node (the browser check needs Node.js and Debian's chromium)")?;
         let report = String::from_utf8_lossy(&output.stdout);
-        let parsed: serde_json::Value = serde_json::from_str(report.trim()).with_context(|| {
-            format!(
-                "the browser check failed to run: {}{}",
-                report,
-                String::from_utf8_lossy(&output.stderr)
-            )
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() || report.trim().is_empty() {
+            // Say what node said; a JSON parse error of its empty output
+            // would only hide it.
+            bail!(
+                "the browser check failed to run ({}): {}{}",
+                output.status,
+                report.trim(),
+                stderr.trim()
+            );
+        }
+        let parsed: serde_json::Value = serde_json::from_str(report.trim()).map_err(|e| {
+            anyhow::anyhow!("the browser check printed no JSON report ({e}): {report}{stderr}")
         })?;
         let missing: Vec<&str> = parsed["missing"]
             .as_array()
