@@ -186,9 +186,16 @@ fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcom
     if !generated.status.success() {
         let reason = stderr
             .lines()
-            .find(|l| l.starts_with("error"))
-            .unwrap_or("codegen failed")
-            .to_string();
+            .find(|l| l.starts_with("error") || l.contains("panicked at"))
+            .map(|l| match l.contains("panicked at") {
+                // The panic's message is on the next line.
+                true => {
+                    let after = stderr.split(l).nth(1).and_then(|r| r.lines().nth(1));
+                    format!("a generator panicked: {}", after.unwrap_or(l))
+                }
+                false => l.to_string(),
+            })
+            .unwrap_or_else(|| format!("codegen failed ({})", generated.status));
         outcome.failure = Some(format!(
             "codegen: {} (see {})",
             shorten(&reason),
