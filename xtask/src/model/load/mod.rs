@@ -34,6 +34,7 @@ pub fn load(document: &Document) -> (Model, Vec<Finding>) {
     };
     let model = loader.model();
     let mut findings = loader.findings;
+    findings.extend(document.findings.iter().cloned());
     super::examples::check(&document.raw, &mut findings);
     findings.sort();
     findings.dedup();
