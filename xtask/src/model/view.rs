@@ -395,7 +395,19 @@ impl View {
     /// A parameter or a header: a `schema`, or a `content`.
     fn parameter(&mut self, parameter: &mut Value, pointer: &str) {
         if let Some(schema) = parameter.get_mut("schema") {
-            self.schema(schema, &child(pointer, "schema"));
+            let at = child(pointer, "schema");
+            if let Some(map) = schema.as_object_mut() {
+                if array_without_items(map) {
+                    // A parameter's values are text: strings keep them as sent.
+                    self.warn(
+                        &at,
+                        "`type: array` without `items`: generated as an array of strings (a \
+                         parameter's values are text)",
+                    );
+                    map.insert("items".into(), json!({"type": "string"}));
+                }
+            }
+            self.schema(schema, &at);
         }
         self.with_content(parameter, pointer);
     }
@@ -484,7 +496,7 @@ impl View {
             self.keywords_31(map, pointer);
         }
         self.format(map, pointer);
-        if map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items") {
+        if array_without_items(map) {
             self.warn(
                 pointer,
                 "`type: array` without `items`: generated as an array of any JSON value",
@@ -644,6 +656,10 @@ impl View {
             uses.dropped_count += 1;
         }
     }
+}
+
+fn array_without_items(map: &Map<String, Value>) -> bool {
+    map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items")
 }
 
 #[cfg(test)]

@@ -173,7 +173,10 @@ fn schemas_in_parameters_bodies_responses_and_headers_are_converted() {
         "paths": {"/a": {
             "parameters": [{"name": "p", "in": "query", "schema": {"type": ["string", "null"]}}],
             "post": {
-                "parameters": [{"name": "q", "in": "query", "schema": {"const": 1}}],
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"const": 1}},
+                    {"name": "ids", "in": "query", "schema": {"type": "array"}},
+                ],
                 "requestBody": {"content": {"application/json": {"schema": {"type": ["integer", "null"]}}}},
                 "responses": {"200": {
                     "description": "ok",
@@ -183,8 +186,16 @@ fn schemas_in_parameters_bodies_responses_and_headers_are_converted() {
             },
         }},
     });
-    let (view, _) = normalize(raw).unwrap();
+    let (view, findings) = normalize(raw).unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0].to_string().starts_with(
+        "/paths/~1a/post/parameters/1/schema: `type: array` without `items`: generated as an array of strings"
+    ));
     let a = &view["paths"]["/a"];
+    assert_eq!(
+        a["post"]["parameters"][1]["schema"],
+        json!({"type": "array", "items": {"type": "string"}})
+    );
     assert_eq!(a["parameters"][0]["schema"]["nullable"], json!(true));
     assert_eq!(a["post"]["parameters"][0]["schema"], json!({"enum": [1]}));
     let post = &a["post"];
