@@ -387,3 +387,37 @@ fn a_security_scheme_that_is_not_defined_is_a_warning_and_left_out() {
     assert_eq!(op.security[0].schemes[0].scheme, "key");
     assert!(!op.auth_optional());
 }
+
+#[test]
+fn names_the_client_cannot_tell_apart_are_errors_naming_both_nodes() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    post:\n      operationId: getUser\n      \
+         parameters:\n        - {{name: userId, in: query, schema: {{type: string}}}}\n        \
+         - {{name: user_id, in: header, schema: {{type: string}}}}\n        \
+         - {{name: user_id, in: cookie, schema: {{type: string}}}}\n        \
+         - {{name: body, in: query, schema: {{type: string}}}}\n      \
+         requestBody: {{content: {{application/json: {{schema: {{type: string}}}}}}}}\n      \
+         responses: {{'200': {{description: ok}}}}\n  \
+         /b:\n    get:\n      operationId: get_user\n      responses: {{'200': {{description: ok}}}}\n"
+    ));
+    let errors: Vec<&str> = findings
+        .iter()
+        .filter(|(error, _)| *error)
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "/paths/~1a/post/parameters/1: header parameter `user_id` and query parameter \
+             `userId` (/paths/~1a/post/parameters/0) are both `user_id` in the generated client's \
+             request builder, which cannot tell them apart: rename one of them",
+            "/paths/~1a/post/parameters/3: query parameter `body` and the request body \
+             (/paths/~1a/post/requestBody) are both `body` in the generated client's request \
+             builder, which cannot tell them apart: rename one of them",
+            "/paths/~1b/get: operation `get_user` and operation `getUser` (/paths/~1a/post) are \
+             both `get_user` in the generated client: give one of them another `operationId`",
+        ]
+    );
+    // The cookie parameter is the server's alone: it tells it apart itself.
+    assert!(model.operations.is_empty());
+}

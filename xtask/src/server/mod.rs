@@ -16,6 +16,7 @@
 
 mod adapter;
 mod api;
+pub mod names;
 
 use anyhow::{anyhow, bail, Context, Result};
 use heck::{ToPascalCase, ToSnakeCase};
@@ -45,13 +46,19 @@ pub struct ServerFiles {
 /// Generates the server of `model`.
 pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result<ServerFiles> {
     let mut operations = Vec::new();
+    // The adapter's statics: one per operation, beside `API` and the
+    // header tables.
+    let mut statics = names::Scope::with(&["API", "HEADERS_*"]);
     for operation in &model.operations {
-        operations.push(Op::read(model, operation, types).with_context(|| {
+        let mut op = Op::read(model, operation, types).with_context(|| {
             format!(
                 "cannot generate the server for {} {} ({})",
                 operation.method, operation.path, operation.pointer
             )
-        })?);
+        })?;
+        let name = heck::AsShoutySnakeCase(&op.pascal).to_string();
+        op.spec = format_ident!("{}", statics.claim(&name, Some("OPERATION")));
+        operations.push(op);
     }
     for (name, scheme) in &model.security_schemes {
         if let SchemeKind::HttpOther { scheme: other } = &scheme.kind {
@@ -186,6 +193,8 @@ struct Op<'a> {
     fn_name: Ident,
     /// `ListDispatcherLogs`
     pascal: String,
+    /// The `static` of its `OperationSpec` (`LIST_DISPATCHER_LOGS`).
+    spec: Ident,
     params: Vec<Param<'a>>,
     body: Option<Body>,
     responses: Vec<Resp<'a>>,
@@ -241,8 +250,14 @@ impl<'a> Op<'a> {
         let pascal = pascal(&operation.id);
         let fn_name = format_ident!("{}", snake(&operation.id));
         let mut params = Vec::new();
+        // The request struct's fields: one per parameter, beside `body`.
+        let mut fields = names::Scope::with(if operation.body.is_some() {
+            &["body"]
+        } else {
+            &[]
+        });
         for parameter in &operation.parameters {
-            params.push(Param::read(operation, parameter, types)?);
+            params.push(Param::read(operation, parameter, types, &mut fields)?);
         }
         let body = match &operation.body {
             None => None,
@@ -281,6 +296,7 @@ impl<'a> Op<'a> {
         Ok(Self {
             model: operation,
             fn_name,
+            spec: format_ident!("{}", heck::AsShoutySnakeCase(&pascal).to_string()),
             pascal,
             params,
             body,
@@ -298,7 +314,7 @@ impl<'a> Op<'a> {
 
     /// The `static` of its `OperationSpec`.
     fn spec_ident(&self) -> Ident {
-        format_ident!("{}", heck::AsShoutySnakeCase(&self.pascal).to_string())
+        self.spec.clone()
     }
 }
 
@@ -307,6 +323,7 @@ impl<'a> Param<'a> {
         operation: &model::Operation,
         parameter: &'a model::Parameter,
         types: &Types,
+        fields: &mut names::Scope,
     ) -> Result<Self> {
         let name = &parameter.name;
         let unsupported = |what: &str| {
@@ -343,7 +360,7 @@ impl<'a> Param<'a> {
         if parameter.schema.json_schema.is_none() {
             return Err(unsupported("a schema that refers to itself"));
         }
-        let field = snake(name);
+        let field = fields.claim(&snake(name), Some(parameter.location.as_str()));
         Ok(Self {
             model: parameter,
             field: format_ident!("{}", field),
@@ -412,6 +429,9 @@ impl<'a> Resp<'a> {
             )),
         };
         let mut headers = Vec::new();
+        // The headers struct's fields, which the response's constructor
+        // also takes beside `status` and `body`.
+        let mut fields = names::Scope::with(&["status", "body"]);
         for header in &response.headers {
             let version_header = operation
                 .parameters
@@ -436,7 +456,7 @@ impl<'a> Resp<'a> {
             headers.push(Header {
                 name: &header.name,
                 lower: header.name.to_ascii_lowercase(),
-                field: format_ident!("{}", snake(&header.name)),
+                field: format_ident!("{}", fields.claim(&snake(&header.name), Some("header"))),
                 ty,
                 required: header.required,
                 role,
