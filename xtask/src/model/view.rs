@@ -24,9 +24,12 @@
 //!   `jsonSchemaDialect`, `$schema`, `$id`, `$comment`, `contentMediaType`,
 //!   `contentEncoding` and the like → dropped (annotations); keywords 3.0
 //!   has no counterpart for (`if`, `prefixItems`, …) → dropped (warned);
-//! - `paths` may be absent; `openapi` reads `3.0.3`.
+//! - `paths` may be absent; `openapi` reads `3.0.3`; `type: 'null'` is
+//!   `nullable: true` with `enum: [null]`.
 //!
 //! Both versions:
+//! - an operation without `responses` (optional in 3.1) → one `default`
+//!   response without a body (warned);
 //! - `$ref` with siblings in 3.0 → the `$ref` alone (OpenAPI 3.0 ignores
 //!   the siblings; warned, as the author may not know);
 //! - `type: array` without `items` → an array of any value (warned);
@@ -377,6 +380,18 @@ impl View {
         let Some(operation) = operation.as_object_mut() else {
             return;
         };
+        if !operation.contains_key("responses") {
+            // Optional in 3.1, required in 3.0 (and by openapiv3).
+            self.warn(
+                pointer,
+                "the operation declares no `responses`: generated with one `default` response \
+                 without a body (the backend chooses its status)",
+            );
+            operation.insert(
+                "responses".into(),
+                json!({"default": {"description": "No response declared."}}),
+            );
+        }
         for (key, value) in operation.iter_mut() {
             let at = child(pointer, key);
             match key.as_str() {
@@ -579,6 +594,9 @@ impl View {
                 map.insert(bound.into(), exclusive);
                 map.insert(flag.into(), Value::Bool(true));
             }
+        }
+        if map.get("type") == Some(&json!("null")) {
+            map.insert("type".into(), json!(["null"]));
         }
         if let Some(Value::Array(types)) = map.get("type").cloned() {
             let nullable = types.iter().any(|t| t == "null");

@@ -157,6 +157,27 @@ fn a_3_1_document_reads_as_3_0_without_paths_or_webhooks() {
         view,
         json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}})
     );
+    // An operation without responses, and a `null`-only type.
+    let (view, more) = normalize(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"delete": {"requestBody": {"content": {"application/json": {
+            "schema": {"type": "null"}}}}}}},
+    }))
+    .unwrap();
+    let delete = &view["paths"]["/a"]["delete"];
+    assert_eq!(
+        delete["responses"],
+        json!({"default": {"description": "No response declared."}})
+    );
+    assert_eq!(
+        delete["requestBody"]["content"]["application/json"]["schema"],
+        json!({"nullable": true, "enum": [null]})
+    );
+    assert_eq!(more.len(), 1);
+    assert!(more[0]
+        .to_string()
+        .starts_with("/paths/~1a/delete: the operation declares no `responses`"));
     assert_eq!(findings.len(), 1);
     assert_eq!(
         findings[0].to_string(),
