@@ -10,11 +10,12 @@
 //! tree's shape, except a 3.1 `$ref` with constraining siblings, which
 //! moves under `allOf/0`).
 //!
-//! OpenAPI 3.1 (JSON Schema 2020-12) becomes 3.0:
+//! OpenAPI 3.1 (JSON Schema 2020-12) becomes 3.0 (the schema keywords
+//! below are read so in 3.0 documents too, which use them by mistake):
 //! - `type: [T, 'null']` → `type: T` with `nullable: true`; several
 //!   non-null types → `anyOf` of one schema per type (each with the
 //!   keywords that apply to it);
-//! - `const: v` → `enum: [v]`; `examples: [a, …]` → `example: a`;
+//! - `const: v` → `enum: [v]`;
 //! - numeric `exclusiveMinimum: n` → `minimum: n` + `exclusiveMinimum:
 //!   true` (and the same for the maximum);
 //! - `$ref` with siblings (allowed in 3.1) → `allOf: [{$ref}]` beside
@@ -28,6 +29,11 @@
 //!   `nullable: true` with `enum: [null]`.
 //!
 //! Both versions:
+//! - a schema's `examples` array → `example` (its first value; anything
+//!   but an array is dropped, warned); a `type` that is not JSON's →
+//!   `file` (Swagger 2) a binary string, anything else any value (warned);
+//!   Swagger 2's `required: true` on a property → the property listed in
+//!   the object's `required` (warned);
 //! - an operation without `responses` (optional in 3.1) → one `default`
 //!   response without a body (warned);
 //! - `$ref` with siblings in 3.0 → the `$ref` alone (OpenAPI 3.0 ignores
@@ -507,9 +513,12 @@ impl View {
         } else if map.contains_key("$ref") {
             return;
         }
-        if self.version == Version::V31 {
-            self.keywords_31(map, pointer);
-        }
+        // 3.1 constructs in a 3.0 document (`type: [string, 'null']` is a
+        // common one) are read the same way: 3.0 has no other reading.
+        self.keywords_31(map, pointer);
+        self.examples(map, pointer);
+        self.json_type(map, pointer);
+        self.required_flags(map, pointer);
         self.format(map, pointer);
         if array_without_items(map) {
             self.warn(
@@ -562,18 +571,6 @@ impl View {
             if !map.contains_key("enum") {
                 map.insert("enum".into(), json!([value]));
             }
-        }
-        match map.remove("examples") {
-            Some(Value::Array(examples)) => {
-                if let Some(first) = examples.into_iter().next() {
-                    map.entry("example").or_insert(first);
-                }
-            }
-            Some(other) => {
-                // Not JSON Schema's `examples`: keep what it is.
-                map.insert("examples".into(), other);
-            }
-            None => {}
         }
         for (flag, bound, stricter) in [
             ("exclusiveMinimum", "minimum", true),
@@ -640,6 +637,104 @@ impl View {
                         }
                     }
                     map.insert("anyOf".into(), Value::Array(branches));
+                }
+            }
+        }
+    }
+
+    /// A schema's `examples` (JSON Schema's, 3.1; often written in 3.0
+    /// documents too) as OpenAPI 3.0's `example`: its first value. Anything
+    /// but an array there is not JSON Schema, and typify would not read
+    /// the schema: dropped.
+    fn examples(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        match map.remove("examples") {
+            Some(Value::Array(examples)) => {
+                if let Some(first) = examples.into_iter().next() {
+                    map.entry("example").or_insert(first);
+                }
+            }
+            Some(_) => self.warn(
+                child(pointer, "examples"),
+                "a schema's `examples` must be an array of values (the named examples of \
+                 parameters and media types do not belong in a schema): ignored",
+            ),
+            None => {}
+        }
+    }
+
+    /// A `type` that is not one of JSON's: Swagger 2's `file` is a binary
+    /// string; anything else is read as any value.
+    fn json_type(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let Some(ty) = map.get("type").and_then(Value::as_str).map(str::to_string) else {
+            return;
+        };
+        if matches!(
+            ty.as_str(),
+            "string" | "number" | "integer" | "boolean" | "array" | "object"
+        ) {
+            return;
+        }
+        let at = child(pointer, "type");
+        if ty == "file" {
+            self.warn(
+                at,
+                "`type: file` is Swagger 2.0: read as `type: string, format: binary`",
+            );
+            map.insert("type".into(), json!("string"));
+            map.insert("format".into(), json!("binary"));
+        } else {
+            self.warn(
+                at,
+                format!(
+                    "`type: {ty}` is not a JSON type: ignored, the value may be any JSON value"
+                ),
+            );
+            map.remove("type");
+        }
+    }
+
+    /// Swagger 2's `required: true` on a property, where OpenAPI lists the
+    /// required properties on the object: moved there.
+    fn required_flags(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let mut required = Vec::new();
+        if let Some(properties) = map.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, property) in properties.iter_mut() {
+                let Some(flag) = property
+                    .as_object_mut()
+                    .and_then(|p| p.get("required").and_then(Value::as_bool).map(|f| (p, f)))
+                    .map(|(p, f)| {
+                        p.remove("required");
+                        f
+                    })
+                else {
+                    continue;
+                };
+                let at = child(&child(&child(pointer, "properties"), name), "required");
+                self.warn(
+                    at,
+                    format!(
+                        "`required: {flag}` on a property is Swagger 2.0: OpenAPI lists required \
+                         properties in the object's `required`{}",
+                        if flag {
+                            ", where it is read"
+                        } else {
+                            "; ignored"
+                        }
+                    ),
+                );
+                if flag {
+                    required.push(Value::String(name.clone()));
+                }
+            }
+        }
+        if required.is_empty() {
+            return;
+        }
+        let list = map.entry("required").or_insert_with(|| json!([]));
+        if let Value::Array(list) = list {
+            for name in required {
+                if !list.contains(&name) {
+                    list.push(name);
                 }
             }
         }

@@ -43,6 +43,9 @@ fn type_arrays_become_nullable_or_any_of() {
         schemas["C"]["properties"]["p"],
         json!({"type": "string", "nullable": true})
     );
+    // Written by mistake in a 3.0 document, read the same way.
+    let (schemas, _) = view("3.0.3", json!({"A": {"type": ["integer", "null"]}}));
+    assert_eq!(schemas["A"], json!({"type": "integer", "nullable": true}));
 }
 
 #[test]
@@ -262,4 +265,31 @@ fn defaults_are_coerced_where_their_text_reads_as_the_type_and_dropped_otherwise
     // A reading that breaks another rule is no reading.
     assert_eq!(p["big"].get("default"), None);
     assert_eq!(findings.len(), 8, "{findings:?}");
+}
+
+#[test]
+fn swagger_2_habits_are_read_with_a_warning() {
+    let (schemas, findings) = view(
+        "3.0.3",
+        json!({
+            "Upload": {"type": "object", "required": ["a"], "properties": {
+                "a": {"type": "string"},
+                "file": {"type": "file", "required": true},
+                "size": {"type": "int", "required": false},
+                "tag": {"type": "string", "examples": {"one": {"value": "x"}}},
+                "id": {"type": "string", "examples": ["abc", "def"]},
+            }},
+        }),
+    );
+    let upload = &schemas["Upload"];
+    assert_eq!(upload["required"], json!(["a", "file"]));
+    let p = &upload["properties"];
+    assert_eq!(p["file"], json!({"type": "string", "format": "binary"}));
+    assert_eq!(p["size"], json!({}));
+    assert_eq!(p["tag"], json!({"type": "string"}));
+    assert_eq!(p["id"], json!({"type": "string", "example": "abc"}));
+    assert_eq!(findings.len(), 5, "{findings:?}");
+    assert!(findings.iter().any(|f| f.starts_with(
+        "/components/schemas/Upload/properties/file/required: `required: true` on a property is Swagger 2.0"
+    )));
 }
