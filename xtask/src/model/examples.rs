@@ -38,12 +38,15 @@ pub fn fix_defaults(raw: &mut Value, findings: &mut Vec<Finding>) {
         let Some(default) = schema.get("default") else {
             continue;
         };
-        let errors = validator.errors(&schema, default);
-        let Some(first) = errors.first() else {
+        let errors = |value: &Value| {
+            let mut errors = validator.errors(&schema, value);
+            errors.extend(beyond_format(&schema, value));
+            errors
+        };
+        let Some(first) = errors(default).into_iter().next() else {
             continue;
         };
-        let coerced = coerce(raw, &schema, default)
-            .filter(|value| validator.errors(&schema, value).is_empty());
+        let coerced = coerce(raw, &schema, default).filter(|value| errors(value).is_empty());
         let Some(map) = raw.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
             continue;
         };
@@ -73,6 +76,25 @@ pub fn fix_defaults(raw: &mut Value, findings: &mut Vec<Finding>) {
     }
 }
 
+/// What JSON Schema does not check but typify does: an integer default
+/// beyond the Rust type its `format` names (`int32`: `i32`) makes typify
+/// refuse the schema.
+fn beyond_format(schema: &Value, value: &Value) -> Option<String> {
+    let format = schema.get("format").and_then(Value::as_str)?;
+    let (min, max): (f64, f64) = match format {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "uint8" => (0.0, u8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "uint16" => (0.0, u16::MAX.into()),
+        "int32" | "int" => (i32::MIN.into(), i32::MAX.into()),
+        "uint32" | "uint" => (0.0, u32::MAX.into()),
+        "uint64" => (0.0, u64::MAX as f64),
+        _ => return None,
+    };
+    let number = value.as_f64()?;
+    (number < min || number > max).then(|| format!("{value} is beyond `format: {format}`"))
+}
+
 /// The value a mismatched default's text reads as, for the schema's type:
 /// a string holding a boolean or a number, a comma-separated list for an
 /// array, a number or boolean for a string. `None`: no reading.
@@ -97,6 +119,13 @@ fn coerce(raw: &Value, schema: &Value, value: &Value) -> Option<Value> {
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number),
         ("string", Value::Number(_) | Value::Bool(_)) => Some(Value::String(value.to_string())),
+        // An enum value written in another case (`miles` for `Miles`).
+        ("string", Value::String(text)) => schema
+            .get("enum")
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(text.trim())))
+            .cloned(),
         ("array", Value::String(text)) => {
             let items = schema
                 .get("items")

@@ -250,6 +250,8 @@ fn defaults_are_coerced_where_their_text_reads_as_the_type_and_dropped_otherwise
                 "z": {"type": "string", "default": null},
                 "ok": {"type": "string", "nullable": true, "default": null},
                 "big": {"type": "integer", "maximum": 5, "default": "10"},
+                "unit": {"type": "string", "enum": ["Miles", "KM"], "default": "miles"},
+                "i32": {"type": "integer", "format": "int32", "default": 3000000000u64},
             }},
         }),
     );
@@ -264,7 +266,11 @@ fn defaults_are_coerced_where_their_text_reads_as_the_type_and_dropped_otherwise
     assert_eq!(p["ok"]["default"], json!(null));
     // A reading that breaks another rule is no reading.
     assert_eq!(p["big"].get("default"), None);
-    assert_eq!(findings.len(), 8, "{findings:?}");
+    assert_eq!(p["unit"]["default"], json!("Miles"));
+    // typify cannot write an `i32` that large.
+    assert_eq!(p["i32"].get("default"), None);
+    assert_eq!(findings.len(), 10, "{findings:?}");
+    assert!(findings[9].contains("3000000000 is beyond `format: int32`"), "{findings:?}");
 }
 
 #[test]
