@@ -3,9 +3,10 @@
 //! checkout; skipped with a note when absent), reads as one model: the
 //! 3.0 view of the 3.1 document, the types typify generates from it and
 //! the client progenitor generates from it differ from the 3.0 document's
-//! only where the two documents say different things. (The server is not
-//! compared here: it needs `*/*` responses, which every OCPI operation
-//! has.)
+//! only where the two documents say different things; so does every file
+//! codegen writes (types, client, server), once every `*/*` media type of
+//! the two documents is read as `application/json` (the server generator
+//! is learning `*/*` on another branch; until then it refuses it).
 //!
 //! What the authors changed besides the version, and so what may differ:
 //! the `Connector` schema (its `required` list no longer names
@@ -98,6 +99,10 @@ fn collect(
                 }
                 format!("mod {}", m.ident)
             }
+            syn::Item::Static(s) => s.ident.to_string(),
+            syn::Item::Const(c) => c.ident.to_string(),
+            syn::Item::Fn(f) => f.sig.ident.to_string(),
+            syn::Item::Trait(t) => t.ident.to_string(),
             _ => "other".into(),
         };
         let text = prettyplease::unparse(&syn::parse2(quote::quote!(#item)).unwrap());
@@ -198,4 +203,43 @@ fn the_3_1_twin_reads_as_the_3_0_document_where_they_say_the_same() {
             .collect()
     };
     assert_eq!(warnings(&v30), warnings(&v31));
+
+    // The whole generated code, with every `*/*` read as JSON (the server
+    // generator is learning `*/*` elsewhere): the same, but for the two
+    // types and the operations whose bodies hold a `Connector` (their
+    // declared body schema, embedded in the adapter).
+    let generated = |path: &str| {
+        let text = std::fs::read_to_string(dir.join(path)).unwrap();
+        let text = text.replace("'*/*'", "application/json");
+        let document = Document::parse(Path::new("ocpi.yaml"), &text).unwrap();
+        let api = xtask::standalone::api(Path::new("ocpi.yaml")).unwrap();
+        let files = xtask::codegen::generate_from_document(&document, &api).unwrap();
+        let mut out = std::collections::BTreeMap::new();
+        for file in files {
+            let parsed: syn::File = syn::parse_str(&file.contents).unwrap();
+            let prefix = format!("{}: ", file.path.display());
+            collect(parsed.items, &prefix, &mut out);
+        }
+        out
+    };
+    let a = generated(V30);
+    let b = generated(V31);
+    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let differing: Vec<&str> = names
+        .into_iter()
+        .filter(|n| a.get(*n) != b.get(*n))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        differing,
+        [
+            // The body schemas the adapter validates requests against.
+            "ocpi-server/src/generated/adapter.rs: PUT_CLIENT_OWNED_CONNECTOR",
+            "ocpi-server/src/generated/adapter.rs: PUT_CLIENT_OWNED_EVSE",
+            "ocpi-server/src/generated/adapter.rs: PUT_CLIENT_OWNED_LOCATION",
+            "ocpi-types/src/generated.rs: Connector",
+            "ocpi-types/src/generated.rs: EvseCapabilitiesItem",
+            "ocpi-types/src/generated.rs: builder::Connector",
+        ]
+    );
 }

@@ -124,7 +124,10 @@ fn coerce(raw: &Value, schema: &Value, value: &Value) -> Option<Value> {
             .get("enum")
             .and_then(Value::as_array)?
             .iter()
-            .find(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(text.trim())))
+            .find(|v| {
+                v.as_str()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(text.trim()))
+            })
             .cloned(),
         ("array", Value::String(text)) => {
             let items = schema

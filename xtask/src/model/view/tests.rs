@@ -270,7 +270,10 @@ fn defaults_are_coerced_where_their_text_reads_as_the_type_and_dropped_otherwise
     // typify cannot write an `i32` that large.
     assert_eq!(p["i32"].get("default"), None);
     assert_eq!(findings.len(), 10, "{findings:?}");
-    assert!(findings[9].contains("3000000000 is beyond `format: int32`"), "{findings:?}");
+    assert!(
+        findings[9].contains("3000000000 is beyond `format: int32`"),
+        "{findings:?}"
+    );
 }
 
 #[test]
