@@ -515,7 +515,15 @@ impl View {
         }
         // 3.1 constructs in a 3.0 document (`type: [string, 'null']` is a
         // common one) are read the same way: 3.0 has no other reading.
+        let before = (self.version == Version::V30).then(|| map.clone());
         self.keywords_31(map, pointer);
+        if before.is_some_and(|before| before != *map) {
+            self.warn(
+                pointer,
+                "OpenAPI 3.1 (JSON Schema) keywords in an OpenAPI 3.0 document: read as their \
+                 3.0 counterparts (`nullable`, one-value `enum`, boolean exclusive bounds)",
+            );
+        }
         self.examples(map, pointer);
         self.json_type(map, pointer);
         self.required_flags(map, pointer);

@@ -44,8 +44,10 @@ fn type_arrays_become_nullable_or_any_of() {
         json!({"type": "string", "nullable": true})
     );
     // Written by mistake in a 3.0 document, read the same way.
-    let (schemas, _) = view("3.0.3", json!({"A": {"type": ["integer", "null"]}}));
+    let (schemas, findings) = view("3.0.3", json!({"A": {"type": ["integer", "null"]}}));
     assert_eq!(schemas["A"], json!({"type": "integer", "nullable": true}));
+    assert_eq!(findings.len(), 1);
+    assert!(findings[0].starts_with("/components/schemas/A: OpenAPI 3.1 (JSON Schema) keywords"));
 }
 
 #[test]
@@ -301,4 +303,20 @@ fn swagger_2_habits_are_read_with_a_warning() {
     assert!(findings.iter().any(|f| f.starts_with(
         "/components/schemas/Upload/properties/file/required: `required: true` on a property is Swagger 2.0"
     )));
+}
+
+#[test]
+fn the_workspace_documents_are_their_own_view() {
+    let root = crate::workspace_root();
+    for api in crate::codegen::workspace_apis() {
+        let text = std::fs::read_to_string(root.join(&api.document)).unwrap();
+        let raw: Value = serde_yaml::from_str(&text).unwrap();
+        let (view, findings) = normalize(raw.clone()).unwrap();
+        assert!(
+            findings.is_empty(),
+            "{}: {findings:?}",
+            api.document.display()
+        );
+        assert!(view == raw, "{}: the view differs", api.document.display());
+    }
 }
