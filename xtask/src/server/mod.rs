@@ -49,16 +49,31 @@ pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result
     // The adapter's statics: one per operation, beside `API` and the
     // header tables.
     let mut statics = names::Scope::with(&["API", "HEADERS_*"]);
+    // Every operation the server cannot serve is listed, not only the first.
+    let mut errors = Vec::new();
     for operation in &model.operations {
-        let mut op = Op::read(model, operation, types).with_context(|| {
-            format!(
-                "cannot generate the server for {} {} ({})",
-                operation.method, operation.path, operation.pointer
-            )
-        })?;
+        let mut op = match Op::read(model, operation, types) {
+            Ok(op) => op,
+            Err(e) => {
+                errors.push(format!(
+                    "{} {} ({}): {e:#}",
+                    operation.method, operation.path, operation.pointer
+                ));
+                continue;
+            }
+        };
         let name = heck::AsShoutySnakeCase(&op.pascal).to_string();
         op.spec = format_ident!("{}", statics.claim(&name, Some("OPERATION")));
         operations.push(op);
+    }
+    match errors.as_slice() {
+        [] => {}
+        [one] => bail!("cannot generate the server for {one}"),
+        all => bail!(
+            "cannot generate the server for {} operations:\n  {}",
+            all.len(),
+            all.join("\n  ")
+        ),
     }
     for (name, scheme) in &model.security_schemes {
         if let SchemeKind::HttpOther { scheme: other } = &scheme.kind {
@@ -539,6 +554,35 @@ mod tests {
         assert_eq!(snake("type"), "type_");
         assert_eq!(pascal("list_dispatcher_logs"), "ListDispatcherLogs");
         assert_eq!(snake("1st"), "x1st");
+    }
+
+    #[test]
+    fn every_operation_the_server_cannot_serve_is_listed() {
+        let op = |id: &str| {
+            format!(
+                "    get:\n      operationId: {id}\n      parameters:\n        - {{name: grid, in: query, \
+                 schema: {{type: array, items: {{type: array, items: {{type: string}}}}}}}}\n      \
+                 responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n{}  /b:\n{}",
+            op("a"),
+            op("b")
+        );
+        let document = crate::spec::Document::parse(std::path::Path::new("t.yaml"), &text).unwrap();
+        let api = crate::standalone::api(std::path::Path::new("t.yaml")).unwrap();
+        let error = crate::codegen::generate_from_document(&document, &api)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("cannot generate the server for 2 operations:\n  GET /a (/paths/~1a/get): parameter `grid`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("\n  GET /b (/paths/~1b/get): parameter `grid`"),
+            "{error}"
+        );
     }
 
     #[test]
