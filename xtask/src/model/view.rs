@@ -21,7 +21,8 @@
 //! - `$ref` with siblings (allowed in 3.1) → `allOf: [{$ref}]` beside
 //!   them where they constrain the value, else the `$ref` alone (warned);
 //! - boolean schemas → `{}` (`true`) and `{not: {}}` (`false`);
-//! - `webhooks` and `components/pathItems` → skipped (warned);
+//! - `webhooks` → skipped (warned); a path item `$ref` to
+//!   `components/pathItems` → that path item, inline;
 //!   `jsonSchemaDialect`, `$schema`, `$id`, `$comment`, `contentMediaType`,
 //!   `contentEncoding` and the like → dropped (annotations); keywords 3.0
 //!   has no counterpart for (`if`, `prefixItems`, …) → dropped (warned);
@@ -321,18 +322,27 @@ impl View {
                     ),
                 );
             }
+            map.entry("paths").or_insert_with(|| json!({}));
+            // 3.0 has no `components/pathItems`: the paths that refer to
+            // one get it inline; the rest are not operations of the API.
             if let Some(items) = map
                 .get_mut("components")
                 .and_then(Value::as_object_mut)
                 .and_then(|c| c.remove("pathItems"))
             {
-                let _ = items;
-                self.warn(
-                    "/components/pathItems",
-                    "`components/pathItems` is not supported (OpenAPI 3.1): skipped",
-                );
+                if let Some(paths) = map.get_mut("paths").and_then(Value::as_object_mut) {
+                    for item in paths.values_mut() {
+                        let target = item
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(|r| r.strip_prefix("#/components/pathItems/"))
+                            .and_then(|name| items.get(name));
+                        if let Some(target) = target {
+                            *item = target.clone();
+                        }
+                    }
+                }
             }
-            map.entry("paths").or_insert_with(|| json!({}));
         }
         if let Some(paths) = map.get_mut("paths").and_then(Value::as_object_mut) {
             for (path, item) in paths.iter_mut() {

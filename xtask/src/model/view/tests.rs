@@ -189,6 +189,17 @@ fn a_3_1_document_reads_as_3_0_without_paths_or_webhooks() {
         "/webhooks: webhooks are not supported: the generated code has nothing for this webhook (newPet)"
     );
     assert!(normalize(json!({"openapi": "2.0"})).is_err());
+    // Path items from `components/pathItems`, inline.
+    let item = json!({"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}});
+    let (view, _) = normalize(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"$ref": "#/components/pathItems/A"}},
+        "components": {"pathItems": {"A": item}},
+    }))
+    .unwrap();
+    assert_eq!(view["paths"]["/a"], item);
+    assert_eq!(view["components"], json!({}));
 }
 
 #[test]
