@@ -1,5 +1,5 @@
 //! Reading and validating parameters (query, header, path, cookie) and
-//! JSON bodies exactly as the document declares them, into the generated
+//! bodies (see [`crate::body`]) exactly as the document declares them, into the generated
 //! request struct.
 //!
 //! Every raw value is turned into JSON by the parameter's declared kind,
@@ -20,8 +20,9 @@ use serde::de::value::MapDeserializer;
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
-use crate::compiled::{CompiledOperation, CompiledParam, Validator};
-use crate::spec::{BodySpec, Kind, Location, ParamSpec, Shape};
+use crate::body::{Field, Read};
+use crate::compiled::{CompiledBody, CompiledOperation, CompiledParam};
+use crate::spec::{Kind, Location, MediaSpec, ParamSpec, Shape};
 
 /// The raw request body, or why it could not be read (e.g. too large).
 pub type RawBody = Result<axum::body::Bytes, String>;
@@ -36,6 +37,9 @@ pub struct ParamErrors {
     pub fields: BTreeMap<String, Vec<String>>,
     /// The raw values of rejected parameters, for messages that quote them.
     pub raw: BTreeMap<String, String>,
+    /// A body of a media type the operation does not read: the
+    /// `Content-Type` sent (quoted) and what the operation reads (415).
+    pub unsupported_media: Option<(String, String)>,
 }
 
 impl ParamErrors {
@@ -49,7 +53,7 @@ impl ParamErrors {
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.fields.is_empty() && self.unsupported_media.is_none()
     }
 }
 
@@ -99,7 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
 /// Longest quoted input in a message.
 const QUOTE_LIMIT: usize = 80;
 
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     if value.chars().count() <= QUOTE_LIMIT {
         format!("{value:?}")
     } else {
@@ -128,16 +132,18 @@ impl RawRequest {
             })
     }
 
-    /// Reads the JSON request body, validated against the document's
-    /// schema: `Some(Value::Null)` when absent and allowed to be. Returns
-    /// `None` exactly when it recorded a problem (under `"body"`).
+    /// Reads the request body as the media type its `Content-Type`
+    /// selects among `consumes`, validated against the document's schema
+    /// (JSON, forms and text): `Some(None)` when absent and allowed to be.
+    /// Returns `None` exactly when it recorded a problem (under `"body"`,
+    /// or as an unsupported media type).
     fn body(
         &self,
         errors: &mut ParamErrors,
-        spec: &BodySpec,
-        validator: &Validator,
+        compiled: &CompiledBody,
+        consumes: &'static [MediaSpec],
         body: &RawBody,
-    ) -> Option<Value> {
+    ) -> Option<Option<Field>> {
         let bytes = match body {
             Ok(bytes) => bytes,
             Err(message) => {
@@ -146,38 +152,46 @@ impl RawRequest {
             }
         };
         if bytes.is_empty() {
-            if spec.required {
-                errors.add(BODY, "A JSON body is required.");
+            if compiled.spec.required {
+                errors.add(
+                    BODY,
+                    if consumes.is_empty() {
+                        "A JSON body is required."
+                    } else {
+                        "A body is required."
+                    },
+                );
                 return None;
             }
-            return Some(Value::Null);
+            return Some(None);
         }
         let content_type = self
             .headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
             .unwrap_or_default();
-        if content_type != "application/json" && !content_type.ends_with("+json") {
-            errors.add(
-                BODY,
-                "Send the body as JSON, with Content-Type: application/json.",
-            );
+        let Some(media) = crate::body::select(consumes, &crate::body::essence(content_type)) else {
+            let sent = if content_type.trim().is_empty() {
+                "(none)".to_string()
+            } else {
+                quote(content_type.trim())
+            };
+            errors.unsupported_media = Some((sent, crate::body::accepted(consumes)));
             return None;
-        }
-        let json: Value = match serde_json::from_slice(bytes) {
-            Ok(json) => json,
-            Err(e) => {
-                errors.add(
-                    BODY,
-                    format!("Not valid JSON: {}.", truncate(&e.to_string())),
-                );
+        };
+        let json = match crate::body::read(media, &compiled.form, content_type, bytes) {
+            Ok(Read::Json(json)) => json,
+            Ok(Read::Text(text)) => Value::String(text),
+            Ok(Read::Binary(binary)) => return Some(Some(Field::Binary(binary))),
+            Err(messages) => {
+                for message in messages {
+                    errors.add(BODY, message);
+                }
                 return None;
             }
         };
-        match validator {
-            Ok(validator) if validator.is_valid(&json) => Some(json),
+        match &compiled.validator {
+            Ok(validator) if validator.is_valid(&json) => Some(Some(Field::Json(json))),
             Ok(validator) => {
                 for error in validator.iter_errors(&json) {
                     let at = error.instance_path().to_string();
@@ -326,17 +340,15 @@ pub fn parse<R: DeserializeOwned>(
     body: &RawBody,
 ) -> Result<R, ParamErrors> {
     let mut errors = ParamErrors::default();
-    let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(operation.params.len() + 1);
+    let mut fields: Vec<(&'static str, Field)> = Vec::with_capacity(operation.params.len() + 1);
     for param in &operation.params {
         if let Some(value) = raw.read(&mut errors, param) {
-            fields.extend(value.map(|value| (param.spec.field, value)));
+            fields.extend(value.map(|value| (param.spec.field, Field::Json(value))));
         }
     }
-    if let Some((spec, validator)) = &operation.body {
-        if let Some(value) = raw.body(&mut errors, spec, validator, body) {
-            if !value.is_null() {
-                fields.push((BODY, value));
-            }
+    if let Some(compiled) = &operation.body {
+        if let Some(value) = raw.body(&mut errors, compiled, operation.spec.consumes, body) {
+            fields.extend(value.map(|value| (BODY, value)));
         }
     }
     if !errors.is_empty() {
@@ -386,7 +398,7 @@ fn raw_text(json: &Value) -> Option<String> {
     }
 }
 
-fn truncate(message: &str) -> String {
+pub(crate) fn truncate(message: &str) -> String {
     const LIMIT: usize = 300;
     if message.chars().count() <= LIMIT {
         message.to_string()
@@ -398,7 +410,7 @@ fn truncate(message: &str) -> String {
 
 /// A raw value as JSON of the declared kind; an integer also within
 /// `range`, the values its Rust type holds.
-fn to_json(kind: Kind, range: Option<(i128, i128)>, raw: &str) -> Result<Value, String> {
+pub(crate) fn to_json(kind: Kind, range: Option<(i128, i128)>, raw: &str) -> Result<Value, String> {
     match kind {
         Kind::String => Ok(Value::String(raw.to_string())),
         Kind::Integer => integer(raw, range),
