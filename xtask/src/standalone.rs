@@ -155,7 +155,7 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-server"),
                 "The Api trait and axum adapter",
-                ["chrono", "serde", "uuid"]
+                ["chrono", "serde", "serde_json", "uuid"]
                     .iter()
                     .map(|d| dep(d))
                     .chain([

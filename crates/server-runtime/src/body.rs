@@ -118,7 +118,10 @@ impl FormFields {
                     Some(kind) => match crate::params::to_json(kind, None, text) {
                         Ok(item) => items.push(item),
                         Err(message) => {
-                            errors.push(format!("{at}: {message} Got {}.", crate::params::quote(text)));
+                            errors.push(format!(
+                                "{at}: {message} Got {}.",
+                                crate::params::quote(text)
+                            ));
                         }
                     },
                 }
@@ -160,7 +163,12 @@ fn collect(schema: &Value, fields: &mut BTreeMap<String, (Option<Kind>, bool)>, 
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for member in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for member in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             collect(member, fields, depth + 1);
         }
     }
@@ -491,18 +499,27 @@ mod tests {
                 {"properties": {"b": {"type": ["boolean", "null"]}}}
             ]
         }));
-        assert_eq!(form.read(b"a=1&b=false").unwrap(), json!({"a": 1, "b": false}));
+        assert_eq!(
+            form.read(b"a=1&b=false").unwrap(),
+            json!({"a": 1, "b": false})
+        );
     }
 
     #[test]
     fn the_content_type_selects_the_media_type_exact_first_then_ranges() {
-        assert_eq!(select(&[], "application/json"), Some(MediaSpec::json("application/json")));
+        assert_eq!(
+            select(&[], "application/json"),
+            Some(MediaSpec::json("application/json"))
+        );
         assert_eq!(
             select(&[], "application/merge-patch+json"),
             Some(MediaSpec::json("application/json"))
         );
         assert_eq!(select(&[], "text/plain"), None);
-        assert_eq!(select(&FORMS, "application/x-www-form-urlencoded"), Some(FORMS[0]));
+        assert_eq!(
+            select(&FORMS, "application/x-www-form-urlencoded"),
+            Some(FORMS[0])
+        );
         assert_eq!(select(&FORMS, "application/json"), None);
         assert_eq!(select(&MIXED, "image/png"), Some(MIXED[1]));
         assert_eq!(select(&MIXED, "text/plain"), Some(MIXED[2]));
@@ -511,7 +528,10 @@ mod tests {
         static ANY: [MediaSpec; 2] = [MediaSpec::text("text/plain"), MediaSpec::binary("*/*")];
         assert_eq!(select(&ANY, "text/plain"), Some(ANY[0]));
         assert_eq!(select(&ANY, "application/msgpack"), Some(ANY[1]));
-        assert_eq!(accepted(&MIXED), "application/json or image/* or text/plain");
+        assert_eq!(
+            accepted(&MIXED),
+            "application/json or image/* or text/plain"
+        );
         assert_eq!(accepted(&[]), "application/json");
     }
 
@@ -519,7 +539,10 @@ mod tests {
     fn bodies_are_read_as_their_encoding() {
         let form = FormFields::default();
         let bytes = Bytes::from_static(b"\xff\xd8jpeg");
-        match read(MIXED[1], &form, "image/jpeg; q=1", &bytes).ok().unwrap() {
+        match read(MIXED[1], &form, "image/jpeg; q=1", &bytes)
+            .ok()
+            .unwrap()
+        {
             Read::Binary(binary) => {
                 assert_eq!(binary.content_type, "image/jpeg; q=1");
                 assert_eq!(binary.essence(), "image/jpeg");

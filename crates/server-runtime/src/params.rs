@@ -22,7 +22,7 @@ use serde_json::{Number, Value};
 
 use crate::body::{Field, Read};
 use crate::compiled::{CompiledBody, CompiledOperation, CompiledParam};
-use crate::spec::{Kind, Location, MediaSpec, ParamSpec, Shape};
+use crate::spec::{Encoding, Kind, Location, MediaSpec, ParamSpec, Shape};
 
 /// The raw request body, or why it could not be read (e.g. too large).
 pub type RawBody = Result<axum::body::Bytes, String>;
@@ -151,7 +151,16 @@ impl RawRequest {
                 return None;
             }
         };
-        if bytes.is_empty() {
+        let content_type = self
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let selected = crate::body::select(consumes, &crate::body::essence(content_type));
+        // An empty form, text or byte body that says what it is, is one;
+        // without a Content-Type (or as JSON) it is no body.
+        let empty_is_value = selected.is_some_and(|m| m.encoding != Encoding::Json);
+        if bytes.is_empty() && !empty_is_value {
             if compiled.spec.required {
                 errors.add(
                     BODY,
@@ -165,12 +174,7 @@ impl RawRequest {
             }
             return Some(None);
         }
-        let content_type = self
-            .headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let Some(media) = crate::body::select(consumes, &crate::body::essence(content_type)) else {
+        let Some(media) = selected else {
             let sent = if content_type.trim().is_empty() {
                 "(none)".to_string()
             } else {
@@ -455,6 +459,96 @@ fn integer(raw: &str, range: Option<(i128, i128)>) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{ApiSpec, BodySpec, OperationSpec};
+
+    static API: ApiSpec = ApiSpec {
+        title: "t",
+        problems: &[],
+        schemes: &[],
+        problem: None,
+    };
+
+    static FORM_OP: OperationSpec = OperationSpec {
+        id: "form",
+        method: "POST",
+        body: Some(BodySpec {
+            required: true,
+            schema: r#"{"type":"object","required":["Name"],"properties":{"Name":{"type":"string"},"Ttl":{"type":"integer","minimum":0},"Read":{"type":"boolean"}}}"#,
+        }),
+        consumes: &[MediaSpec::form("application/x-www-form-urlencoded")],
+        ..OperationSpec::of(&API)
+    };
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct FormRequest {
+        body: FormBody,
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(rename_all = "PascalCase")]
+    struct FormBody {
+        name: String,
+        ttl: Option<u32>,
+        read: Option<bool>,
+    }
+
+    fn request(content_type: &str) -> RawRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            content_type.parse().unwrap(),
+        );
+        RawRequest {
+            method: Method::POST,
+            path: "/form".into(),
+            query: Vec::new(),
+            headers,
+            path_params: Ok(Vec::new()),
+        }
+    }
+
+    fn parse_form(content_type: &str, body: &'static str) -> Result<FormRequest, ParamErrors> {
+        let compiled = CompiledOperation::new(&FORM_OP);
+        parse(&compiled, &request(content_type), &Ok(body.into()))
+    }
+
+    #[test]
+    fn a_form_body_is_parsed_validated_and_refused_by_field_or_media_type() {
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        assert_eq!(
+            parse_form(form, "Name=a+b&Ttl=60&Read=true").unwrap(),
+            FormRequest {
+                body: FormBody {
+                    name: "a b".into(),
+                    ttl: Some(60),
+                    read: Some(true)
+                }
+            }
+        );
+        let errors = parse_form(form, "Name=x&Ttl=-1&Read=maybe").unwrap_err();
+        assert_eq!(
+            errors.fields[BODY],
+            vec!["/Read: Must be true or false. Got \"maybe\"."]
+        );
+        let errors = parse_form(form, "Ttl=-1").unwrap_err();
+        assert!(
+            errors.fields[BODY].iter().any(|m| m.contains("Name")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.fields[BODY].iter().any(|m| m.starts_with("/Ttl: ")),
+            "{errors:?}"
+        );
+        let errors = parse_form("application/json", "{\"Name\":\"x\"}").unwrap_err();
+        assert!(errors.fields.is_empty());
+        assert_eq!(
+            errors.unsupported_media,
+            Some((
+                "\"application/json\"".into(),
+                "application/x-www-form-urlencoded".into()
+            ))
+        );
+    }
 
     #[test]
     fn integers_beyond_their_type_get_the_runtimes_message_for_every_width() {

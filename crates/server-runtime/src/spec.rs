@@ -364,9 +364,7 @@ impl MediaSpec {
         }
         match declared.split_once('/') {
             Some(("*", "*")) => essence.contains('/'),
-            Some((kind, "*")) => essence
-                .split_once('/')
-                .is_some_and(|(k, _)| k == kind),
+            Some((kind, "*")) => essence.split_once('/').is_some_and(|(k, _)| k == kind),
             _ => false,
         }
     }
