@@ -203,12 +203,12 @@ fn feature_documents_generate_crates_that_compile() {
             let server = dir.join(format!("{stem}-server"));
             let tests = server.join("tests");
             std::fs::create_dir_all(&tests).unwrap();
-            std::fs::copy(&roundtrip, tests.join("roundtrip.rs")).unwrap();
-            std::fs::copy(
-                roundtrip.with_file_name("common.rs"),
-                tests.join("common.rs"),
-            )
-            .unwrap();
+            // One file: a `tests/common.rs` would be a test target of its own.
+            let common = std::fs::read_to_string(roundtrip.with_file_name("common.rs")).unwrap();
+            let test = std::fs::read_to_string(&roundtrip)
+                .unwrap()
+                .replace("include!(\"common.rs\");", &common);
+            std::fs::write(tests.join("roundtrip.rs"), test).unwrap();
             let manifest = server.join("Cargo.toml");
             let mut text = std::fs::read_to_string(&manifest).unwrap();
             text.push_str(&format!(
