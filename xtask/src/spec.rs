@@ -140,7 +140,8 @@ impl Document {
     /// `application/json` and a form `application/x-www-form-urlencoded`,
     /// with the schema as written and without `encoding` (progenitor stops
     /// on it); text is `text/plain` with a plain string schema; anything
-    /// else is `application/octet-stream` with `format: binary`. The client
+    /// else (multipart too: the client crate encodes the parts) is
+    /// `application/octet-stream` with `format: binary`. The client
     /// crate then sends text and bytes with the document's own media type
     /// (`crate::client::body_content_types`).
     fn client_body(&self, body: &RequestBody) -> Value {

@@ -8,7 +8,7 @@
 //! ([`Binary`]). Every body reaches the request struct as a [`Field`],
 //! beside the parameters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use axum::body::Bytes;
@@ -78,25 +78,42 @@ pub(crate) fn accepted(consumes: &'static [MediaSpec]) -> String {
 /// How each property of a form is read: its JSON kind, and whether it is
 /// an array (then repeated keys are its items).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct FormFields(BTreeMap<String, (Option<Kind>, bool)>);
+pub(crate) struct FormFields(BTreeMap<String, (Option<Kind>, bool)>, BTreeSet<String>);
 
 impl FormFields {
     /// The properties of an object schema (and of its `allOf` members),
     /// from their `type`; an untyped property is read as text.
     pub(crate) fn of(schema: &Value) -> Self {
         let mut fields = BTreeMap::new();
-        collect(schema, &mut fields, 0);
-        Self(fields)
+        let mut binary = BTreeSet::new();
+        collect(schema, &mut fields, &mut binary, 0);
+        Self(fields, binary)
+    }
+
+    /// Whether a property is a file (`format: binary`, or an array of them).
+    pub(crate) fn is_binary(&self, name: &str) -> bool {
+        self.1.contains(name)
     }
 
     /// A form body as a JSON object of the schema's types. `Err` holds one
     /// message per bad field, each starting with its JSON pointer.
     pub(crate) fn read(&self, bytes: &[u8]) -> Result<Value, Vec<String>> {
+        self.read_pairs(
+            form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
+    }
+
+    /// Named text values (a form's pairs, a multipart body's fields) as a
+    /// JSON object of the schema's types.
+    pub(crate) fn read_pairs(
+        &self,
+        pairs: impl Iterator<Item = (String, String)>,
+    ) -> Result<Value, Vec<String>> {
         let mut values: Vec<(String, Vec<String>)> = Vec::new();
-        for (key, value) in form_urlencoded::parse(bytes) {
+        for (key, value) in pairs {
             match values.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, all)) => all.push(value.into_owned()),
-                None => values.push((key.into_owned(), vec![value.into_owned()])),
+                Some((_, all)) => all.push(value),
+                None => values.push((key, vec![value])),
             }
         }
         let mut object = Map::new();
@@ -141,7 +158,12 @@ impl FormFields {
     }
 }
 
-fn collect(schema: &Value, fields: &mut BTreeMap<String, (Option<Kind>, bool)>, depth: usize) {
+fn collect(
+    schema: &Value,
+    fields: &mut BTreeMap<String, (Option<Kind>, bool)>,
+    binary: &mut BTreeSet<String>,
+    depth: usize,
+) {
     if depth > 8 {
         return;
     }
@@ -160,6 +182,9 @@ fn collect(schema: &Value, fields: &mut BTreeMap<String, (Option<Kind>, bool)>, 
                 other => (other.and_then(kind), false),
             };
             fields.entry(name.clone()).or_insert(field);
+            if is_file(property) || property.get("items").is_some_and(is_file) {
+                binary.insert(name.clone());
+            }
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
@@ -169,7 +194,41 @@ fn collect(schema: &Value, fields: &mut BTreeMap<String, (Option<Kind>, bool)>, 
             .into_iter()
             .flatten()
         {
-            collect(member, fields, depth + 1);
+            collect(member, fields, binary, depth + 1);
+        }
+    }
+}
+
+/// Whether a schema is a file: `format: binary`.
+fn is_file(schema: &Value) -> bool {
+    schema.get("format").and_then(Value::as_str) == Some("binary")
+}
+
+/// The schema a multipart body's fields are validated against: file
+/// properties (`format: binary`) admit anything, since a file part is held
+/// as bytes, not validated as a string.
+pub(crate) fn without_files(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    strip_files(&mut schema, 0);
+    schema
+}
+
+fn strip_files(schema: &mut Value, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for property in properties.values_mut() {
+            if is_file(property) || property.get("items").is_some_and(is_file) {
+                *property = Value::Bool(true);
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(members) = schema.get_mut(key).and_then(Value::as_array_mut) {
+            for member in members {
+                strip_files(member, depth + 1);
+            }
         }
     }
 }
@@ -207,6 +266,8 @@ pub(crate) enum Read {
     Text(String),
     /// Bytes with their `Content-Type`.
     Binary(Binary),
+    /// Parts, and their fields as JSON to validate.
+    Multipart(Multipart, Value),
 }
 
 /// Reads `bytes` as the media type `media` says. `Err` is the message.
@@ -231,7 +292,142 @@ pub(crate) fn read(
             content_type: content_type.to_string(),
             bytes: bytes.clone(),
         })),
+        Encoding::Multipart => {
+            let multipart = Multipart::parse(content_type, bytes).map_err(|e| vec![e])?;
+            // Files stand in as empty strings: their properties admit
+            // anything (`without_files`), but `required` still sees them.
+            let fields = multipart.parts.iter().map(|part| {
+                let value = if part.filename.is_some() || form.is_binary(&part.name) {
+                    String::new()
+                } else {
+                    String::from_utf8_lossy(&part.bytes).into_owned()
+                };
+                (part.name.clone(), value)
+            });
+            let json = form.read_pairs(fields)?;
+            Ok(Read::Multipart(multipart, json))
+        }
     }
+}
+
+/// A `multipart/form-data` body: its parts, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Multipart {
+    /// The parts, in the order they were sent.
+    pub parts: Vec<Part>,
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Part {
+    /// Its field name (`Content-Disposition: form-data; name="…"`).
+    pub name: String,
+    /// The file name, for a file part.
+    pub filename: Option<String>,
+    /// Its `Content-Type`, if it has one.
+    pub content_type: Option<String>,
+    /// Its content.
+    pub bytes: Bytes,
+}
+
+impl Multipart {
+    /// The first part named `name`.
+    pub fn part(&self, name: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.name == name)
+    }
+
+    /// The first part named `name` as text (`None` when absent or not
+    /// UTF-8).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.part(name)
+            .and_then(|p| std::str::from_utf8(&p.bytes).ok())
+    }
+
+    /// Every part named `name` (a repeated field, several files).
+    pub fn parts_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Part> + 'a {
+        self.parts.iter().filter(move |p| p.name == name)
+    }
+
+    /// Parses a body of `content_type` (whose `boundary` separates the
+    /// parts, RFC 7578). `Err` says what is malformed.
+    pub fn parse(content_type: &str, body: &Bytes) -> Result<Self, String> {
+        let boundary = parameter(content_type, "boundary")
+            .ok_or("The Content-Type has no multipart boundary.")?;
+        let delimiter = format!("--{boundary}");
+        let malformed = || "The multipart body is malformed.".to_string();
+        let data: &[u8] = body;
+        let mut at = find(data, delimiter.as_bytes(), 0).ok_or_else(malformed)? + delimiter.len();
+        let mut parts = Vec::new();
+        loop {
+            if data[at..].starts_with(b"--") {
+                break;
+            }
+            // The rest of the delimiter line (transport padding), then CRLF.
+            at = find(data, b"\r\n", at).ok_or_else(malformed)? + 2;
+            let next =
+                find(data, format!("\r\n{delimiter}").as_bytes(), at).ok_or_else(malformed)?;
+            let part = &data[at..next];
+            let split = find(part, b"\r\n\r\n", 0);
+            let (head, content) = match split {
+                Some(i) => (&part[..i], at + i + 4),
+                // No headers: the part starts with its blank line.
+                None if part.starts_with(b"\r\n") => (&part[..0], at + 2),
+                None => return Err(malformed()),
+            };
+            let head = String::from_utf8_lossy(head);
+            let mut out = Part {
+                bytes: body.slice(content.min(next)..next),
+                ..Part::default()
+            };
+            for line in head.split("\r\n") {
+                let Some((header, value)) = line.split_once(':') else {
+                    continue;
+                };
+                let header = header.trim();
+                if header.eq_ignore_ascii_case("content-disposition") {
+                    out.name = parameter(value, "name").unwrap_or_default();
+                    out.filename = parameter(value, "filename");
+                } else if header.eq_ignore_ascii_case("content-type") {
+                    out.content_type = Some(value.trim().to_string());
+                }
+            }
+            if out.name.is_empty() {
+                return Err("A part of the multipart body has no name.".to_string());
+            }
+            parts.push(out);
+            at = next + 2 + delimiter.len();
+        }
+        Ok(Self { parts })
+    }
+}
+
+/// The value of `;`-separated parameter `name` (`boundary`, `name`,
+/// `filename`), unquoted.
+fn parameter(header: &str, name: &str) -> Option<String> {
+    header.split(';').skip(1).find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case(name) {
+            return None;
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .map(|v| v.replace("\\\"", "\""))
+            .unwrap_or_else(|| value.to_string());
+        Some(value)
+    })
+}
+
+/// The first index of `needle` in `haystack` at or after `from`.
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if from > haystack.len() || needle.is_empty() {
+        return None;
+    }
+    haystack[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
 }
 
 /// A value of the request struct's map: a parameter's or body's JSON, or
@@ -241,6 +437,10 @@ pub(crate) enum Field {
     Json(Value),
     /// Bytes with their `Content-Type`.
     Binary(Binary),
+    /// The parts of a multipart body.
+    Multipart(Multipart),
+    /// One part.
+    Part(Part),
 }
 
 impl<'de> IntoDeserializer<'de, serde_json::Error> for Field {
@@ -259,7 +459,11 @@ macro_rules! delegate {
             fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Self::Error> {
                 match self {
                     Field::Json(value) => value.$method($($arg,)* visitor),
-                    Field::Binary(binary) => visitor.visit_map(BinaryAccess::new(binary)),
+                    Field::Binary(binary) => visitor.visit_map(Entries::binary(binary)),
+                    Field::Part(part) => visitor.visit_map(Entries::part(part)),
+                    Field::Multipart(multipart) => visitor.visit_seq(
+                        de::value::SeqDeserializer::new(multipart.parts.into_iter().map(Field::Part)),
+                    ),
                 }
             }
         )*
@@ -272,7 +476,7 @@ impl<'de> Deserializer<'de> for Field {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
             Field::Json(value) => value.deserialize_option(visitor),
-            binary @ Field::Binary(_) => visitor.visit_some(binary),
+            other => visitor.visit_some(other),
         }
     }
 
@@ -310,35 +514,46 @@ impl<'de> Deserializer<'de> for Field {
     }
 }
 
-/// [`Binary`] as a map of two entries, for its `Deserialize`.
-struct BinaryAccess {
-    content_type: Option<String>,
-    bytes: Option<Bytes>,
+/// A value of one of the runtime's types as a map, for its `Deserialize`.
+struct Entries(std::vec::IntoIter<(&'static str, Entry)>, Option<Entry>);
+
+enum Entry {
+    Text(String),
+    Bytes(Bytes),
 }
 
-impl BinaryAccess {
-    fn new(binary: Binary) -> Self {
-        Self {
-            content_type: Some(binary.content_type),
-            bytes: Some(binary.bytes),
-        }
+impl Entries {
+    fn binary(binary: Binary) -> Self {
+        Self::new(vec![
+            (CONTENT_TYPE, Entry::Text(binary.content_type)),
+            (BYTES, Entry::Bytes(binary.bytes)),
+        ])
+    }
+
+    fn part(part: Part) -> Self {
+        let mut entries = vec![(NAME, Entry::Text(part.name))];
+        entries.extend(part.filename.map(|f| (FILENAME, Entry::Text(f))));
+        entries.extend(part.content_type.map(|c| (CONTENT_TYPE, Entry::Text(c))));
+        entries.push((BYTES, Entry::Bytes(part.bytes)));
+        Self::new(entries)
+    }
+
+    fn new(entries: Vec<(&'static str, Entry)>) -> Self {
+        Self(entries.into_iter(), None)
     }
 }
 
-impl<'de> MapAccess<'de> for BinaryAccess {
+impl<'de> MapAccess<'de> for Entries {
     type Error = serde_json::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Self::Error> {
-        let key = if self.content_type.is_some() {
-            CONTENT_TYPE
-        } else if self.bytes.is_some() {
-            BYTES
-        } else {
+        let Some((key, value)) = self.0.next() else {
             return Ok(None);
         };
+        self.1 = Some(value);
         seed.deserialize(key.into_deserializer()).map(Some)
     }
 
@@ -346,14 +561,18 @@ impl<'de> MapAccess<'de> for BinaryAccess {
         &mut self,
         seed: V,
     ) -> Result<V::Value, Self::Error> {
-        if let Some(content_type) = self.content_type.take() {
-            return seed.deserialize(content_type.into_deserializer());
+        match self.1.take() {
+            Some(Entry::Text(text)) => seed.deserialize(text.into_deserializer()),
+            Some(Entry::Bytes(bytes)) => {
+                seed.deserialize(de::value::BytesDeserializer::new(&bytes))
+            }
+            None => Err(de::Error::custom("a value without its key")),
         }
-        let bytes = self.bytes.take().unwrap_or_default();
-        seed.deserialize(de::value::BytesDeserializer::new(&bytes))
     }
 }
 
+const NAME: &str = "name";
+const FILENAME: &str = "filename";
 const CONTENT_TYPE: &str = "content_type";
 const BYTES: &str = "bytes";
 
@@ -384,6 +603,44 @@ impl<'de> Deserialize<'de> for Binary {
         }
 
         deserializer.deserialize_map(BinaryVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Part {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PartVisitor;
+
+        impl<'de> Visitor<'de> for PartVisitor {
+            type Value = Part;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a part of a multipart body")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Part, A::Error> {
+                let mut part = Part::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        NAME => part.name = map.next_value()?,
+                        FILENAME => part.filename = Some(map.next_value()?),
+                        CONTENT_TYPE => part.content_type = Some(map.next_value()?),
+                        BYTES => part.bytes = Bytes::from(map.next_value::<ByteBuf>()?.0),
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(part)
+            }
+        }
+
+        deserializer.deserialize_map(PartVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Multipart {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Part>::deserialize(deserializer).map(|parts| Self { parts })
     }
 }
 
@@ -588,5 +845,103 @@ mod tests {
                 body: Some(binary)
             }
         );
+    }
+
+    const MULTIPART: &[u8] = b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nRex\r\n--XyZ\r\nContent-Disposition: form-data; name=\"age\"\r\n\r\n3\r\n--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"rex.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\r\n--\r\n--XyZ--\r\n";
+
+    fn pet_fields() -> FormFields {
+        FormFields::of(&json!({
+            "type": "object",
+            "required": ["name", "photo"],
+            "properties": {
+                "name": {"type": "string"},
+                "age": {"type": "integer"},
+                "photo": {"type": "string", "format": "binary"}
+            }
+        }))
+    }
+
+    #[test]
+    fn multipart_bodies_are_split_into_named_parts_with_files_as_bytes() {
+        let body = Bytes::from_static(MULTIPART);
+        let parsed = Multipart::parse("multipart/form-data; boundary=\"XyZ\"", &body).unwrap();
+        assert_eq!(parsed.parts.len(), 3);
+        assert_eq!(parsed.text("name"), Some("Rex"));
+        assert_eq!(parsed.text("age"), Some("3"));
+        let photo = parsed.part("photo").unwrap();
+        assert_eq!(photo.filename.as_deref(), Some("rex.jpg"));
+        assert_eq!(photo.content_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(&photo.bytes[..], b"\xff\xd8\r\n--");
+        // Read: fields typed for validation, the file a stand-in.
+        let media = MediaSpec::multipart("multipart/form-data");
+        match read(
+            media,
+            &pet_fields(),
+            "multipart/form-data; boundary=XyZ",
+            &body,
+        ) {
+            Ok(Read::Multipart(multipart, fields)) => {
+                assert_eq!(multipart, parsed);
+                assert_eq!(fields, json!({"name": "Rex", "age": 3, "photo": ""}));
+            }
+            _ => panic!("not multipart"),
+        }
+        let schema = without_files(
+            &json!({"properties": {"photo": {"type": "string", "format": "binary", "maxLength": 1}}}),
+        );
+        assert_eq!(schema, json!({"properties": {"photo": true}}));
+    }
+
+    #[test]
+    fn malformed_multipart_bodies_say_what_is_wrong() {
+        let parse = |ct: &str, body: &'static [u8]| Multipart::parse(ct, &Bytes::from_static(body));
+        assert_eq!(
+            parse("multipart/form-data", MULTIPART).unwrap_err(),
+            "The Content-Type has no multipart boundary."
+        );
+        assert_eq!(
+            parse("multipart/form-data; boundary=other", MULTIPART).unwrap_err(),
+            "The multipart body is malformed."
+        );
+        assert_eq!(
+            parse(
+                "multipart/form-data; boundary=b",
+                b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--"
+            )
+            .unwrap_err(),
+            "A part of the multipart body has no name."
+        );
+        assert_eq!(
+            parse("multipart/form-data; boundary=b", b"--b--").unwrap(),
+            Multipart::default()
+        );
+        let errors = match read(
+            MediaSpec::multipart("multipart/form-data"),
+            &pet_fields(),
+            "multipart/form-data; boundary=b",
+            &Bytes::from_static(
+                b"--b\r\nContent-Disposition: form-data; name=age\r\n\r\nold\r\n--b--",
+            ),
+        ) {
+            Err(errors) => errors,
+            Ok(_) => panic!("a bad field was read"),
+        };
+        assert_eq!(errors, vec!["/age: Must be an integer. Got \"old\"."]);
+    }
+
+    #[test]
+    fn a_multipart_field_deserializes_into_its_parts() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Request {
+            body: Multipart,
+        }
+        let body = Bytes::from_static(MULTIPART);
+        let parsed = Multipart::parse("multipart/form-data; boundary=XyZ", &body).unwrap();
+        let fields = vec![("body", Field::Multipart(parsed.clone()))];
+        let request = Request::deserialize(
+            de::value::MapDeserializer::<_, serde_json::Error>::new(fields.into_iter()),
+        )
+        .unwrap();
+        assert_eq!(request.body, parsed);
     }
 }

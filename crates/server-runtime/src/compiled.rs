@@ -75,13 +75,18 @@ impl CompiledOperation {
             })
             .collect::<Vec<_>>();
         let body = spec.body.as_ref().map(|body| {
-            let (validator, schema) = compile(spec.id, "body", body.schema);
-            let form = match schema {
-                Some(schema) if spec.consumes.iter().any(|m| m.encoding == Encoding::Form) => {
-                    FormFields::of(&schema)
+            let (mut validator, schema) = compile(spec.id, "body", body.schema);
+            let reads = |e: Encoding| spec.consumes.iter().any(|m| m.encoding == e);
+            let form = match &schema {
+                Some(schema) if reads(Encoding::Form) || reads(Encoding::Multipart) => {
+                    FormFields::of(schema)
                 }
                 _ => FormFields::default(),
             };
+            if let Some(schema) = schema.filter(|_| reads(Encoding::Multipart)) {
+                let text = crate::body::without_files(&schema).to_string();
+                validator = compile(spec.id, "body", &text).0;
+            }
             CompiledBody {
                 spec: body,
                 validator,

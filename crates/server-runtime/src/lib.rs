@@ -43,7 +43,7 @@ pub mod observe;
 pub mod request_id;
 pub mod serve;
 
-pub use body::Binary;
+pub use body::{Binary, Multipart, Part};
 pub use error::{Error, FailureKind, Result};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
 use crate::body::{Field, Read};
-use crate::compiled::{CompiledBody, CompiledOperation, CompiledParam};
+use crate::compiled::{CompiledBody, CompiledOperation, CompiledParam, Validator};
 use crate::spec::{Encoding, Kind, Location, MediaSpec, ParamSpec, Shape};
 
 /// The raw request body, or why it could not be read (e.g. too large).
@@ -187,6 +187,11 @@ impl RawRequest {
             Ok(Read::Json(json)) => json,
             Ok(Read::Text(text)) => Value::String(text),
             Ok(Read::Binary(binary)) => return Some(Some(Field::Binary(binary))),
+            Ok(Read::Multipart(multipart, fields)) => {
+                return self
+                    .validate(errors, &compiled.validator, fields)
+                    .map(|_| Some(Field::Multipart(multipart)));
+            }
             Err(messages) => {
                 for message in messages {
                     errors.add(BODY, message);
@@ -194,8 +199,20 @@ impl RawRequest {
                 return None;
             }
         };
-        match &compiled.validator {
-            Ok(validator) if validator.is_valid(&json) => Some(Some(Field::Json(json))),
+        self.validate(errors, &compiled.validator, json)
+            .map(|json| Some(Field::Json(json)))
+    }
+
+    /// `json` when the body's validator admits it; else `None`, with every
+    /// reason recorded under `"body"`.
+    fn validate(
+        &self,
+        errors: &mut ParamErrors,
+        validator: &Validator,
+        json: Value,
+    ) -> Option<Value> {
+        match validator {
+            Ok(validator) if validator.is_valid(&json) => Some(json),
             Ok(validator) => {
                 for error in validator.iter_errors(&json) {
                     let at = error.instance_path().to_string();

@@ -300,6 +300,10 @@ pub enum Encoding {
     /// Anything else (`image/*`, `application/octet-stream`, XML, …): the
     /// bytes as sent, with their `Content-Type` ([`Binary`](crate::Binary)).
     Binary,
+    /// `multipart/form-data`: the parts ([`Multipart`](crate::Multipart)),
+    /// text fields checked against their properties' schemas, file parts
+    /// (`format: binary` properties) as bytes.
+    Multipart,
 }
 
 /// One media type a request body may be sent as.
@@ -334,6 +338,14 @@ impl MediaSpec {
         Self {
             media_type,
             encoding: Encoding::Text,
+        }
+    }
+
+    /// A `multipart/form-data` body.
+    pub const fn multipart(media_type: &'static str) -> Self {
+        Self {
+            media_type,
+            encoding: Encoding::Multipart,
         }
     }
 

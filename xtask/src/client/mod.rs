@@ -259,6 +259,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         return Ok(());
     };
     let mut uses_form = false;
+    let mut uses_multipart = false;
     for operation in &model.operations {
         let Some(body) = &operation.body else {
             continue;
@@ -275,6 +276,13 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                 quote!(.form_urlencoded(&body)?).to_string(),
                 Some(form_call()),
             ),
+            BodyEncoding::Multipart => {
+                uses_multipart = true;
+                (
+                    format!("{:?}", crate::spec::BINARY),
+                    Some(format!("{:?}", multipart_content_type())),
+                )
+            }
             BodyEncoding::Text | BodyEncoding::Binary => {
                 let sent = if encoding == BodyEncoding::Text {
                     crate::spec::TEXT
@@ -395,6 +403,9 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         }
         builder.items.extend(others);
     }
+    if uses_multipart {
+        client.items.extend(multipart_helpers());
+    }
     if uses_form {
         client.items.push(syn::parse_quote! {
             /// A form body (`application/x-www-form-urlencoded`) as the
@@ -449,6 +460,109 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The boundary of the multipart bodies the client sends: fixed, so that
+/// `send` can name it in its static `Content-Type`; `multipart_body`
+/// refuses a part that contains it.
+const MULTIPART_BOUNDARY: &str = "openapi-multipart-b7e1c94f2a6d4e08931c5f7a2d8b6e40";
+
+fn multipart_content_type() -> String {
+    format!("{}; boundary={MULTIPART_BOUNDARY}", crate::model::MULTIPART)
+}
+
+/// `MultipartPart` and `multipart_body`, for the `body` of an operation
+/// that takes `multipart/form-data` (progenitor sends only bytes).
+fn multipart_helpers() -> Vec<syn::Item> {
+    let boundary = MULTIPART_BOUNDARY;
+    let file: syn::File = syn::parse_quote! {
+        /// The boundary between the parts of the multipart bodies this
+        /// client sends (see [`multipart_body`]).
+        pub const MULTIPART_BOUNDARY: &str = #boundary;
+
+        /// One part of a `multipart/form-data` body (see [`multipart_body`]).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct MultipartPart {
+            /// The field name.
+            pub name: ::std::string::String,
+            /// The file name, for a file part.
+            pub filename: ::std::option::Option<::std::string::String>,
+            /// The part's `Content-Type`, if any.
+            pub content_type: ::std::option::Option<::std::string::String>,
+            /// The content.
+            pub bytes: ::std::vec::Vec<u8>,
+        }
+
+        impl MultipartPart {
+            /// A text field.
+            pub fn text(
+                name: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    name: name.into(),
+                    filename: None,
+                    content_type: None,
+                    bytes: value.into().into_bytes(),
+                }
+            }
+
+            /// A file.
+            pub fn file(
+                name: impl ::std::convert::Into<::std::string::String>,
+                filename: impl ::std::convert::Into<::std::string::String>,
+                content_type: impl ::std::convert::Into<::std::string::String>,
+                bytes: impl ::std::convert::Into<::std::vec::Vec<u8>>,
+            ) -> Self {
+                Self {
+                    name: name.into(),
+                    filename: Some(filename.into()),
+                    content_type: Some(content_type.into()),
+                    bytes: bytes.into(),
+                }
+            }
+        }
+
+        /// `parts` as a `multipart/form-data` body (RFC 7578) separated by
+        /// [`MULTIPART_BOUNDARY`]: what the `body` of an operation that takes
+        /// one expects. `Err` when a part contains the boundary, or a name,
+        /// file name or content type holds a quote or a line break.
+        pub fn multipart_body(
+            parts: &[MultipartPart],
+        ) -> ::std::result::Result<::std::vec::Vec<u8>, ::std::string::String> {
+            let unsafe_text = |text: &str| text.contains(['"', '\r', '\n']);
+            let mut out = ::std::vec::Vec::new();
+            for part in parts {
+                if part
+                    .bytes
+                    .windows(MULTIPART_BOUNDARY.len())
+                    .any(|w| w == MULTIPART_BOUNDARY.as_bytes())
+                {
+                    return Err(format!("part `{}` contains the multipart boundary", part.name));
+                }
+                let texts = [Some(&part.name), part.filename.as_ref(), part.content_type.as_ref()];
+                if texts.into_iter().flatten().any(|t| unsafe_text(t)) {
+                    return Err(format!("part `{}` has a quote or line break in its headers", part.name));
+                }
+                out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
+                let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", part.name);
+                if let Some(filename) = &part.filename {
+                    disposition.push_str(&format!("; filename=\"{filename}\""));
+                }
+                out.extend_from_slice(disposition.as_bytes());
+                out.extend_from_slice(b"\r\n");
+                if let Some(content_type) = &part.content_type {
+                    out.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+                }
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(&part.bytes);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+            Ok(out)
+        }
+    };
+    file.items
 }
 
 /// The body call of `send` for a form: progenitor's form encoder
@@ -521,6 +635,10 @@ fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(Stri
                 BodyEncoding::Binary => {
                     format!("The request body's bytes, sent as `{}`", m.media_type)
                 }
+                BodyEncoding::Multipart => format!(
+                    "The request body, sent as `{}`: encode its parts with `multipart_body`",
+                    m.media_type
+                ),
             },
             None => "The request body".to_string(),
         };

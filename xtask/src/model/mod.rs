@@ -493,9 +493,9 @@ impl Media {
     /// How a request body of this media type is read and sent: JSON (and
     /// `*/*` with a schema) and forms with an object schema are typed by
     /// their schema, `text/*` with a string schema (or none) is a string,
-    /// everything else (`image/*`, `application/octet-stream`, XML,
-    /// msgpack, multipart, a JSON or form body without a schema) is bytes
-    /// with their content type.
+    /// `multipart/form-data` is its parts, everything else (`image/*`,
+    /// `application/octet-stream`, XML, msgpack, a JSON or form body
+    /// without a schema) is bytes with their content type.
     pub fn body_encoding(&self) -> BodyEncoding {
         let essence = essence(&self.media_type);
         let schema = self.schema.as_ref();
@@ -511,6 +511,9 @@ impl Media {
                 _ => BodyEncoding::Binary,
             };
         }
+        if essence == MULTIPART {
+            return BodyEncoding::Multipart;
+        }
         if essence.starts_with("text/") {
             let string = schema.is_none_or(|s| {
                 s.value == ValueKind::String && s.format.as_deref() != Some("binary")
@@ -525,6 +528,8 @@ impl Media {
 
 /// The media type of form bodies.
 pub const FORM: &str = "application/x-www-form-urlencoded";
+/// The media type of multipart bodies with named parts.
+pub const MULTIPART: &str = "multipart/form-data";
 
 /// A media type without parameters, lower case.
 pub fn essence(media_type: &str) -> String {
@@ -545,6 +550,9 @@ pub enum BodyEncoding {
     Form,
     /// Text, as a string.
     Text,
+    /// `multipart/form-data`: named parts, fields checked against the
+    /// schema, files as bytes.
+    Multipart,
     /// Bytes, with their content type.
     Binary,
 }

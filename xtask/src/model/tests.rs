@@ -427,7 +427,17 @@ fn request_bodies_are_read_and_sent_as_their_media_types_say() {
         ),
         (
             "{multipart/form-data: {schema: {type: object}}}".into(),
+            vec![Multipart],
+            Multipart,
+        ),
+        (
+            "{multipart/mixed: {schema: {type: object}}}".into(),
             vec![Binary],
+            Binary,
+        ),
+        (
+            "{multipart/form-data: {}, application/json: {}}".into(),
+            vec![Multipart, Binary],
             Binary,
         ),
         ("{'*/*': {schema: {type: object}}}".into(), vec![Json], Json),

@@ -324,6 +324,7 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStrea
                     BodyEncoding::Json => format_ident!("json"),
                     BodyEncoding::Form => format_ident!("form"),
                     BodyEncoding::Text => format_ident!("text"),
+                    BodyEncoding::Multipart => format_ident!("multipart"),
                     BodyEncoding::Binary => format_ident!("binary"),
                 };
                 quote! { rt::MediaSpec::#constructor(#media_type) }

@@ -269,6 +269,7 @@ fn request_struct(op: &Op<'_>) -> TokenStream {
                             BodyEncoding::Json => "JSON",
                             BodyEncoding::Form => "a form",
                             BodyEncoding::Text => "text",
+                            BodyEncoding::Multipart => "parts",
                             BodyEncoding::Binary => "bytes",
                         };
                         format!("`{media_type}` ({how})")

@@ -250,6 +250,13 @@ impl Body {
                     .and_then(|s| s.json_schema.clone())
                     .unwrap_or(serde_json::Value::Bool(true)),
             ),
+            BodyEncoding::Multipart => (
+                quote! { runtime::Multipart },
+                primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .unwrap_or(serde_json::Value::Bool(true)),
+            ),
             BodyEncoding::Binary => (quote! { runtime::Binary }, serde_json::Value::Bool(true)),
         };
         let only_json = body.content.len() == 1

@@ -261,14 +261,6 @@ impl<'a> Loader<'a> {
                     "a `*/*` request body with a schema is read and sent as JSON",
                 );
             }
-            if essence == "multipart/form-data" {
-                self.warning(
-                    &pointer,
-                    "multipart/form-data is read as bytes with its Content-Type \
-                     (`runtime::Binary`, whose `content_type` holds the boundary): the backend \
-                     parses the parts, and the client sends bytes the caller encoded",
-                );
-            }
             let has_encoding = item
                 .content
                 .get(&media.media_type)
