@@ -174,7 +174,7 @@ fn collect(
                 Some("array") => (
                     property
                         .get("items")
-                        .and_then(|items| json_type(items))
+                        .and_then(json_type)
                         .as_deref()
                         .and_then(kind),
                     true,
