@@ -782,6 +782,8 @@ mod tests {
         assert_eq!(select(&MIXED, "text/plain"), Some(MIXED[2]));
         assert_eq!(select(&MIXED, "application/vnd.x+json"), Some(MIXED[0]));
         assert_eq!(select(&MIXED, "application/xml"), None);
+        static CHARSET: [MediaSpec; 1] = [MediaSpec::text("Text/Plain; charset=utf-8")];
+        assert_eq!(select(&CHARSET, "text/plain"), Some(CHARSET[0]));
         static ANY: [MediaSpec; 2] = [MediaSpec::text("text/plain"), MediaSpec::binary("*/*")];
         assert_eq!(select(&ANY, "text/plain"), Some(ANY[0]));
         assert_eq!(select(&ANY, "application/msgpack"), Some(ANY[1]));

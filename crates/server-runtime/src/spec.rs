@@ -360,7 +360,7 @@ impl MediaSpec {
     /// Whether a request's `Content-Type` essence (lower case, without
     /// parameters) is exactly this media type.
     pub fn is_exactly(&self, essence: &str) -> bool {
-        self.media_type.eq_ignore_ascii_case(essence)
+        crate::body::essence(self.media_type) == essence
     }
 
     /// Whether a request's `Content-Type` essence falls under this media
@@ -370,7 +370,7 @@ impl MediaSpec {
         if self.is_exactly(essence) {
             return true;
         }
-        let declared = self.media_type.to_ascii_lowercase();
+        let declared = crate::body::essence(self.media_type);
         if self.encoding == Encoding::Json && is_json(essence) {
             return true;
         }
