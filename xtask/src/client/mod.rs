@@ -345,9 +345,19 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         // The other media types of the body, each a `send_*` of its own.
         let mut others = Vec::new();
         let alternatives = body.content.iter().filter(|m| !std::ptr::eq(*m, media));
-        if encoding.is_typed() && body.encoding() == Some(encoding) {
+        if encoding.is_typed() {
+            let schema =
+                |m: &crate::model::Media| m.schema.as_ref().and_then(|s| s.json_schema.clone());
+            let same = |m: &crate::model::Media| {
+                m.body_encoding().is_typed() && schema(m).is_some() && schema(m) == schema(media)
+            };
             let mut done = vec![encoding];
+            let mut raw = Vec::new();
             for m in alternatives {
+                if !same(m) {
+                    raw.push(format!("`{}`", m.media_type));
+                    continue;
+                }
                 let other = m.body_encoding();
                 if done.contains(&other) {
                     continue;
@@ -370,6 +380,43 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                     )?),
                     _ => {}
                 }
+            }
+            if !raw.is_empty() {
+                let doc = format!(
+                    " Sends `body` as it is, with `content_type` as its `Content-Type`, in \
+                     place of the typed body (which is not needed): for the media types the \
+                     document also allows ({}). Otherwise like `send`. `content_type` must \
+                     be a valid header value.",
+                    raw.join(", ")
+                );
+                let mut f = match variant(
+                    "send_raw",
+                    &quote!(
+                        .header(
+                            ::reqwest::header::CONTENT_TYPE,
+                            ::reqwest::header::HeaderValue::from_static(content_type),
+                        )
+                        .body(body)
+                    )
+                    .to_string(),
+                    &doc,
+                )? {
+                    syn::ImplItem::Fn(f) => f,
+                    _ => unreachable!("variant makes functions"),
+                };
+                without_typed_body(&mut f).with_context(|| {
+                    format!(
+                        "operation `{}`: progenitor's `send` changed shape",
+                        operation.id
+                    )
+                })?;
+                f.sig
+                    .inputs
+                    .push(syn::parse_quote! { content_type: &'static str });
+                f.sig
+                    .inputs
+                    .push(syn::parse_quote! { body: impl ::std::convert::Into<::reqwest::Body> });
+                others.push(syn::ImplItem::Fn(f));
             }
         } else if !encoding.is_typed() && body.content.len() > 1 {
             let allowed: Vec<String> = body
@@ -563,6 +610,34 @@ fn multipart_helpers() -> Vec<syn::Item> {
         }
     };
     file.items
+}
+
+/// `send` without its typed body: the builder's `body` is not read (it
+/// may never have been set), so `let Self { client, body, .. } = self;`
+/// ignores it and the statement that converts it goes.
+fn without_typed_body(f: &mut syn::ImplItemFn) -> Result<()> {
+    let body_ident = |pat: &syn::Pat| matches!(pat, syn::Pat::Ident(i) if i.ident == "body");
+    let mut destructured = false;
+    f.block.stmts.retain_mut(|stmt| {
+        let syn::Stmt::Local(local) = stmt else {
+            return true;
+        };
+        if let syn::Pat::Struct(pattern) = &mut local.pat {
+            for field in pattern.fields.iter_mut() {
+                if matches!(&field.member, syn::Member::Named(m) if m == "body") {
+                    field.colon_token = Some(Default::default());
+                    *field.pat = syn::parse_quote! { _ };
+                    destructured = true;
+                }
+            }
+            return true;
+        }
+        !body_ident(&local.pat)
+    });
+    if !destructured {
+        return Err(anyhow!("no `let Self {{ .., body }} = self;`"));
+    }
+    Ok(())
 }
 
 /// The body call of `send` for a form: progenitor's form encoder

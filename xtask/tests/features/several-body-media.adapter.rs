@@ -85,6 +85,7 @@ static IMPORT_PETS: rt::OperationSpec = rt::OperationSpec {
     }),
     consumes: &[
         rt::MediaSpec::binary("application/json"),
+        rt::MediaSpec::binary("application/x-www-form-urlencoded"),
         rt::MediaSpec::binary("application/xml"),
     ],
     responses: &[rt::ResponseSpec::code(204, None, &[])],

@@ -31,7 +31,7 @@ pub struct AddPetRequest {
 /// The parameters of [`Api::import_pets`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
 pub struct ImportPetsRequest {
-    /// The request body, sent as `application/json` (bytes) or `application/xml` (bytes), required.
+    /// The request body, sent as `application/json` (bytes) or `application/x-www-form-urlencoded` (bytes) or `application/xml` (bytes), required.
     pub body: runtime::Binary,
 }
 /// The parameters of [`Api::put_photo`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.

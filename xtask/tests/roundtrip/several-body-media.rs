@@ -43,10 +43,27 @@ async fn each_media_type_goes_round() {
     assert_eq!(problem["field_errors"]["body"][0], "/age: Must be an integer. Got \"old\".");
 
     client.import_pets().body(pet.clone()).send().await.unwrap();
-    let (status, _) = raw("POST", &format!("{base}/pets/import"), "application/xml", b"<pet/>").await;
-    assert_eq!(status, 204);
+    client.import_pets().body(pet.clone()).send_form().await.unwrap();
+    // The typed body is not needed (nor set) to send another media type.
+    client
+        .import_pets()
+        .send_raw("application/xml", "<pet><name>Rex</name></pet>")
+        .await
+        .unwrap();
     client.put_photo().body(vec![1u8, 2]).send().await.unwrap();
     client.put_photo().body(vec![3u8]).send_as("image/jpeg").await.unwrap();
     let received: Vec<String> = backend.bytes.all().into_iter().map(|b| b.content_type).collect();
-    assert_eq!(received, vec!["application/json", "application/xml", "image/png", "image/jpeg"]);
+    assert_eq!(
+        received,
+        vec![
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "application/xml",
+            "image/png",
+            "image/jpeg"
+        ]
+    );
+    let bodies: Vec<Vec<u8>> = backend.bytes.all().into_iter().map(|b| b.bytes.to_vec()).collect();
+    assert_eq!(bodies[1], b"age=3&name=Rex&vaccinated=true".to_vec());
+    assert_eq!(bodies[2], b"<pet><name>Rex</name></pet>".to_vec());
 }
