@@ -932,6 +932,21 @@ mod tests {
     }
 
     #[test]
+    fn no_prefix_or_mangling_of_a_multipart_body_panics() {
+        for end in 0..=MULTIPART.len() {
+            let body = Bytes::copy_from_slice(&MULTIPART[..end]);
+            let _ = Multipart::parse("multipart/form-data; boundary=XyZ", &body);
+            let mut mangled = MULTIPART.to_vec();
+            mangled[end.min(MULTIPART.len() - 1)] = b'\n';
+            let _ = Multipart::parse("multipart/form-data; boundary=XyZ", &Bytes::from(mangled));
+        }
+        for boundary in ["", "\"\"", "X", "\r\n"] {
+            let content_type = format!("multipart/form-data; boundary={boundary}");
+            let _ = Multipart::parse(&content_type, &Bytes::from_static(MULTIPART));
+        }
+    }
+
+    #[test]
     fn a_multipart_field_deserializes_into_its_parts() {
         #[derive(Debug, Deserialize, PartialEq)]
         struct Request {

@@ -268,7 +268,7 @@ impl<'a> Loader<'a> {
             if has_encoding {
                 self.warning(
                     format!("{pointer}/encoding"),
-                    "`encoding` is not read: form fields are sent and read as plain form values",
+                    "`encoding` is not read: each field is sent and read with its default encoding",
                 );
             }
         }
