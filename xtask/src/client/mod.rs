@@ -450,6 +450,14 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         }
         builder.items.extend(others);
     }
+    // Also for a multipart body the client sends with `send_raw`.
+    uses_multipart |= model.operations.iter().any(|o| {
+        o.body.as_ref().is_some_and(|b| {
+            b.content
+                .iter()
+                .any(|m| m.body_encoding() == BodyEncoding::Multipart)
+        })
+    });
     if uses_multipart {
         client.items.extend(multipart_helpers());
     }
