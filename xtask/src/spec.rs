@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use openapiv3::OpenAPI;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::model::{is_ignored_header, Finding, Model};
+use crate::model::{is_ignored_header, BodyEncoding, Finding, Model, RequestBody, FORM};
 
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
@@ -86,6 +86,11 @@ impl Document {
     /// client (a caller sets cookies with its HTTP client's cookie store).
     /// The server reads them as declared.
     ///
+    /// progenitor sends one request media type per operation, and only
+    /// JSON, forms, `text/plain` and `application/octet-stream`: each
+    /// operation's body is handed over as the model reads it (see
+    /// `client_body`).
+    ///
     /// Where the document is lenient, progenitor reads what the `model`
     /// made of it: an operation without `operationId` gets the name the
     /// model derived, and the header parameters OpenAPI says to ignore
@@ -116,6 +121,9 @@ impl Document {
                             operation
                                 .entry("operationId")
                                 .or_insert_with(|| Value::String(modelled.id.clone()));
+                            if let Some(body) = &modelled.body {
+                                operation.insert("requestBody".to_string(), self.client_body(body));
+                            }
                         }
                     }
                     if let Some(responses) = operation
@@ -131,6 +139,53 @@ impl Document {
         serde_json::from_value(raw).context("the adapted document no longer parses")
     }
 }
+
+impl Document {
+    /// The request body as progenitor reads it: the one media type the
+    /// client sends ([`RequestBody::primary`]), named as progenitor knows
+    /// it. JSON (any `+json` type, `*/*` with a schema) is
+    /// `application/json` and a form `application/x-www-form-urlencoded`,
+    /// with the schema as written and without `encoding` (progenitor stops
+    /// on it); text is `text/plain` with a plain string schema; anything
+    /// else (multipart too: the client crate encodes the parts) is
+    /// `application/octet-stream` with `format: binary`. The client
+    /// crate then sends text and bytes with the document's own media type
+    /// (`crate::client::body_content_types`).
+    fn client_body(&self, body: &RequestBody) -> Value {
+        let mut out = serde_json::Map::new();
+        out.insert("required".into(), Value::Bool(body.required));
+        if let Some(description) = &body.description {
+            out.insert("description".into(), Value::String(description.clone()));
+        }
+        let Some(media) = body.primary() else {
+            out.insert("content".into(), json!({}));
+            return Value::Object(out);
+        };
+        let written = media.schema.as_ref().map(|schema| {
+            self.raw
+                .pointer(&schema.pointer)
+                .cloned()
+                .or_else(|| serde_json::to_value(&schema.written).ok())
+                .unwrap_or(json!({}))
+        });
+        let (media_type, schema) = match (media.body_encoding(), written) {
+            (BodyEncoding::Json, Some(schema)) => (JSON, schema),
+            (BodyEncoding::Form, Some(schema)) => (FORM, schema),
+            (BodyEncoding::Text, _) => (TEXT, json!({"type": "string"})),
+            _ => (BINARY, json!({"type": "string", "format": "binary"})),
+        };
+        out.insert(
+            "content".into(),
+            json!({ media_type: { "schema": schema } }),
+        );
+        Value::Object(out)
+    }
+}
+
+/// The media type progenitor sends text bodies as.
+pub const TEXT: &str = "text/plain";
+/// The media type progenitor sends byte bodies as.
+pub const BINARY: &str = "application/octet-stream";
 
 /// Removes the cookie parameters of a path item or operation, and the
 /// header parameters OpenAPI says to ignore.

@@ -23,7 +23,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
-use crate::model::{Location, Media, Model, Operation, Parameter, Status};
+use crate::model::{Location, Media, Model, Operation, Parameter, RequestBody, Status};
 
 /// The derives every model type gets, besides the ones typify always adds
 /// (`Clone`, `Debug`, `Serialize`, `Deserialize`).
@@ -79,6 +79,14 @@ pub fn typed_media(content: &[Media]) -> Option<&Media> {
         .filter(|m| m.schema.is_some())
 }
 
+/// The media type of a request body whose schema progenitor types: the
+/// one the client sends ([`RequestBody::primary`]), when it is JSON or a
+/// form (progenitor names both `{operationId}-body`).
+pub fn body_media(body: &RequestBody) -> Option<&Media> {
+    body.primary()
+        .filter(|m| m.body_encoding().is_typed() && m.schema.is_some())
+}
+
 impl Types {
     /// Builds the type space of `model`.
     pub fn build(model: &Model) -> Result<Self> {
@@ -112,11 +120,7 @@ impl Types {
                 })?;
                 params.insert(key(operation, parameter), id);
             }
-            if let Some(media) = operation
-                .body
-                .as_ref()
-                .and_then(|b| typed_media(&b.content))
-            {
+            if let Some(media) = operation.body.as_ref().and_then(body_media) {
                 let schema = media.schema.as_ref().map(|s| &s.typify);
                 if let Some(schema) = schema {
                     let id = guarded(|| {
@@ -296,7 +300,7 @@ impl Types {
         Ok(result)
     }
 
-    /// The Rust type of an operation's JSON request body.
+    /// The Rust type of an operation's JSON or form request body.
     pub fn body(&self, operation: &Operation) -> Option<Result<TokenStream>> {
         self.bodies.get(&operation.id).map(|id| self.ident(id))
     }

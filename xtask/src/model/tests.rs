@@ -421,3 +421,125 @@ fn names_the_client_cannot_tell_apart_are_errors_naming_both_nodes() {
     // The cookie parameter is the server's alone: it tells it apart itself.
     assert!(model.operations.is_empty());
 }
+
+#[test]
+fn request_bodies_are_read_and_sent_as_their_media_types_say() {
+    let read = |content: &str| {
+        let (model, findings) = load_yaml(&format!(
+            "{HEAD}paths:\n  /a:\n    post:\n      operationId: a\n      requestBody:\n        \
+             content: {content}\n      responses: {{'204': {{description: ok}}}}\n\
+             components:\n  schemas:\n    Pet: {{type: object, properties: {{name: {{type: string}}}}}}\n"
+        ));
+        let body = model.operations[0].body.clone().unwrap();
+        let encodings: Vec<BodyEncoding> = body.content.iter().map(Media::body_encoding).collect();
+        (body, encodings, findings)
+    };
+    use BodyEncoding::*;
+    let pet = "{schema: {$ref: '#/components/schemas/Pet'}}";
+    let cases = [
+        (format!("{{application/json: {pet}}}"), vec![Json], Json),
+        (
+            format!("{{application/merge-patch+json: {pet}}}"),
+            vec![Json],
+            Json,
+        ),
+        (
+            format!("{{application/x-www-form-urlencoded: {pet}}}"),
+            vec![Form],
+            Form,
+        ),
+        (
+            "{application/x-www-form-urlencoded: {schema: {type: string}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        ("{application/json: {}}".into(), vec![Binary], Binary),
+        (
+            "{text/plain: {schema: {type: string}}}".into(),
+            vec![Text],
+            Text,
+        ),
+        ("{text/csv: {}}".into(), vec![Text], Text),
+        (
+            "{text/plain: {schema: {type: string, format: binary}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{image/jpeg: {schema: {type: string, format: base64}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{application/xml: {schema: {type: object}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{multipart/form-data: {schema: {type: object}}}".into(),
+            vec![Multipart],
+            Multipart,
+        ),
+        (
+            "{multipart/mixed: {schema: {type: object}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{multipart/form-data: {}, application/json: {}}".into(),
+            vec![Multipart, Binary],
+            Binary,
+        ),
+        ("{'*/*': {schema: {type: object}}}".into(), vec![Json], Json),
+        ("{'*/*': {}}".into(), vec![Binary], Binary),
+        // Several: one value when JSON and form share the schema.
+        (
+            format!("{{application/x-www-form-urlencoded: {pet}, application/json: {pet}}}"),
+            vec![Form, Json],
+            Json,
+        ),
+        (
+            format!("{{application/json: {pet}, application/xml: {pet}}}"),
+            vec![Json, Binary],
+            Binary,
+        ),
+        (
+            "{image/png: {}, image/jpeg: {}}".into(),
+            vec![Binary, Binary],
+            Binary,
+        ),
+        (
+            "{text/plain: {}, text/csv: {}}".into(),
+            vec![Text, Text],
+            Text,
+        ),
+    ];
+    for (content, encodings, held) in cases {
+        let (body, found, _) = read(&content);
+        assert_eq!(found, encodings, "{content}");
+        assert_eq!(body.encoding(), Some(held), "{content}");
+    }
+    // The client sends JSON first, then a form, then the document's first.
+    let (body, _, _) = read(&format!(
+        "{{application/xml: {pet}, application/x-www-form-urlencoded: {pet}, application/json: {pet}}}"
+    ));
+    assert_eq!(body.primary().unwrap().media_type, "application/json");
+    let (body, _, findings) = read(&format!(
+        "{{application/xml: {pet}, application/x-www-form-urlencoded: {pet}}}"
+    ));
+    assert_eq!(
+        body.primary().unwrap().media_type,
+        "application/x-www-form-urlencoded"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("cannot be read into one value")),
+        "{findings:?}"
+    );
+    let (_, _, findings) = read("{'*/*': {schema: {type: object}}}");
+    assert!(
+        findings.iter().any(|f| f.contains("read and sent as JSON")),
+        "{findings:?}"
+    );
+}

@@ -24,7 +24,9 @@ use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{self, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind};
+use crate::model::{
+    self, BodyEncoding, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind,
+};
 use crate::types::{typed_media, ParamType, Types};
 use crate::vocab::{Kind, Shape};
 
@@ -226,9 +228,88 @@ struct Param<'a> {
 
 struct Body {
     required: bool,
+    /// The request struct's field type (without the `Option` of an
+    /// optional body).
     ty: TokenStream,
     schema: String,
     description: Option<String>,
+    /// What the field holds.
+    encoding: BodyEncoding,
+    /// Each media type and how it is read; empty when the body is only
+    /// `application/json` (the runtime's default).
+    consumes: Vec<(String, BodyEncoding)>,
+}
+
+impl Body {
+    fn read(
+        operation: &model::Operation,
+        body: &model::RequestBody,
+        types: &Types,
+    ) -> Result<Self> {
+        let encoding = body
+            .encoding()
+            .ok_or_else(|| anyhow!("the request body ({}) has no media type", body.pointer))?;
+        let primary = body.primary();
+        let (ty, schema) = match encoding {
+            BodyEncoding::Json | BodyEncoding::Form => {
+                let schema = primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "the request body's schema refers to itself ({})",
+                            body.pointer
+                        )
+                    })?;
+                (
+                    types
+                        .body(operation)
+                        .ok_or_else(|| anyhow!("the request body has no type"))??,
+                    schema,
+                )
+            }
+            BodyEncoding::Text => (
+                quote! { ::std::string::String },
+                primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .unwrap_or(serde_json::Value::Bool(true)),
+            ),
+            BodyEncoding::Multipart => (
+                quote! { runtime::Multipart },
+                primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .unwrap_or(serde_json::Value::Bool(true)),
+            ),
+            BodyEncoding::Binary => (quote! { runtime::Binary }, serde_json::Value::Bool(true)),
+        };
+        let only_json = body.content.len() == 1
+            && body.content[0].media_type == crate::spec::JSON
+            && encoding == BodyEncoding::Json;
+        let consumes = if only_json {
+            Vec::new()
+        } else {
+            body.content
+                .iter()
+                .map(|m| {
+                    let each = match encoding {
+                        BodyEncoding::Json | BodyEncoding::Form => m.body_encoding(),
+                        other => other,
+                    };
+                    (m.media_type.trim().to_string(), each)
+                })
+                .collect()
+        };
+        Ok(Self {
+            required: body.required,
+            ty,
+            schema: serde_json::to_string(&schema)?,
+            description: body.description.clone(),
+            encoding,
+            consumes,
+        })
+    }
 }
 
 struct Resp<'a> {
@@ -277,33 +358,7 @@ impl<'a> Op<'a> {
         }
         let body = match &operation.body {
             None => None,
-            Some(body) => {
-                let media = typed_media(&body.content).ok_or_else(|| {
-                    anyhow!(
-                        "the request body ({}) has no JSON media type with a schema; the adapter \
-                         reads JSON bodies only",
-                        body.pointer
-                    )
-                })?;
-                let schema = media
-                    .schema
-                    .as_ref()
-                    .and_then(|s| s.json_schema.clone())
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "the request body's schema refers to itself ({})",
-                            body.pointer
-                        )
-                    })?;
-                Some(Body {
-                    required: body.required,
-                    ty: types
-                        .body(operation)
-                        .ok_or_else(|| anyhow!("the request body has no type"))??,
-                    schema: serde_json::to_string(&schema)?,
-                    description: body.description.clone(),
-                })
-            }
+            Some(body) => Some(Body::read(operation, body, types)?),
         };
         let mut responses = Vec::new();
         for response in &operation.responses {
