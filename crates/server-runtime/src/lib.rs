@@ -35,6 +35,7 @@ mod reply;
 mod respond;
 mod routes;
 mod security;
+mod shape;
 mod spec;
 
 pub mod error;
@@ -56,12 +57,13 @@ pub mod declare {
     pub use crate::hooks::{Anonymous, Gatekeeper};
     pub use crate::params::{parse, ParamErrors, RawBody, RawRequest, BODY};
     pub use crate::problem::{Document, ProblemText};
-    pub use crate::reply::{typed_problem, Encode, Reply, Responses};
+    pub use crate::reply::{shaped_problem, typed_problem, Encode, Reply, Responses};
     pub use crate::respond::{respond_empty, respond_json, HeaderError};
     pub use crate::routes::Routes;
+    pub use crate::shape::{ErrorField, ErrorShape, FieldErrors, Source};
     pub use crate::spec::{
-        ApiSpec, BodySpec, HeaderSpec, KeyLocation, Kind, Location, OperationSpec, ParamSpec,
-        Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape, StatusSpec,
+        ApiSpec, BodySpec, ErrorBody, HeaderSpec, KeyLocation, Kind, Location, OperationSpec,
+        ParamSpec, Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape, StatusSpec,
     };
 }
 

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::shape::ErrorShape;
 
 use crate::spec::ApiSpec;
 
@@ -195,13 +196,31 @@ pub trait Document: 'static {
 /// `Err` only when the document's problem schema cannot hold an RFC 9457
 /// problem, which `cargo xtask lint` reports.
 pub trait Problems<D: Document>: DeserializeOwned + Sized {
-    /// This type's value of a runtime problem.
+    /// How this type holds a problem: as it is (an RFC 9457 problem, the
+    /// default), or in the document's own shape, property by property
+    /// (the generated code declares it from the schema).
+    const SHAPE: ErrorShape = ErrorShape::Problem;
+
+    /// This type's value of a runtime problem, filled as [`Self::SHAPE`]
+    /// says. `Err` names the schema and what it lacks when it cannot hold
+    /// the problem (codegen warned about it).
     fn from_problem(problem: Problem) -> Result<Self, Error> {
-        problem.to_body().ok_or_else(|| {
-            Error::msg(
-                "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
-            )
-        })
+        match Self::SHAPE {
+            ErrorShape::Problem => problem.to_body().ok_or_else(|| {
+                Error::msg(
+                    "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
+                )
+            }),
+            shape => {
+                let value = shape.fill(&problem).map_err(Error::msg)?;
+                serde_json::from_value(value).map_err(|error| {
+                    Error::msg(format!(
+                        "the document's error schema rejects the adapter's {} problem filled in its shape: {error}",
+                        problem.status
+                    ))
+                })
+            }
+        }
     }
 
     /// Any situation, with the values of its placeholders.
@@ -289,6 +308,7 @@ mod tests {
             .detail("Wait {retry_after} s")],
         schemes: &[],
         problem: None,
+        usual_error: None,
     };
 
     #[test]

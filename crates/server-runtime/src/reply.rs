@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::header_fields::Unreadable;
-use crate::problem::Problem;
+use crate::problem::{Document, Problem, Problems};
 use crate::spec::{OperationSpec, StatusSpec};
 
 /// An operation's response enum (generated): one variant per declared
@@ -107,4 +107,27 @@ impl<T: Serialize> Encode for T {
 pub fn typed_problem<T: Serialize + DeserializeOwned>(problem: &Problem) -> Option<Vec<u8>> {
     let typed: T = problem.to_body()?;
     serde_json::to_vec(&typed).ok()
+}
+
+/// The adapter's `problem` as a body of type `T` in the document's own
+/// error shape (`T::SHAPE`, see [`ErrorShape`](crate::declare::ErrorShape)),
+/// encoded through `T`, exactly as the backend's `T::forbidden()` and the
+/// like are. `None` (logged) when `T` cannot hold it: the adapter then
+/// answers RFC 9457 problem+json.
+pub fn shaped_problem<T, D>(problem: &Problem) -> Option<Vec<u8>>
+where
+    T: Problems<D> + Serialize,
+    D: Document,
+{
+    match T::from_problem(problem.clone()) {
+        Ok(typed) => serde_json::to_vec(&typed).ok(),
+        Err(error) => {
+            tracing::warn!(
+                status = problem.status,
+                error = %error.chain(),
+                "answering with application/problem+json instead of the document's error schema"
+            );
+            None
+        }
+    }
 }

@@ -86,8 +86,23 @@ where
     let id = of(&request);
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!("request", request_id = id.as_str());
-    let response = inner(request).instrument(span).await;
+    let response = CURRENT
+        .scope(id.clone(), inner(request).instrument(span))
+        .await;
     stamp(response, &id).await
+}
+
+tokio::task_local! {
+    /// The ID of the request this task is answering.
+    static CURRENT: RequestId;
+}
+
+/// The ID of the request being answered, where the answer is made inside
+/// [`layer`] (or [`serve`](crate::serve())): error bodies in the
+/// document's own shape carry it in their `instance` or `requestId`-like
+/// property (see [`ErrorShape`](crate::declare::ErrorShape)).
+pub fn current() -> Option<RequestId> {
+    CURRENT.try_with(RequestId::clone).ok()
 }
 
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;

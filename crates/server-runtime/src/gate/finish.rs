@@ -120,15 +120,41 @@ pub fn failure(context: &Context, error: &Error) -> Response {
             return response;
         }
     }
-    respond_problem(&problems[0], context)
+    undeclared(&problems[0], context.api(), context)
 }
 
 /// The answer to a problem the adapter found by itself: the response the
 /// operation declares for its status (exactly, by range or as `default`),
-/// with the problem as its body; the problem as it is (problem+json) when
-/// the operation declares none the adapter can build.
+/// with the problem as its body; when the operation declares none the
+/// adapter can build, the document's usual error body
+/// ([`ApiSpec::usual_error`]), else the problem as it is (problem+json).
 pub fn refuse(problem: &Problem, context: &Context) -> Response {
-    declared(problem, context).unwrap_or_else(|| respond_problem(problem, context))
+    declared(problem, context).unwrap_or_else(|| undeclared(problem, context.api(), context))
+}
+
+/// A problem no declared response of the operation answers (or no
+/// operation is known): in the document's usual error body when it has
+/// one that holds the problem, else as it is (problem+json).
+fn undeclared(problem: &Problem, api: Option<&'static ApiSpec>, context: &Context) -> Response {
+    match usual_error(problem, api) {
+        Some((media_type, bytes)) => context.finish(respond_bytes(
+            problem.status(),
+            media_type,
+            bytes,
+            HeaderMap::new(),
+        )),
+        None => respond_problem(problem, context),
+    }
+}
+
+/// `problem` in the document's usual error body, if it has one (other
+/// than problem+json as it is) that holds it: its media type and bytes.
+pub(crate) fn usual_error(
+    problem: &Problem,
+    api: Option<&'static ApiSpec>,
+) -> Option<(&'static str, Vec<u8>)> {
+    let usual = api?.usual_error?;
+    Some((usual.media_type, (usual.encode)(problem)?))
 }
 
 /// The declared response for `problem`, if the adapter can build it: an
@@ -162,7 +188,11 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
             index = reply.index,
             "a response the operation does not declare"
         );
-        return respond_problem(&context.problem(Situation::InternalError, &[]), context);
+        return undeclared(
+            &context.problem(Situation::InternalError, &[]),
+            context.api(),
+            context,
+        );
     };
     let status = match (reply.status, spec.status) {
         (Some(status), _) => status,
@@ -258,8 +288,9 @@ pub fn respond_problem(problem: &Problem, context: &Context) -> Response {
 /// 404 for a path the document does not have. `path` is the path as the
 /// client sent it (base path included).
 pub fn not_found(api: &'static ApiSpec, path: &str) -> Response {
-    respond_problem(
+    undeclared(
         &Problem::of(Some(api), Situation::NotFound, &[("path", path)]),
+        Some(api),
         &Context::default(),
     )
 }
@@ -274,12 +305,13 @@ pub fn method_not_allowed(
     if let Ok(allow) = HeaderValue::from_str(allow) {
         context.extra.insert(header::ALLOW, allow);
     }
-    respond_problem(
+    undeclared(
         &Problem::of(
             Some(api),
             Situation::MethodNotAllowed,
             &[("method", method.as_str())],
         ),
+        Some(api),
         &context,
     )
 }
