@@ -92,14 +92,19 @@ fn problems_impls(doc: &Doc<'_>) -> TokenStream {
                         body.pointer
                     ),
                 };
-                let why = format!(
-                    "{}: {}",
-                    body.pointer,
-                    match shape {
-                        Shape::Unfillable(missing) => error_shape::unfillable_message(missing),
-                        _ => String::new(),
-                    }
-                );
+                let why = match shape {
+                    Shape::Unfillable(missing) => format!(
+                        "{} requires {}, which nothing in a problem fills (codegen warned); \
+                         the adapter answers with application/problem+json instead",
+                        body.pointer,
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => String::new(),
+                };
                 let shape = shape.tokens(&rt, &why);
                 quote! {
                     #[doc = #what]

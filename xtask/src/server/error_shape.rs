@@ -530,13 +530,15 @@ pub fn unfillable_message(missing: &[String]) -> String {
         .map(|m| format!("`{m}`"))
         .collect::<Vec<_>>()
         .join(", ");
+    let them = if missing.len() == 1 { "it" } else { "them" };
     format!(
-        "this error schema requires {names}, which nothing in the adapter's own errors (status, \
-         title, detail, type, instance, field errors) fills; the adapter answers its refusals \
-         (400 for bad parameters, 404, 405, 406, 413, 500, …) with RFC 9457 \
-         application/problem+json instead, which a client decoding this schema does not read, \
-         and the `Problems` constructors of its type return an error. Make {names} optional, or \
-         name them as the README's error mapping does (e.g. `code`, `message`)"
+        "this error schema requires {names}, which nothing in a problem (status, title, detail, \
+         type, instance, field errors) fills: where the adapter answers one of its own errors (a \
+         400 for bad parameters, 401, 403, 404, 405, 406, 413, 429, 500, 503) with a response of \
+         this schema, it sends RFC 9457 application/problem+json instead, which a client decoding \
+         this schema does not read, and the `Problems` constructors of its type return an error. \
+         Make {names} optional, or name {them} as the README's error mapping does (`code`, \
+         `message`, …)"
     )
 }
 

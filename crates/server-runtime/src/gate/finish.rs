@@ -158,8 +158,8 @@ pub(crate) fn usual_error(
 }
 
 /// The declared response for `problem`, if the adapter can build it: an
-/// error response whose headers the runtime knows, whose body type holds
-/// the problem.
+/// error response whose headers the runtime knows; problem+json when its
+/// body type cannot hold the problem.
 fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     let operation = context.operation?;
     if !(400..=599).contains(&problem.status) {
@@ -167,7 +167,12 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     }
     let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
-        (Some(media_type), Some(encode)) => Some((media_type, encode(problem)?)),
+        (Some(media_type), Some(encode)) => match encode(problem) {
+            Some(bytes) => Some((media_type, bytes)),
+            // Declared, in a schema that cannot hold the problem (codegen
+            // warned): RFC 9457 problem+json, as the warning said.
+            None => return Some(respond_problem(problem, context)),
+        },
         (Some(_), None) => return None,
         (None, _) => None,
     };
@@ -467,5 +472,92 @@ mod tests {
             "",
             "the 5XX response declares no body"
         );
+    }
+
+    mod shaped {
+        use serde::Deserialize;
+
+        use super::*;
+        use crate::problem::{Document, Problems};
+        use crate::reply::shaped_problem;
+        use crate::shape::{ErrorField, ErrorShape, Source};
+        use crate::spec::ErrorBody;
+
+        /// A document's own error schema (petstore's), with its request id.
+        #[derive(Debug, Serialize, Deserialize)]
+        struct OwnError {
+            code: i32,
+            message: String,
+            #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
+            request_id: Option<String>,
+        }
+
+        struct Doc;
+
+        impl Document for Doc {
+            fn api() -> &'static ApiSpec {
+                &SHAPED
+            }
+        }
+
+        impl Problems<Doc> for OwnError {
+            const SHAPE: ErrorShape = ErrorShape::Fields(&[
+                ErrorField::new("code", Source::Status),
+                ErrorField::new("message", Source::Detail),
+                ErrorField::new("requestId", Source::RequestId),
+            ]);
+        }
+
+        static SHAPED: ApiSpec = ApiSpec {
+            title: "shaped",
+            problems: &[],
+            schemes: &[],
+            problem: Some(shaped_problem::<OwnError, Doc>),
+            usual_error: Some(ErrorBody::new(
+                "application/json",
+                shaped_problem::<OwnError, Doc>,
+            )),
+        };
+
+        #[tokio::test]
+        async fn refusals_before_an_operation_is_known_use_the_documents_usual_error() {
+            let response = not_found(&SHAPED, "/nowhere");
+            assert_eq!(response.status(), 404);
+            assert_eq!(response.headers()["content-type"], "application/json");
+            assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+            assert_eq!(
+                body(response).await,
+                r#"{"code":404,"message":"There is no resource at /nowhere."}"#
+            );
+            let response =
+                method_not_allowed(&SHAPED, &axum::http::Method::PATCH, "GET, HEAD");
+            assert_eq!(response.status(), 405);
+            assert_eq!(response.headers()["allow"], "GET, HEAD");
+            let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
+            assert_eq!(json["code"], 405);
+            // A document whose usual error is problem+json as it is: as before.
+            let response = not_found(&crate::gate::testing::API, "/nowhere");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json"
+            );
+        }
+
+        #[tokio::test]
+        async fn the_request_id_fills_its_property_and_constructors_use_the_shape() {
+            let request = axum::http::Request::builder()
+                .uri("/nowhere")
+                .header("x-request-id", "req-42")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = crate::request_id::around(request, |_| async {
+                not_found(&SHAPED, "/nowhere")
+            })
+            .await;
+            let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
+            assert_eq!(json["requestId"], "req-42");
+            let forbidden = OwnError::forbidden().unwrap();
+            assert_eq!((forbidden.code, forbidden.request_id), (403, None));
+        }
     }
 }
