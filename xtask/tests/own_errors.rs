@@ -296,9 +296,19 @@ fn round_trip(document: &Path, out: &Path, fixture: bool) {
     std::fs::create_dir_all(server.join("tests")).unwrap();
     std::fs::write(server.join("tests").join("round_trip.rs"), source).unwrap();
     let test = Command::new(env!("CARGO"))
-        .args(["test", "--quiet", "--offline", "--test", "round_trip", "--manifest-path"])
+        .args([
+            "test",
+            "--quiet",
+            "--offline",
+            "--test",
+            "round_trip",
+            "--manifest-path",
+        ])
         .arg(&manifest)
-        .env("CARGO_TARGET_DIR", root.join("target").join("feature-fixtures"))
+        .env(
+            "CARGO_TARGET_DIR",
+            root.join("target").join("feature-fixtures"),
+        )
         .output()
         .unwrap();
     assert!(

@@ -27,10 +27,7 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let api_spec = api_spec(doc);
     let registrations = doc.operations.iter().map(registration);
     let tables = HeaderTables::new(doc);
-    let operations = doc
-        .operations
-        .iter()
-        .map(|op| operation(op, &tables, doc));
+    let operations = doc.operations.iter().map(|op| operation(op, &tables, doc));
     let header_tables = tables.statics();
     let gate = gate(doc);
     quote! {
@@ -213,7 +210,9 @@ fn api_spec(doc: &Doc<'_>) -> TokenStream {
     let usual_error = match usual {
         Some(body)
             if !(body.shape == super::error_shape::Shape::Problem
-                && body.media_type.eq_ignore_ascii_case("application/problem+json")) =>
+                && body
+                    .media_type
+                    .eq_ignore_ascii_case("application/problem+json")) =>
         {
             let media_type = &body.media_type;
             let encoder = body.encoder();

@@ -60,7 +60,14 @@ pub enum Shape {
 }
 
 /// The problem members, as RFC 9457 names them, with their source.
-const MEMBERS: [&str; 6] = ["type", "status", "title", "detail", "instance", "field_errors"];
+const MEMBERS: [&str; 6] = [
+    "type",
+    "status",
+    "title",
+    "detail",
+    "instance",
+    "field_errors",
+];
 
 /// Reads `schema` (self-contained JSON Schema, `$ref`s inlined) as an
 /// error shape.
@@ -97,21 +104,14 @@ fn any(fields: &[Field], wanted: &dyn Fn(&Source) -> bool) -> bool {
 }
 
 fn promote_title(fields: &mut [Field]) -> bool {
-    for field in fields {
-        match &mut field.source {
-            Source::Title => {
-                field.source = Source::Detail;
-                return true;
-            }
-            Source::Object(inner) => {
-                if promote_title(inner) {
-                    return true;
-                }
-            }
-            _ => {}
+    fields.iter_mut().any(|field| match &mut field.source {
+        Source::Title => {
+            field.source = Source::Detail;
+            true
         }
-    }
-    false
+        Source::Object(inner) => promote_title(inner),
+        _ => false,
+    })
 }
 
 /// Whether the mapping is the problem as it is: each filled property is
@@ -384,13 +384,7 @@ fn field_errors(property: &Value) -> Option<FieldErrors> {
                 } else if reason.is_none()
                     && matches!(
                         normalized.as_str(),
-                        "reason"
-                            | "message"
-                            | "detail"
-                            | "description"
-                            | "error"
-                            | "msg"
-                            | "title"
+                        "reason" | "message" | "detail" | "description" | "error" | "msg" | "title"
                     )
                 {
                     reason = Some(key.clone());

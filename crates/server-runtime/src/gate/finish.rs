@@ -529,8 +529,7 @@ mod tests {
                 body(response).await,
                 r#"{"code":404,"message":"There is no resource at /nowhere."}"#
             );
-            let response =
-                method_not_allowed(&SHAPED, &axum::http::Method::PATCH, "GET, HEAD");
+            let response = method_not_allowed(&SHAPED, &axum::http::Method::PATCH, "GET, HEAD");
             assert_eq!(response.status(), 405);
             assert_eq!(response.headers()["allow"], "GET, HEAD");
             let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
@@ -550,10 +549,9 @@ mod tests {
                 .header("x-request-id", "req-42")
                 .body(axum::body::Body::empty())
                 .unwrap();
-            let response = crate::request_id::around(request, |_| async {
-                not_found(&SHAPED, "/nowhere")
-            })
-            .await;
+            let response =
+                crate::request_id::around(request, |_| async { not_found(&SHAPED, "/nowhere") })
+                    .await;
             let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
             assert_eq!(json["requestId"], "req-42");
             let forbidden = OwnError::forbidden().unwrap();
