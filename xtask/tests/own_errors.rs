@@ -182,6 +182,34 @@ async fn the_client_reads_its_servers_refusals_as_the_documents_error() {
     )
     .await;
     assert_eq!((status, content_type.as_str(), error.code), (413, "application/json", 413));
+    // A request target over the limit: 414, typed.
+    let long = format!("{base}/api/pets?tags={}", "x".repeat(9000));
+    let (status, _, error) = raw("GET", &long, None).await;
+    assert_eq!((status, error.code), (414, 414));
+
+    // One connection over the cap: 503, typed, before any request is read.
+    let capped = serve(runtime::Limits {
+        max_connections: 1,
+        ..runtime::Limits::default()
+    })
+    .await;
+    let _held = tokio::net::TcpStream::connect(capped.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The refusal is written before the request is read: raw TCP.
+    let mut refused = tokio::net::TcpStream::connect(capped.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = refused.write_all(b"GET /api/pets HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let mut answer = String::new();
+    refused.read_to_string(&mut answer).await.unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(head.contains("content-type: application/json\r\n"), "{answer}");
+    let error: types::Error = serde_json::from_str(body).unwrap();
+    assert_eq!(error.code, 503);
 }
 
 EXTRA_TESTS
@@ -281,7 +309,7 @@ fn round_trip(document: &Path, out: &Path, fixture: bool) {
          axum = {{ version = \"0.8\", default-features = false }}\n\
          reqwest = {{ version = \"0.13\", default-features = false, features = [\"json\"] }}\n\
          serde_json = \"1\"\n\
-         tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\"] }}\n"
+         tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\", \"time\"] }}\n"
     ));
     std::fs::write(&manifest, toml).unwrap();
     let (methods, tests) = if fixture {
