@@ -15,7 +15,8 @@
 //!   schemes, scopes and rate limits, in the order of [`spec_vocab::GATE`];
 //! - encoding the backend's responses with their declared headers, and the
 //!   adapter's own RFC 9457 problems through the document's error
-//!   responses;
+//!   responses — in the document's own error shape when its error schema
+//!   is not a problem (`Error {code, message}`: see `ErrorShape`);
 //! - a tracing span and metrics for every request ([`observe`]), an ID for
 //!   every request ([`request_id`]);
 //! - [`serve`](mod@serve): serving a router with timeouts, a connection cap

@@ -7,7 +7,8 @@ pub use spec_vocab::{Kind, Location, Role, Shape};
 use crate::problem::{Problem, ProblemText, Situation};
 
 /// Encodes one of the adapter's own problems as the body type the
-/// document declares for it (see `typed_problem`); `None` when that type
+/// document declares for it: as it is (`typed_problem`) or in the
+/// document's own error shape (`shaped_problem`); `None` when that type
 /// cannot hold it.
 pub type ProblemEncoder = fn(&Problem) -> Option<Vec<u8>>;
 

@@ -75,7 +75,6 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
 fn problems_impls(doc: &Doc<'_>) -> TokenStream {
     let impls = doc.error_bodies.values().map(|body| {
         let ty = &body.ty;
-        let rt = quote! { runtime::declare };
         match &body.shape {
             Shape::Problem => quote! { impl runtime::Problems<Document> for #ty {} },
             shape => {
@@ -105,11 +104,14 @@ fn problems_impls(doc: &Doc<'_>) -> TokenStream {
                     ),
                     _ => String::new(),
                 };
-                let shape = shape.tokens(&rt, &why);
+                let shape = shape.tokens(&why);
                 quote! {
                     #[doc = #what]
                     impl runtime::Problems<Document> for #ty {
-                        const SHAPE: #rt::ErrorShape = #shape;
+                        const SHAPE: runtime::declare::ErrorShape = {
+                            use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+                            #shape
+                        };
                     }
                 }
             }

@@ -399,21 +399,22 @@ fn field_errors(property: &Value) -> Option<FieldErrors> {
 }
 
 impl Shape {
-    /// The shape as the runtime's declaration (`rt::ErrorShape::…`), with
-    /// `why` for an unfillable one.
-    pub fn tokens(&self, rt: &TokenStream, why: &str) -> TokenStream {
+    /// The shape as the runtime's declaration (`ErrorShape::…`, with the
+    /// runtime's `ErrorShape`, `ErrorField`, `Source` and `FieldErrors` in
+    /// scope), with `why` for an unfillable one.
+    pub fn tokens(&self, why: &str) -> TokenStream {
         match self {
-            Shape::Problem => quote! { #rt::ErrorShape::Problem },
+            Shape::Problem => quote! { ErrorShape::Problem },
             Shape::Fields(fields) => {
-                let fields = fields_tokens(fields, rt);
-                quote! { #rt::ErrorShape::Fields(&[#(#fields),*]) }
+                let fields = fields_tokens(fields);
+                quote! { ErrorShape::Fields(&[#(#fields),*]) }
             }
-            Shape::Unfillable(_) => quote! { #rt::ErrorShape::Unfillable(#why) },
+            Shape::Unfillable(_) => quote! { ErrorShape::Unfillable(#why) },
         }
     }
 }
 
-fn fields_tokens(fields: &[Field], rt: &TokenStream) -> Vec<TokenStream> {
+fn fields_tokens(fields: &[Field]) -> Vec<TokenStream> {
     fields
         .iter()
         .map(|field| {
@@ -441,14 +442,14 @@ fn fields_tokens(fields: &[Field], rt: &TokenStream) -> Vec<TokenStream> {
                             quote! { Objects { name: #name, reason: #reason } }
                         }
                     };
-                    quote! { FieldErrors(#rt::FieldErrors::#form) }
+                    quote! { FieldErrors(FieldErrors::#form) }
                 }
                 Source::Object(inner) => {
-                    let inner = fields_tokens(inner, rt);
+                    let inner = fields_tokens(inner);
                     quote! { Object(&[#(#inner),*]) }
                 }
             };
-            quote! { #rt::ErrorField::new(#name, #rt::Source::#source) }
+            quote! { ErrorField::new(#name, Source::#source) }
         })
         .collect()
 }

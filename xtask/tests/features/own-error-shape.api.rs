@@ -244,41 +244,41 @@ pub use runtime::Problems;
 pub struct Document;
 /// Filled in the document's own error shape (`/components/schemas/Error`): `code` ← the status, `message` ← the detail.
 impl runtime::Problems<Document> for types::Error {
-    const SHAPE: runtime::declare::ErrorShape = runtime::declare::ErrorShape::Fields(
-        &[
-            runtime::declare::ErrorField::new("code", runtime::declare::Source::Status),
-            runtime::declare::ErrorField::new(
-                "message",
-                runtime::declare::Source::Detail,
-            ),
-        ],
-    );
+    const SHAPE: runtime::declare::ErrorShape = {
+        use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+        ErrorShape::Fields(
+            &[
+                ErrorField::new("code", Source::Status),
+                ErrorField::new("message", Source::Detail),
+            ],
+        )
+    };
 }
 /// Filled in the document's own error shape (`/components/schemas/Missing`): `error` ← {`status` ← the status, `message` ← the detail}.
 impl runtime::Problems<Document> for types::Missing {
-    const SHAPE: runtime::declare::ErrorShape = runtime::declare::ErrorShape::Fields(
-        &[
-            runtime::declare::ErrorField::new(
-                "error",
-                runtime::declare::Source::Object(
-                    &[
-                        runtime::declare::ErrorField::new(
-                            "status",
-                            runtime::declare::Source::Status,
-                        ),
-                        runtime::declare::ErrorField::new(
-                            "message",
-                            runtime::declare::Source::Detail,
-                        ),
-                    ],
+    const SHAPE: runtime::declare::ErrorShape = {
+        use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+        ErrorShape::Fields(
+            &[
+                ErrorField::new(
+                    "error",
+                    Source::Object(
+                        &[
+                            ErrorField::new("status", Source::Status),
+                            ErrorField::new("message", Source::Detail),
+                        ],
+                    ),
                 ),
-            ),
-        ],
-    );
+            ],
+        )
+    };
 }
 /// `/components/schemas/Rejection` cannot hold the adapter's problems (codegen warned): its constructors return an error, and the adapter answers with RFC 9457 problem+json.
 impl runtime::Problems<Document> for types::Rejection {
-    const SHAPE: runtime::declare::ErrorShape = runtime::declare::ErrorShape::Unfillable(
-        "/components/schemas/Rejection requires `trace_token`, which nothing in a problem fills (codegen warned); the adapter answers with application/problem+json instead",
-    );
+    const SHAPE: runtime::declare::ErrorShape = {
+        use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+        ErrorShape::Unfillable(
+            "/components/schemas/Rejection requires `trace_token`, which nothing in a problem fills (codegen warned); the adapter answers with application/problem+json instead",
+        )
+    };
 }
