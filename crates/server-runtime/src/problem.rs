@@ -192,9 +192,11 @@ pub trait Document: 'static {
 /// (`x-problem-details`), for the responses a backend's methods build:
 /// `Ok(...Response::forbidden(types::Problem::forbidden()?))`. They
 /// serialize exactly like the adapter's own. The generated server crate
-/// implements it for every body type of the document's error responses.
-/// `Err` only when the document's problem schema cannot hold an RFC 9457
-/// problem, which `cargo xtask lint` reports.
+/// implements it for every body type of the document's error responses,
+/// with the shape that body has (`Error {code, message}` is filled with
+/// the status and the detail: see `ErrorShape`). `Err`, saying why, only
+/// when the schema cannot hold the problem, which codegen warns about and
+/// `cargo xtask lint` reports.
 pub trait Problems<D: Document>: DeserializeOwned + Sized {
     /// How this type holds a problem: as it is (an RFC 9457 problem, the
     /// default), or in the document's own shape, property by property
