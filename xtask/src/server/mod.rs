@@ -17,6 +17,7 @@
 mod adapter;
 mod api;
 pub mod error_shape;
+pub mod roundtrip;
 
 use std::collections::BTreeMap;
 
