@@ -269,7 +269,8 @@ fn source(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -
         "status" | "statuscode" | "httpstatus" | "httpstatuscode" | "httpcode"
     );
     let code_like = matches!(key, "code" | "errorcode");
-    if (status_like || code_like) && number && kind.is_some() {
+    // An untyped `status` or `code` gets the number.
+    if (status_like || code_like) && number {
         return Some(Source::Status);
     }
     if status_like && string {
@@ -282,7 +283,6 @@ fn source(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -
         key,
         "title" | "error" | "summary" | "reason" | "errortitle" | "errorname"
     ) && string
-        && kind.is_some()
     {
         return Some(Source::Title);
     }
@@ -298,11 +298,10 @@ fn source(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -
             | "errordetail"
             | "text"
     ) && string
-        && kind.is_some()
     {
         return Some(Source::Detail);
     }
-    if matches!(key, "type" | "errortype" | "typeuri") && string && kind.is_some() {
+    if matches!(key, "type" | "errortype" | "typeuri") && string {
         return Some(Source::Type);
     }
     if key == "instance" && string {
@@ -669,6 +668,18 @@ mod tests {
             "properties": {"code": {"type": "string", "enum": ["E1", "E2"]}}
         });
         assert_eq!(read(&enumerated), Shape::Unfillable(vec!["code".into()]));
+        // Untyped properties get what their name says.
+        let untyped = json!({
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {}, "message": {"description": "why"}}
+        });
+        assert_eq!(
+            read(&untyped),
+            Shape::Fields(vec![
+                field("code", Source::Status),
+                field("message", Source::Detail)
+            ])
+        );
         // Optional ones are left out.
         let optional = json!({
             "type": "object", "required": ["message"],
