@@ -86,15 +86,26 @@ where
     let id = of(&request);
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!("request", request_id = id.as_str());
+    let current = Current {
+        id: id.clone(),
+        path: request.uri().path().into(),
+    };
     let response = CURRENT
-        .scope(id.clone(), inner(request).instrument(span))
+        .scope(current, inner(request).instrument(span))
         .await;
     stamp(response, &id).await
 }
 
 tokio::task_local! {
     /// The ID of the request this task is answering.
-    static CURRENT: RequestId;
+    static CURRENT: Current;
+}
+
+/// What error bodies in the document's own shape may name of the request
+/// being answered.
+struct Current {
+    id: RequestId,
+    path: Arc<str>,
 }
 
 /// The ID of the request being answered, where the answer is made inside
@@ -102,7 +113,13 @@ tokio::task_local! {
 /// document's own shape carry it in their `instance` or `requestId`-like
 /// property (see [`ErrorShape`](crate::declare::ErrorShape)).
 pub fn current() -> Option<RequestId> {
-    CURRENT.try_with(RequestId::clone).ok()
+    CURRENT.try_with(|c| c.id.clone()).ok()
+}
+
+/// The path of the request being answered, as sent (base path included),
+/// where [`current`] knows its ID.
+pub(crate) fn current_path() -> Option<Arc<str>> {
+    CURRENT.try_with(|c| c.path.clone()).ok()
 }
 
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;

@@ -20,6 +20,8 @@
 //! | string `type` | the problem type URI (`about:blank` when it has none) |
 //! | string `instance` | `urn:request:<request id>` |
 //! | string `requestId`, `traceId`, `correlationId` | the request id |
+//! | string `path` | the request's path |
+//! | string `timestamp`, `time`, `dateTime` | when the answer was made (RFC 3339, UTC) |
 //! | `errors`, `field_errors`, `invalid_params`, `validation_errors`, `violations`, `details` | the field errors: a map of arrays of strings, of strings, an array of strings (`"id: Must be an integer."`), or an array of objects with a name-like (`name`, `field`, `param`, `pointer`, …) and a reason-like (`reason`, `message`, …) property |
 //! | object `error`, `problem`, `fault` | filled the same way, one level down |
 //!
@@ -80,6 +82,11 @@ pub enum Source {
     Instance,
     /// The request's ID as it is.
     RequestId,
+    /// The request's path, as sent.
+    Path,
+    /// When the answer was made, RFC 3339 in UTC
+    /// (`2026-12-02T08:30:00.123Z`).
+    Timestamp,
     /// The field errors, in this form.
     FieldErrors(FieldErrors),
     /// An object, filled from the same problem.
@@ -167,6 +174,8 @@ fn value(source: Source, problem: &Problem, room: bool) -> Option<Value> {
             (None, None) => return None,
         },
         Source::RequestId => Value::from(request_id?.as_str()),
+        Source::Path => Value::from(&*crate::request_id::current_path()?),
+        Source::Timestamp => Value::from(rfc3339(std::time::SystemTime::now())),
         Source::FieldErrors(form) => field_errors(form, problem),
         Source::Object(fields) => Value::Object(object(fields, problem, room)),
     })
@@ -205,6 +214,32 @@ fn field_errors(form: FieldErrors, problem: &Problem) -> Value {
             })
             .collect(),
     }
+}
+
+/// `time` as RFC 3339 in UTC, to the millisecond.
+fn rfc3339(time: std::time::SystemTime) -> String {
+    let since = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
 }
 
 /// `Not Found` → `not_found`.
@@ -309,6 +344,55 @@ mod tests {
         assert_eq!(
             ErrorShape::Problem.fill(&invalid()).unwrap()["field_errors"]["id"][0],
             "Must be an integer. Got \"x\"."
+        );
+    }
+
+    #[tokio::test]
+    async fn the_request_fills_its_id_path_and_time() {
+        static SHAPE: ErrorShape = ErrorShape::Fields(&[
+            ErrorField::new("path", Source::Path),
+            ErrorField::new("trace", Source::RequestId),
+            ErrorField::new("instance", Source::Instance),
+            ErrorField::new("timestamp", Source::Timestamp),
+        ]);
+        let problem = Problem::of(None, Situation::NotFound, &[("path", "/v1/x")]);
+        let outside = SHAPE.fill(&problem).unwrap();
+        assert!(outside.get("path").is_none() && outside.get("trace").is_none());
+        let request = axum::http::Request::builder()
+            .uri("/v1/x?q=1")
+            .header("x-request-id", "req-7")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = crate::request_id::around(request, |_| async {
+            let filled = SHAPE.fill(&problem).unwrap();
+            axum::response::IntoResponse::into_response(filled.to_string())
+        })
+        .await;
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let filled: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(filled["path"], "/v1/x");
+        assert_eq!(filled["trace"], "req-7");
+        assert_eq!(filled["instance"], "urn:request:req-7");
+        let timestamp = filled["timestamp"].as_str().unwrap();
+        assert!(
+            timestamp.len() == 24 && timestamp.ends_with('Z'),
+            "{timestamp}"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_rfc_3339_in_utc() {
+        use std::time::{Duration, UNIX_EPOCH};
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(951_782_400_250)),
+            "2000-02-29T00:00:00.250Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_796_199_045)),
+            "2026-12-02T08:10:45.000Z"
         );
     }
 

@@ -23,6 +23,8 @@ pub enum Source {
     Type,
     Instance,
     RequestId,
+    Path,
+    Timestamp,
     /// `Map`, `MapOfText`, `Texts`, or `Objects { name, reason }`.
     FieldErrors(FieldErrors),
     Object(Vec<Field>),
@@ -310,6 +312,13 @@ fn source(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -
     if matches!(key, "requestid" | "traceid" | "correlationid") && string {
         return Some(Source::RequestId);
     }
+    if key == "path" && string {
+        return Some(Source::Path);
+    }
+    let date_only = property.get("format").and_then(Value::as_str) == Some("date");
+    if matches!(key, "timestamp" | "time" | "datetime") && string && !date_only {
+        return Some(Source::Timestamp);
+    }
     if matches!(
         key,
         "errors"
@@ -427,6 +436,8 @@ fn fields_tokens(fields: &[Field]) -> Vec<TokenStream> {
                 Source::Type => quote! { Type },
                 Source::Instance => quote! { Instance },
                 Source::RequestId => quote! { RequestId },
+                Source::Path => quote! { Path },
+                Source::Timestamp => quote! { Timestamp },
                 Source::FieldErrors(form) => {
                     let form = match form {
                         FieldErrors::Map => quote! { Map },
@@ -468,6 +479,8 @@ pub fn describe(fields: &[Field]) -> String {
                 Source::Type => "the problem type".to_string(),
                 Source::Instance => "urn:request:<request id>".to_string(),
                 Source::RequestId => "the request id".to_string(),
+                Source::Path => "the request's path".to_string(),
+                Source::Timestamp => "the time of the answer".to_string(),
                 Source::FieldErrors(_) => "the field errors".to_string(),
                 Source::Object(inner) => format!("{{{}}}", describe(inner)),
             };
@@ -648,19 +661,43 @@ mod tests {
     }
 
     #[test]
+    fn spring_boots_error_is_filled_with_the_time_and_the_path() {
+        let spring = json!({
+            "type": "object", "required": ["timestamp", "status", "error", "path"],
+            "properties": {
+                "timestamp": {"type": "string", "format": "date-time"},
+                "status": {"type": "integer", "format": "int32"},
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "path": {"type": "string"}
+            }
+        });
+        assert_eq!(
+            read(&spring),
+            Shape::Fields(vec![
+                field("timestamp", Source::Timestamp),
+                field("status", Source::Status),
+                field("error", Source::Title),
+                field("message", Source::Detail),
+                field("path", Source::Path),
+            ])
+        );
+    }
+
+    #[test]
     fn required_properties_nothing_fills_make_it_unfillable() {
         let schema = json!({
             "allOf": [
                 {"type": "object", "required": ["code"], "properties": {"code": {"type": "integer"}}},
-                {"type": "object", "required": ["timestamp", "error"],
-                 "properties": {"timestamp": {"type": "string", "format": "date-time"},
+                {"type": "object", "required": ["occurred", "error"],
+                 "properties": {"occurred": {"type": "string", "format": "date"},
                      "error": {"type": "object", "required": ["at"],
                          "properties": {"at": {"type": "string"}, "message": {"type": "string"}}}}}
             ]
         });
         assert_eq!(
             read(&schema),
-            Shape::Unfillable(vec!["timestamp".into(), "error.at".into()])
+            Shape::Unfillable(vec!["occurred".into(), "error.at".into()])
         );
         // A closed list of codes is not ours to choose from.
         let enumerated = json!({
