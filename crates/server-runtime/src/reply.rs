@@ -120,7 +120,11 @@ where
     D: Document,
 {
     match T::from_problem(problem.clone()) {
-        Ok(typed) => serde_json::to_vec(&typed).ok(),
+        Ok(typed) => {
+            let bytes = serde_json::to_vec(&typed).ok()?;
+            OWN_SHAPE.with(|own| own.set(true));
+            Some(bytes)
+        }
         Err(error) => {
             tracing::warn!(
                 status = problem.status,
@@ -130,4 +134,42 @@ where
             None
         }
     }
+}
+
+thread_local! {
+    /// Set by [`shaped_problem`] when it encoded a problem in the
+    /// document's own shape; read (and cleared) right after, on the same
+    /// thread, by [`encode_problem`].
+    static OWN_SHAPE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `problem` encoded by `encode`, and whether that body is in the
+/// document's own shape rather than an RFC 9457 problem: such a body is
+/// sent as the schema says, with no `instance` added by the request-ID
+/// stamp (see [`OwnShape`]).
+pub(crate) fn encode_problem(
+    encode: crate::spec::ProblemEncoder,
+    problem: &Problem,
+) -> Option<(Vec<u8>, bool)> {
+    OWN_SHAPE.with(|own| own.set(false));
+    let bytes = encode(problem)?;
+    Some((bytes, OWN_SHAPE.with(|own| own.replace(false))))
+}
+
+/// A response extension: the body is an error in the document's own
+/// shape, not an RFC 9457 problem, even when its media type says
+/// problem+json; the request-ID stamp leaves it as it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OwnShape;
+
+/// Marks `response` as carrying an error in the document's own shape when
+/// `own` says so.
+pub(crate) fn mark_own_shape(
+    mut response: axum::response::Response,
+    own: bool,
+) -> axum::response::Response {
+    if own {
+        response.extensions_mut().insert(OwnShape);
+    }
+    response
 }

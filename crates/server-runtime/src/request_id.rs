@@ -128,11 +128,18 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(HEADER, value);
     }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    // An error in the document's own shape says `application/problem+json`
+    // only because its document does: it is sent as its schema says.
+    let own_shape = response
+        .extensions()
+        .get::<crate::reply::OwnShape>()
+        .is_some();
+    let is_problem = !own_shape
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(PROBLEM_JSON));
     if !is_problem {
         return response;
     }

@@ -177,13 +177,13 @@ async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
         "The server has as many connections open as it serves at once. Try again in a second."
             .to_string();
     // In the document's usual error body when it has one of its own.
-    let (media_type, body) =
-        crate::gate::finish::usual_error(&problem, Some(api)).unwrap_or_else(|| {
-            (
-                PROBLEM_JSON,
-                serde_json::to_vec(&problem).unwrap_or_default(),
-            )
-        });
+    let (media_type, body) = match crate::gate::finish::usual_error(&problem, Some(api)) {
+        Some((media_type, bytes, _)) => (media_type, bytes),
+        None => (
+            PROBLEM_JSON,
+            serde_json::to_vec(&problem).unwrap_or_default(),
+        ),
+    };
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\n\
          retry-after: 1\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
@@ -220,9 +220,10 @@ fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Respons
     };
     // In the document's usual error body when it has one of its own.
     let mut response = match crate::gate::finish::usual_error(&problem, Some(api)) {
-        Some((media_type, bytes)) => {
-            crate::respond::respond_bytes(status, media_type, bytes, axum::http::HeaderMap::new())
-        }
+        Some((media_type, bytes, own)) => crate::reply::mark_own_shape(
+            crate::respond::respond_bytes(status, media_type, bytes, axum::http::HeaderMap::new()),
+            own,
+        ),
         None => crate::respond::respond_json(
             status,
             PROBLEM_JSON,

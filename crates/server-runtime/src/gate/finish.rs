@@ -11,7 +11,7 @@ use axum::response::Response;
 use crate::compiled::CompiledOperation;
 use crate::error::{Error, FailureKind};
 use crate::problem::{Problem, Situation};
-use crate::reply::{Encode, Reply};
+use crate::reply::{encode_problem, mark_own_shape, Encode, Reply};
 use crate::respond::{header_failure, respond_bytes, respond_empty, respond_json, HeaderError};
 use crate::spec::{ApiSpec, HeaderSpec, OperationSpec, ResponseSpec, Role, StatusSpec};
 
@@ -137,24 +137,24 @@ pub fn refuse(problem: &Problem, context: &Context) -> Response {
 /// one that holds the problem, else as it is (problem+json).
 fn undeclared(problem: &Problem, api: Option<&'static ApiSpec>, context: &Context) -> Response {
     match usual_error(problem, api) {
-        Some((media_type, bytes)) => context.finish(respond_bytes(
-            problem.status(),
-            media_type,
-            bytes,
-            HeaderMap::new(),
+        Some((media_type, bytes, own)) => context.finish(mark_own_shape(
+            respond_bytes(problem.status(), media_type, bytes, HeaderMap::new()),
+            own,
         )),
         None => respond_problem(problem, context),
     }
 }
 
 /// `problem` in the document's usual error body, if it has one (other
-/// than problem+json as it is) that holds it: its media type and bytes.
+/// than problem+json as it is) that holds it: its media type, its bytes,
+/// and whether they are in the document's own shape.
 pub(crate) fn usual_error(
     problem: &Problem,
     api: Option<&'static ApiSpec>,
-) -> Option<(&'static str, Vec<u8>)> {
+) -> Option<(&'static str, Vec<u8>, bool)> {
     let usual = api?.usual_error?;
-    Some((usual.media_type, (usual.encode)(problem)?))
+    let (bytes, own) = encode_problem(usual.encode, problem)?;
+    Some((usual.media_type, bytes, own))
 }
 
 /// The declared response for `problem`, if the adapter can build it: an
@@ -166,9 +166,13 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
         return None;
     }
     let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
+    let mut own = false;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
-        (Some(media_type), Some(encode)) => match encode(problem) {
-            Some(bytes) => Some((media_type, bytes)),
+        (Some(media_type), Some(encode)) => match encode_problem(encode, problem) {
+            Some((bytes, own_shape)) => {
+                own = own_shape;
+                Some((media_type, bytes))
+            }
             // Declared, in a schema that cannot hold the problem (codegen
             // warned): RFC 9457 problem+json, as the warning said.
             None => return Some(respond_problem(problem, context)),
@@ -178,7 +182,7 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     };
     let mut out = HeaderMap::new();
     let written = write_headers(&mut out, spec.headers, None, context)
-        .map(|()| respond(problem.status(), body, out));
+        .map(|()| mark_own_shape(respond(problem.status(), body, out), own));
     Some(context.finish(written.unwrap_or_else(header_failure)))
 }
 
@@ -540,6 +544,45 @@ mod tests {
                 response.headers()["content-type"],
                 "application/problem+json"
             );
+        }
+
+        /// The same shape, declared as `application/problem+json`.
+        static SHAPED_AS_PROBLEM_JSON: ApiSpec = ApiSpec {
+            title: "shaped",
+            problems: &[],
+            schemes: &[],
+            problem: Some(shaped_problem::<OwnError, Doc>),
+            usual_error: Some(ErrorBody::new(
+                "application/problem+json",
+                shaped_problem::<OwnError, Doc>,
+            )),
+        };
+
+        #[tokio::test]
+        async fn the_request_id_stamp_leaves_the_documents_own_shape_as_it_is() {
+            let within = |api: &'static ApiSpec| {
+                let request = axum::http::Request::builder()
+                    .uri("/nowhere")
+                    .header("x-request-id", "req-43")
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                crate::request_id::around(
+                    request,
+                    move |_| async move { not_found(api, "/nowhere") },
+                )
+            };
+            let own = within(&SHAPED_AS_PROBLEM_JSON).await;
+            assert_eq!(own.headers()["content-type"], "application/problem+json");
+            let json: serde_json::Value = serde_json::from_str(&body(own).await).unwrap();
+            assert_eq!(json["requestId"], "req-43", "its own property");
+            assert!(
+                json.get("instance").is_none(),
+                "nothing it does not declare: {json}"
+            );
+            // An RFC 9457 problem still gets its `instance`.
+            let rfc = within(&crate::gate::testing::API).await;
+            let json: serde_json::Value = serde_json::from_str(&body(rfc).await).unwrap();
+            assert_eq!(json["instance"], "urn:request:req-43");
         }
 
         #[tokio::test]
