@@ -3,21 +3,28 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
-use crate::model::{is_ignored_header, Model};
+use crate::model::{is_ignored_header, Finding, Model};
 
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
 pub struct Document {
     /// Where the document was read from, relative to the workspace root.
     pub path: PathBuf,
-    /// The document as a JSON tree, exactly as written.
+    /// The document as a JSON tree: the OpenAPI 3.0 view of what was
+    /// written ([`crate::model::view`]), the same tree for 3.0 and 3.1
+    /// documents. JSON pointers into it are pointers into the document as
+    /// written.
     pub raw: Value,
-    /// The document parsed by `openapiv3`.
+    /// The view parsed by `openapiv3`.
     pub api: OpenAPI,
+    /// What making the view found: a warning for every node it adapted
+    /// (a 3.1 construct, a default that did not match, an unknown format,
+    /// …). [`crate::model::load`] reports them with its own findings.
+    pub findings: Vec<Finding>,
 }
 
 /// The media type of RFC 9457 problem details.
@@ -26,7 +33,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const JSON: &str = "application/json";
 
 impl Document {
-    /// Reads and parses a YAML or JSON OpenAPI 3.0.x document.
+    /// Reads and parses a YAML or JSON OpenAPI 3.0.x or 3.1.x document.
     pub fn load(root: &Path, relative: &Path) -> Result<Self> {
         let full = root.join(relative);
         let text = std::fs::read_to_string(&full)
@@ -38,21 +45,21 @@ impl Document {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let raw: Value = serde_yaml::from_str(text)
             .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?;
-        let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
-        if !version.starts_with("3.0.") {
-            bail!(
-                "{}: `openapi: {version}` is not supported: progenitor and openapiv3 read \
-                 OpenAPI 3.0.x only. Write the document as 3.0.3 (use `nullable: true`, \
-                 not `type: [string, 'null']`).",
-                path.display()
-            );
-        }
+        Self::from_value(path, raw)
+    }
+
+    /// A document from its JSON tree; `path` is only used in messages.
+    /// OpenAPI 3.0.x and 3.1.x are read, into one 3.0 view.
+    pub fn from_value(path: &Path, raw: Value) -> Result<Self> {
+        let (raw, findings) =
+            crate::model::view::normalize(raw).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let api: OpenAPI = serde_json::from_value(raw.clone())
-            .with_context(|| format!("{} is not a valid OpenAPI 3.0 document", path.display()))?;
+            .with_context(|| format!("{} is not a valid OpenAPI document", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
             raw,
             api,
+            findings,
         })
     }
 

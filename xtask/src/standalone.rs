@@ -155,7 +155,9 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-server"),
                 "The Api trait and axum adapter",
-                ["chrono", "serde", "uuid"]
+                // serde_json: a parameter or body of any JSON value is a
+                // `serde_json::Value` in the `Api` trait.
+                ["chrono", "serde", "serde_json", "uuid"]
                     .iter()
                     .map(|d| dep(d))
                     .chain([

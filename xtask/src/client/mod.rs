@@ -146,7 +146,7 @@ thread_local! {
 /// panic hook is installed once for the process and stays quiet only for
 /// the thread that is inside this function, so panics elsewhere (other
 /// tests running in parallel) are reported as usual.
-fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+pub(crate) fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
@@ -156,9 +156,11 @@ fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String
             }
         }));
     });
-    CATCHING.with(|c| c.set(true));
+    // Calls nest (codegen guards the whole generation, and each typify
+    // call inside it): the outer one stays quiet after an inner one returns.
+    let outer = CATCHING.with(|c| c.replace(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    CATCHING.with(|c| c.set(false));
+    CATCHING.with(|c| c.set(outer));
     outcome.map_err(|payload| {
         payload
             .downcast_ref::<&str>()

@@ -17,6 +17,7 @@ mod examples;
 pub mod json_schema;
 mod load;
 mod security;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::fmt;

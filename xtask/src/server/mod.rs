@@ -17,6 +17,7 @@
 mod adapter;
 mod api;
 pub mod error_shape;
+pub mod names;
 pub mod roundtrip;
 
 use std::collections::BTreeMap;
@@ -49,13 +50,34 @@ pub struct ServerFiles {
 /// Generates the server of `model`.
 pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result<ServerFiles> {
     let mut operations = Vec::new();
+    // The adapter's statics: one per operation, beside `API` and the
+    // header tables.
+    let mut statics = names::Scope::with(&["API", "HEADERS_*"]);
+    // Every operation the server cannot serve is listed, not only the first.
+    let mut errors = Vec::new();
     for operation in &model.operations {
-        operations.push(Op::read(model, operation, types).with_context(|| {
-            format!(
-                "cannot generate the server for {} {} ({})",
-                operation.method, operation.path, operation.pointer
-            )
-        })?);
+        let mut op = match Op::read(model, operation, types) {
+            Ok(op) => op,
+            Err(e) => {
+                errors.push(format!(
+                    "{} {} ({}): {e:#}",
+                    operation.method, operation.path, operation.pointer
+                ));
+                continue;
+            }
+        };
+        let name = heck::AsShoutySnakeCase(&op.pascal).to_string();
+        op.spec = format_ident!("{}", statics.claim(&name, Some("OPERATION")));
+        operations.push(op);
+    }
+    match errors.as_slice() {
+        [] => {}
+        [one] => bail!("cannot generate the server for {one}"),
+        all => bail!(
+            "cannot generate the server for {} operations:\n  {}",
+            all.len(),
+            all.join("\n  ")
+        ),
     }
     for (name, scheme) in &model.security_schemes {
         if let SchemeKind::HttpOther { scheme: other } = &scheme.kind {
@@ -235,6 +257,8 @@ struct Op<'a> {
     fn_name: Ident,
     /// `ListDispatcherLogs`
     pascal: String,
+    /// The `static` of its `OperationSpec` (`LIST_DISPATCHER_LOGS`).
+    spec: Ident,
     params: Vec<Param<'a>>,
     body: Option<Body>,
     responses: Vec<Resp<'a>>,
@@ -293,8 +317,14 @@ impl<'a> Op<'a> {
         let pascal = pascal(&operation.id);
         let fn_name = format_ident!("{}", snake(&operation.id));
         let mut params = Vec::new();
+        // The request struct's fields: one per parameter, beside `body`.
+        let mut fields = names::Scope::with(if operation.body.is_some() {
+            &["body"]
+        } else {
+            &[]
+        });
         for parameter in &operation.parameters {
-            params.push(Param::read(operation, parameter, types)?);
+            params.push(Param::read(operation, parameter, types, &mut fields)?);
         }
         let body = match &operation.body {
             None => None,
@@ -333,6 +363,7 @@ impl<'a> Op<'a> {
         Ok(Self {
             model: operation,
             fn_name,
+            spec: format_ident!("{}", heck::AsShoutySnakeCase(&pascal).to_string()),
             pascal,
             params,
             body,
@@ -350,7 +381,7 @@ impl<'a> Op<'a> {
 
     /// The `static` of its `OperationSpec`.
     fn spec_ident(&self) -> Ident {
-        format_ident!("{}", heck::AsShoutySnakeCase(&self.pascal).to_string())
+        self.spec.clone()
     }
 }
 
@@ -359,6 +390,7 @@ impl<'a> Param<'a> {
         operation: &model::Operation,
         parameter: &'a model::Parameter,
         types: &Types,
+        fields: &mut names::Scope,
     ) -> Result<Self> {
         let name = &parameter.name;
         let unsupported = |what: &str| {
@@ -395,7 +427,7 @@ impl<'a> Param<'a> {
         if parameter.schema.json_schema.is_none() {
             return Err(unsupported("a schema that refers to itself"));
         }
-        let field = snake(name);
+        let field = fields.claim(&snake(name), Some(parameter.location.as_str()));
         Ok(Self {
             model: parameter,
             field: format_ident!("{}", field),
@@ -468,6 +500,9 @@ impl<'a> Resp<'a> {
             _ => None,
         };
         let mut headers = Vec::new();
+        // The headers struct's fields, which the response's constructor
+        // also takes beside `status` and `body`.
+        let mut fields = names::Scope::with(&["status", "body"]);
         for header in &response.headers {
             let version_header = operation
                 .parameters
@@ -492,7 +527,7 @@ impl<'a> Resp<'a> {
             headers.push(Header {
                 name: &header.name,
                 lower: header.name.to_ascii_lowercase(),
-                field: format_ident!("{}", snake(&header.name)),
+                field: format_ident!("{}", fields.claim(&snake(&header.name), Some("header"))),
                 ty,
                 required: header.required,
                 role,
@@ -576,6 +611,35 @@ mod tests {
         assert_eq!(snake("type"), "type_");
         assert_eq!(pascal("list_dispatcher_logs"), "ListDispatcherLogs");
         assert_eq!(snake("1st"), "x1st");
+    }
+
+    #[test]
+    fn every_operation_the_server_cannot_serve_is_listed() {
+        let op = |id: &str| {
+            format!(
+                "    get:\n      operationId: {id}\n      parameters:\n        - {{name: grid, in: query, \
+                 schema: {{type: array, items: {{type: array, items: {{type: string}}}}}}}}\n      \
+                 responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n{}  /b:\n{}",
+            op("a"),
+            op("b")
+        );
+        let document = crate::spec::Document::parse(std::path::Path::new("t.yaml"), &text).unwrap();
+        let api = crate::standalone::api(std::path::Path::new("t.yaml")).unwrap();
+        let error = crate::codegen::generate_from_document(&document, &api)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("cannot generate the server for 2 operations:\n  GET /a (/paths/~1a/get): parameter `grid`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("\n  GET /b (/paths/~1b/get): parameter `grid`"),
+            "{error}"
+        );
     }
 
     #[test]
