@@ -529,7 +529,7 @@ impl<'a, 'b> Plan<'a, 'b> {
             },
             _ => quote! {},
         };
-        let error_type = op
+        let error_response = op
             .responses
             .iter()
             .find(|r| r.model.status == Status::Code(400))
@@ -542,13 +542,32 @@ impl<'a, 'b> Plan<'a, 'b> {
                 op.responses
                     .iter()
                     .find(|r| r.model.status == Status::Default)
-            })
+            });
+        // An error schema the adapter's problems cannot fill (codegen
+        // warned): the refusal is RFC 9457 problem+json, as the warning says.
+        let unfillable = error_response
+            .and_then(|r| r.shape.as_ref())
+            .is_some_and(|(shape, _)| matches!(shape, super::error_shape::Shape::Unfillable(_)));
+        let error_type = error_response
+            .filter(|_| !unfillable)
             .and_then(|r| r.body.as_ref().map(|(ty, _)| ty.clone()))
             .unwrap_or_else(|| quote! { ::serde_json::Value });
         let what = match (spoiled, left_out) {
             (Some(i), _) => format!("`{}` of the wrong type", op.params[i].model.name),
             (None, Some(i)) => format!("`{}` left out", op.params[i].model.name),
             _ => "a body that is not JSON".to_string(),
+        };
+        let problem_json = if unfillable {
+            quote! {
+                if !content_type.starts_with("application/problem+json") {
+                    return Err(format!(
+                        "{}: its error schema cannot hold a problem, so the 400 should be \
+                         problem+json, not {content_type}", #what
+                    ));
+                }
+            }
+        } else {
+            quote! { let _ = content_type; }
         };
         let bad = format_ident!("bad_{}", op.fn_name);
         Ok(Some(quote! {
@@ -560,12 +579,19 @@ impl<'a, 'b> Plan<'a, 'b> {
                     .await
                     .map_err(|e| format!("{}: {e}", #what))?;
                 let status = answer.status();
+                let content_type = answer
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
                 let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
                 if status != ::reqwest::StatusCode::BAD_REQUEST {
                     return Err(format!(
                         "{}: answered {status}, not 400: {}", #what, String::from_utf8_lossy(&bytes)
                     ));
                 }
+                #problem_json
                 ::serde_json::from_slice::<#error_type>(&bytes).map_err(|e| {
                     format!(
                         "{}: the 400 body does not decode into the declared error type: {e}: {}",
