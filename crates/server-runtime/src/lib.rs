@@ -65,9 +65,9 @@ pub mod declare {
     pub use crate::routes::Routes;
     pub use crate::shape::{ErrorField, ErrorShape, FieldErrors, Source};
     pub use crate::spec::{
-        ApiSpec, BodySpec, Encoding, ErrorBody, HeaderSpec, KeyLocation, Kind, Location,
-        MediaSpec, OperationSpec, ParamSpec, Requirement, ResponseSpec, Role, SchemeKind,
-        SchemeSpec, Shape, StatusSpec,
+        ApiSpec, BodySpec, Encoding, ErrorBody, HeaderSpec, KeyLocation, Kind, Location, MediaSpec,
+        OperationSpec, ParamSpec, Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape,
+        StatusSpec,
     };
 }
 
