@@ -25,7 +25,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{OriginalUri, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -145,6 +145,20 @@ impl<G: Gatekeeper + 'static> Routes<G> {
                         let methods = methods.clone();
                         let allow = allow.clone();
                         async move {
+                            if let Err(rejection) = &body {
+                                // A body without Content-Length (chunked)
+                                // that grew past the limit: the same 413 as
+                                // one whose Content-Length says so.
+                                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                                    return crate::serve::refusal(
+                                        api,
+                                        StatusCode::PAYLOAD_TOO_LARGE,
+                                        "The request body grew past the largest this server \
+                                         accepts."
+                                            .to_string(),
+                                    );
+                                }
+                            }
                             let body: RawBody = body.map_err(|rejection| rejection.body_text());
                             dispatch(api, &methods, &allow, gate, raw, body).await
                         }

@@ -14,7 +14,7 @@
 //! | [`Limits::max_connections`] | 1024 | one more connection is answered `503` problem+json with `Retry-After` and closed; accepted connections are never starved by it |
 //! | [`Limits::max_uri_bytes`] | 8 KiB | `414` problem+json |
 //! | [`Limits::max_header_bytes`] | 16 KiB | `431` problem+json |
-//! | [`Limits::max_body_bytes`] | 1 MiB | `413` problem+json when `Content-Length` says so; a chunked body that grows past it is refused by the adapter as an unreadable body (400) |
+//! | [`Limits::max_body_bytes`] | 1 MiB | `413` problem+json, before reading a byte when `Content-Length` says so, else (chunked) as soon as the body grows past it |
 //!
 //! hyper answers a few cases itself, with an empty body, before any of
 //! this code sees the request: a request head over
@@ -209,7 +209,7 @@ struct Guard {
 
 /// The problem of a refusal this layer makes (no situation of the document
 /// covers it, so the texts are HTTP's own).
-fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Response {
+pub(crate) fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Response {
     let problem = Problem {
         type_: None,
         status: status.as_u16(),
