@@ -16,6 +16,10 @@
 //! | [`Limits::max_header_bytes`] | 16 KiB | `431` problem+json |
 //! | [`Limits::max_body_bytes`] | 1 MiB | `413` problem+json, before reading a byte when `Content-Length` says so, else (chunked) as soon as the body grows past it |
 //!
+//! Where the application has installed no `tracing` subscriber, `serve`
+//! installs a plain one (warnings and errors to stderr, or what `RUST_LOG`
+//! says), so a backend's error is logged with its causes by default.
+//!
 //! hyper answers a few cases itself, with an empty body, before any of
 //! this code sees the request: a request head over
 //! [`Limits::hard_head_bytes`] (ours are enforced well below it, so only a
@@ -96,6 +100,7 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    default_logs();
     let guard = Arc::new(Guard { limits, api });
     // Around the router as a whole rather than `Router::layer` (which wraps
     // every route, and clones the wrapped stack per request): one
@@ -238,6 +243,23 @@ pub(crate) fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String)
     );
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
+}
+
+/// A backend's `Err` is answered 500 and logged with its causes
+/// (`tracing::error!`); with no `tracing` subscriber installed nobody would
+/// ever see it. So where the application has installed none, `serve`
+/// installs a plain one: warnings and errors to stderr, or what `RUST_LOG`
+/// says. An application that installs its own (before `serve`) keeps it.
+fn default_logs() {
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Outermost: the request ID (so refusals carry one too), then the size
