@@ -95,6 +95,18 @@ fn oversized_heads_get_problems_not_empty_answers() {
     assert!(is_problem(&answer, 414), "{answer}");
     let answer = service.get("", &[format!("X-Padding: {}", "b".repeat(20_000))]);
     assert!(is_problem(&answer, 431), "{answer}");
+    // Heads far past what hyper buffers (a 1 MiB token, a 100 KiB query)
+    // get the same problems, not hyper's empty answer.
+    let answer = service.get(
+        &format!("charging_sub_session_id={}", "q".repeat(100 * 1024)),
+        &[],
+    );
+    assert!(is_problem(&answer, 414), "{answer}");
+    let answer = service.get(
+        "",
+        &[format!("Authorization: Bearer {}", "t".repeat(1 << 20))],
+    );
+    assert!(is_problem(&answer, 431), "{answer}");
     let answer = service.raw(
         format!("POST /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", 2 << 20).as_bytes(),
     );

@@ -28,6 +28,7 @@
 mod body;
 mod compiled;
 mod gate;
+mod head;
 mod header_fields;
 mod hooks;
 mod negotiate;

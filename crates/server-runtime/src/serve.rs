@@ -20,11 +20,13 @@
 //! installs a plain one (warnings and errors to stderr, or what `RUST_LOG`
 //! says), so a backend's error is logged with its causes by default.
 //!
-//! hyper answers a few cases itself, with an empty body, before any of
-//! this code sees the request: a request head over
-//! [`Limits::hard_head_bytes`] (ours are enforced well below it, so only a
-//! head of that size gets hyper's bare `431`), more than 100 header fields
-//! (`431`), and a request line or header that does not parse (`400`).
+//! A connection's first request head of any size gets its `414`/`431`
+//! problem: past [`Limits::watched_head_bytes`] it is refused before hyper
+//! parses it (`head.rs`), so no connection buffers more of it.
+//! hyper still answers a few cases itself, with an empty body: a later head
+//! on a kept-alive connection over [`Limits::hard_head_bytes`], more than
+//! 100 header fields (`431`), and a request line or header that does not
+//! parse (`400`).
 
 use std::future::Future;
 use std::io;
@@ -87,6 +89,13 @@ impl Limits {
     pub fn hard_head_bytes(&self) -> usize {
         (self.max_uri_bytes + self.max_header_bytes) * 2 + 16 * 1024
     }
+
+    /// How much of a connection's first request head is read before it is
+    /// refused without hyper (`head.rs`): above ours, below
+    /// [`Limits::hard_head_bytes`].
+    pub fn watched_head_bytes(&self) -> usize {
+        self.max_uri_bytes + self.max_header_bytes + 8 * 1024
+    }
 }
 
 /// Serves `router` on `listener` within `limits` until `shutdown`
@@ -139,8 +148,11 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         match connections.clone().try_acquire_owned() {
             Ok(permit) => {
-                let io =
-                    hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+                let io = hyper_util::rt::TokioIo::new(crate::head::HeadGuard::new(
+                    IdleTimeout::new(stream, limits.idle_timeout),
+                    limits,
+                    api,
+                ));
                 let connection = graceful.watch(http.serve_connection(io, service.clone()));
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
@@ -173,6 +185,62 @@ pub async fn serve(
     Ok(())
 }
 
+/// `problem` as a whole HTTP/1.1 answer that closes the connection, in
+/// the document's usual error body when it has one of its own, for the
+/// refusals written to the socket without hyper.
+fn raw_answer(api: &'static ApiSpec, problem: &Problem, extra_headers: &str) -> Vec<u8> {
+    let (media_type, body) = match crate::gate::finish::usual_error(problem, Some(api)) {
+        Some((media_type, bytes, _)) => (media_type, bytes),
+        None => (
+            PROBLEM_JSON,
+            serde_json::to_vec(problem).unwrap_or_default(),
+        ),
+    };
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut answer = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\n{extra_headers}\
+         x-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    answer
+}
+
+/// The answer to a first request head too large to read (`head.rs`):
+/// `414` when its request line did not end, else `431`.
+pub(crate) fn head_refusal(limits: &Limits, api: &'static ApiSpec, request_line: bool) -> Vec<u8> {
+    let read = limits.watched_head_bytes();
+    let (status, detail) = if request_line {
+        (
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "The request target is over {read} bytes long; this server accepts at most {}.",
+                limits.max_uri_bytes
+            ),
+        )
+    } else {
+        (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "The request's header fields are over {read} bytes; this server accepts at most {}.",
+                limits.max_header_bytes
+            ),
+        )
+    };
+    let problem = Problem {
+        type_: None,
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        detail,
+        instance: None,
+        field_errors: Default::default(),
+    };
+    raw_answer(api, &problem, "")
+}
+
 /// Answers a connection over the cap with the document's 503 problem and
 /// closes it, within a quarter of a second whatever the client does.
 async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
@@ -181,22 +249,9 @@ async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
     problem.detail =
         "The server has as many connections open as it serves at once. Try again in a second."
             .to_string();
-    // In the document's usual error body when it has one of its own.
-    let (media_type, body) = match crate::gate::finish::usual_error(&problem, Some(api)) {
-        Some((media_type, bytes, _)) => (media_type, bytes),
-        None => (
-            PROBLEM_JSON,
-            serde_json::to_vec(&problem).unwrap_or_default(),
-        ),
-    };
-    let head = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\n\
-         retry-after: 1\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
+    let answer = raw_answer(api, &problem, "retry-after: 1\r\n");
     let _ = tokio::time::timeout(Duration::from_millis(250), async {
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(&body).await?;
+        stream.write_all(&answer).await?;
         stream.shutdown().await?;
         // Read what the client sent, so closing does not reset the
         // connection before it has read the answer.
