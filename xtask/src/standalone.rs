@@ -155,7 +155,8 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-server"),
                 "The Api trait and axum adapter",
-                ["chrono", "serde", "uuid"]
+                // typify names maps and untyped values `::serde_json::…`.
+                ["chrono", "serde", "serde_json", "uuid"]
                     .iter()
                     .map(|d| dep(d))
                     .chain([

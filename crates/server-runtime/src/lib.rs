@@ -45,6 +45,7 @@ pub mod serve;
 pub use error::{Error, FailureKind, Result};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
+pub use reply::Binary;
 pub use request_id::RequestId;
 pub use serve::{serve, Limits};
 

@@ -44,6 +44,9 @@ pub struct Reply<'a> {
     pub(crate) status: Option<StatusCode>,
     pub(crate) body: Option<&'a dyn Encode>,
     pub(crate) headers: Option<&'a dyn Encode>,
+    /// A body sent as it is (text, bytes), with the media type the backend
+    /// chose, if it chose one.
+    pub(crate) raw: Option<(&'a [u8], Option<&'a str>)>,
 }
 
 impl<'a> Reply<'a> {
@@ -54,6 +57,7 @@ impl<'a> Reply<'a> {
             status: None,
             body: None,
             headers: None,
+            raw: None,
         }
     }
 
@@ -75,10 +79,62 @@ impl<'a> Reply<'a> {
         self
     }
 
+    /// With a text body, sent as it is in the declared media type.
+    pub fn text(mut self, body: &'a str) -> Self {
+        self.raw = Some((body.as_bytes(), None));
+        self
+    }
+
+    /// With a body of bytes, in its own media type or the declared one.
+    pub fn binary(mut self, body: &'a Binary) -> Self {
+        self.raw = Some((&body.bytes, body.media_type.as_deref()));
+        self
+    }
+
     /// With the response's headers struct.
     pub fn headers(mut self, headers: &'a impl Serialize) -> Self {
         self.headers = Some(headers);
         self
+    }
+}
+
+/// A response body in a media type that is neither JSON nor text
+/// (`image/png`, `application/octet-stream`, XML, msgpack, or a wildcard
+/// the document leaves open): its bytes, sent as they are, and its media
+/// type where the backend chooses it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Binary {
+    /// The `Content-Type` to answer with; `None`: the one the document
+    /// declares (`application/octet-stream` where it declares a wildcard
+    /// such as `image/*`). A media type the declared one does not cover is
+    /// a logged 500, never sent.
+    pub media_type: Option<String>,
+    /// The body.
+    pub bytes: Vec<u8>,
+}
+
+impl Binary {
+    /// `bytes` in the declared media type.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            media_type: None,
+            bytes: bytes.into(),
+        }
+    }
+
+    /// `bytes` in `media_type` (one the declared media type covers: say
+    /// `image/png` where the document declares `image/*`).
+    pub fn typed(media_type: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            media_type: Some(media_type.into()),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Binary {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::new(bytes)
     }
 }
 

@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Doc, Header, Op, Param, Resp};
-use crate::model::{ApiKeyLocation, Location, SchemeKind, Status};
+use crate::model::{ApiKeyLocation, BodyKind, Location, SchemeKind, Status};
 use crate::types::ParamType;
 use crate::vocab;
 use crate::vocab::Shape;
@@ -387,7 +387,11 @@ fn response_spec(r: &Resp<'_>, tables: &HeaderTables, usual: Option<&str>) -> To
         Status::Default => quote! { rt::ResponseSpec::otherwise(#media_type, #headers) },
     };
     match &r.body {
-        Some((ty, _)) if r.model.status.is_error() && usual != Some(ty.to_string().as_str()) => {
+        Some((ty, _))
+            if r.model.status.is_error()
+                && r.typed
+                && usual != Some(ty.to_string().as_str()) =>
+        {
             tokens.extend(quote! { .problem(rt::typed_problem::<#ty>) });
         }
         _ => {}
@@ -404,16 +408,27 @@ fn reply_arm(index: usize, r: &Resp<'_>) -> TokenStream {
         bindings.push(quote! { status });
         parts.extend(quote! { .status(*status) });
     }
-    if r.body.is_some() {
-        bindings.push(quote! { body });
-        parts.extend(quote! { .body(body) });
+    match r.kind {
+        None => {}
+        Some(BodyKind::Json) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .body(body) });
+        }
+        Some(BodyKind::Text) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .text(body) });
+        }
+        Some(BodyKind::Bytes | BodyKind::EventStream) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .binary(body) });
+        }
     }
     if r.headers_struct.is_some() {
         bindings.push(quote! { headers });
         parts.extend(quote! { .headers(headers) });
     }
     let index = Literal::usize_unsuffixed(index);
-    if r.status.is_none() || r.body.is_none() || r.headers_struct.is_none() {
+    if r.status.is_none() || r.kind != Some(BodyKind::Json) || r.headers_struct.is_none() {
         quote! { Self::#variant { #(#bindings),* } => rt::Reply::new(#index) #parts, }
     } else {
         quote! { Self::#variant { body, headers } => rt::Reply::with(#index, body, headers), }

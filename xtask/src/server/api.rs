@@ -74,7 +74,7 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
 fn problems_impls(doc: &Doc<'_>) -> TokenStream {
     let mut bodies = BTreeMap::new();
     for response in doc.operations.iter().flat_map(|o| &o.responses) {
-        if response.model.status.is_error() {
+        if response.model.status.is_error() && response.typed {
             if let Some((ty, _)) = &response.body {
                 bodies.entry(ty.to_string()).or_insert_with(|| ty.clone());
             }

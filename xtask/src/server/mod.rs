@@ -22,7 +22,9 @@ use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{self, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind};
+use crate::model::{
+    self, BodyKind, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind,
+};
 use crate::types::{typed_media, ParamType, Types};
 use crate::vocab::{Kind, Shape};
 
@@ -44,6 +46,7 @@ pub struct ServerFiles {
 
 /// Generates the server of `model`.
 pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result<ServerFiles> {
+    types.add_server_responses(model)?;
     let mut operations = Vec::new();
     for operation in &model.operations {
         operations.push(Op::read(model, operation, types).with_context(|| {
@@ -91,7 +94,7 @@ fn usual_error_body(operations: &[Op<'_>]) -> Option<TokenStream> {
     let bodies = operations
         .iter()
         .flat_map(|o| &o.responses)
-        .filter(|r| r.model.status.is_error())
+        .filter(|r| r.model.status.is_error() && r.typed)
         .filter_map(|r| r.body.as_ref().map(|(ty, _)| ty));
     for ty in bodies {
         let key = ty.to_string();
@@ -211,7 +214,13 @@ struct Resp<'a> {
     variant: Ident,
     /// The status constant, for exact codes.
     status: Option<TokenStream>,
+    /// The body's Rust type and the media type it is answered with.
     body: Option<(TokenStream, String)>,
+    /// How the body is sent (`None`: no body).
+    kind: Option<BodyKind>,
+    /// Whether the body is JSON of a type the document's schema gives (not
+    /// any JSON value, text or bytes).
+    typed: bool,
     headers: Vec<Header<'a>>,
     /// The headers struct (empty when the response declares none).
     headers_struct: Option<Ident>,
@@ -394,23 +403,23 @@ impl<'a> Resp<'a> {
             ),
             _ => None,
         };
-        if let Some(media) = response.content.iter().find(|m| !m.is_json()) {
-            bail!(
-                "response {} ({}): media type `{}` is not supported (JSON only)",
-                response.status,
-                response.pointer,
-                media.media_type
-            );
-        }
-        let body = match typed_media(&response.content) {
+        let declared = response.body();
+        let body = match declared {
             None => None,
-            Some(media) => Some((
-                types
-                    .response(operation, response.status)
-                    .ok_or_else(|| anyhow!("response {} has no type", response.status))??,
-                media.media_type.clone(),
-            )),
+            Some(body) => {
+                let ty = match body.kind {
+                    BodyKind::Json if body.schema().is_some() => types
+                        .response(operation, response.status)
+                        .ok_or_else(|| anyhow!("response {} has no type", response.status))??,
+                    BodyKind::Json => quote! { runtime::reexports::serde_json::Value },
+                    BodyKind::Text => quote! { ::std::string::String },
+                    BodyKind::Bytes | BodyKind::EventStream => quote! { runtime::Binary },
+                };
+                Some((ty, body.media_type().to_string()))
+            }
         };
+        let kind = declared.map(|b| b.kind);
+        let typed = declared.is_some_and(|b| b.schema().is_some());
         let mut headers = Vec::new();
         for header in &response.headers {
             let version_header = operation
@@ -453,6 +462,8 @@ impl<'a> Resp<'a> {
             variant: format_ident!("{}", variant),
             status,
             body,
+            kind,
+            typed,
             headers,
             headers_struct,
         })

@@ -178,6 +178,14 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
             return context.finish(header_failure(HeaderError::Unencodable(error.to_string())));
         }
     };
+    if let (Some(declared), Some((bytes, chosen))) = (spec.media_type, reply.raw) {
+        let mut out = HeaderMap::new();
+        let written = content_type(declared, chosen).and_then(|content_type| {
+            write_headers(&mut out, spec.headers, values, context)?;
+            Ok(respond_as_is(status, content_type, bytes.to_vec(), out))
+        });
+        return context.finish(written.unwrap_or_else(header_failure));
+    }
     let body = match (spec.media_type, reply.body) {
         (Some(media_type), Some(body)) => match body.json() {
             Ok(bytes) => Some((media_type, bytes)),
@@ -204,6 +212,40 @@ fn respond(
         Some((media_type, bytes)) => respond_bytes(status, media_type, bytes, headers),
         None => respond_empty(status, headers),
     }
+}
+
+/// The `Content-Type` of a body sent as it is: the media type the backend
+/// chose, if the declared one covers it; else the declared one, or
+/// `application/octet-stream` for a wildcard that covers it (`*/*`,
+/// `application/*`). A wildcard such as `image/*` needs the backend's
+/// choice.
+fn content_type(declared: &'static str, chosen: Option<&str>) -> Result<HeaderValue, HeaderError> {
+    let undeclared = || HeaderError::Undeclared(chosen.map(str::to_string), declared);
+    let media_type = match chosen {
+        Some(chosen) if crate::negotiate::covers(declared, chosen) => chosen,
+        Some(_) => return Err(undeclared()),
+        None if !declared.contains('*') => declared,
+        None if crate::negotiate::covers(declared, OCTET_STREAM) => OCTET_STREAM,
+        None => return Err(undeclared()),
+    };
+    HeaderValue::from_str(media_type).map_err(|_| undeclared())
+}
+
+const OCTET_STREAM: &str = "application/octet-stream";
+
+/// A response of `status` with `bytes` as its body, in `content_type`.
+fn respond_as_is(
+    status: StatusCode,
+    content_type: HeaderValue,
+    bytes: Vec<u8>,
+    headers: HeaderMap,
+) -> Response {
+    use axum::response::IntoResponse;
+    let mut response = (status, bytes).into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, content_type);
+    out.extend(headers);
+    response
 }
 
 /// Writes the headers of `specs` (the declared headers of a response, in
@@ -390,6 +432,77 @@ mod tests {
         let mut context = context();
         context.version = None;
         assert_eq!(encode(unknown.reply(), &context).status(), 500);
+    }
+
+    /// An operation answering text, declared bytes, and bytes of a range.
+    static MEDIA: OperationSpec = OperationSpec {
+        id: "media",
+        responses: &[
+            ResponseSpec::code(200, Some("text/plain"), &[]),
+            ResponseSpec::code(203, Some("application/xml"), &[]),
+            ResponseSpec::code(206, Some("image/*"), &[]),
+            ResponseSpec::code(300, Some("*/*"), &[]),
+        ],
+        ..OperationSpec::of(&crate::gate::testing::API)
+    };
+
+    /// One of `MEDIA`'s responses.
+    enum Media {
+        Text(String),
+        Bytes(usize, crate::reply::Binary),
+    }
+
+    impl Responses for Media {
+        const OPERATION: &'static OperationSpec = &MEDIA;
+
+        fn reply(&self) -> Reply<'_> {
+            match self {
+                Media::Text(text) => Reply::new(0).text(text),
+                Media::Bytes(index, bytes) => Reply::new(*index).binary(bytes),
+            }
+        }
+    }
+
+    async fn sent(media: Media) -> (StatusCode, Option<String>, String) {
+        let response = encode(media.reply(), &Context::new(&CompiledOperation::new(&MEDIA)));
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        (response.status(), content_type, body(response).await)
+    }
+
+    #[tokio::test]
+    async fn text_and_bytes_go_out_as_they_are_in_their_media_type() {
+        use crate::reply::Binary;
+        let text = sent(Media::Text("plain \"text\"".into())).await;
+        assert_eq!(
+            text,
+            (StatusCode::OK, Some("text/plain".into()), "plain \"text\"".into()),
+            "not JSON-quoted"
+        );
+        let xml = sent(Media::Bytes(1, Binary::new(b"<a/>".to_vec()))).await;
+        assert_eq!(xml.1.as_deref(), Some("application/xml"), "the declared type");
+        assert_eq!(xml.2, "<a/>");
+        let png = sent(Media::Bytes(2, Binary::typed("image/png", b"PNG".to_vec()))).await;
+        assert_eq!((png.0, png.1.as_deref()), (StatusCode::PARTIAL_CONTENT, Some("image/png")));
+        let any = sent(Media::Bytes(3, Binary::new(b"x".to_vec()))).await;
+        assert_eq!(
+            any.1.as_deref(),
+            Some("application/octet-stream"),
+            "`*/*` with nothing chosen"
+        );
+        // Strict out: a media type the document does not declare is a 500.
+        let html = sent(Media::Bytes(2, Binary::typed("text/html", b"<p>".to_vec()))).await;
+        assert_eq!(html.0, StatusCode::INTERNAL_SERVER_ERROR);
+        let unchosen = sent(Media::Bytes(2, Binary::new(b"?".to_vec()))).await;
+        assert_eq!(
+            unchosen.0,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "`image/*` needs the backend to say which image type"
+        );
+        let broken = sent(Media::Bytes(1, Binary::typed("application/xml\n", b"".to_vec()))).await;
+        assert_eq!(broken.0, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[tokio::test]

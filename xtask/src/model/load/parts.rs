@@ -307,6 +307,28 @@ impl<'a> Loader<'a> {
             });
         }
         let content = self.media(&item.content, &resolved);
+        if let Some(body) = response_body(&content) {
+            let media_pointer = format!(
+                "{resolved}/content/{}",
+                escape_pointer(&body.media.media_type)
+            );
+            if body.kind == BodyKind::Json && body.through_wildcard() {
+                self.warning(
+                    media_pointer,
+                    format!(
+                        "media type `{}` with a schema is treated as `application/json`: the \
+                         server answers JSON, the client reads JSON",
+                        body.media.media_type
+                    ),
+                );
+            } else if body.kind == BodyKind::Json && body.media.schema.is_none() {
+                self.warning(
+                    media_pointer,
+                    "JSON content without a schema: the server and the client take any JSON \
+                     value (`serde_json::Value`)",
+                );
+            }
+        }
         Some(Response {
             status,
             description: item.description.trim().to_string(),
