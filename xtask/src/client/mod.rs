@@ -146,6 +146,7 @@ pub fn without_types(
     model: &Model,
 ) -> Result<TokenStream> {
     document_builders(&mut client, model)?;
+    text_responses(&mut client, model)?;
     let position = client
         .items
         .iter()
@@ -157,6 +158,80 @@ pub fn without_types(
         pub use #types_crate as types;
     };
     Ok(quote! { #client })
+}
+
+/// progenitor reads every response that is not JSON as a byte stream; an
+/// operation whose success responses are all text (`text/plain`, …)
+/// returns its body as a `String` instead: its builder's `send` is
+/// rewritten to decode the text, through one helper the client gets.
+fn text_responses(client: &mut syn::File, model: &Model) -> Result<()> {
+    use crate::model::BodyKind;
+    let texts: Vec<&crate::model::Operation> = model
+        .operations
+        .iter()
+        .filter(|operation| {
+            let mut kinds = operation
+                .successes()
+                .map(|r| r.body().map(|b| b.kind))
+                .peekable();
+            kinds.peek().is_some() && kinds.all(|k| k == Some(BodyKind::Text))
+        })
+        .collect();
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let items = client
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
+    const STREAM_TYPE: &str = "ResponseValue < ByteStream >";
+    const STREAM_VALUE: &str = "Ok (ResponseValue :: stream (response))";
+    for operation in texts {
+        let name = progenitor_names::builder(&operation.id);
+        let send = items
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Impl(imp)
+                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
+                {
+                    imp.items.iter_mut().find_map(|member| match member {
+                        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            })
+            .ok_or_else(|| anyhow!("operation `{}`: no `builder::{name}::send`", operation.id))?;
+        let text = quote! { #send }.to_string();
+        if !text.contains(STREAM_TYPE) || !text.contains(STREAM_VALUE) {
+            return Err(anyhow!(
+                "operation `{}`: progenitor's `send` does not return the text response as a \
+                 byte stream as expected (was progenitor upgraded?)",
+                operation.id
+            ));
+        }
+        let text = text
+            .replacen(STREAM_TYPE, "ResponseValue < :: std :: string :: String >", 1)
+            .replace(STREAM_VALUE, "super :: text_response (response) . await");
+        *send = syn::parse_str(&text).context("the rewritten `send` does not parse")?;
+    }
+    client.items.push(syn::parse_quote! {
+        /// A text response's body, decoded as UTF-8 (lossily, as
+        /// `reqwest::Response::text` does).
+        async fn text_response<E>(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<::std::string::String>, Error<E>> {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let text = response.text().await.map_err(Error::ResponseBodyError)?;
+            Ok(ResponseValue::new(text, status, headers))
+        }
+    });
+    Ok(())
 }
 
 /// `DEFAULT_BASE_URL`: the document's first server URL, so a client needs

@@ -141,6 +141,8 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     }
     let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
+        // A problem is JSON: not for a response declared as text or bytes.
+        (Some(media_type), _) if !is_json(media_type) => return None,
         (Some(media_type), Some(encode)) => Some((media_type, encode(problem)?)),
         (Some(_), None) => return None,
         (None, _) => None,
@@ -165,6 +167,10 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
         return respond_problem(&context.problem(Situation::InternalError, &[]), context);
     };
     let status = match (reply.status, spec.status) {
+        (Some(status), StatusSpec::Range(class)) if status.as_u16() / 100 != u16::from(class) => {
+            tracing::error!(%status, class, "a status outside the declared range");
+            return respond_problem(&context.problem(Situation::InternalError, &[]), context);
+        }
         (Some(status), _) => status,
         (None, StatusSpec::Code(code)) => {
             StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -232,6 +238,13 @@ fn content_type(declared: &'static str, chosen: Option<&str>) -> Result<HeaderVa
 }
 
 const OCTET_STREAM: &str = "application/octet-stream";
+
+/// Whether a media type is JSON (`application/json`, `…+json`).
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.to_ascii_lowercase().ends_with("+json")
+}
 
 /// A response of `status` with `bytes` as its body, in `content_type`.
 fn respond_as_is(
@@ -442,6 +455,8 @@ mod tests {
             ResponseSpec::code(203, Some("application/xml"), &[]),
             ResponseSpec::code(206, Some("image/*"), &[]),
             ResponseSpec::code(300, Some("*/*"), &[]),
+            ResponseSpec::range(3, None, &[]),
+            ResponseSpec::code(404, Some("text/plain"), &[]),
         ],
         ..OperationSpec::of(&crate::gate::testing::API)
     };
@@ -450,6 +465,7 @@ mod tests {
     enum Media {
         Text(String),
         Bytes(usize, crate::reply::Binary),
+        Redirect(StatusCode),
     }
 
     impl Responses for Media {
@@ -459,6 +475,7 @@ mod tests {
             match self {
                 Media::Text(text) => Reply::new(0).text(text),
                 Media::Bytes(index, bytes) => Reply::new(*index).binary(bytes),
+                Media::Redirect(status) => Reply::new(4).status(*status),
             }
         }
     }
@@ -503,6 +520,26 @@ mod tests {
         );
         let broken = sent(Media::Bytes(1, Binary::typed("application/xml\n", b"".to_vec()))).await;
         assert_eq!(broken.0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn a_range_answers_only_statuses_of_its_class() {
+        let moved = sent(Media::Redirect(StatusCode::TEMPORARY_REDIRECT)).await;
+        assert_eq!(moved.0, StatusCode::TEMPORARY_REDIRECT, "an answer, not an error");
+        let wrong = sent(Media::Redirect(StatusCode::OK)).await;
+        assert_eq!(wrong.0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn a_problem_is_not_sent_as_a_text_response() {
+        let context = Context::new(&CompiledOperation::new(&MEDIA));
+        let response = refuse(&context.problem(Situation::NotFound, &[]), &context);
+        assert_eq!(response.status(), 404);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "the declared 404 is text: the problem goes out as it is"
+        );
     }
 
     #[tokio::test]
