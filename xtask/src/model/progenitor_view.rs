@@ -139,3 +139,97 @@ fn unify(view: &mut [ClientBody<'_>], indices: &[usize]) {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::Document;
+
+    /// The view of the one operation of a document whose `responses` are
+    /// `responses` (YAML flow style), by status.
+    fn shown(responses: &str) -> Vec<(String, String)> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+             operationId: a\n      responses: {responses}\n\
+             components:\n  schemas:\n    A: {{type: object}}\n    B: {{type: string}}\n"
+        );
+        let document = Document::parse(Path::new("view.yaml"), &text).unwrap();
+        let (model, _) = crate::model::load(&document);
+        let operation = &model.operations[0];
+        operation
+            .responses
+            .iter()
+            .zip(view(operation))
+            .map(|(r, v)| {
+                let v = match v {
+                    ClientBody::Typed(s) => format!("typed {}", s.component.clone().unwrap()),
+                    other => format!("{other:?}").to_lowercase(),
+                };
+                (r.status.to_string(), v)
+            })
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    const A: &str = "{description: a, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}";
+    const B: &str = "{description: b, content: {application/json: {schema: {$ref: '#/components/schemas/B'}}}}";
+    const EMPTY: &str = "{description: none}";
+
+    #[test]
+    fn one_type_per_set_is_left_as_it_is() {
+        let any = "{description: any, content: {'*/*': {schema: {$ref: '#/components/schemas/A'}}}}";
+        assert_eq!(
+            shown(&format!("{{'200': {any}, '201': {A}, default: {B}}}")),
+            pairs(&[("200", "typed A"), ("201", "typed A"), ("default", "typed B")]),
+            "`*/*` with a schema is JSON; `default` next to 2xx is an error"
+        );
+    }
+
+    #[test]
+    fn differing_successes_are_any_json_or_bytes() {
+        assert_eq!(
+            shown(&format!("{{'200': {A}, '201': {B}}}")),
+            pairs(&[("200", "anyjson"), ("201", "anyjson")])
+        );
+        assert_eq!(
+            shown(&format!("{{'200': {A}, '204': {EMPTY}}}")),
+            pairs(&[("200", "raw"), ("204", "raw")])
+        );
+        let untyped = "{description: u, content: {application/json: {example: {}}}}";
+        assert_eq!(
+            shown(&format!("{{'200': {untyped}, '203': {untyped}, '300': {A}}}")),
+            pairs(&[("200", "anyjson"), ("203", "anyjson"), ("300", "typed A")]),
+            "JSON without a schema is any value; a 3xx is in no set"
+        );
+        let text = "{description: t, content: {text/plain: {schema: {type: string}}}}";
+        assert_eq!(
+            shown(&format!("{{'200': {text}, '201': {A}}}")),
+            pairs(&[("200", "raw"), ("201", "raw")])
+        );
+    }
+
+    #[test]
+    fn differing_errors_leave_out_those_without_content() {
+        assert_eq!(
+            shown(&format!("{{'200': {A}, '400': {B}, '404': {EMPTY}}}")),
+            pairs(&[("200", "typed A"), ("400", "typed B"), ("404", "dropped")])
+        );
+        assert_eq!(
+            shown(&format!("{{'200': {A}, '400': {B}, '404': {A}, '500': {EMPTY}}}")),
+            pairs(&[
+                ("200", "typed A"),
+                ("400", "anyjson"),
+                ("404", "anyjson"),
+                ("500", "dropped")
+            ])
+        );
+    }
+}

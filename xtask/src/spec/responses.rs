@@ -74,3 +74,48 @@ fn raw_key(responses: &Map<String, Value>, status: Status) -> Option<String> {
         .find(|k| k.eq_ignore_ascii_case(&wanted))
         .cloned()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::spec::Document;
+
+    #[test]
+    fn progenitor_is_shown_the_view() {
+        let document = Document::parse(
+            Path::new("view.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      \
+             operationId: a\n      responses:\n        \
+             '200': {description: a, content: {'*/*': {schema: {type: integer}}}}\n  \
+             /b:\n    get:\n      operationId: b\n      responses:\n        \
+             '200': {$ref: '#/components/responses/Thing'}\n        \
+             '204': {description: none}\n        \
+             '400': {$ref: '#/components/responses/Thing'}\n        \
+             '404': {description: none}\n\
+             components:\n  responses:\n    Thing:\n      description: t\n      \
+             content: {application/json: {schema: {type: integer}}}\n",
+        )
+        .unwrap();
+        let (model, _) = crate::model::load(&document);
+        let shown = serde_json::to_value(document.for_generators(&model).unwrap()).unwrap();
+        let a = &shown["paths"]["/a"]["get"]["responses"];
+        assert_eq!(
+            a["200"]["content"],
+            serde_json::json!({"application/json": {"schema": {"type": "integer"}}})
+        );
+        let b = &shown["paths"]["/b"]["get"]["responses"];
+        for status in ["200", "204"] {
+            assert_eq!(
+                b[status]["content"],
+                serde_json::json!({"application/octet-stream": {}}),
+                "{status}: a body and none are shown as bytes"
+            );
+        }
+        assert_eq!(
+            b["400"]["$ref"], "#/components/responses/Thing",
+            "left as written"
+        );
+        assert!(b.get("404").is_none(), "an error without content is left out");
+    }
+}
