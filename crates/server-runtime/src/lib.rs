@@ -25,6 +25,7 @@
 //! needs is in the hidden [`declare`] module.
 
 mod compiled;
+mod events;
 mod gate;
 mod header_fields;
 mod hooks;
@@ -45,6 +46,7 @@ pub mod serve;
 pub use error::{Error, FailureKind, Result};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
+pub use events::{Event, EventStream};
 pub use reply::Binary;
 pub use request_id::RequestId;
 pub use serve::{serve, Limits};

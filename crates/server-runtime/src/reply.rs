@@ -47,6 +47,8 @@ pub struct Reply<'a> {
     /// A body sent as it is (text, bytes), with the media type the backend
     /// chose, if it chose one.
     pub(crate) raw: Option<(&'a [u8], Option<&'a str>)>,
+    /// A stream of server-sent events.
+    pub(crate) events: Option<crate::events::Events>,
 }
 
 impl<'a> Reply<'a> {
@@ -58,6 +60,7 @@ impl<'a> Reply<'a> {
             body: None,
             headers: None,
             raw: None,
+            events: None,
         }
     }
 
@@ -88,6 +91,13 @@ impl<'a> Reply<'a> {
     /// With a body of bytes, in its own media type or the declared one.
     pub fn binary(mut self, body: &'a Binary) -> Self {
         self.raw = Some((&body.bytes, body.media_type.as_deref()));
+        self
+    }
+
+    /// With a stream of server-sent events (taken from `body`: a response
+    /// is sent once; sent again, it has no events left).
+    pub fn events(mut self, body: &'a crate::events::EventStream) -> Self {
+        self.events = Some(body.take().unwrap_or_else(|| Box::pin(Empty)));
         self
     }
 
@@ -163,4 +173,18 @@ impl<T: Serialize> Encode for T {
 pub fn typed_problem<T: Serialize + DeserializeOwned>(problem: &Problem) -> Option<Vec<u8>> {
     let typed: T = problem.to_body()?;
     serde_json::to_vec(&typed).ok()
+}
+
+/// No events.
+struct Empty;
+
+impl futures_core::Stream for Empty {
+    type Item = crate::events::Event;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(None)
+    }
 }

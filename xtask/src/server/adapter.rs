@@ -418,9 +418,13 @@ fn reply_arm(index: usize, r: &Resp<'_>) -> TokenStream {
             bindings.push(quote! { body });
             parts.extend(quote! { .text(body) });
         }
-        Some(BodyKind::Bytes | BodyKind::EventStream) => {
+        Some(BodyKind::Bytes) => {
             bindings.push(quote! { body });
             parts.extend(quote! { .binary(body) });
+        }
+        Some(BodyKind::EventStream) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .events(body) });
         }
     }
     if r.headers_struct.is_some() {

@@ -413,7 +413,8 @@ impl<'a> Resp<'a> {
                         .ok_or_else(|| anyhow!("response {} has no type", response.status))??,
                     BodyKind::Json => quote! { runtime::reexports::serde_json::Value },
                     BodyKind::Text => quote! { ::std::string::String },
-                    BodyKind::Bytes | BodyKind::EventStream => quote! { runtime::Binary },
+                    BodyKind::Bytes => quote! { runtime::Binary },
+                    BodyKind::EventStream => quote! { runtime::EventStream },
                 };
                 Some((ty, body.media_type().to_string()))
             }

@@ -184,6 +184,24 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
             return context.finish(header_failure(HeaderError::Unencodable(error.to_string())));
         }
     };
+    if let (Some(declared), Some(events)) = (spec.media_type, reply.events) {
+        let mut out = HeaderMap::new();
+        let written = write_headers(&mut out, spec.headers, values, context).map(|()| {
+            let body = axum::body::Body::from_stream(crate::events::Frames(events));
+            let mut response = Response::new(body);
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(declared)
+                    .unwrap_or(HeaderValue::from_static("text/event-stream")),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.extend(out);
+            response
+        });
+        return context.finish(written.unwrap_or_else(header_failure));
+    }
     if let (Some(declared), Some((bytes, chosen))) = (spec.media_type, reply.raw) {
         let mut out = HeaderMap::new();
         let written = content_type(declared, chosen).and_then(|content_type| {
@@ -457,6 +475,7 @@ mod tests {
             ResponseSpec::code(300, Some("*/*"), &[]),
             ResponseSpec::range(3, None, &[]),
             ResponseSpec::code(404, Some("text/plain"), &[]),
+            ResponseSpec::code(202, Some("text/event-stream"), &[]),
         ],
         ..OperationSpec::of(&crate::gate::testing::API)
     };
@@ -466,6 +485,7 @@ mod tests {
         Text(String),
         Bytes(usize, crate::reply::Binary),
         Redirect(StatusCode),
+        Events(crate::events::EventStream),
     }
 
     impl Responses for Media {
@@ -476,6 +496,7 @@ mod tests {
                 Media::Text(text) => Reply::new(0).text(text),
                 Media::Bytes(index, bytes) => Reply::new(*index).binary(bytes),
                 Media::Redirect(status) => Reply::new(4).status(*status),
+                Media::Events(events) => Reply::new(6).events(events),
             }
         }
     }
@@ -520,6 +541,41 @@ mod tests {
         );
         let broken = sent(Media::Bytes(1, Binary::typed("application/xml\n", b"".to_vec()))).await;
         assert_eq!(broken.0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    /// The events of a list, as a stream.
+    struct Queued(std::collections::VecDeque<crate::events::Event>);
+
+    impl futures_core::Stream for Queued {
+        type Item = crate::events::Event;
+
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.pop_front())
+        }
+    }
+
+    #[tokio::test]
+    async fn events_go_out_as_an_event_stream_once() {
+        use crate::events::{Event, EventStream};
+        let events = EventStream::new(Queued(
+            [Event::data("a"), Event::data("b").event("e")].into(),
+        ));
+        let again = events.clone();
+        assert_eq!(events, again, "a clone is the same stream");
+        let first = sent(Media::Events(events)).await;
+        assert_eq!(
+            first,
+            (
+                StatusCode::ACCEPTED,
+                Some("text/event-stream".into()),
+                "data: a\n\nevent: e\ndata: b\n\n".into()
+            )
+        );
+        let second = sent(Media::Events(again)).await;
+        assert_eq!(second.2, "", "the events were sent already");
     }
 
     #[tokio::test]
