@@ -44,9 +44,9 @@ pub mod request_id;
 pub mod serve;
 
 pub use error::{Error, FailureKind, Result};
+pub use events::{Event, EventStream};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
-pub use events::{Event, EventStream};
 pub use reply::Binary;
 pub use request_id::RequestId;
 pub use serve::{serve, Limits};

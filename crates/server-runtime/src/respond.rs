@@ -21,7 +21,9 @@ pub enum HeaderError {
     Unencodable(String),
     /// The backend chose a media type the document does not declare for
     /// the response (or none where the document declares only a range).
-    #[error("the body's media type {0:?} is not one the document declares for this response (`{1}`)")]
+    #[error(
+        "the body's media type {0:?} is not one the document declares for this response (`{1}`)"
+    )]
     Undeclared(Option<String>, &'static str),
 }
 

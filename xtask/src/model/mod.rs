@@ -583,7 +583,11 @@ pub fn response_body(content: &[Media]) -> Option<ResponseBody<'_>> {
                 is_wildcard(&m.media_type) && m.schema.is_some()
             })
         })
-        .or_else(|| found(BodyKind::EventStream, &|m| essence(m) == "text/event-stream"))
+        .or_else(|| {
+            found(BodyKind::EventStream, &|m| {
+                essence(m) == "text/event-stream"
+            })
+        })
         .or_else(|| found(BodyKind::Text, &|m| essence(m).starts_with("text/")))
         .or_else(|| found(BodyKind::Bytes, &|_| true))
 }

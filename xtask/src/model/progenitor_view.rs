@@ -79,7 +79,7 @@ pub fn view(operation: &Operation) -> Vec<ClientBody<'_>> {
     let has = |status: Status| responses.iter().any(|r| r.status == status);
     let two_xx_code = has_code(|c| (200..300).contains(&c));
     let default_success = !two_xx_code && !has(Status::Range(2));
-    let default_error = !two_xx_code || !(has(Status::Range(4)) && has(Status::Range(5)));
+    let default_error = !(two_xx_code && has(Status::Range(4)) && has(Status::Range(5)));
     let success: Vec<usize> = responses
         .iter()
         .enumerate()
@@ -179,16 +179,23 @@ mod tests {
             .collect()
     }
 
-    const A: &str = "{description: a, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}";
-    const B: &str = "{description: b, content: {application/json: {schema: {$ref: '#/components/schemas/B'}}}}";
+    const A: &str =
+        "{description: a, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}";
+    const B: &str =
+        "{description: b, content: {application/json: {schema: {$ref: '#/components/schemas/B'}}}}";
     const EMPTY: &str = "{description: none}";
 
     #[test]
     fn one_type_per_set_is_left_as_it_is() {
-        let any = "{description: any, content: {'*/*': {schema: {$ref: '#/components/schemas/A'}}}}";
+        let any =
+            "{description: any, content: {'*/*': {schema: {$ref: '#/components/schemas/A'}}}}";
         assert_eq!(
             shown(&format!("{{'200': {any}, '201': {A}, default: {B}}}")),
-            pairs(&[("200", "typed A"), ("201", "typed A"), ("default", "typed B")]),
+            pairs(&[
+                ("200", "typed A"),
+                ("201", "typed A"),
+                ("default", "typed B")
+            ]),
             "`*/*` with a schema is JSON; `default` next to 2xx is an error"
         );
     }
@@ -205,7 +212,9 @@ mod tests {
         );
         let untyped = "{description: u, content: {application/json: {example: {}}}}";
         assert_eq!(
-            shown(&format!("{{'200': {untyped}, '203': {untyped}, '300': {A}}}")),
+            shown(&format!(
+                "{{'200': {untyped}, '203': {untyped}, '300': {A}}}"
+            )),
             pairs(&[("200", "anyjson"), ("203", "anyjson"), ("300", "typed A")]),
             "JSON without a schema is any value; a 3xx is in no set"
         );
@@ -223,7 +232,9 @@ mod tests {
             pairs(&[("200", "typed A"), ("400", "typed B"), ("404", "dropped")])
         );
         assert_eq!(
-            shown(&format!("{{'200': {A}, '400': {B}, '404': {A}, '500': {EMPTY}}}")),
+            shown(&format!(
+                "{{'200': {A}, '400': {B}, '404': {A}, '500': {EMPTY}}}"
+            )),
             pairs(&[
                 ("200", "typed A"),
                 ("400", "anyjson"),

@@ -388,9 +388,7 @@ fn response_spec(r: &Resp<'_>, tables: &HeaderTables, usual: Option<&str>) -> To
     };
     match &r.body {
         Some((ty, _))
-            if r.model.status.is_error()
-                && r.typed
-                && usual != Some(ty.to_string().as_str()) =>
+            if r.model.status.is_error() && r.typed && usual != Some(ty.to_string().as_str()) =>
         {
             tokens.extend(quote! { .problem(rt::typed_problem::<#ty>) });
         }

@@ -116,6 +116,9 @@ mod tests {
             b["400"]["$ref"], "#/components/responses/Thing",
             "left as written"
         );
-        assert!(b.get("404").is_none(), "an error without content is left out");
+        assert!(
+            b.get("404").is_none(),
+            "an error without content is left out"
+        );
     }
 }

@@ -502,7 +502,10 @@ mod tests {
     }
 
     async fn sent(media: Media) -> (StatusCode, Option<String>, String) {
-        let response = encode(media.reply(), &Context::new(&CompiledOperation::new(&MEDIA)));
+        let response = encode(
+            media.reply(),
+            &Context::new(&CompiledOperation::new(&MEDIA)),
+        );
         let content_type = response
             .headers()
             .get("content-type")
@@ -516,14 +519,25 @@ mod tests {
         let text = sent(Media::Text("plain \"text\"".into())).await;
         assert_eq!(
             text,
-            (StatusCode::OK, Some("text/plain".into()), "plain \"text\"".into()),
+            (
+                StatusCode::OK,
+                Some("text/plain".into()),
+                "plain \"text\"".into()
+            ),
             "not JSON-quoted"
         );
         let xml = sent(Media::Bytes(1, Binary::new(b"<a/>".to_vec()))).await;
-        assert_eq!(xml.1.as_deref(), Some("application/xml"), "the declared type");
+        assert_eq!(
+            xml.1.as_deref(),
+            Some("application/xml"),
+            "the declared type"
+        );
         assert_eq!(xml.2, "<a/>");
         let png = sent(Media::Bytes(2, Binary::typed("image/png", b"PNG".to_vec()))).await;
-        assert_eq!((png.0, png.1.as_deref()), (StatusCode::PARTIAL_CONTENT, Some("image/png")));
+        assert_eq!(
+            (png.0, png.1.as_deref()),
+            (StatusCode::PARTIAL_CONTENT, Some("image/png"))
+        );
         let any = sent(Media::Bytes(3, Binary::new(b"x".to_vec()))).await;
         assert_eq!(
             any.1.as_deref(),
@@ -539,7 +553,11 @@ mod tests {
             StatusCode::INTERNAL_SERVER_ERROR,
             "`image/*` needs the backend to say which image type"
         );
-        let broken = sent(Media::Bytes(1, Binary::typed("application/xml\n", b"".to_vec()))).await;
+        let broken = sent(Media::Bytes(
+            1,
+            Binary::typed("application/xml\n", b"".to_vec()),
+        ))
+        .await;
         assert_eq!(broken.0, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
@@ -581,7 +599,11 @@ mod tests {
     #[tokio::test]
     async fn a_range_answers_only_statuses_of_its_class() {
         let moved = sent(Media::Redirect(StatusCode::TEMPORARY_REDIRECT)).await;
-        assert_eq!(moved.0, StatusCode::TEMPORARY_REDIRECT, "an answer, not an error");
+        assert_eq!(
+            moved.0,
+            StatusCode::TEMPORARY_REDIRECT,
+            "an answer, not an error"
+        );
         let wrong = sent(Media::Redirect(StatusCode::OK)).await;
         assert_eq!(wrong.0, StatusCode::INTERNAL_SERVER_ERROR);
     }
