@@ -96,6 +96,20 @@ impl EventStream {
         Self(Arc::new(Mutex::new(Some(Box::pin(stream)))))
     }
 
+    /// The events of a list, sent at once.
+    pub fn iter(events: impl IntoIterator<Item = Event>) -> Self {
+        Self::new(Listed(events.into_iter().collect::<Vec<_>>().into_iter()))
+    }
+
+    /// A stream whose events the returned sender sends, as the backend
+    /// goes (from a task it spawns): the stream ends when every sender is
+    /// dropped; a send fails once the client has gone. `buffer` events may
+    /// wait to be written.
+    pub fn channel(buffer: usize) -> (tokio::sync::mpsc::Sender<Event>, Self) {
+        let (sender, receiver) = tokio::sync::mpsc::channel(buffer.max(1));
+        (sender, Self::new(Received(receiver)))
+    }
+
     /// These events (`None`: taken already).
     pub(crate) fn take(&self) -> Option<Events> {
         self.0.lock().ok()?.take()
@@ -112,6 +126,28 @@ impl fmt::Debug for EventStream {
 impl PartialEq for EventStream {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The events of a list.
+struct Listed(std::vec::IntoIter<Event>);
+
+impl Stream for Listed {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Event>> {
+        Poll::Ready(self.0.next())
+    }
+}
+
+/// The events a channel receives.
+struct Received(tokio::sync::mpsc::Receiver<Event>);
+
+impl Stream for Received {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        self.0.poll_recv(cx)
     }
 }
 
@@ -132,6 +168,24 @@ impl Stream for Frames {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn next(stream: &mut Events) -> Option<Event> {
+        std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+    }
+
+    #[tokio::test]
+    async fn a_channels_events_come_as_they_are_sent_until_it_is_dropped() {
+        let (sender, events) = EventStream::channel(4);
+        let mut stream = events.take().unwrap();
+        assert!(events.take().is_none(), "taken once");
+        sender.send(Event::data("1")).await.unwrap();
+        assert_eq!(next(&mut stream).await, Some(Event::data("1")));
+        drop(sender);
+        assert_eq!(next(&mut stream).await, None);
+        let mut listed = EventStream::iter([Event::data("a")]).take().unwrap();
+        assert_eq!(next(&mut listed).await, Some(Event::data("a")));
+        assert_eq!(next(&mut listed).await, None);
+    }
 
     #[test]
     fn events_are_written_as_the_stream_format_says() {
