@@ -14,7 +14,10 @@
 //! stops the generator with a message instead of producing a client and a
 //! server that disagree. What only the server reads (response headers,
 //! cookie parameters) is typed after that check, so the types crate may
-//! hold a few types the client never names.
+//! hold a few types the client never names — among them the JSON
+//! responses progenitor is shown as any value or bytes
+//! (`model::progenitor_view`), typed for the server as
+//! `{operationId}-{status}-response`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
