@@ -17,6 +17,10 @@ pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
             &LIST_VERSIONS,
             |gate, request| async move { gate.0.list_versions(request).await },
         )
+        .public(
+            &LIST_THINGS,
+            |gate, request| async move { gate.0.list_things(request).await },
+        )
         .build()
 }
 /// 404 as the document's problem, for a path it does not have (use it
@@ -63,6 +67,23 @@ impl rt::Responses for ListVersionsResponse {
         match self {
             Self::Ok { body } => rt::Reply::new(0).body(body),
             Self::NotFound { body } => rt::Reply::new(1).body(body),
+        }
+    }
+}
+/// `GET /things` (`list_things`) as the document declares it.
+static LIST_THINGS: rt::OperationSpec = rt::OperationSpec {
+    id: "list_things",
+    method: "GET",
+    path: "/things",
+    produces: &["application/vnd.api+json"],
+    responses: &[rt::ResponseSpec::code(200, Some("application/vnd.api+json"), &[])],
+    ..rt::OperationSpec::of(&API)
+};
+impl rt::Responses for ListThingsResponse {
+    const OPERATION: &'static rt::OperationSpec = &LIST_THINGS;
+    fn reply(&self) -> rt::Reply<'_> {
+        match self {
+            Self::Ok { body } => rt::Reply::new(0).body(body),
         }
     }
 }

@@ -13,10 +13,18 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = runtime::Result<ListVersionsResponse>,
     > + Send;
+    /// `GET /things` (operationId `list_things`).
+    fn list_things(
+        &self,
+        request: ListThingsRequest,
+    ) -> impl ::std::future::Future<Output = runtime::Result<ListThingsResponse>> + Send;
 }
 /// The parameters of [`Api::list_versions`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
 pub struct ListVersionsRequest {}
+/// The parameters of [`Api::list_things`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
+#[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
+pub struct ListThingsRequest {}
 /// What [`Api::list_versions`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListVersionsResponse {
@@ -33,6 +41,22 @@ impl ListVersionsResponse {
     /// 404.
     pub fn not_found(body: types::Error) -> Self {
         Self::NotFound { body }
+    }
+    /// The HTTP status of this response.
+    pub fn status(&self) -> StatusCode {
+        runtime::declare::Responses::status(self)
+    }
+}
+/// What [`Api::list_things`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ListThingsResponse {
+    /// 200: JSON of its own media type, typed in the client too.
+    Ok { body: types::Versions },
+}
+impl ListThingsResponse {
+    /// 200.
+    pub fn ok(body: types::Versions) -> Self {
+        Self::Ok { body }
     }
     /// The HTTP status of this response.
     pub fn status(&self) -> StatusCode {
