@@ -108,8 +108,88 @@ fn cargo_with(root: &Path, args: &[&str], env: &[(&str, &str)], what: &str) -> R
     Ok(())
 }
 
-/// Runs every step with `cargo` in `root`.
+/// A tool outside Rust that a CI step needs.
+struct Tool {
+    /// What it is called in messages.
+    name: &'static str,
+    /// The steps that need it.
+    needed_by: &'static str,
+    /// Whether it is there.
+    found: fn() -> bool,
+    /// The command that installs it on Debian/Ubuntu.
+    install: &'static str,
+}
+
+/// Whether `program args…` runs and exits 0.
+fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The Chromium the browser check launches (`CHROMIUM`, else Debian's).
+pub fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
+}
+
+const TOOLS: &[Tool] = &[
+    Tool {
+        name: "Java (openapi-generator's jar)",
+        needed_by: "conformance",
+        found: || runs("java", &["-version"]),
+        install: "sudo apt-get install -y default-jre-headless",
+    },
+    Tool {
+        name: "python3 with venv",
+        needed_by: "conformance",
+        found: || runs("python3", &["-m", "venv", "--help"]),
+        install: "sudo apt-get install -y python3-venv",
+    },
+    Tool {
+        name: "Node.js and npm",
+        needed_by: "conformance, the API reference",
+        found: || runs("node", &["--version"]) && runs("npm", &["--version"]),
+        install: "sudo apt-get install -y nodejs npm",
+    },
+    Tool {
+        name: "Chromium (set CHROMIUM to use another build)",
+        needed_by: "the API reference",
+        found: || std::path::Path::new(&chromium()).is_file(),
+        install: "sudo apt-get install -y chromium",
+    },
+];
+
+/// The outside tools that are missing, each with the steps that need it
+/// and its install command: checked before the first step, so a missing
+/// tool is named at once, not after ten minutes of other steps.
+pub fn missing_tools() -> Vec<String> {
+    TOOLS
+        .iter()
+        .filter(|tool| !(tool.found)())
+        .map(|tool| {
+            format!(
+                "{} (for {}): install it with `{}`",
+                tool.name, tool.needed_by, tool.install
+            )
+        })
+        .collect()
+}
+
+/// Runs every step with `cargo` in `root`, after checking that the
+/// outside tools the last steps need are there.
 pub fn run(root: &Path) -> Result<()> {
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        bail!(
+            "cargo xtask ci needs tools that are not installed; nothing was run:\n  {}\n\
+             `bash .ci/run` installs all of them (and PostgreSQL) from Debian's packages, then \
+             runs `cargo xtask ci`.",
+            missing.join("\n  ")
+        );
+    }
     for (i, step) in STEPS.iter().enumerate() {
         eprintln!(
             "{:>12} [{}/{}] {}: {}cargo {}",

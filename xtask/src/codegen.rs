@@ -154,10 +154,17 @@ pub fn is_generated(contents: &str) -> bool {
 
 /// A path with forward slashes, the same on every platform.
 pub fn slash_path(path: &Path) -> String {
-    path.components()
+    let joined = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::RootDir))
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/");
+    if path.has_root() {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 /// Generates every file of one API from its document.
@@ -275,6 +282,16 @@ fn render(path: &Path, document: &Path, tokens: TokenStream) -> Result<Generated
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slash_paths_print_one_leading_slash_for_absolute_paths() {
+        assert_eq!(slash_path(Path::new("/work/api.yaml")), "/work/api.yaml");
+        assert_eq!(
+            slash_path(Path::new("openapi/api.yaml")),
+            "openapi/api.yaml"
+        );
+        assert_eq!(slash_path(Path::new("./api.yaml")), "./api.yaml");
+    }
 
     #[test]
     fn codegen_goes_on_past_warnings_and_stops_on_errors() {

@@ -6,7 +6,9 @@
 //! into `xtask/docs/node_modules`. Each document becomes one
 //! self-contained HTML file under `target/docs/` (`--inlineBundle`: the
 //! scripts are in the page, nothing comes from a CDN; telemetry off), which
-//! the reference service serves at `/v2/docs`.
+//! people can open offline; the reference service serves its own embedded
+//! page at `/v2/docs` (Redoc's bundle vendored, see
+//! `crates/dispatcher-logs-service/assets/redoc/`).
 //!
 //! `--check` then starts the reference service, opens `/v2/docs` in
 //! headless Chromium (Debian's, driven by playwright-core), and asserts
@@ -150,16 +152,35 @@ fn expected_texts(model: &Model, operation_id: &str) -> Result<Vec<String>> {
     Ok(texts)
 }
 
+/// Where the service keeps its copy of Redoc's bundle.
+pub const VENDORED_REDOC: &str = "crates/dispatcher-logs-service/assets/redoc/redoc.standalone.js";
+/// Redoc's bundle in the pinned `@redocly/cli`.
+const PINNED_REDOC: &str = "node_modules/@redocly/cli/lib/chunks/redoc.standalone.js";
+
+/// The service's embedded Redoc bundle must be the pinned CLI's, so the
+/// page it serves is the renderer this workspace tests.
+fn check_vendored_bundle(root: &Path) -> Result<()> {
+    install(root)?;
+    let pinned = root.join(TOOLS).join(PINNED_REDOC);
+    let pinned =
+        std::fs::read(&pinned).with_context(|| format!("cannot read {}", pinned.display()))?;
+    let vendored = std::fs::read(root.join(VENDORED_REDOC))
+        .with_context(|| format!("cannot read {VENDORED_REDOC}"))?;
+    if pinned != vendored {
+        bail!(
+            "{VENDORED_REDOC} is not the Redoc bundle of the @redocly/cli pinned in {TOOLS}: copy \
+             {TOOLS}/{PINNED_REDOC} over it"
+        );
+    }
+    Ok(())
+}
+
 /// Serves the reference with the reference service and checks it in
 /// headless Chromium.
 pub fn check(root: &Path, out: &mut dyn std::io::Write) -> Result<()> {
+    check_vendored_bundle(root)?;
     let html = output_for(root, Path::new(crate::conformance::DOCUMENT));
-    if !html.exists() {
-        bail!(
-            "{} is missing: run `cargo xtask docs` first",
-            html.display()
-        );
-    }
+    std::fs::create_dir_all(html.parent().unwrap_or(root))?;
     let document = Document::load(root, Path::new(crate::conformance::DOCUMENT))?;
     let (model, _) = crate::model::load(&document);
     let service = crate::conformance::build_service(root)?;
@@ -172,8 +193,7 @@ pub fn check(root: &Path, out: &mut dyn std::io::Write) -> Result<()> {
             "--database",
             ":memory:",
         ])
-        .arg("--docs")
-        .arg(&html)
+        // No --docs: the embedded page is what every copy of the binary serves.
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -201,12 +221,19 @@ pub fn check(root: &Path, out: &mut dyn std::io::Write) -> Result<()> {
             .output()
             .context("cannot run node (the browser check needs Node.js and Debian's chromium)")?;
         let report = String::from_utf8_lossy(&output.stdout);
-        let parsed: serde_json::Value = serde_json::from_str(report.trim()).with_context(|| {
-            format!(
-                "the browser check failed to run: {}{}",
-                report,
-                String::from_utf8_lossy(&output.stderr)
-            )
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() || report.trim().is_empty() {
+            // Say what node said; a JSON parse error of its empty output
+            // would only hide it.
+            bail!(
+                "the browser check failed to run ({}): {}{}",
+                output.status,
+                report.trim(),
+                stderr.trim()
+            );
+        }
+        let parsed: serde_json::Value = serde_json::from_str(report.trim()).map_err(|e| {
+            anyhow::anyhow!("the browser check printed no JSON report ({e}): {report}{stderr}")
         })?;
         let missing: Vec<&str> = parsed["missing"]
             .as_array()

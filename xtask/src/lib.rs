@@ -17,6 +17,7 @@ pub mod client;
 pub mod codegen;
 pub mod compat;
 pub mod conformance;
+pub mod corpus;
 pub mod docs;
 pub mod files;
 pub mod invent;

@@ -49,6 +49,9 @@ enum Task {
     /// Promote the current document to released, after a version bump in info.version.
     Release,
     /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, docs, packaging, conformance, the API reference.
+    ///
+    /// First checks that the outside tools the last steps need (Java, python3 venv, Node/npm,
+    /// Chromium) are installed, and names each missing one with its install command.
     Ci,
     /// Check the document and the reference service with outside tools: Spectral, schemathesis, and a generated Python client.
     ///
@@ -56,8 +59,9 @@ enum Task {
     Conformance,
     /// Build the browsable API reference of every document into target/docs/ (Redocly's CLI, pinned in xtask/docs; needs npm).
     Docs {
-        /// Also serve it with the reference service and check it in headless Chromium
-        /// (Debian's `chromium`), keeping a screenshot in target/docs/.
+        /// Also check the page the reference service embeds (/v2/docs) in headless Chromium
+        /// (Debian's `chromium`, keeping a screenshot in target/docs/), and that its vendored
+        /// Redoc bundle is the pinned one.
         #[arg(long)]
         check: bool,
     },
@@ -82,6 +86,14 @@ enum Task {
         /// Where to write the document (YAML).
         #[arg(long, value_name = "PATH")]
         out: std::path::PathBuf,
+    },
+    /// The generator on real documents: for every document in ../shared/corpus and every feature
+    /// fixture (xtask/tests/features), generate the three crates, build them, and run the
+    /// generated client against the generated server (every operation twice, plus a bad call);
+    /// prints a table and writes target/corpus/report.md.
+    Corpus {
+        /// Only the documents whose path contains one of these.
+        only: Vec<String>,
     },
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
@@ -164,6 +176,7 @@ fn main() -> ExitCode {
         ),
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
+        Task::Corpus { only } => verdict(xtask::corpus::run(&root, &only, &mut stdout)),
         Task::Conformance => report(xtask::conformance::run(&root)),
         Task::Ci => report(xtask::ci::run(&root)),
     };

@@ -230,10 +230,11 @@ fn toml_string(text: &str) -> String {
 }
 
 /// This workspace's `[workspace.dependencies]`.
-struct WorkspaceDependencies(toml::Table);
+pub struct WorkspaceDependencies(toml::Table);
 
 impl WorkspaceDependencies {
-    fn read(workspace: &Path) -> Result<Self> {
+    /// Reads them from the workspace's `Cargo.toml`.
+    pub fn read(workspace: &Path) -> Result<Self> {
         let path = workspace.join("Cargo.toml");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -249,7 +250,7 @@ impl WorkspaceDependencies {
     }
 
     /// `name = <the workspace's spec>`.
-    fn line(&self, name: &str) -> Result<String> {
+    pub fn line(&self, name: &str) -> Result<String> {
         let spec = self
             .0
             .get(name)

@@ -27,7 +27,9 @@ pub struct DatabaseArgs {
 /// How access tokens are verified (and, for `token`, signed).
 #[derive(Args, Clone, Debug)]
 pub struct AuthArgs {
-    /// HS256 secret for verifying (and minting) tokens. The default is for development only.
+    /// HS256 secret for verifying (and minting) tokens. Unset, `serve` refuses to start (unless
+    /// --jwt-public-key, --jwks or --dev-secret is given) and `token` signs with the development
+    /// secret published in the source.
     #[arg(long, env = "JWT_SECRET", default_value = DEV_SECRET, hide_default_value = true)]
     pub jwt_secret: String,
     /// Verify RS256 tokens with this PEM public key instead of the HS256 secret.

@@ -21,23 +21,27 @@ pub const BASE_PATH: &str = "/v2";
 /// The OpenAPI document this service implements, served as is.
 pub const OPENAPI_YAML: &str = include_str!("../../../openapi/ev-energy-v2.yaml");
 
-/// Where `cargo xtask docs` writes this API's reference, in the workspace
-/// this binary was built from.
-pub const DEFAULT_DOCS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../target/docs/ev-energy-v2.html"
-);
+/// The reference page: Redoc rendering [`OPENAPI_YAML`] in the browser.
+/// Embedded, with Redoc's bundle ([`REDOC_JS`]), so any copy of the binary
+/// serves it; `--docs FILE` serves another page instead.
+pub const REFERENCE_HTML: &str = include_str!("../assets/redoc/reference.html");
+
+/// Redoc's standalone bundle, vendored from the `@redocly/cli` version
+/// pinned in `xtask/docs` (`cargo xtask docs --check` checks it is that
+/// version's); served at `/v2/docs/redoc.standalone.js`.
+pub const REDOC_JS: &str = include_str!("../assets/redoc/redoc.standalone.js");
 
 /// The whole application: the API under [`BASE_PATH`], its document, its
-/// reference (from [`DEFAULT_DOCS`]) and the metrics.
+/// embedded reference page and the metrics.
 pub fn app<S: Listings>(service: Arc<DispatcherLogs<S>>) -> Router {
-    app_with_docs(service, std::path::PathBuf::from(DEFAULT_DOCS))
+    app_with_docs(service, None)
 }
 
-/// [`app`], serving the API reference page from `docs` at `/v2/docs`.
+/// [`app`], serving the HTML file `docs` at `/v2/docs` instead of the
+/// embedded page when it is given.
 pub fn app_with_docs<S: Listings>(
     service: Arc<DispatcherLogs<S>>,
-    docs: std::path::PathBuf,
+    docs: Option<std::path::PathBuf>,
 ) -> Router {
     // Record from the first request on.
     let _ = crate::metrics::handle();
@@ -48,33 +52,44 @@ pub fn app_with_docs<S: Listings>(
             &format!("{BASE_PATH}/docs"),
             get(move || reference_page(docs.clone())),
         )
+        .route(
+            &format!("{BASE_PATH}/docs/redoc.standalone.js"),
+            get(redoc_bundle),
+        )
         .route(&format!("{BASE_PATH}/openapi.yaml"), get(openapi_document))
         .nest(BASE_PATH, ev_energy_server::router(service))
         .fallback(ev_energy_server::fallback)
         .layer(TraceLayer::new_for_http())
 }
 
-/// The API reference `cargo xtask docs` built (a self-contained page: no
-/// CDN), or a problem saying how to build it.
-async fn reference_page(path: Arc<std::path::PathBuf>) -> axum::response::Response {
-    match tokio::fs::read(path.as_path()).await {
-        Ok(page) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            ],
-            page,
-        )
-            .into_response(),
+fn html(page: impl IntoResponse) -> axum::response::Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        page,
+    )
+        .into_response()
+}
+
+/// The embedded reference page, or the file `--docs` names (a problem
+/// saying which file could not be read when it cannot).
+async fn reference_page(path: Arc<Option<std::path::PathBuf>>) -> axum::response::Response {
+    let Some(path) = path.as_ref() else {
+        return html(REFERENCE_HTML);
+    };
+    match tokio::fs::read(path).await {
+        Ok(page) => html(page),
         Err(error) => {
             let problem = serde_json::json!({
                 "status": 404,
                 "title": "Not Found",
                 "detail": format!(
-                    "The API reference has not been built ({}: {error}): run `cargo xtask docs`, or start the service with --docs PATH.",
+                    "The reference page given with --docs cannot be read ({}: {error}); start the service without --docs to serve the embedded one.",
                     path.display()
                 ),
             });
@@ -89,6 +104,23 @@ async fn reference_page(path: Arc<std::path::PathBuf>) -> axum::response::Respon
                 .into_response()
         }
     }
+}
+
+async fn redoc_bundle() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            // The bundle changes only with the binary.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        REDOC_JS,
+    )
 }
 
 async fn openapi_document() -> impl IntoResponse {

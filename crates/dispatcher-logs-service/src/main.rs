@@ -38,7 +38,7 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API under /v2 (and its OpenAPI document at /v2/openapi.yaml) until Ctrl-C or SIGTERM.
+    /// Serve the API under /v2 (its OpenAPI document at /v2/openapi.yaml, its reference page at /v2/docs, metrics at /metrics) until Ctrl-C or SIGTERM.
     Serve {
         /// The address to listen on (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -51,9 +51,9 @@ enum Command {
         api: ApiArgs,
         #[command(flatten)]
         limits: config::ServeArgs,
-        /// The API reference page served at /v2/docs (built by `cargo xtask docs`).
-        #[arg(long, value_name = "HTML_FILE", default_value = http::DEFAULT_DOCS, hide_default_value = true)]
-        docs: std::path::PathBuf,
+        /// Serve this HTML file at /v2/docs instead of the embedded API reference page.
+        #[arg(long, value_name = "HTML_FILE")]
+        docs: Option<std::path::PathBuf>,
         /// Testing clients only: the first N listings fail as if the store were down (503).
         #[arg(long, default_value_t = 0, hide = true)]
         fail_store_reads: u32,
@@ -138,7 +138,7 @@ struct Serving<'a> {
     listen: SocketAddr,
     database: &'a str,
     limits: ev_energy_server::runtime::Limits,
-    docs: std::path::PathBuf,
+    docs: Option<std::path::PathBuf>,
 }
 
 /// Serves `service` until Ctrl-C or SIGTERM, then saves the rate-limit

@@ -35,8 +35,32 @@ fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
     Ok(settings)
 }
 
+/// `url` resolved against the server URL `base` (RFC 3986 reference
+/// resolution for the forms documents use: `/oauth/token` replaces the
+/// path, `oauth/token` is appended to the server's path). An absolute `url`,
+/// or one with no absolute server URL to resolve against, stays as written.
+pub fn resolve_url(url: &str, base: Option<&str>) -> String {
+    if url.contains("://") {
+        return url.to_string();
+    }
+    let Some((scheme, rest)) = base.and_then(|b| b.split_once("://")) else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if let Some(network_path) = url.strip_prefix("//") {
+        return format!("{scheme}://{network_path}");
+    }
+    if url.starts_with('/') {
+        return format!("{scheme}://{authority}{url}");
+    }
+    // A server URL names a base path, not a file: its last segment stays.
+    format!("{scheme}://{authority}{}/{url}", path.trim_end_matches('/'))
+}
+
 /// The document's OAuth 2.0 settings as constants, one module per scheme,
-/// so a client needs no hand-copied token URL or scope list.
+/// so a client needs no hand-copied token URL or scope list. Token and
+/// authorization URLs relative to the server URL are resolved against the
+/// first server.
 pub fn security_consts(model: &Model) -> TokenStream {
     let mut modules = Vec::new();
     for (name, scheme) in &model.security_schemes {
@@ -55,9 +79,18 @@ pub fn security_consts(model: &Model) -> TokenStream {
                 ),
                 ("REFRESH_URL", "refreshUrl", &flow.refresh_url),
             ] {
-                if let Some(url) = url {
+                if let Some(written) = url {
+                    let url = resolve_url(written, model.servers.first().map(|s| s.url.as_str()));
                     let ident = quote::format_ident!("{prefix}_{suffix}");
-                    let doc = format!(" `{key}` of the `{}` flow.", flow.kind.key());
+                    let doc = if url == *written {
+                        format!(" `{key}` of the `{}` flow.", flow.kind.key())
+                    } else {
+                        format!(
+                            " `{key}` of the `{}` flow: `{written}` in the document, resolved \
+                             against the first server URL.",
+                            flow.kind.key()
+                        )
+                    };
                     items.push(quote! { #[doc = #doc] pub const #ident: &str = #url; });
                 }
             }
@@ -659,5 +692,38 @@ pub fn request_headers(model: &Model) -> TokenStream {
         /// (operationId, header names). A request sends no other header of
         /// its own besides `Accept`, `Content-Type` and the credentials.
         pub const REQUEST_HEADERS: &[(&str, &[&str])] = &[#(#operations),*];
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::resolve_url;
+
+    #[test]
+    fn relative_oauth_urls_resolve_against_the_server_url() {
+        let base = Some("https://api.example.com/v1");
+        assert_eq!(
+            resolve_url("/oauth/token", base),
+            "https://api.example.com/oauth/token"
+        );
+        assert_eq!(
+            resolve_url("oauth/token", base),
+            "https://api.example.com/v1/oauth/token"
+        );
+        assert_eq!(
+            resolve_url("oauth/token", Some("https://api.example.com/v1/")),
+            "https://api.example.com/v1/oauth/token"
+        );
+        assert_eq!(
+            resolve_url("//auth.example.com/token", base),
+            "https://auth.example.com/token"
+        );
+        assert_eq!(
+            resolve_url("https://auth.example.com/t", base),
+            "https://auth.example.com/t"
+        );
+        // Nothing absolute to resolve against: as written.
+        assert_eq!(resolve_url("/oauth/token", Some("/v1")), "/oauth/token");
+        assert_eq!(resolve_url("/oauth/token", None), "/oauth/token");
     }
 }

@@ -16,6 +16,7 @@
 
 mod adapter;
 mod api;
+pub mod roundtrip;
 
 use anyhow::{anyhow, bail, Context, Result};
 use heck::{ToPascalCase, ToSnakeCase};

@@ -18,7 +18,21 @@ pub struct Service {
 
 impl Service {
     pub fn start(database: &str, extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
+        Self::start_binary(std::path::Path::new(BIN), None, database, extra)
+    }
+
+    /// [`Service::start`] with another copy of the binary, in `dir` when given.
+    pub fn start_binary(
+        binary: &std::path::Path,
+        dir: Option<&std::path::Path>,
+        database: &str,
+        extra: &[&str],
+    ) -> Self {
+        let mut command = Command::new(binary);
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .args([
                 "serve",
                 "--listen",

@@ -417,4 +417,61 @@ mod tests {
             ["Must be an integer. Got \"x\"."]
         );
     }
+
+    /// Two API keys together, or a bearer token: the document's
+    /// `security: [{apiKey: [], appKey: []}, {bearer: []}]`.
+    static TWO_KEYS_API: crate::spec::ApiSpec = crate::spec::ApiSpec {
+        schemes: &[
+            crate::spec::SchemeSpec::api_key(
+                "apiKey",
+                crate::spec::KeyLocation::Header,
+                "x-api-key",
+            ),
+            crate::spec::SchemeSpec::api_key(
+                "appKey",
+                crate::spec::KeyLocation::Header,
+                "x-app-key",
+            ),
+            crate::spec::SchemeSpec::bearer("bearer"),
+        ],
+        ..crate::gate::testing::API
+    };
+    static TWO_KEYS: OperationSpec = OperationSpec {
+        api: &TWO_KEYS_API,
+        id: "list_keys",
+        path: "/things",
+        produces: OP.produces,
+        security: &[&[("apiKey", &[]), ("appKey", &[])], &[("bearer", &[])]],
+        responses: OP.responses,
+        ..OperationSpec::of(&TWO_KEYS_API)
+    };
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    struct Nothing {}
+
+    #[tokio::test]
+    async fn a_requirement_of_two_schemes_needs_both_and_an_alternative_takes_either() {
+        let backend = Backend::new();
+        let compiled = CompiledOperation::new(&TWO_KEYS);
+        let mut statuses = Vec::new();
+        for headers in [
+            vec![("x-api-key", "key"), ("x-app-key", "key")],
+            vec![("x-api-key", "key")],
+            vec![("x-app-key", "key")],
+            vec![("authorization", "Bearer read")],
+            vec![("x-api-key", "key"), ("authorization", "Bearer read")],
+            vec![("x-api-key", "key"), ("x-app-key", "wrong")],
+            vec![],
+        ] {
+            let request = request(&[], &headers);
+            let mut context = Context::new(&compiled);
+            let parsed = parse::<Nothing>(&compiled, &request, &Ok(Default::default()));
+            let outcome = admit(&backend, &compiled, &request, parsed, &mut context).await;
+            statuses.push(outcome.map_or_else(|p| p.status, |_| 200));
+        }
+        // Both keys; one key alone (either) is not enough; the bearer
+        // alternative alone; one key with the bearer token (the second
+        // alternative decides); a wrong second key; nothing.
+        assert_eq!(statuses, [200, 401, 401, 200, 200, 401, 401]);
+    }
 }

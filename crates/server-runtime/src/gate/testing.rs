@@ -79,7 +79,8 @@ impl Principal for Caller {
     }
 }
 
-/// Tokens `read` and `none` are accepted (with those scopes); the rate
+/// Tokens `read` and `none` (with those scopes) and the API key `key` are
+/// accepted; the rate
 /// limit answers what `limit` holds.
 pub(crate) struct Backend {
     pub(crate) limit: Mutex<RateLimit>,
@@ -103,6 +104,7 @@ impl Gatekeeper for Backend {
         match &credential.kind {
             CredentialKind::Bearer(token) if token == "read" => Ok(Caller(vec!["read"])),
             CredentialKind::Bearer(token) if token == "none" => Ok(Caller(vec![])),
+            CredentialKind::ApiKey(key) if key == "key" => Ok(Caller(vec![])),
             _ => Err(AuthError::new("Unknown token.")),
         }
     }

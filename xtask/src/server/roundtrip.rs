@@ -1,0 +1,655 @@
+//! The round trip of a generated client against its generated server
+//! (`cargo xtask corpus`): a small binary that serves the server crate
+//! with a checking backend on 127.0.0.1 and calls every operation with the
+//! client crate, twice — once with the required parameters only, once with
+//! every parameter — plus one deliberately bad call where the
+//! operation has something to get wrong.
+//!
+//! The backend compares the request it receives with the one the client
+//! sent (the request structs derive `PartialEq`) and answers with the
+//! operation's first declared success response, its body the document's
+//! example or a value invented from the schema ([`crate::invent`]); the
+//! body, where the operation has one, is sent in both runs (progenitor's
+//! builder always sends one, an optional body as its default value); the
+//! client must decode that answer to the same JSON value. The bad call
+//! (a parameter of the wrong type, or a required one left out) must come
+//! back as 400 with a body that decodes into the error type the operation
+//! declares for it.
+//!
+//! Everything is read from the same in-between structures the server
+//! generator renders ([`Op`]), so the names are the generated ones.
+
+use anyhow::{anyhow, Result};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::{Crates, Op, Resp};
+use crate::model::{self, ApiKeyLocation, Location, Model, Node, SchemeKind, Status};
+use crate::types::{typed_media, ParamType, Types};
+use crate::vocab::Kind;
+
+/// The crate names the round trip uses.
+pub struct RoundTripCrates<'a> {
+    /// The generated crates.
+    pub crates: Crates<'a>,
+    /// The client crate (`petstore_client`).
+    pub client: &'a str,
+    /// The server crate (`petstore_server`).
+    pub server: &'a str,
+}
+
+/// The round trip's `src/main.rs`, and how many calls it makes.
+pub fn main_rs(
+    model: &Model,
+    types: &mut Types,
+    names: &RoundTripCrates<'_>,
+) -> Result<(TokenStream, usize)> {
+    let mut operations = Vec::new();
+    let mut problems = Vec::new();
+    for operation in &model.operations {
+        match Op::read(model, operation, types) {
+            Ok(op) => operations.push(op),
+            Err(e) => problems.push(format!("{}: {e:#}", operation.id)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(anyhow!(
+            "the server generator cannot read {} operation(s):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        ));
+    }
+    let secured = operations.iter().any(|op| op.model.secured());
+    let mut methods = Vec::new();
+    let mut calls = Vec::new();
+    let mut call_names = Vec::new();
+    let mut total = 0;
+    for op in &operations {
+        let plan = Plan::new(model, op, types)?;
+        methods.push(plan.backend_method());
+        calls.push(plan.client_call(model)?);
+        let id = &op.model.id;
+        let call = format_ident!("call_{}", op.fn_name);
+        call_names.push(quote! {
+            for full in [false, true] {
+                total += 1;
+                backend.full.store(full, ::std::sync::atomic::Ordering::SeqCst);
+                let result = #call(&base, full).await;
+                let mismatches: ::std::vec::Vec<::std::string::String> =
+                    ::std::mem::take(&mut *backend.mismatches.lock().unwrap());
+                let run = if full { "every parameter" } else { "required parameters" };
+                match (result, mismatches.is_empty()) {
+                    (Ok(()), true) => passed += 1,
+                    (Ok(()), false) => println!("FAIL {} ({run}): {}", #id, mismatches.join("; ")),
+                    (Err(e), _) => println!("FAIL {} ({run}): {e} {}", #id, mismatches.join("; ")),
+                }
+            }
+        });
+        total += 2;
+        if let Some(bad) = plan.bad_call(model)? {
+            calls.push(bad);
+            let bad_name = format_ident!("bad_{}", op.fn_name);
+            call_names.push(quote! {
+                total += 1;
+                match #bad_name(&base).await {
+                    Ok(()) => passed += 1,
+                    Err(e) => println!("FAIL {} (bad call): {e}", #id),
+                }
+            });
+            total += 1;
+        }
+    }
+    let client = format_ident!("{}", names.client);
+    let server = format_ident!("{}", names.server);
+    let types_crate = format_ident!("{}", names.crates.types);
+    let hooks = secured.then(|| {
+        quote! {
+            /// Anybody: the round trip checks what the adapter passes on,
+            /// not who may call.
+            #[derive(Clone, Debug)]
+            struct Anyone;
+
+            impl srv::runtime::Principal for Anyone {
+                fn has_scope(&self, _scope: &str) -> bool {
+                    true
+                }
+            }
+
+            impl srv::Hooks for Backend {
+                type Principal = Anyone;
+
+                async fn authenticate(
+                    &self,
+                    _credential: &srv::runtime::Credential,
+                ) -> ::std::result::Result<Anyone, srv::runtime::AuthError> {
+                    Ok(Anyone)
+                }
+            }
+        }
+    });
+    let tokens = quote! {
+        //! The round trip of the generated client against the generated
+        //! server: written by `cargo xtask corpus`, see
+        //! `xtask/src/server/roundtrip.rs`.
+        #![allow(unused_variables, unused_mut, unused_imports, clippy::all)]
+
+        use ::#server as srv;
+        use ::#client as cl;
+        use ::#types_crate as types;
+
+        /// `json` as a `T`: the invented values are JSON.
+        fn value<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
+            ::serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("the value {json} does not fit its Rust type: {e}"))
+        }
+
+        /// The JSON `json` takes once read as a `T` and written again.
+        fn through<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(json: &str) -> ::serde_json::Value {
+            ::serde_json::to_value(value::<T>(json)).expect("a value serializes")
+        }
+
+        /// An HTTP client that sends `headers` (the credentials) on every request.
+        fn http(headers: &[(&str, &str)]) -> ::reqwest::Client {
+            let mut map = ::reqwest::header::HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(
+                    ::reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    ::reqwest::header::HeaderValue::from_str(value).unwrap(),
+                );
+            }
+            ::reqwest::Client::builder().default_headers(map).build().unwrap()
+        }
+
+        /// What the client sent, what the backend saw.
+        #[derive(Default)]
+        struct Backend {
+            full: ::std::sync::atomic::AtomicBool,
+            mismatches: ::std::sync::Mutex<::std::vec::Vec<::std::string::String>>,
+        }
+
+        impl Backend {
+            fn full(&self) -> bool {
+                self.full.load(::std::sync::atomic::Ordering::SeqCst)
+            }
+
+            fn check<T: PartialEq + ::std::fmt::Debug>(&self, operation: &str, received: &T, sent: &T) {
+                if received != sent {
+                    self.mismatches.lock().unwrap().push(format!(
+                        "{operation}: the backend received {received:?}, the client sent {sent:?}"
+                    ));
+                }
+            }
+        }
+
+        #hooks
+
+        impl srv::Api for Backend {
+            #(#methods)*
+        }
+
+        #(#calls)*
+
+        #[tokio::main(flavor = "current_thread")]
+        async fn main() {
+            let backend = ::std::sync::Arc::new(Backend::default());
+            let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            let (stop, stopped) = ::tokio::sync::oneshot::channel::<()>();
+            let server = ::tokio::spawn(srv::serve(
+                listener,
+                srv::router(backend.clone()),
+                srv::runtime::Limits::default(),
+                async move {
+                    let _ = stopped.await;
+                },
+            ));
+            let mut passed = 0usize;
+            let mut total = 0usize;
+            #(#call_names)*
+            let _ = stop.send(());
+            let _ = server.await;
+            println!("ROUNDTRIP passed={passed} total={total}");
+            if passed != total {
+                ::std::process::exit(1);
+            }
+        }
+    };
+    Ok((tokens, total))
+}
+
+/// The values of one operation's round trip.
+struct Plan<'a, 'b> {
+    op: &'b Op<'a>,
+    /// Per parameter (in `op.params` order): the JSON sent.
+    values: Vec<String>,
+    /// The body sent (JSON), where there is one.
+    body: Option<String>,
+    /// The success response answered, and its body's JSON.
+    answer: Option<(&'b Resp<'a>, Option<String>, Vec<String>)>,
+}
+
+impl<'a, 'b> Plan<'a, 'b> {
+    fn new(model: &Model, op: &'b Op<'a>, types: &Types) -> Result<Self> {
+        let _ = types;
+        let components = &model.schema_nodes;
+        let values = op
+            .params
+            .iter()
+            .map(|p| {
+                let parameter = p.model;
+                let value = parameter
+                    .example
+                    .clone()
+                    .or_else(|| parameter.schema.example.clone())
+                    .or_else(|| parameter.schema.default.clone())
+                    .or_else(|| parameter.schema.enum_values.first().cloned())
+                    .unwrap_or_else(|| invented(&parameter.schema, components, &parameter.pointer));
+                value.to_string()
+            })
+            .collect();
+        let body = op.model.body.as_ref().and_then(|body| {
+            typed_media(&body.content)
+                .and_then(|m| m.schema.as_ref())
+                .map(|schema| example_of(schema, components, &body.pointer).to_string())
+        });
+        let answer = op
+            .responses
+            .iter()
+            .find(|r| r.model.status.is_success() && r.status.is_some())
+            .or_else(|| op.responses.iter().find(|r| r.model.status.is_success()))
+            .map(|r| {
+                let body = r.body.as_ref().map(|_| {
+                    typed_media(&r.model.content)
+                        .and_then(|m| m.schema.as_ref())
+                        .map(|schema| example_of(schema, components, &r.model.pointer))
+                        .unwrap_or(Value::Null)
+                        .to_string()
+                });
+                let headers = r
+                    .headers
+                    .iter()
+                    .filter(|h| h.backend_must_set())
+                    .map(|h| {
+                        let declared = r.model.headers.iter().find(|d| d.name == h.name);
+                        declared
+                            .map(|d| {
+                                d.example
+                                    .clone()
+                                    .or_else(|| d.schema.example.clone())
+                                    .unwrap_or_else(|| {
+                                        invented(&d.schema, components, &r.model.pointer)
+                                    })
+                            })
+                            .unwrap_or(Value::String("x".into()))
+                            .to_string()
+                    })
+                    .collect();
+                (r, body, headers)
+            });
+        Ok(Self {
+            op,
+            values,
+            body,
+            answer,
+        })
+    }
+
+    /// The backend's method: checks the request, answers the success.
+    fn backend_method(&self) -> TokenStream {
+        let op = self.op;
+        let name = &op.fn_name;
+        let id = &op.model.id;
+        let request = op.request_ident();
+        let response = op.response_ident();
+        let principal = match (op.model.secured(), op.model.auth_optional()) {
+            (false, _) => quote! {},
+            (true, false) => quote! { _principal: Anyone, },
+            (true, true) => quote! { _principal: ::std::option::Option<Anyone>, },
+        };
+        let fields = |full: bool| {
+            let mut fields: Vec<TokenStream> = op
+                .params
+                .iter()
+                .zip(&self.values)
+                .map(|(p, json)| {
+                    let field = &p.field;
+                    let sent = full || p.model.required || p.model.location == Location::Path;
+                    let value = if sent {
+                        if p.always_present() || matches!(p.ty, ParamType::Array(_)) {
+                            quote! { value(#json) }
+                        } else {
+                            quote! { ::std::option::Option::Some(value(#json)) }
+                        }
+                    } else if let Some(default) = &p.model.schema.default {
+                        let default = default.to_string();
+                        quote! { value(#default) }
+                    } else if matches!(p.ty, ParamType::Array(_)) {
+                        quote! { ::std::vec::Vec::new() }
+                    } else {
+                        quote! { ::std::option::Option::None }
+                    };
+                    quote! { #field: #value }
+                })
+                .collect();
+            if let Some(body) = &op.body {
+                // progenitor's builder always sends a body (an optional
+                // one as its default value), so both runs send it.
+                let sent = self.body.is_some();
+                let value = match (&self.body, sent, body.required) {
+                    (Some(json), true, true) => quote! { value(#json) },
+                    (Some(json), true, false) => {
+                        quote! { ::std::option::Option::Some(value(#json)) }
+                    }
+                    _ => quote! { ::std::option::Option::None },
+                };
+                fields.push(quote! { body: #value });
+            }
+            fields
+        };
+        let full = fields(true);
+        let required = fields(false);
+        let answer = match &self.answer {
+            Some((resp, body, headers)) => {
+                let constructor = resp.constructor();
+                let mut args = Vec::new();
+                if resp.status.is_none() {
+                    let code = match resp.model.status {
+                        Status::Range(class) => u16::from(class) * 100,
+                        _ => 200,
+                    };
+                    args.push(quote! {
+                        srv::runtime::reexports::axum::http::StatusCode::from_u16(#code).unwrap()
+                    });
+                }
+                if let Some(json) = body {
+                    args.push(quote! { value(#json) });
+                }
+                for json in headers {
+                    args.push(quote! { value(#json) });
+                }
+                quote! { Ok(srv::#response::#constructor(#(#args),*)) }
+            }
+            None => quote! {
+                Err(srv::runtime::Error::msg("the document declares no success response"))
+            },
+        };
+        quote! {
+            async fn #name(&self, #principal request: srv::#request)
+                -> srv::runtime::Result<srv::#response>
+            {
+                let sent = if self.full() {
+                    srv::#request { #(#full),* }
+                } else {
+                    srv::#request { #(#required),* }
+                };
+                self.check(#id, &request, &sent);
+                #answer
+            }
+        }
+    }
+
+    /// `call_<op>(base, full)`: the client's call, and its check of the answer.
+    fn client_call(&self, model: &Model) -> Result<TokenStream> {
+        let op = self.op;
+        let call = format_ident!("call_{}", op.fn_name);
+        let method = format_ident!("{}", crate::client::progenitor_names::method(&op.model.id));
+        let headers = credentials(model, op.model);
+        let mut required = Vec::new();
+        let mut optional = Vec::new();
+        let mut cookies = Vec::new();
+        for (p, json) in op.params.iter().zip(&self.values) {
+            if p.model.location == Location::Cookie {
+                // progenitor sends no cookies: a caller sets them on its
+                // HTTP client, as this one does.
+                let pair = format!(
+                    "{}={}",
+                    p.model.name,
+                    texts(&serde_json::from_str(json)?).join(",")
+                );
+                let always = p.model.required;
+                cookies.push(quote! { if #always || full { cookies.push(#pair); } });
+                continue;
+            }
+            let setter =
+                format_ident!("{}", crate::client::progenitor_names::setter(&p.model.name));
+            let ty = match &p.ty {
+                ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
+                ParamType::Scalar(ty) => ty.clone(),
+            };
+            let set = quote! { call = call.#setter(value::<#ty>(#json)); };
+            if p.model.required || p.model.location == Location::Path {
+                required.push(set);
+            } else {
+                optional.push(set);
+            }
+        }
+        if let (Some(body), Some(json)) = (&op.body, &self.body) {
+            let ty = &body.ty;
+            required.push(quote! { call = call.body(value::<#ty>(#json)); });
+        }
+        let expected = match &self.answer {
+            Some((resp, Some(json), _)) => {
+                let ty = &resp.body.as_ref().expect("a body has a type").0;
+                quote! { through::<#ty>(#json) }
+            }
+            _ => quote! { ::serde_json::Value::Null },
+        };
+        Ok(quote! {
+            async fn #call(base: &str, full: bool) -> ::std::result::Result<(), ::std::string::String> {
+                let mut cookies: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
+                #(#cookies)*
+                let cookie = cookies.join("; ");
+                let mut headers: ::std::vec::Vec<(&str, &str)> = ::std::vec![#(#headers),*];
+                if !cookie.is_empty() {
+                    headers.push(("cookie", &cookie));
+                }
+                let client = cl::Client::new_with_client(base, http(&headers));
+                let mut call = client.#method();
+                #(#required)*
+                if full {
+                    #(#optional)*
+                }
+                let answer = call.send().await.map_err(|e| format!("the client got {e}"))?;
+                let received = ::serde_json::to_value(answer.into_inner())
+                    .map_err(|e| format!("the answer does not serialize: {e}"))?;
+                let expected = #expected;
+                if received != expected {
+                    return Err(format!("the client decoded {received}, the backend sent {expected}"));
+                }
+                Ok(())
+            }
+        })
+    }
+
+    /// `bad_<op>(base)`: a raw request with one parameter of the wrong type
+    /// (or a required one left out, or a body that is not JSON), which must
+    /// come back as 400 with the operation's declared error body.
+    fn bad_call(&self, model: &Model) -> Result<Option<TokenStream>> {
+        let op = self.op;
+        let typed = op.params.iter().position(|p| {
+            matches!(p.kind, Kind::Integer | Kind::Number | Kind::Boolean)
+                && p.model.location != Location::Cookie
+        });
+        let missing = op.params.iter().position(|p| {
+            p.model.required && matches!(p.model.location, Location::Query | Location::Header)
+        });
+        let (spoiled, left_out, bad_body) = match (typed, missing) {
+            (Some(i), _) => (Some(i), None, false),
+            (None, Some(i)) => (None, Some(i), false),
+            (None, None) if op.body.as_ref().is_some_and(|b| b.required) && self.body.is_some() => {
+                (None, None, true)
+            }
+            _ => return Ok(None),
+        };
+        let mut path = op.model.path.clone();
+        let mut query = Vec::new();
+        let mut headers: Vec<TokenStream> = credentials(model, op.model);
+        for (i, (p, json)) in op.params.iter().zip(&self.values).enumerate() {
+            if Some(i) == left_out || p.model.location == Location::Cookie {
+                continue;
+            }
+            let text = if Some(i) == spoiled {
+                vec!["not-a-number".to_string()]
+            } else if !(p.model.required || p.model.location == Location::Path) {
+                continue;
+            } else {
+                texts(&serde_json::from_str(json)?)
+            };
+            match p.model.location {
+                Location::Path => {
+                    let joined = text.join(",");
+                    path = path.replace(&format!("{{{}}}", p.model.name), &encode(&joined));
+                }
+                Location::Query => {
+                    for t in text {
+                        query.push(format!("{}={}", encode(&p.model.name), encode(&t)));
+                    }
+                }
+                Location::Header => {
+                    let name = &p.model.name;
+                    let joined = text.join(",");
+                    headers.push(quote! { (#name, #joined) });
+                }
+                Location::Cookie => {}
+            }
+        }
+        let url = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", query.join("&"))
+        };
+        let method = format_ident!("{}", op.model.method.as_str());
+        let body = match (&self.body, bad_body) {
+            (_, true) => quote! {
+                .header("content-type", "application/json").body("{ this is not JSON")
+            },
+            (Some(json), false) if op.body.as_ref().is_some_and(|b| b.required) => quote! {
+                .header("content-type", "application/json").body(#json)
+            },
+            _ => quote! {},
+        };
+        let error_type = op
+            .responses
+            .iter()
+            .find(|r| r.model.status == Status::Code(400))
+            .or_else(|| {
+                op.responses
+                    .iter()
+                    .find(|r| r.model.status == Status::Range(4))
+            })
+            .or_else(|| {
+                op.responses
+                    .iter()
+                    .find(|r| r.model.status == Status::Default)
+            })
+            .and_then(|r| r.body.as_ref().map(|(ty, _)| ty.clone()))
+            .unwrap_or_else(|| quote! { ::serde_json::Value });
+        let what = match (spoiled, left_out) {
+            (Some(i), _) => format!("`{}` of the wrong type", op.params[i].model.name),
+            (None, Some(i)) => format!("`{}` left out", op.params[i].model.name),
+            _ => "a body that is not JSON".to_string(),
+        };
+        let bad = format_ident!("bad_{}", op.fn_name);
+        Ok(Some(quote! {
+            async fn #bad(base: &str) -> ::std::result::Result<(), ::std::string::String> {
+                let answer = http(&[#(#headers),*])
+                    .request(::reqwest::Method::#method, format!("{base}{}", #url))
+                    #body
+                    .send()
+                    .await
+                    .map_err(|e| format!("{}: {e}", #what))?;
+                let status = answer.status();
+                let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
+                if status != ::reqwest::StatusCode::BAD_REQUEST {
+                    return Err(format!(
+                        "{}: answered {status}, not 400: {}", #what, String::from_utf8_lossy(&bytes)
+                    ));
+                }
+                ::serde_json::from_slice::<#error_type>(&bytes).map_err(|e| {
+                    format!(
+                        "{}: the 400 body does not decode into the declared error type: {e}: {}",
+                        #what, String::from_utf8_lossy(&bytes)
+                    )
+                })?;
+                Ok(())
+            }
+        }))
+    }
+}
+
+/// The example of `schema`, or a value invented from it.
+fn example_of(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
+    schema
+        .example
+        .clone()
+        .unwrap_or_else(|| invented(schema, components, pointer))
+}
+
+fn invented(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
+    crate::invent::invent(
+        &schema.constraints,
+        schema.json_schema.as_ref(),
+        components,
+        pointer,
+    )
+    .value
+}
+
+/// A parameter's JSON value as the texts sent on the wire (one per array item).
+fn texts(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().flat_map(texts).collect(),
+        Value::String(s) => vec![s.clone()],
+        other => vec![other.to_string()],
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `("Authorization", "Bearer …")` pairs for the operation's first
+/// requirement that the client can meet with headers.
+fn credentials(model: &Model, operation: &model::Operation) -> Vec<TokenStream> {
+    let requirement = operation.security.iter().find(|r| {
+        r.schemes.iter().all(|u| {
+            model.security_schemes.get(&u.scheme).is_some_and(|s| {
+                !matches!(
+                    s.kind,
+                    SchemeKind::ApiKey {
+                        location: ApiKeyLocation::Query | ApiKeyLocation::Cookie,
+                        ..
+                    } | SchemeKind::HttpOther { .. }
+                )
+            })
+        })
+    });
+    let Some(requirement) = requirement else {
+        return Vec::new();
+    };
+    requirement
+        .schemes
+        .iter()
+        .filter_map(|u| model.security_schemes.get(&u.scheme))
+        .filter_map(|scheme| match &scheme.kind {
+            SchemeKind::HttpBearer { .. }
+            | SchemeKind::OAuth2 { .. }
+            | SchemeKind::OpenIdConnect { .. } => {
+                Some(quote! { ("authorization", "Bearer round-trip-token") })
+            }
+            SchemeKind::HttpBasic => Some(quote! { ("authorization", "Basic cm91bmQ6dHJpcA==") }),
+            SchemeKind::ApiKey { name, .. } => Some(quote! { (#name, "round-trip-key") }),
+            SchemeKind::HttpOther { .. } => None,
+        })
+        .collect()
+}
