@@ -76,7 +76,10 @@ impl MediaRange {
     }
 }
 
-/// The q-value the most specific matching range gives `media_type`.
+/// The q-value the most specific matching range gives `media_type`. A
+/// JSON type of its own (`application/vnd.api+json`) is also acceptable
+/// where `application/json` is: clients that read JSON whatever its type
+/// (the generated one) ask for `application/json`.
 fn quality(ranges: &[MediaRange], media_type: &str) -> f32 {
     let essence = media_type
         .split(';')
@@ -84,12 +87,22 @@ fn quality(ranges: &[MediaRange], media_type: &str) -> f32 {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    let own = own_quality(ranges, &essence);
+    if essence.ends_with("+json") {
+        own.max(own_quality(ranges, "application/json"))
+    } else {
+        own
+    }
+}
+
+/// The q-value the most specific matching range gives `essence`.
+fn own_quality(ranges: &[MediaRange], essence: &str) -> f32 {
     let Some((type_, subtype)) = essence.split_once('/') else {
         return 0.0;
     };
     // An offered wildcard (`image/*`, `*/*`: the backend picks the media
     // type) is acceptable to the ranges it covers, too.
-    let offered = MediaRange::parse(&essence).filter(|o| o.type_ == "*" || o.subtype == "*");
+    let offered = MediaRange::parse(essence).filter(|o| o.type_ == "*" || o.subtype == "*");
     ranges
         .iter()
         .filter_map(|range| {
@@ -171,6 +184,16 @@ mod tests {
         assert!(!accepts("image/png;q=0", &["image/*"]));
         assert!(accepts("text/plain", &["text/plain"]));
         assert!(!accepts("text/plain", &["application/json"]));
+        assert!(accepts("application/json", &["application/vnd.api+json"]));
+        assert!(accepts(
+            "application/vnd.api+json",
+            &["application/vnd.api+json"]
+        ));
+        assert!(!accepts(
+            "application/json;q=0",
+            &["application/vnd.api+json"]
+        ));
+        assert!(!accepts("application/xml", &["application/vnd.api+json"]));
     }
 
     #[test]
