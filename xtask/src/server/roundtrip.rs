@@ -663,6 +663,9 @@ impl<'a, 'b> Plan<'a, 'b> {
                     .iter()
                     .find(|r| r.model.status == Status::Default)
             })
+            // A refusal is JSON: a response declared as text or bytes is
+            // answered with the problem as it is.
+            .filter(|r| r.kind == Some(BodyKind::Json))
             .and_then(|r| r.body.as_ref().map(|(ty, _)| ty.clone()))
             .unwrap_or_else(|| quote! { ::serde_json::Value });
         let what = match (spoiled, left_out) {
