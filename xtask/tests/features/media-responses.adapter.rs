@@ -58,7 +58,15 @@ static GET_MOTD: rt::OperationSpec = rt::OperationSpec {
     method: "GET",
     path: "/motd",
     produces: &["text/plain"],
-    responses: &[rt::ResponseSpec::code(200, Some("text/plain"), &[])],
+    params: &[
+        rt::ParamSpec::query("day", "day", rt::Kind::Integer)
+            .schema("{\"type\":\"integer\"}")
+            .range(-9223372036854775808, 9223372036854775807),
+    ],
+    responses: &[
+        rt::ResponseSpec::code(200, Some("text/plain"), &[]),
+        rt::ResponseSpec::code(400, Some("text/plain"), &[]),
+    ],
     ..rt::OperationSpec::of(&API)
 };
 impl rt::Responses for GetMotdResponse {
@@ -66,6 +74,7 @@ impl rt::Responses for GetMotdResponse {
     fn reply(&self) -> rt::Reply<'_> {
         match self {
             Self::Ok { body } => rt::Reply::new(0).text(body),
+            Self::BadRequest { body } => rt::Reply::new(1).text(body),
         }
     }
 }

@@ -34,7 +34,10 @@ pub trait Api: Send + Sync + 'static {
 }
 /// The parameters of [`Api::get_motd`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
-pub struct GetMotdRequest {}
+pub struct GetMotdRequest {
+    /// Query parameter `day`.
+    pub day: ::std::option::Option<i64>,
+}
 /// The parameters of [`Api::get_photo`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
 pub struct GetPhotoRequest {}
@@ -52,11 +55,17 @@ pub struct GetBlobRequest {}
 pub enum GetMotdResponse {
     /// 200: The message of the day.
     Ok { body: ::std::string::String },
+    /// 400: What was wrong, in words.
+    BadRequest { body: ::std::string::String },
 }
 impl GetMotdResponse {
     /// 200.
     pub fn ok(body: ::std::string::String) -> Self {
         Self::Ok { body }
+    }
+    /// 400.
+    pub fn bad_request(body: ::std::string::String) -> Self {
+        Self::BadRequest { body }
     }
     /// The HTTP status of this response.
     pub fn status(&self) -> StatusCode {
