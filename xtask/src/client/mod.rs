@@ -568,15 +568,89 @@ fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(Stri
         });
         docs.push(("body".to_string(), text));
     }
-    docs.push((
-        "send".to_string(),
-        format!(
-            "Sends `{} {}` and returns the typed answer: the success body, or \
-             `Error::ErrorResponse` with the problem the API answered.",
-            operation.method, operation.path
-        ),
-    ));
+    let mut send = format!(
+        "Sends `{} {}` and returns the typed answer: the success body, or \
+         `Error::ErrorResponse` with the problem the API answered.",
+        operation.method, operation.path
+    );
+    if let Some(note) = success_note(operation) {
+        send.push(' ');
+        send.push_str(&note);
+    }
+    docs.push(("send".to_string(), send));
     docs
+}
+
+/// What `send` returns where it is not one typed body per the document
+/// (see `model::progenitor_view`), and what becomes of declared 3xx
+/// answers; `None` for an operation whose successes are one JSON type.
+fn success_note(operation: &crate::model::Operation) -> Option<String> {
+    use crate::model::progenitor_view::{view, ClientBody};
+    use crate::model::{BodyKind, Status};
+    let kinds: Vec<Option<BodyKind>> = operation
+        .successes()
+        .map(|r| r.body().map(|b| b.kind))
+        .collect();
+    let statuses = |test: &dyn Fn(&ClientBody<'_>) -> bool| {
+        operation
+            .responses
+            .iter()
+            .zip(view(operation))
+            .filter(|(r, shown)| r.status.is_success() && test(shown))
+            .map(|(r, _)| r.status.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut notes = Vec::new();
+    if !kinds.is_empty() && kinds.iter().all(|k| *k == Some(BodyKind::Text)) {
+        notes.push("The success body is the response's text.".to_string());
+    } else if !kinds.is_empty() && kinds.iter().all(|k| *k == Some(BodyKind::EventStream)) {
+        notes.push(
+            "The success body is an `EventStream`: a `Stream` of the events as they come."
+                .to_string(),
+        );
+    } else {
+        let any = statuses(&|shown| *shown == ClientBody::AnyJson);
+        let raw = statuses(&|shown| *shown == ClientBody::Raw);
+        let typed = operation
+            .successes()
+            .any(|r| r.body().and_then(|b| b.schema()).is_some());
+        if !any.is_empty() && !typed {
+            notes.push(
+                "The success body is any JSON value (`serde_json::Value`): the document gives \
+                 it no schema."
+                    .to_string(),
+            );
+        } else if !any.is_empty() {
+            notes.push(format!(
+                "The success body is any JSON value (`serde_json::Value`): the document \
+                 declares it otherwise per status ({any}); read it as that status's type."
+            ));
+        } else if !raw.is_empty() {
+            notes.push(format!(
+                "The success body is the response's bytes (`ByteStream`) for {raw}: the \
+                 document declares no one JSON type for them."
+            ));
+        }
+    }
+    let redirects: Vec<String> = operation
+        .responses
+        .iter()
+        .filter(|r| match r.status {
+            Status::Code(code) => (300..400).contains(&code),
+            Status::Range(class) => class == 3,
+            Status::Default => false,
+        })
+        .map(|r| r.status.to_string())
+        .collect();
+    if !redirects.is_empty() {
+        notes.push(format!(
+            "A {} answer comes back as `Error::UnexpectedResponse` (with its status and \
+             headers), unless the HTTP client follows it as a redirect.",
+            redirects.join(" or ")
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.join(" "))
 }
 
 /// What a parameter accepts, in words, from its schema's constraints.
