@@ -174,7 +174,23 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 }
 
 /// Generates every file of one API from an already parsed document.
+///
+/// A panic anywhere in it — typify and progenitor panic on some schemas
+/// they do not expect — is an error naming the document, never a crash
+/// with a backtrace (the typify and progenitor calls are also guarded one
+/// by one, to say what they were reading).
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
+    match crate::client::quiet_catch_unwind(|| generate_unguarded(document, api)) {
+        Ok(result) => result,
+        Err(panic) => bail!(
+            "{}: a generator panicked on this document, so nothing was written: {}",
+            slash_path(&document.path),
+            panic.trim()
+        ),
+    }
+}
+
+fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
     let (model, findings) = crate::model::load(document);
     let path = slash_path(&document.path);
     let (errors, warnings): (Vec<_>, Vec<_>) = findings.iter().partition(|f| f.is_error());

@@ -274,10 +274,12 @@ mod tests {
     const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
 
     #[test]
-    fn rejects_openapi_3_1() {
-        let found = lint_yaml("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
+    fn reads_openapi_3_1_and_rejects_other_versions() {
+        let found = lint_yaml("openapi: 3.1.0\ninfo: {title: t, version: '1'}\n");
+        assert!(found.is_empty(), "{found:?}");
+        let found = lint_yaml("openapi: 2.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("3.0.x only"), "{found:?}");
+        assert!(found[0].contains("OpenAPI 3.0.x and 3.1.x"), "{found:?}");
     }
 
     #[test]

@@ -44,7 +44,13 @@ fn when_wrapper(operation: &Operation, types: &Types) -> Result<TokenStream> {
     for parameter in &operation.parameters {
         matchers.push(matcher(operation, parameter, types)?);
     }
-    if let Some(ty) = types.body(operation) {
+    // A form body is typed too, but not sent as JSON: no matcher for it.
+    let json_body = operation
+        .body
+        .as_ref()
+        .and_then(|b| b.primary())
+        .is_some_and(|m| m.body_encoding() == crate::model::BodyEncoding::Json);
+    if let Some(ty) = types.body(operation).filter(|_| json_body) {
         let ty = ty?;
         matchers.push(quote! {
             /// Matches the JSON body the client sends.

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use openapiv3::OpenAPI;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::model::{is_ignored_header, Model};
+use crate::model::{is_ignored_header, BodyEncoding, Finding, Model, RequestBody, FORM};
 
 mod responses;
 
@@ -16,10 +16,17 @@ mod responses;
 pub struct Document {
     /// Where the document was read from, relative to the workspace root.
     pub path: PathBuf,
-    /// The document as a JSON tree, exactly as written.
+    /// The document as a JSON tree: the OpenAPI 3.0 view of what was
+    /// written ([`crate::model::view`]), the same tree for 3.0 and 3.1
+    /// documents. JSON pointers into it are pointers into the document as
+    /// written.
     pub raw: Value,
-    /// The document parsed by `openapiv3`.
+    /// The view parsed by `openapiv3`.
     pub api: OpenAPI,
+    /// What making the view found: a warning for every node it adapted
+    /// (a 3.1 construct, a default that did not match, an unknown format,
+    /// …). [`crate::model::load`] reports them with its own findings.
+    pub findings: Vec<Finding>,
 }
 
 /// The media type of RFC 9457 problem details.
@@ -28,7 +35,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const JSON: &str = "application/json";
 
 impl Document {
-    /// Reads and parses a YAML or JSON OpenAPI 3.0.x document.
+    /// Reads and parses a YAML or JSON OpenAPI 3.0.x or 3.1.x document.
     pub fn load(root: &Path, relative: &Path) -> Result<Self> {
         let full = root.join(relative);
         let text = std::fs::read_to_string(&full)
@@ -40,21 +47,21 @@ impl Document {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let raw: Value = serde_yaml::from_str(text)
             .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?;
-        let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
-        if !version.starts_with("3.0.") {
-            bail!(
-                "{}: `openapi: {version}` is not supported: progenitor and openapiv3 read \
-                 OpenAPI 3.0.x only. Write the document as 3.0.3 (use `nullable: true`, \
-                 not `type: [string, 'null']`).",
-                path.display()
-            );
-        }
+        Self::from_value(path, raw)
+    }
+
+    /// A document from its JSON tree; `path` is only used in messages.
+    /// OpenAPI 3.0.x and 3.1.x are read, into one 3.0 view.
+    pub fn from_value(path: &Path, raw: Value) -> Result<Self> {
+        let (raw, findings) =
+            crate::model::view::normalize(raw).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let api: OpenAPI = serde_json::from_value(raw.clone())
-            .with_context(|| format!("{} is not a valid OpenAPI 3.0 document", path.display()))?;
+            .with_context(|| format!("{} is not a valid OpenAPI document", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
             raw,
             api,
+            findings,
         })
     }
 
@@ -80,6 +87,11 @@ impl Document {
     /// progenitor cannot send cookie parameters; they are left out of the
     /// client (a caller sets cookies with its HTTP client's cookie store).
     /// The server reads them as declared.
+    ///
+    /// progenitor sends one request media type per operation, and only
+    /// JSON, forms, `text/plain` and `application/octet-stream`: each
+    /// operation's body is handed over as the model reads it (see
+    /// `client_body`).
     ///
     /// progenitor reads responses in ways real documents break (JSON
     /// declared as `*/*`, JSON without a schema, success responses of
@@ -119,6 +131,9 @@ impl Document {
                             operation
                                 .entry("operationId")
                                 .or_insert_with(|| Value::String(modelled.id.clone()));
+                            if let Some(body) = &modelled.body {
+                                operation.insert("requestBody".to_string(), self.client_body(body));
+                            }
                         }
                     }
                     if let Some(responses) = operation
@@ -137,6 +152,53 @@ impl Document {
         serde_json::from_value(raw).context("the adapted document no longer parses")
     }
 }
+
+impl Document {
+    /// The request body as progenitor reads it: the one media type the
+    /// client sends ([`RequestBody::primary`]), named as progenitor knows
+    /// it. JSON (any `+json` type, `*/*` with a schema) is
+    /// `application/json` and a form `application/x-www-form-urlencoded`,
+    /// with the schema as written and without `encoding` (progenitor stops
+    /// on it); text is `text/plain` with a plain string schema; anything
+    /// else (multipart too: the client crate encodes the parts) is
+    /// `application/octet-stream` with `format: binary`. The client
+    /// crate then sends text and bytes with the document's own media type
+    /// (`crate::client::body_content_types`).
+    fn client_body(&self, body: &RequestBody) -> Value {
+        let mut out = serde_json::Map::new();
+        out.insert("required".into(), Value::Bool(body.required));
+        if let Some(description) = &body.description {
+            out.insert("description".into(), Value::String(description.clone()));
+        }
+        let Some(media) = body.primary() else {
+            out.insert("content".into(), json!({}));
+            return Value::Object(out);
+        };
+        let written = media.schema.as_ref().map(|schema| {
+            self.raw
+                .pointer(&schema.pointer)
+                .cloned()
+                .or_else(|| serde_json::to_value(&schema.written).ok())
+                .unwrap_or(json!({}))
+        });
+        let (media_type, schema) = match (media.body_encoding(), written) {
+            (BodyEncoding::Json, Some(schema)) => (JSON, schema),
+            (BodyEncoding::Form, Some(schema)) => (FORM, schema),
+            (BodyEncoding::Text, _) => (TEXT, json!({"type": "string"})),
+            _ => (BINARY, json!({"type": "string", "format": "binary"})),
+        };
+        out.insert(
+            "content".into(),
+            json!({ media_type: { "schema": schema } }),
+        );
+        Value::Object(out)
+    }
+}
+
+/// The media type progenitor sends text bodies as.
+pub const TEXT: &str = "text/plain";
+/// The media type progenitor sends byte bodies as.
+pub const BINARY: &str = "application/octet-stream";
 
 /// Removes the cookie parameters of a path item or operation, and the
 /// header parameters OpenAPI says to ignore.

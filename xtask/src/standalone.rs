@@ -163,7 +163,8 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-server"),
                 "The Api trait and axum adapter",
-                // typify names maps and untyped values `::serde_json::…`.
+                // serde_json: a parameter or body of any JSON value is a
+                // `serde_json::Value` in the `Api` trait.
                 ["chrono", "serde", "serde_json", "uuid"]
                     .iter()
                     .map(|d| dep(d))

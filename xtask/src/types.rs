@@ -27,7 +27,7 @@ use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
 use crate::model::progenitor_view::{view, ClientBody};
-use crate::model::{Location, Media, Model, Operation, Parameter, Status};
+use crate::model::{Location, Media, Model, Operation, Parameter, RequestBody, Status};
 
 /// The derives every model type gets, besides the ones typify always adds
 /// (`Clone`, `Debug`, `Serialize`, `Deserialize`).
@@ -83,12 +83,19 @@ pub fn typed_media(content: &[Media]) -> Option<&Media> {
         .filter(|m| m.schema.is_some())
 }
 
+/// The media type of a request body whose schema progenitor types: the
+/// one the client sends ([`RequestBody::primary`]), when it is JSON or a
+/// form (progenitor names both `{operationId}-body`).
+pub fn body_media(body: &RequestBody) -> Option<&Media> {
+    body.primary()
+        .filter(|m| m.body_encoding().is_typed() && m.schema.is_some())
+}
+
 impl Types {
     /// Builds the type space of `model`.
     pub fn build(model: &Model) -> Result<Self> {
         let mut space = TypeSpace::new(&settings());
-        space
-            .add_ref_types(model.typify_schemas.iter().cloned())
+        guarded(|| space.add_ref_types(model.typify_schemas.iter().cloned()))
             .map_err(|e| anyhow!("typify cannot read `components/schemas`: {e}"))?;
         let mut params = BTreeMap::new();
         let mut bodies = BTreeMap::new();
@@ -101,33 +108,31 @@ impl Types {
                 .iter()
                 .filter(|p| p.location != Location::Cookie)
             {
-                let id = space
-                    .add_type_with_name(
+                let id = guarded(|| {
+                    space.add_type_with_name(
                         &parameter.schema.typify,
                         Some(format!("{}-{}", operation.id, parameter.name)),
                     )
-                    .map_err(|e| {
-                        anyhow!(
-                            "typify cannot type the {} parameter `{}` ({}): {e}",
-                            parameter.location,
-                            parameter.name,
-                            parameter.pointer
-                        )
-                    })?;
+                })
+                .map_err(|e| {
+                    anyhow!(
+                        "typify cannot type the {} parameter `{}` ({}): {e}",
+                        parameter.location,
+                        parameter.name,
+                        parameter.pointer
+                    )
+                })?;
                 params.insert(key(operation, parameter), id);
             }
-            if let Some(media) = operation
-                .body
-                .as_ref()
-                .and_then(|b| typed_media(&b.content))
-            {
+            if let Some(media) = operation.body.as_ref().and_then(body_media) {
                 let schema = media.schema.as_ref().map(|s| &s.typify);
                 if let Some(schema) = schema {
-                    let id = space
-                        .add_type_with_name(schema, Some(format!("{}-body", operation.id)))
-                        .map_err(|e| {
-                            anyhow!("typify cannot type the body of `{}`: {e}", operation.id)
-                        })?;
+                    let id = guarded(|| {
+                        space.add_type_with_name(schema, Some(format!("{}-body", operation.id)))
+                    })
+                    .map_err(|e| {
+                        anyhow!("typify cannot type the body of `{}`: {e}", operation.id)
+                    })?;
                     bodies.insert(operation.id.clone(), id);
                 }
             }
@@ -138,16 +143,17 @@ impl Types {
                     continue;
                 };
                 let schema = &schema.typify;
-                let id = space
-                    .add_type_with_name(schema, Some(format!("{}-response", operation.id)))
-                    .map_err(|e| {
-                        anyhow!(
-                            "typify cannot type the {} response of `{}` ({}): {e}",
-                            response.status,
-                            operation.id,
-                            response.pointer
-                        )
-                    })?;
+                let id = guarded(|| {
+                    space.add_type_with_name(schema, Some(format!("{}-response", operation.id)))
+                })
+                .map_err(|e| {
+                    anyhow!(
+                        "typify cannot type the {} response of `{}` ({}): {e}",
+                        response.status,
+                        operation.id,
+                        response.pointer
+                    )
+                })?;
                 responses.insert((operation.id.clone(), response.status), id);
             }
         }
@@ -169,19 +175,19 @@ impl Types {
                 .iter()
                 .filter(|p| p.location == Location::Cookie)
             {
-                let id = self
-                    .space
-                    .add_type_with_name(
+                let id = guarded(|| {
+                    self.space.add_type_with_name(
                         &parameter.schema.typify,
                         Some(format!("{}-{}", operation.id, parameter.name)),
                     )
-                    .map_err(|e| {
-                        anyhow!(
-                            "typify cannot type the cookie parameter `{}` ({}): {e}",
-                            parameter.name,
-                            parameter.pointer
-                        )
-                    })?;
+                })
+                .map_err(|e| {
+                    anyhow!(
+                        "typify cannot type the cookie parameter `{}` ({}): {e}",
+                        parameter.name,
+                        parameter.pointer
+                    )
+                })?;
                 self.params.insert(key(operation, parameter), id);
             }
         }
@@ -202,20 +208,21 @@ impl Types {
                 if self.responses.contains_key(&key) {
                     continue;
                 }
-                let id = self
-                    .space
-                    .add_type_with_name(
+                let space = &mut self.space;
+                let id = guarded(|| {
+                    space.add_type_with_name(
                         &schema.typify,
                         Some(format!("{}-{}-response", operation.id, response.status)),
                     )
-                    .map_err(|e| {
-                        anyhow!(
-                            "typify cannot type the {} response of `{}` ({}): {e}",
-                            response.status,
-                            operation.id,
-                            response.pointer
-                        )
-                    })?;
+                })
+                .map_err(|e| {
+                    anyhow!(
+                        "typify cannot type the {} response of `{}` ({}): {e}",
+                        response.status,
+                        operation.id,
+                        response.pointer
+                    )
+                })?;
                 self.responses.insert(key, id);
             }
         }
@@ -332,7 +339,7 @@ impl Types {
         Ok(result)
     }
 
-    /// The Rust type of an operation's JSON request body.
+    /// The Rust type of an operation's JSON or form request body.
     pub fn body(&self, operation: &Operation) -> Option<Result<TokenStream>> {
         self.bodies.get(&operation.id).map(|id| self.ident(id))
     }
@@ -347,10 +354,11 @@ impl Types {
     /// The Rust type of a response header's schema. Headers are not part
     /// of progenitor's client; call after [`Types::verify_client`].
     pub fn header(&mut self, schema: &schemars::schema::Schema, name: &str) -> Result<TokenStream> {
-        let id = self
-            .space
-            .add_type_with_name(schema, Some(name.to_string()))
-            .map_err(|e| anyhow!("typify cannot type {name}: {e}"))?;
+        let id = guarded(|| {
+            self.space
+                .add_type_with_name(schema, Some(name.to_string()))
+        })
+        .map_err(|e| anyhow!("typify cannot type {name}: {e}"))?;
         self.ident(&id)
     }
 
@@ -395,10 +403,48 @@ impl Types {
     }
 }
 
+/// Runs one typify call; a panic in typify (it panics on some schemas it
+/// does not expect) becomes an error, like the errors it returns.
+fn guarded<T>(
+    f: impl FnOnce() -> std::result::Result<T, typify::Error>,
+) -> std::result::Result<T, String> {
+    match crate::client::quiet_catch_unwind(f) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(panic) => Err(format!("typify panicked: {}", panic.trim())),
+    }
+}
+
 fn key(operation: &Operation, parameter: &Parameter) -> (String, Location, String) {
     (
         operation.id.clone(),
         parameter.location,
         parameter.name.clone(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::Document;
+
+    #[test]
+    fn a_typify_panic_is_an_error_naming_what_it_was_reading() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n\
+                    components:\n  schemas:\n    Links: {type: object, format: uri-map}\n";
+        let document = Document::parse(Path::new("t.yaml"), text).unwrap();
+        let (mut model, _) = crate::model::load(&document);
+        // The view drops the format typify panics on ...
+        assert!(Types::build(&model).is_ok());
+        // ... and were it there, typify's panic would be an error.
+        model.typify_schemas[0].1 =
+            serde_json::from_value(serde_json::json!({"type": "object", "format": "uri-map"}))
+                .unwrap();
+        let error = Types::build(&model).err().unwrap().to_string();
+        assert!(
+            error.starts_with("typify cannot read `components/schemas`: typify panicked: "),
+            "{error}"
+        );
+    }
 }

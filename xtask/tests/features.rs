@@ -265,6 +265,31 @@ fn feature_documents_generate_crates_that_compile() {
             std::fs::create_dir_all(&examples).unwrap();
             std::fs::write(examples.join("backend.rs"), backend).unwrap();
         }
+        let roundtrip = root
+            .join("xtask")
+            .join("tests")
+            .join("roundtrip")
+            .join(format!("{stem}.rs"));
+        if roundtrip.exists() {
+            // The generated client against the generated server, over HTTP.
+            let server = dir.join(format!("{stem}-server"));
+            let tests = server.join("tests");
+            std::fs::create_dir_all(&tests).unwrap();
+            // One file: a `tests/common.rs` would be a test target of its own.
+            let common = std::fs::read_to_string(roundtrip.with_file_name("common.rs")).unwrap();
+            let test = std::fs::read_to_string(&roundtrip)
+                .unwrap()
+                .replace("include!(\"common.rs\");", &common);
+            std::fs::write(tests.join("roundtrip.rs"), test).unwrap();
+            let manifest = server.join("Cargo.toml");
+            let mut text = std::fs::read_to_string(&manifest).unwrap();
+            text.push_str(&format!(
+                "\n[dev-dependencies]\n{stem}-client = {{ path = \"../{stem}-client\" }}\n\
+                 reqwest = {{ version = \"0.13\", default-features = false }}\n\
+                 serde_json = \"1\"\n"
+            ));
+            std::fs::write(&manifest, text).unwrap();
+        }
         let check = Command::new(env!("CARGO"))
             .args([
                 "check",
@@ -284,5 +309,27 @@ fn feature_documents_generate_crates_that_compile() {
             document.display(),
             String::from_utf8_lossy(&check.stderr)
         );
+        if roundtrip.exists() {
+            let test = Command::new(env!("CARGO"))
+                .args([
+                    "test",
+                    "--quiet",
+                    "--offline",
+                    "--test",
+                    "roundtrip",
+                    "--manifest-path",
+                ])
+                .arg(dir.join(format!("{stem}-server")).join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", &target)
+                .output()
+                .unwrap();
+            assert!(
+                test.status.success(),
+                "{}: the round trip failed:\n{}\n{}",
+                document.display(),
+                String::from_utf8_lossy(&test.stdout),
+                String::from_utf8_lossy(&test.stderr)
+            );
+        }
     }
 }

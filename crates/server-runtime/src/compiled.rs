@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::spec::{BodySpec, Kind, OperationSpec, ParamSpec};
+use crate::body::FormFields;
+use crate::spec::{BodySpec, Encoding, Kind, OperationSpec, ParamSpec};
 
 /// A schema compiled into a validator, or why it does not compile (then
 /// every request that needs it gets a 400 naming the parameter, and the
@@ -21,9 +22,18 @@ pub struct CompiledOperation {
     /// The parameters, in the order of `spec.params`.
     pub(crate) params: Vec<CompiledParam>,
     /// The request body.
-    pub(crate) body: Option<(&'static BodySpec, Validator)>,
+    pub(crate) body: Option<CompiledBody>,
     /// The API version header, when the operation has one.
     pub version: Option<Version>,
+}
+
+/// A request body ready to read.
+#[derive(Debug)]
+pub(crate) struct CompiledBody {
+    pub(crate) spec: &'static BodySpec,
+    pub(crate) validator: Validator,
+    /// How a form's fields are read (empty unless a form is accepted).
+    pub(crate) form: FormFields,
 }
 
 /// A parameter ready to read.
@@ -64,10 +74,25 @@ impl CompiledOperation {
                 }
             })
             .collect::<Vec<_>>();
-        let body = spec
-            .body
-            .as_ref()
-            .map(|body| (body, compile(spec.id, "body", body.schema).0));
+        let body = spec.body.as_ref().map(|body| {
+            let (mut validator, schema) = compile(spec.id, "body", body.schema);
+            let reads = |e: Encoding| spec.consumes.iter().any(|m| m.encoding == e);
+            let form = match &schema {
+                Some(schema) if reads(Encoding::Form) || reads(Encoding::Multipart) => {
+                    FormFields::of(schema)
+                }
+                _ => FormFields::default(),
+            };
+            if let Some(schema) = schema.filter(|_| reads(Encoding::Multipart)) {
+                let text = crate::body::without_files(&schema).to_string();
+                validator = compile(spec.id, "body", &text).0;
+            }
+            CompiledBody {
+                spec: body,
+                validator,
+                form,
+            }
+        });
         let version = spec.version.and_then(|name| {
             let param = params.iter().find(|p| p.spec.name == name)?;
             let schema: Value = serde_json::from_str(param.spec.schema).ok()?;
@@ -233,6 +258,7 @@ mod tests {
                 },
             ],
             body: None,
+            consumes: &[],
             version: None,
             responses: &[],
         };

@@ -9,7 +9,7 @@
 //! line registering it with [`Routes`](declare::Routes). Everything that is
 //! the same for every operation happens here:
 //!
-//! - parameters and JSON bodies, read and validated against the document's
+//! - parameters and bodies (JSON, forms, text, bytes), read and validated against the document's
 //!   schemas (compiled when the router is built);
 //! - `Accept` negotiation, the API version, credentials for the document's
 //!   schemes, scopes and rate limits, in the order of [`spec_vocab::GATE`];
@@ -24,6 +24,7 @@
 //! What a backend uses is at the top level; what only generated code
 //! needs is in the hidden [`declare`] module.
 
+mod body;
 mod compiled;
 mod events;
 mod gate;
@@ -43,11 +44,11 @@ pub mod observe;
 pub mod request_id;
 pub mod serve;
 
+pub use body::{Binary, Multipart, Part};
 pub use error::{Error, FailureKind, Result};
 pub use events::{Event, EventStream};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
-pub use reply::Binary;
 pub use request_id::RequestId;
 pub use serve::{serve, Limits};
 
@@ -63,8 +64,9 @@ pub mod declare {
     pub use crate::respond::{respond_empty, respond_json, HeaderError};
     pub use crate::routes::Routes;
     pub use crate::spec::{
-        ApiSpec, BodySpec, HeaderSpec, KeyLocation, Kind, Location, OperationSpec, ParamSpec,
-        Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape, StatusSpec,
+        ApiSpec, BodySpec, Encoding, HeaderSpec, KeyLocation, Kind, Location, MediaSpec,
+        OperationSpec, ParamSpec, Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape,
+        StatusSpec,
     };
 }
 

@@ -1,5 +1,5 @@
 //! Reading and validating parameters (query, header, path, cookie) and
-//! JSON bodies exactly as the document declares them, into the generated
+//! bodies (see [`crate::body`]) exactly as the document declares them, into the generated
 //! request struct.
 //!
 //! Every raw value is turned into JSON by the parameter's declared kind,
@@ -20,8 +20,9 @@ use serde::de::value::MapDeserializer;
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
-use crate::compiled::{CompiledOperation, CompiledParam, Validator};
-use crate::spec::{BodySpec, Kind, Location, ParamSpec, Shape};
+use crate::body::{Field, Read};
+use crate::compiled::{CompiledBody, CompiledOperation, CompiledParam, Validator};
+use crate::spec::{Encoding, Kind, Location, MediaSpec, ParamSpec, Shape};
 
 /// The raw request body, or why it could not be read (e.g. too large).
 pub type RawBody = Result<axum::body::Bytes, String>;
@@ -36,6 +37,9 @@ pub struct ParamErrors {
     pub fields: BTreeMap<String, Vec<String>>,
     /// The raw values of rejected parameters, for messages that quote them.
     pub raw: BTreeMap<String, String>,
+    /// A body of a media type the operation does not read: the
+    /// `Content-Type` sent (quoted) and what the operation reads (415).
+    pub unsupported_media: Option<(String, String)>,
 }
 
 impl ParamErrors {
@@ -49,7 +53,7 @@ impl ParamErrors {
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.fields.is_empty() && self.unsupported_media.is_none()
     }
 }
 
@@ -99,7 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
 /// Longest quoted input in a message.
 const QUOTE_LIMIT: usize = 80;
 
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     if value.chars().count() <= QUOTE_LIMIT {
         format!("{value:?}")
     } else {
@@ -128,16 +132,18 @@ impl RawRequest {
             })
     }
 
-    /// Reads the JSON request body, validated against the document's
-    /// schema: `Some(Value::Null)` when absent and allowed to be. Returns
-    /// `None` exactly when it recorded a problem (under `"body"`).
+    /// Reads the request body as the media type its `Content-Type`
+    /// selects among `consumes`, validated against the document's schema
+    /// (JSON, forms and text): `Some(None)` when absent and allowed to be.
+    /// Returns `None` exactly when it recorded a problem (under `"body"`,
+    /// or as an unsupported media type).
     fn body(
         &self,
         errors: &mut ParamErrors,
-        spec: &BodySpec,
-        validator: &Validator,
+        compiled: &CompiledBody,
+        consumes: &'static [MediaSpec],
         body: &RawBody,
-    ) -> Option<Value> {
+    ) -> Option<Option<Field>> {
         let bytes = match body {
             Ok(bytes) => bytes,
             Err(message) => {
@@ -145,37 +151,66 @@ impl RawRequest {
                 return None;
             }
         };
-        if bytes.is_empty() {
-            if spec.required {
-                errors.add(BODY, "A JSON body is required.");
-                return None;
-            }
-            return Some(Value::Null);
-        }
         let content_type = self
             .headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
             .unwrap_or_default();
-        if content_type != "application/json" && !content_type.ends_with("+json") {
-            errors.add(
-                BODY,
-                "Send the body as JSON, with Content-Type: application/json.",
-            );
-            return None;
-        }
-        let json: Value = match serde_json::from_slice(bytes) {
-            Ok(json) => json,
-            Err(e) => {
+        let selected = crate::body::select(consumes, &crate::body::essence(content_type));
+        // An empty form, text or byte body that says what it is, is one;
+        // without a Content-Type (or as JSON) it is no body.
+        let empty_is_value = selected.is_some_and(|m| m.encoding != Encoding::Json);
+        if bytes.is_empty() && !empty_is_value {
+            if compiled.spec.required {
                 errors.add(
                     BODY,
-                    format!("Not valid JSON: {}.", truncate(&e.to_string())),
+                    if consumes.is_empty() {
+                        "A JSON body is required."
+                    } else {
+                        "A body is required."
+                    },
                 );
                 return None;
             }
+            return Some(None);
+        }
+        let Some(media) = selected else {
+            let sent = if content_type.trim().is_empty() {
+                "(none)".to_string()
+            } else {
+                quote(content_type.trim())
+            };
+            errors.unsupported_media = Some((sent, crate::body::accepted(consumes)));
+            return None;
         };
+        let json = match crate::body::read(media, &compiled.form, content_type, bytes) {
+            Ok(Read::Json(json)) => json,
+            Ok(Read::Text(text)) => Value::String(text),
+            Ok(Read::Binary(binary)) => return Some(Some(Field::Binary(binary))),
+            Ok(Read::Multipart(multipart, fields)) => {
+                return self
+                    .validate(errors, &compiled.validator, fields)
+                    .map(|_| Some(Field::Multipart(multipart)));
+            }
+            Err(messages) => {
+                for message in messages {
+                    errors.add(BODY, message);
+                }
+                return None;
+            }
+        };
+        self.validate(errors, &compiled.validator, json)
+            .map(|json| Some(Field::Json(json)))
+    }
+
+    /// `json` when the body's validator admits it; else `None`, with every
+    /// reason recorded under `"body"`.
+    fn validate(
+        &self,
+        errors: &mut ParamErrors,
+        validator: &Validator,
+        json: Value,
+    ) -> Option<Value> {
         match validator {
             Ok(validator) if validator.is_valid(&json) => Some(json),
             Ok(validator) => {
@@ -326,17 +361,15 @@ pub fn parse<R: DeserializeOwned>(
     body: &RawBody,
 ) -> Result<R, ParamErrors> {
     let mut errors = ParamErrors::default();
-    let mut fields: Vec<(&'static str, Value)> = Vec::with_capacity(operation.params.len() + 1);
+    let mut fields: Vec<(&'static str, Field)> = Vec::with_capacity(operation.params.len() + 1);
     for param in &operation.params {
         if let Some(value) = raw.read(&mut errors, param) {
-            fields.extend(value.map(|value| (param.spec.field, value)));
+            fields.extend(value.map(|value| (param.spec.field, Field::Json(value))));
         }
     }
-    if let Some((spec, validator)) = &operation.body {
-        if let Some(value) = raw.body(&mut errors, spec, validator, body) {
-            if !value.is_null() {
-                fields.push((BODY, value));
-            }
+    if let Some(compiled) = &operation.body {
+        if let Some(value) = raw.body(&mut errors, compiled, operation.spec.consumes, body) {
+            fields.extend(value.map(|value| (BODY, value)));
         }
     }
     if !errors.is_empty() {
@@ -386,7 +419,7 @@ fn raw_text(json: &Value) -> Option<String> {
     }
 }
 
-fn truncate(message: &str) -> String {
+pub(crate) fn truncate(message: &str) -> String {
     const LIMIT: usize = 300;
     if message.chars().count() <= LIMIT {
         message.to_string()
@@ -398,7 +431,7 @@ fn truncate(message: &str) -> String {
 
 /// A raw value as JSON of the declared kind; an integer also within
 /// `range`, the values its Rust type holds.
-fn to_json(kind: Kind, range: Option<(i128, i128)>, raw: &str) -> Result<Value, String> {
+pub(crate) fn to_json(kind: Kind, range: Option<(i128, i128)>, raw: &str) -> Result<Value, String> {
     match kind {
         Kind::String => Ok(Value::String(raw.to_string())),
         Kind::Integer => integer(raw, range),
@@ -443,6 +476,96 @@ fn integer(raw: &str, range: Option<(i128, i128)>) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{ApiSpec, BodySpec, OperationSpec};
+
+    static API: ApiSpec = ApiSpec {
+        title: "t",
+        problems: &[],
+        schemes: &[],
+        problem: None,
+    };
+
+    static FORM_OP: OperationSpec = OperationSpec {
+        id: "form",
+        method: "POST",
+        body: Some(BodySpec {
+            required: true,
+            schema: r#"{"type":"object","required":["Name"],"properties":{"Name":{"type":"string"},"Ttl":{"type":"integer","minimum":0},"Read":{"type":"boolean"}}}"#,
+        }),
+        consumes: &[MediaSpec::form("application/x-www-form-urlencoded")],
+        ..OperationSpec::of(&API)
+    };
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct FormRequest {
+        body: FormBody,
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(rename_all = "PascalCase")]
+    struct FormBody {
+        name: String,
+        ttl: Option<u32>,
+        read: Option<bool>,
+    }
+
+    fn request(content_type: &str) -> RawRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            content_type.parse().unwrap(),
+        );
+        RawRequest {
+            method: Method::POST,
+            path: "/form".into(),
+            query: Vec::new(),
+            headers,
+            path_params: Ok(Vec::new()),
+        }
+    }
+
+    fn parse_form(content_type: &str, body: &'static str) -> Result<FormRequest, ParamErrors> {
+        let compiled = CompiledOperation::new(&FORM_OP);
+        parse(&compiled, &request(content_type), &Ok(body.into()))
+    }
+
+    #[test]
+    fn a_form_body_is_parsed_validated_and_refused_by_field_or_media_type() {
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        assert_eq!(
+            parse_form(form, "Name=a+b&Ttl=60&Read=true").unwrap(),
+            FormRequest {
+                body: FormBody {
+                    name: "a b".into(),
+                    ttl: Some(60),
+                    read: Some(true)
+                }
+            }
+        );
+        let errors = parse_form(form, "Name=x&Ttl=-1&Read=maybe").unwrap_err();
+        assert_eq!(
+            errors.fields[BODY],
+            vec!["/Read: Must be true or false. Got \"maybe\"."]
+        );
+        let errors = parse_form(form, "Ttl=-1").unwrap_err();
+        assert!(
+            errors.fields[BODY].iter().any(|m| m.contains("Name")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.fields[BODY].iter().any(|m| m.starts_with("/Ttl: ")),
+            "{errors:?}"
+        );
+        let errors = parse_form("application/json", "{\"Name\":\"x\"}").unwrap_err();
+        assert!(errors.fields.is_empty());
+        assert_eq!(
+            errors.unsupported_media,
+            Some((
+                "\"application/json\"".into(),
+                "application/x-www-form-urlencoded".into()
+            ))
+        );
+    }
 
     #[test]
     fn integers_beyond_their_type_get_the_runtimes_message_for_every_width() {

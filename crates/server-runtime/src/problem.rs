@@ -44,6 +44,9 @@ impl Generic for Situation {
             Situation::NotAcceptable => {
                 "The Accept header allows none of the media types this operation answers with."
             }
+            Situation::UnsupportedMediaType => {
+                "This operation does not read a body of Content-Type {content_type}; send {accepted}."
+            }
             Situation::TooManyRequests => "Too many requests. Try again in {retry_after} seconds.",
             Situation::InternalError => "The server could not answer this request.",
             Situation::Unavailable => "The service cannot answer right now. Try again later.",

@@ -88,9 +88,11 @@ impl<'a> Reply<'a> {
         self
     }
 
-    /// With a body of bytes, in its own media type or the declared one.
-    pub fn binary(mut self, body: &'a Binary) -> Self {
-        self.raw = Some((&body.bytes, body.media_type.as_deref()));
+    /// With a body of bytes, in its own media type (`content_type`) or,
+    /// where that is empty, the declared one.
+    pub fn binary(mut self, body: &'a crate::body::Binary) -> Self {
+        let chosen = (!body.content_type.is_empty()).then_some(body.content_type.as_str());
+        self.raw = Some((&body.bytes, chosen));
         self
     }
 
@@ -105,46 +107,6 @@ impl<'a> Reply<'a> {
     pub fn headers(mut self, headers: &'a impl Serialize) -> Self {
         self.headers = Some(headers);
         self
-    }
-}
-
-/// A response body in a media type that is neither JSON nor text
-/// (`image/png`, `application/octet-stream`, XML, msgpack, or a wildcard
-/// the document leaves open): its bytes, sent as they are, and its media
-/// type where the backend chooses it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Binary {
-    /// The `Content-Type` to answer with; `None`: the one the document
-    /// declares (`application/octet-stream` where it declares a wildcard
-    /// such as `image/*`). A media type the declared one does not cover is
-    /// a logged 500, never sent.
-    pub media_type: Option<String>,
-    /// The body.
-    pub bytes: Vec<u8>,
-}
-
-impl Binary {
-    /// `bytes` in the declared media type.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self {
-            media_type: None,
-            bytes: bytes.into(),
-        }
-    }
-
-    /// `bytes` in `media_type` (one the declared media type covers: say
-    /// `image/png` where the document declares `image/*`).
-    pub fn typed(media_type: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        Self {
-            media_type: Some(media_type.into()),
-            bytes: bytes.into(),
-        }
-    }
-}
-
-impl From<Vec<u8>> for Binary {
-    fn from(bytes: Vec<u8>) -> Self {
-        Self::new(bytes)
     }
 }
 

@@ -131,6 +131,9 @@ pub struct OperationSpec {
     pub params: &'static [ParamSpec],
     /// The request body.
     pub body: Option<BodySpec>,
+    /// The media types the request body may be sent as, and how each is
+    /// read. Empty: JSON (`application/json` or any `+json` type).
+    pub consumes: &'static [MediaSpec],
     /// The name of the header parameter that selects the API version
     /// (`x-api-version`); its schema's `enum` lists the versions.
     pub version: Option<&'static str>,
@@ -153,6 +156,7 @@ impl OperationSpec {
             security: &[],
             params: &[],
             body: None,
+            consumes: &[],
             version: None,
             responses: &[],
         }
@@ -272,13 +276,115 @@ impl ParamSpec {
     }
 }
 
-/// A request body as the document declares it (JSON only).
+/// A request body as the document declares it.
 #[derive(Debug)]
 pub struct BodySpec {
     /// Whether the document requires a body.
     pub required: bool,
-    /// The body's schema as JSON Schema 2020-12 text, `$ref`s inlined.
+    /// The body's schema as JSON Schema 2020-12 text, `$ref`s inlined
+    /// (`true` for a body read as text or bytes).
     pub schema: &'static str,
+}
+
+/// How a request body of one media type is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// JSON, validated against the body's schema.
+    Json,
+    /// `application/x-www-form-urlencoded`: each field's text read as its
+    /// property's JSON type (from the schema), repeated keys as an array,
+    /// then validated against the schema like JSON.
+    Form,
+    /// Text (`text/plain`): the body as a UTF-8 string.
+    Text,
+    /// Anything else (`image/*`, `application/octet-stream`, XML, …): the
+    /// bytes as sent, with their `Content-Type` ([`Binary`](crate::Binary)).
+    Binary,
+    /// `multipart/form-data`: the parts ([`Multipart`](crate::Multipart)),
+    /// text fields checked against their properties' schemas, file parts
+    /// (`format: binary` properties) as bytes.
+    Multipart,
+}
+
+/// One media type a request body may be sent as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediaSpec {
+    /// The media type or range as the document writes it (`image/jpeg`,
+    /// `image/*`, `*/*`).
+    pub media_type: &'static str,
+    /// How a body of this type is read.
+    pub encoding: Encoding,
+}
+
+impl MediaSpec {
+    /// A JSON body of `media_type` (`application/json`, `…+json`).
+    pub const fn json(media_type: &'static str) -> Self {
+        Self {
+            media_type,
+            encoding: Encoding::Json,
+        }
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub const fn form(media_type: &'static str) -> Self {
+        Self {
+            media_type,
+            encoding: Encoding::Form,
+        }
+    }
+
+    /// A text body.
+    pub const fn text(media_type: &'static str) -> Self {
+        Self {
+            media_type,
+            encoding: Encoding::Text,
+        }
+    }
+
+    /// A `multipart/form-data` body.
+    pub const fn multipart(media_type: &'static str) -> Self {
+        Self {
+            media_type,
+            encoding: Encoding::Multipart,
+        }
+    }
+
+    /// A body read as bytes.
+    pub const fn binary(media_type: &'static str) -> Self {
+        Self {
+            media_type,
+            encoding: Encoding::Binary,
+        }
+    }
+
+    /// Whether a request's `Content-Type` essence (lower case, without
+    /// parameters) is exactly this media type.
+    pub fn is_exactly(&self, essence: &str) -> bool {
+        crate::body::essence(self.media_type) == essence
+    }
+
+    /// Whether a request's `Content-Type` essence falls under this media
+    /// type: a range (`image/*`, `*/*`), or for JSON any JSON type (the
+    /// generated client sends `application/json` for a `+json` body).
+    pub fn admits(&self, essence: &str) -> bool {
+        if self.is_exactly(essence) {
+            return true;
+        }
+        let declared = crate::body::essence(self.media_type);
+        if self.encoding == Encoding::Json && is_json(essence) {
+            return true;
+        }
+        match declared.split_once('/') {
+            Some(("*", "*")) => essence.contains('/'),
+            Some((kind, "*")) => essence.split_once('/').is_some_and(|(k, _)| k == kind),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a media type essence is JSON (`application/json`, `…+json`).
+pub(crate) fn is_json(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
 }
 
 /// The status a response is declared for.

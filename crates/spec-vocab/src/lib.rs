@@ -59,6 +59,10 @@ vocabulary! {
         MethodNotAllowed,
         /// `not-acceptable` (406): `Accept` rules out every success media type.
         NotAcceptable,
+        /// `unsupported-media-type` (415): the body's `Content-Type` is none
+        /// of the request body's media types. Placeholders: `{content_type}`,
+        /// `{accepted}`.
+        UnsupportedMediaType,
         /// `too-many-requests` (429): the rate-limit hook refused the request.
         /// Placeholder: `{retry_after}`.
         TooManyRequests,
@@ -81,6 +85,7 @@ impl Situation {
             Situation::NotFound => 404,
             Situation::MethodNotAllowed => 405,
             Situation::NotAcceptable => 406,
+            Situation::UnsupportedMediaType => 415,
             Situation::TooManyRequests => 429,
             Situation::InternalError => 500,
             Situation::Unavailable => 503,
@@ -99,6 +104,7 @@ impl Situation {
             Situation::NotFound => "not-found",
             Situation::MethodNotAllowed => "method-not-allowed",
             Situation::NotAcceptable => "not-acceptable",
+            Situation::UnsupportedMediaType => "unsupported-media-type",
             Situation::TooManyRequests => "too-many-requests",
             Situation::InternalError => "internal-error",
             Situation::Unavailable => "unavailable",
@@ -119,6 +125,7 @@ impl Situation {
             Situation::NotFound => &["path"],
             Situation::MethodNotAllowed => &["method"],
             Situation::TooManyRequests => &["retry_after"],
+            Situation::UnsupportedMediaType => &["content_type", "accepted"],
             _ => &[],
         }
     }
@@ -169,7 +176,10 @@ impl Check {
             ],
             Check::Authorize => &[Situation::Forbidden],
             Check::RateLimit => &[Situation::TooManyRequests],
-            Check::Parameters => &[Situation::InvalidParameters],
+            Check::Parameters => &[
+                Situation::UnsupportedMediaType,
+                Situation::InvalidParameters,
+            ],
         }
     }
 

@@ -15,7 +15,7 @@ pub(crate) mod progenitor_names;
 mod tests;
 
 use crate::codegen::ClientOptions;
-use crate::model::{Bound, Constraints, JsonType, Model, SchemeKind};
+use crate::model::{BodyEncoding, Bound, Constraints, JsonType, Model, SchemeKind, FORM};
 
 /// Runs progenitor (builder interface) on the document.
 fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
@@ -146,7 +146,7 @@ thread_local! {
 /// panic hook is installed once for the process and stays quiet only for
 /// the thread that is inside this function, so panics elsewhere (other
 /// tests running in parallel) are reported as usual.
-fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+pub(crate) fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
@@ -156,9 +156,11 @@ fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String
             }
         }));
     });
-    CATCHING.with(|c| c.set(true));
+    // Calls nest (codegen guards the whole generation, and each typify
+    // call inside it): the outer one stays quiet after an inner one returns.
+    let outer = CATCHING.with(|c| c.replace(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    CATCHING.with(|c| c.set(false));
+    CATCHING.with(|c| c.set(outer));
     outcome.map_err(|payload| {
         payload
             .downcast_ref::<&str>()
@@ -178,6 +180,7 @@ pub fn without_types(
     types_crate: &str,
     model: &Model,
 ) -> Result<TokenStream> {
+    body_content_types(&mut client, model)?;
     document_builders(&mut client, model)?;
     text_responses(&mut client, model)?;
     event_responses(&mut client, model)?;
@@ -530,6 +533,432 @@ fn document_builders(client: &mut syn::File, model: &Model) -> Result<()> {
     Ok(())
 }
 
+/// progenitor sends a text body as `text/plain` and a byte body as
+/// `application/octet-stream` (what `Document::for_generators` hands it);
+/// the builder's `send` of each operation whose document says otherwise
+/// (`image/jpeg`, `application/xml`, `text/csv`) sends the document's
+/// media type instead. A media range (`image/*`) is sent as written: the
+/// server admits it, and the document names no single type.
+fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
+    let Some(items) = client.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let mut uses_form = false;
+    let mut uses_multipart = false;
+    for operation in &model.operations {
+        let Some(body) = &operation.body else {
+            continue;
+        };
+        let Some(media) = body.primary() else {
+            continue;
+        };
+        let encoding = media.body_encoding();
+        // What progenitor's `send` does with the body (what
+        // `Document::for_generators` handed it) and what it should do.
+        let (from, to) = match encoding {
+            BodyEncoding::Json => (quote!(.json(&body)).to_string(), None),
+            BodyEncoding::Form => (
+                quote!(.form_urlencoded(&body)?).to_string(),
+                Some(form_call()),
+            ),
+            BodyEncoding::Multipart => {
+                uses_multipart = true;
+                (
+                    format!("{:?}", crate::spec::BINARY),
+                    Some(format!("{:?}", multipart_content_type())),
+                )
+            }
+            BodyEncoding::Text | BodyEncoding::Binary => {
+                let sent = if encoding == BodyEncoding::Text {
+                    crate::spec::TEXT
+                } else {
+                    crate::spec::BINARY
+                };
+                let wanted = media.media_type.trim();
+                let keep = wanted.eq_ignore_ascii_case(sent)
+                    || wanted == "*/*"
+                    || header_value(wanted).is_none();
+                (format!("{sent:?}"), (!keep).then(|| format!("{wanted:?}")))
+            }
+        };
+        let name = progenitor_names::builder(&operation.id);
+        let builder = items
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Impl(imp)
+                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
+                {
+                    Some(imp)
+                }
+                _ => None,
+            })
+            .ok_or_else(|| {
+                anyhow!(
+                    "operation `{}`: progenitor wrote no `builder::{name}`",
+                    operation.id
+                )
+            })?;
+        let send = builder
+            .items
+            .iter_mut()
+            .find_map(|member| match member {
+                syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                anyhow!(
+                    "operation `{}`: progenitor wrote no `builder::{name}::send`",
+                    operation.id
+                )
+            })?;
+        let text = quote!(#send).to_string();
+        if !text.contains(&from) {
+            return Err(anyhow!(
+                "operation `{}`: progenitor's `send` does not contain `{from}` (was progenitor \
+                 upgraded?)",
+                operation.id
+            ));
+        }
+        let variant = |ident: &str, replacement: &str, doc: &str| -> Result<syn::ImplItem> {
+            let mut f: syn::ImplItemFn = syn::parse_str(&text.replace(&from, replacement))
+                .context("the client's `send` with its media type does not parse")?;
+            f.sig.ident = quote::format_ident!("{ident}");
+            f.attrs.retain(|a| !a.path().is_ident("doc"));
+            f.attrs.push(syn::parse_quote! { #[doc = #doc] });
+            Ok(syn::ImplItem::Fn(f))
+        };
+        // The other media types of the body, each a `send_*` of its own.
+        let mut others = Vec::new();
+        let alternatives = body.content.iter().filter(|m| !std::ptr::eq(*m, media));
+        if encoding.is_typed() {
+            let schema =
+                |m: &crate::model::Media| m.schema.as_ref().and_then(|s| s.json_schema.clone());
+            let same = |m: &crate::model::Media| {
+                m.body_encoding().is_typed() && schema(m).is_some() && schema(m) == schema(media)
+            };
+            let mut done = vec![encoding];
+            let mut raw = Vec::new();
+            for m in alternatives {
+                if !same(m) {
+                    raw.push(format!("`{}`", m.media_type));
+                    continue;
+                }
+                let other = m.body_encoding();
+                if done.contains(&other) {
+                    continue;
+                }
+                done.push(other);
+                match other {
+                    BodyEncoding::Form => others.push(variant(
+                        "send_form",
+                        &form_call(),
+                        &format!(
+                            " Sends the body as a form (`{FORM}`), which the document also \
+                             allows; otherwise like `send`."
+                        ),
+                    )?),
+                    BodyEncoding::Json => others.push(variant(
+                        "send_json",
+                        &quote!(.json(&body)).to_string(),
+                        " Sends the body as JSON (`application/json`), which the document \
+                         also allows; otherwise like `send`.",
+                    )?),
+                    _ => {}
+                }
+            }
+            if !raw.is_empty() {
+                let doc = format!(
+                    " Sends `body` as it is, with `content_type` as its `Content-Type`, in \
+                     place of the typed body (which is not needed): for the media types the \
+                     document also allows ({}). Otherwise like `send`. `content_type` must \
+                     be a valid header value.",
+                    raw.join(", ")
+                );
+                let mut f = match variant(
+                    "send_raw",
+                    &quote!(
+                        .header(
+                            ::reqwest::header::CONTENT_TYPE,
+                            ::reqwest::header::HeaderValue::from_static(content_type),
+                        )
+                        .body(body)
+                    )
+                    .to_string(),
+                    &doc,
+                )? {
+                    syn::ImplItem::Fn(f) => f,
+                    _ => unreachable!("variant makes functions"),
+                };
+                without_typed_body(&mut f).with_context(|| {
+                    format!(
+                        "operation `{}`: progenitor's `send` changed shape",
+                        operation.id
+                    )
+                })?;
+                f.sig
+                    .inputs
+                    .push(syn::parse_quote! { content_type: &'static str });
+                f.sig
+                    .inputs
+                    .push(syn::parse_quote! { body: impl ::std::convert::Into<::reqwest::Body> });
+                others.push(syn::ImplItem::Fn(f));
+            }
+        } else if !encoding.is_typed() && body.content.len() > 1 {
+            let allowed: Vec<String> = body
+                .content
+                .iter()
+                .map(|m| format!("`{}`", m.media_type))
+                .collect();
+            others.push(variant(
+                "send_as",
+                &quote!(content_type).to_string(),
+                &format!(
+                    " Sends the body with `content_type` as its `Content-Type` (the document \
+                     allows {}); otherwise like `send`. `content_type` must be a valid header \
+                     value.",
+                    allowed.join(", ")
+                ),
+            )?);
+            if let Some(syn::ImplItem::Fn(f)) = others.last_mut() {
+                f.sig
+                    .inputs
+                    .push(syn::parse_quote! { content_type: &'static str });
+            }
+        }
+        uses_form |= to.as_deref() == Some(form_call().as_str())
+            || others
+                .iter()
+                .any(|f| matches!(f, syn::ImplItem::Fn(f) if f.sig.ident == "send_form"));
+        if let Some(to) = to {
+            *send = syn::parse_str(&text.replace(&from, &to))
+                .context("the client's `send` with its media type does not parse")?;
+        }
+        builder.items.extend(others);
+    }
+    // Also for a multipart body the client sends with `send_raw`.
+    uses_multipart |= model.operations.iter().any(|o| {
+        o.body.as_ref().is_some_and(|b| {
+            b.content
+                .iter()
+                .any(|m| m.body_encoding() == BodyEncoding::Multipart)
+        })
+    });
+    if uses_multipart {
+        client.items.extend(multipart_helpers());
+    }
+    if uses_form {
+        client.items.push(syn::parse_quote! {
+            /// A form body (`application/x-www-form-urlencoded`) as the
+            /// document's servers read it: each field once, an array as the
+            /// field repeated, `null` left out, an object as JSON text.
+            fn encode_form_body<E, T: ::serde::Serialize + ?Sized>(
+                body: &T,
+            ) -> ::std::result::Result<::std::string::String, Error<E>> {
+                let value = ::serde_json::to_value(body).map_err(|e| {
+                    Error::InvalidRequest(format!("the form body cannot be encoded: {e}"))
+                })?;
+                let ::serde_json::Value::Object(fields) = value else {
+                    return Err(Error::InvalidRequest("a form body must be an object".to_string()));
+                };
+                let mut out = ::std::string::String::new();
+                for (name, value) in &fields {
+                    let items = match value {
+                        ::serde_json::Value::Array(items) => items.iter().collect(),
+                        other => vec![other],
+                    };
+                    for item in items {
+                        let text = match item {
+                            ::serde_json::Value::Null => continue,
+                            ::serde_json::Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        };
+                        if !out.is_empty() {
+                            out.push('&');
+                        }
+                        percent_encode(&mut out, name);
+                        out.push('=');
+                        percent_encode(&mut out, &text);
+                    }
+                }
+                Ok(out)
+            }
+        });
+        client.items.push(syn::parse_quote! {
+            /// `text` as a form writes it: unreserved bytes as they are, a
+            /// space as `+`, every other byte `%XX`.
+            fn percent_encode(out: &mut ::std::string::String, text: &str) {
+                for byte in text.bytes() {
+                    match byte {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                            out.push(char::from(byte))
+                        }
+                        b' ' => out.push('+'),
+                        _ => out.push_str(&format!("%{byte:02X}")),
+                    }
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+/// The boundary of the multipart bodies the client sends: fixed, so that
+/// `send` can name it in its static `Content-Type`; `multipart_body`
+/// refuses a part that contains it.
+const MULTIPART_BOUNDARY: &str = "openapi-multipart-b7e1c94f2a6d4e08931c5f7a2d8b6e40";
+
+fn multipart_content_type() -> String {
+    format!("{}; boundary={MULTIPART_BOUNDARY}", crate::model::MULTIPART)
+}
+
+/// `MultipartPart` and `multipart_body`, for the `body` of an operation
+/// that takes `multipart/form-data` (progenitor sends only bytes).
+fn multipart_helpers() -> Vec<syn::Item> {
+    let boundary = MULTIPART_BOUNDARY;
+    let file: syn::File = syn::parse_quote! {
+        /// The boundary between the parts of the multipart bodies this
+        /// client sends (see [`multipart_body`]).
+        pub const MULTIPART_BOUNDARY: &str = #boundary;
+
+        /// One part of a `multipart/form-data` body (see [`multipart_body`]).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct MultipartPart {
+            /// The field name.
+            pub name: ::std::string::String,
+            /// The file name, for a file part.
+            pub filename: ::std::option::Option<::std::string::String>,
+            /// The part's `Content-Type`, if any.
+            pub content_type: ::std::option::Option<::std::string::String>,
+            /// The content.
+            pub bytes: ::std::vec::Vec<u8>,
+        }
+
+        impl MultipartPart {
+            /// A text field.
+            pub fn text(
+                name: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    name: name.into(),
+                    filename: None,
+                    content_type: None,
+                    bytes: value.into().into_bytes(),
+                }
+            }
+
+            /// A file.
+            pub fn file(
+                name: impl ::std::convert::Into<::std::string::String>,
+                filename: impl ::std::convert::Into<::std::string::String>,
+                content_type: impl ::std::convert::Into<::std::string::String>,
+                bytes: impl ::std::convert::Into<::std::vec::Vec<u8>>,
+            ) -> Self {
+                Self {
+                    name: name.into(),
+                    filename: Some(filename.into()),
+                    content_type: Some(content_type.into()),
+                    bytes: bytes.into(),
+                }
+            }
+        }
+
+        /// `parts` as a `multipart/form-data` body (RFC 7578) separated by
+        /// [`MULTIPART_BOUNDARY`]: what the `body` of an operation that takes
+        /// one expects. `Err` when a part contains the boundary, or a name,
+        /// file name or content type holds a quote or a line break.
+        pub fn multipart_body(
+            parts: &[MultipartPart],
+        ) -> ::std::result::Result<::std::vec::Vec<u8>, ::std::string::String> {
+            let unsafe_text = |text: &str| text.contains(['"', '\r', '\n']);
+            let mut out = ::std::vec::Vec::new();
+            for part in parts {
+                if part
+                    .bytes
+                    .windows(MULTIPART_BOUNDARY.len())
+                    .any(|w| w == MULTIPART_BOUNDARY.as_bytes())
+                {
+                    return Err(format!("part `{}` contains the multipart boundary", part.name));
+                }
+                let texts = [Some(&part.name), part.filename.as_ref(), part.content_type.as_ref()];
+                if texts.into_iter().flatten().any(|t| unsafe_text(t)) {
+                    return Err(format!("part `{}` has a quote or line break in its headers", part.name));
+                }
+                out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
+                let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", part.name);
+                if let Some(filename) = &part.filename {
+                    disposition.push_str(&format!("; filename=\"{filename}\""));
+                }
+                out.extend_from_slice(disposition.as_bytes());
+                out.extend_from_slice(b"\r\n");
+                if let Some(content_type) = &part.content_type {
+                    out.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+                }
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(&part.bytes);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+            Ok(out)
+        }
+    };
+    file.items
+}
+
+/// `send` without its typed body: the builder's `body` is not read (it
+/// may never have been set), so `let Self { client, body, .. } = self;`
+/// ignores it and the statement that converts it goes.
+fn without_typed_body(f: &mut syn::ImplItemFn) -> Result<()> {
+    let body_ident = |pat: &syn::Pat| matches!(pat, syn::Pat::Ident(i) if i.ident == "body");
+    let mut destructured = false;
+    f.block.stmts.retain_mut(|stmt| {
+        let syn::Stmt::Local(local) = stmt else {
+            return true;
+        };
+        if let syn::Pat::Struct(pattern) = &mut local.pat {
+            for field in pattern.fields.iter_mut() {
+                if matches!(&field.member, syn::Member::Named(m) if m == "body") {
+                    field.colon_token = Some(Default::default());
+                    *field.pat = syn::parse_quote! { _ };
+                    destructured = true;
+                }
+            }
+            return true;
+        }
+        !body_ident(&local.pat)
+    });
+    if !destructured {
+        return Err(anyhow!("no `let Self {{ .., body }} = self;`"));
+    }
+    Ok(())
+}
+
+/// The body call of `send` for a form: progenitor's form encoder
+/// (serde_urlencoded) refuses arrays, the client's own
+/// (`encode_form_body`) sends them as repeated fields.
+fn form_call() -> String {
+    quote!(
+        .header(
+            ::reqwest::header::CONTENT_TYPE,
+            ::reqwest::header::HeaderValue::from_static(#FORM),
+        )
+        .body(super::encode_form_body(&body)?)
+    )
+    .to_string()
+}
+
+/// `Some` when `value` is a valid header value (`HeaderValue::from_static`
+/// would panic on another).
+fn header_value(value: &str) -> Option<&str> {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        .then_some(value)
+}
+
 /// The last segment of an impl's type (`ListDispatcherLogs`).
 fn impl_name(imp: &syn::ItemImpl) -> Option<String> {
     let syn::Type::Path(self_ty) = &*imp.self_ty else {
@@ -561,11 +990,45 @@ fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(Stri
     }
     if let Some(b) = &operation.body {
         let mut text = b.description.as_deref().unwrap_or("").trim().to_string();
-        text.push_str(if b.required {
-            "\n\nThe JSON request body, required."
-        } else {
-            "\n\nThe JSON request body."
-        });
+        let what = match b.primary() {
+            Some(m) => match m.body_encoding() {
+                BodyEncoding::Json if m.media_type == crate::spec::JSON => {
+                    "The JSON request body".to_string()
+                }
+                BodyEncoding::Json => {
+                    format!("The JSON request body, sent as `{}`", crate::spec::JSON)
+                }
+                BodyEncoding::Form => format!(
+                    "The request body, sent as a form (`{}`)",
+                    crate::model::FORM
+                ),
+                BodyEncoding::Text => format!("The text request body, sent as `{}`", m.media_type),
+                BodyEncoding::Binary => {
+                    format!("The request body's bytes, sent as `{}`", m.media_type)
+                }
+                BodyEncoding::Multipart => format!(
+                    "The request body, sent as `{}`: encode its parts with `multipart_body`",
+                    m.media_type
+                ),
+            },
+            None => "The request body".to_string(),
+        };
+        text.push_str(&format!(
+            "\n\n{what}{}.",
+            if b.required { ", required" } else { "" }
+        ));
+        let others: Vec<String> = b
+            .content
+            .iter()
+            .filter(|m| Some(*m as *const _) != b.primary().map(|p| p as *const _))
+            .map(|m| format!("`{}`", m.media_type))
+            .collect();
+        if !others.is_empty() {
+            text.push_str(&format!(
+                " The document also allows {}; this client sends the one above.",
+                others.join(", ")
+            ));
+        }
         docs.push(("body".to_string(), text));
     }
     let mut send = format!(

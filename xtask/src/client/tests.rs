@@ -200,3 +200,99 @@ fn send_says_what_it_returns_where_the_document_gives_no_one_json_type() {
     let mixed = note("mixed").unwrap();
     assert!(mixed.contains("otherwise per status (200, 201)"), "{mixed}");
 }
+
+/// Request bodies progenitor cannot send as written: an image, a form with
+/// `encoding`, a +json type, JSON next to a form and XML.
+const BODIES: &str = r#"
+openapi: 3.0.3
+info: {title: Bodies, version: '1.0'}
+paths:
+  /cover:
+    put:
+      operationId: put_cover
+      requestBody:
+        required: true
+        content: {image/jpeg: {schema: {type: string, format: base64}}}
+      responses: {'204': {description: ok}}
+  /form:
+    post:
+      operationId: post_form
+      requestBody:
+        $ref: '#/components/requestBodies/Form'
+      responses: {'204': {description: ok}}
+  /patch:
+    patch:
+      operationId: patch_it
+      requestBody:
+        content: {application/merge-patch+json: {schema: {type: object}}}
+      responses: {'204': {description: ok}}
+  /mixed:
+    post:
+      operationId: post_mixed
+      requestBody:
+        content:
+          application/xml: {schema: {$ref: '#/components/schemas/Pet'}}
+          application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Pet'}}
+          application/json: {schema: {$ref: '#/components/schemas/Pet'}}
+      responses: {'204': {description: ok}}
+components:
+  schemas:
+    Pet: {type: object, properties: {name: {type: string}, tags: {type: array, items: {type: string}}}}
+  requestBodies:
+    Form:
+      required: true
+      content:
+        application/x-www-form-urlencoded:
+          schema: {$ref: '#/components/schemas/Pet'}
+          encoding: {tags: {style: form}}
+"#;
+
+#[test]
+fn progenitor_gets_one_body_it_can_send_and_the_client_sends_the_documents_media_type() {
+    let document = Document::parse(Path::new("bodies.yaml"), BODIES).unwrap();
+    let (model, _) = crate::model::load(&document);
+    let spec = document.for_generators(&model).unwrap();
+    let body = |path: &str| {
+        let item = spec.paths.paths[path].as_item().unwrap();
+        let op = item.iter().next().unwrap().1;
+        let body = op.request_body.as_ref().unwrap().as_item().unwrap().clone();
+        serde_json::to_value(body).unwrap()
+    };
+    assert_eq!(
+        body("/cover")["content"],
+        serde_json::json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+    );
+    assert_eq!(body("/cover")["required"], true);
+    let form = body("/form");
+    assert_eq!(
+        form["content"]["application/x-www-form-urlencoded"]["schema"],
+        serde_json::json!({"$ref": "#/components/schemas/Pet"})
+    );
+    assert!(form["content"]["application/x-www-form-urlencoded"]
+        .get("encoding")
+        .is_none_or(|e| e.as_object().is_some_and(|e| e.is_empty())));
+    assert!(body("/patch")["content"].get("application/json").is_some());
+    let mixed = body("/mixed");
+    assert_eq!(
+        mixed["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["application/json"]
+    );
+
+    let (file, _) = progenitor_client(&spec, &ClientOptions::default()).unwrap();
+    let client = without_types(file, "bodies_types", &model)
+        .unwrap()
+        .to_string();
+    assert!(client.contains("from_static (\"image/jpeg\")"), "{client}");
+    assert!(
+        !client.contains("form_urlencoded (& body)"),
+        "serde_urlencoded refuses arrays"
+    );
+    assert!(client.contains("fn encode_form_body"));
+    for method in ["fn send_form", "fn send_raw"] {
+        assert!(client.contains(method), "{method}");
+    }
+}

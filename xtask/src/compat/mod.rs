@@ -90,12 +90,8 @@ pub fn compare_models(old: &Model, new: &Model) -> Vec<Finding> {
 /// Every change between two documents given as JSON trees.
 pub fn compare(old: &Value, new: &Value) -> Result<Vec<Finding>> {
     let model = |value: &Value, name: &str| -> Result<Model> {
-        let document = Document {
-            path: PathBuf::from(name),
-            raw: value.clone(),
-            api: serde_json::from_value(value.clone())
-                .with_context(|| format!("the {name} document is not valid OpenAPI 3.0"))?,
-        };
+        let document = Document::from_value(Path::new(name), value.clone())
+            .with_context(|| format!("the {name} document is not valid OpenAPI"))?;
         Ok(crate::model::load(&document).0)
     };
     Ok(compare_models(

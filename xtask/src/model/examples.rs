@@ -18,6 +18,164 @@ pub fn check(raw: &Value, findings: &mut Vec<Finding>) {
     walk(raw, &validator, String::new(), findings);
 }
 
+/// Makes every `default` of a schema match its schema, with a warning for
+/// each one changed: a default whose text reads as a value of the schema's
+/// type (`"true"` for a boolean, `"10"` for an integer, `"a,b"` for an
+/// array of strings) becomes that value; any other is dropped. A default
+/// the generators see must be valid: typify writes it as Rust (a `"false"`
+/// for a `bool` would not compile) and the server applies it to requests.
+pub fn fix_defaults(raw: &mut Value, findings: &mut Vec<Finding>) {
+    let mut pointers = Vec::new();
+    schemas_with_default(raw, String::new(), &mut pointers);
+    if pointers.is_empty() {
+        return;
+    }
+    let validator = ExampleValidator::new(raw);
+    for pointer in pointers {
+        let Some(schema) = raw.pointer(&pointer).cloned() else {
+            continue;
+        };
+        let Some(default) = schema.get("default") else {
+            continue;
+        };
+        let errors = |value: &Value| {
+            let mut errors = validator.errors(&schema, value);
+            errors.extend(beyond_format(&schema, value));
+            errors
+        };
+        let Some(first) = errors(default).into_iter().next() else {
+            continue;
+        };
+        let coerced = coerce(raw, &schema, default).filter(|value| errors(value).is_empty());
+        let Some(map) = raw.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let at = format!("{pointer}/default");
+        match coerced {
+            Some(value) => {
+                findings.push(Finding::warning(
+                    at,
+                    format!(
+                        "default {default} does not match its schema ({first}); its text reads \
+                         as {value}, which the generated code uses"
+                    ),
+                ));
+                map.insert("default".into(), value);
+            }
+            None => {
+                findings.push(Finding::warning(
+                    at,
+                    format!(
+                        "default {default} does not match its schema ({first}): ignored, the \
+                         generated code has no default here"
+                    ),
+                ));
+                map.remove("default");
+            }
+        }
+    }
+}
+
+/// What JSON Schema does not check but typify does: an integer default
+/// beyond the Rust type its `format` names (`int32`: `i32`) makes typify
+/// refuse the schema.
+fn beyond_format(schema: &Value, value: &Value) -> Option<String> {
+    let format = schema.get("format").and_then(Value::as_str)?;
+    let (min, max): (f64, f64) = match format {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "uint8" => (0.0, u8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "uint16" => (0.0, u16::MAX.into()),
+        "int32" | "int" => (i32::MIN.into(), i32::MAX.into()),
+        "uint32" | "uint" => (0.0, u32::MAX.into()),
+        "uint64" => (0.0, u64::MAX as f64),
+        _ => return None,
+    };
+    let number = value.as_f64()?;
+    (number < min || number > max).then(|| format!("{value} is beyond `format: {format}`"))
+}
+
+/// The value a mismatched default's text reads as, for the schema's type:
+/// a string holding a boolean or a number, a comma-separated list for an
+/// array, a number or boolean for a string. `None`: no reading.
+fn coerce(raw: &Value, schema: &Value, value: &Value) -> Option<Value> {
+    let schema = deref(raw, schema);
+    let ty = schema.get("type").and_then(Value::as_str)?;
+    match (ty, value) {
+        ("boolean", Value::String(text)) => match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        ("integer", Value::String(text)) => text.trim().parse::<i64>().ok().map(Value::from),
+        ("integer", Value::Number(n)) => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| Value::from(f as i64)),
+        ("number", Value::String(text)) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        ("string", Value::Number(_) | Value::Bool(_)) => Some(Value::String(value.to_string())),
+        // An enum value written in another case (`miles` for `Miles`).
+        ("string", Value::String(text)) => schema
+            .get("enum")
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|v| {
+                v.as_str()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(text.trim()))
+            })
+            .cloned(),
+        ("array", Value::String(text)) => {
+            let items = schema
+                .get("items")
+                .map(|i| deref(raw, i))
+                .unwrap_or(&Value::Null);
+            text.split(',')
+                .map(|part| {
+                    let part = Value::String(part.trim().to_string());
+                    match items.get("type").and_then(Value::as_str) {
+                        Some("string") | None => Some(part),
+                        Some(_) => coerce(raw, items, &part),
+                    }
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(Value::Array)
+        }
+        _ => None,
+    }
+}
+
+/// The pointers of every schema with a `default`, found as [`walk`] finds
+/// schemas.
+fn schemas_with_default(raw: &Value, pointer: String, out: &mut Vec<String>) {
+    match raw.pointer(&pointer) {
+        Some(Value::Object(map)) => {
+            let is_property_map = pointer.ends_with("/properties");
+            if is_schema_pointer(&pointer) && map.contains_key("default") {
+                out.push(pointer.clone());
+            }
+            for key in map.keys() {
+                if matches!(key.as_str(), "example" | "examples" | "default" | "enum")
+                    && !is_property_map
+                {
+                    continue;
+                }
+                schemas_with_default(raw, format!("{pointer}/{}", escape_pointer(key)), out);
+            }
+        }
+        Some(Value::Array(items)) => {
+            for i in 0..items.len() {
+                schemas_with_default(raw, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<Finding>) {
     match raw.pointer(&pointer) {
         Some(Value::Object(map)) => {
@@ -114,6 +272,31 @@ impl ExampleValidator {
             .unwrap_or_else(|| json!({}));
         Self {
             components: json!({ "schemas": to_json_schema(&schemas, true) }),
+        }
+    }
+
+    /// What is wrong with `value` for `schema` (empty: it matches).
+    fn errors(&self, schema: &Value, value: &Value) -> Vec<String> {
+        let root = json!({
+            "allOf": [to_json_schema(schema, false)],
+            "components": self.components,
+        });
+        match jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&root)
+        {
+            Ok(validator) => validator
+                .iter_errors(value)
+                .map(|error| {
+                    let at = error.instance_path().to_string();
+                    if at.is_empty() {
+                        error.to_string()
+                    } else {
+                        format!("at {at}: {error}")
+                    }
+                })
+                .collect(),
+            Err(e) => vec![format!("its schema is not valid: {e}")],
         }
     }
 

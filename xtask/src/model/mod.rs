@@ -18,6 +18,7 @@ pub mod json_schema;
 mod load;
 pub mod progenitor_view;
 mod security;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -491,6 +492,117 @@ impl Media {
     /// Whether the media type is JSON (`application/json` or `…+json`).
     pub fn is_json(&self) -> bool {
         is_json(&self.media_type)
+    }
+
+    /// How a request body of this media type is read and sent: JSON (and
+    /// `*/*` with a schema) and forms with an object schema are typed by
+    /// their schema, `text/*` with a string schema (or none) is a string,
+    /// `multipart/form-data` is its parts, everything else (`image/*`,
+    /// `application/octet-stream`, XML, msgpack, a JSON or form body
+    /// without a schema) is bytes with their content type.
+    pub fn body_encoding(&self) -> BodyEncoding {
+        let essence = essence(&self.media_type);
+        let schema = self.schema.as_ref();
+        if is_json(&essence) || essence == "*/*" {
+            return match schema {
+                Some(_) => BodyEncoding::Json,
+                None => BodyEncoding::Binary,
+            };
+        }
+        if essence == FORM {
+            return match schema.map(|s| &s.value) {
+                Some(ValueKind::Object | ValueKind::Other) => BodyEncoding::Form,
+                _ => BodyEncoding::Binary,
+            };
+        }
+        if essence == MULTIPART {
+            return BodyEncoding::Multipart;
+        }
+        if essence.starts_with("text/") {
+            let string = schema.is_none_or(|s| {
+                s.value == ValueKind::String && s.format.as_deref() != Some("binary")
+            });
+            if string {
+                return BodyEncoding::Text;
+            }
+        }
+        BodyEncoding::Binary
+    }
+}
+
+/// The media type of form bodies.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+/// The media type of multipart bodies with named parts.
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// A media type without parameters, lower case.
+pub fn essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// How a request body is read (server) and sent (client).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// JSON, typed by its schema.
+    Json,
+    /// `application/x-www-form-urlencoded`, typed by its object schema.
+    Form,
+    /// Text, as a string.
+    Text,
+    /// `multipart/form-data`: named parts, fields checked against the
+    /// schema, files as bytes.
+    Multipart,
+    /// Bytes, with their content type.
+    Binary,
+}
+
+impl BodyEncoding {
+    /// Whether the body is a value of its schema's type.
+    pub fn is_typed(self) -> bool {
+        matches!(self, BodyEncoding::Json | BodyEncoding::Form)
+    }
+}
+
+impl RequestBody {
+    /// The media type the client sends (progenitor takes one): the first
+    /// JSON one, else the first form, else the document's first.
+    pub fn primary(&self) -> Option<&Media> {
+        let by = |e: BodyEncoding| self.content.iter().find(|m| m.body_encoding() == e);
+        by(BodyEncoding::Json)
+            .or_else(|| by(BodyEncoding::Form))
+            .or_else(|| self.content.first())
+    }
+
+    /// What the server's request struct holds: the primary media type's
+    /// encoding when every other media type can be read into the same
+    /// value (JSON and forms of one schema; text), else bytes.
+    pub fn encoding(&self) -> Option<BodyEncoding> {
+        let primary = self.primary()?;
+        let encoding = primary.body_encoding();
+        let same = |m: &Media| {
+            let other = m.body_encoding();
+            if encoding.is_typed() {
+                other.is_typed()
+                    && m.schema
+                        .as_ref()
+                        .and_then(|s| s.json_schema.as_ref())
+                        .is_some()
+                    && m.schema.as_ref().map(|s| &s.json_schema)
+                        == primary.schema.as_ref().map(|s| &s.json_schema)
+            } else {
+                other == encoding
+            }
+        };
+        Some(if self.content.iter().all(same) {
+            encoding
+        } else {
+            BodyEncoding::Binary
+        })
     }
 }
 

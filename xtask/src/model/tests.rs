@@ -219,24 +219,40 @@ fn split(text: &str) -> (Model, Vec<(bool, String)>) {
 }
 
 #[test]
-fn an_example_that_does_not_match_is_a_warning_a_default_an_error() {
+fn an_example_or_a_default_that_does_not_match_is_a_warning() {
     let (model, findings) = split(&format!(
         "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
-         parameters: [{{name: q, in: query, schema: {{type: boolean, default: 'false'}}}}]\n      \
+         parameters:\n        - {{name: q, in: query, schema: {{type: boolean, default: 'false'}}}}\n        \
+         - {{name: n, in: query, schema: {{type: string, default: null}}}}\n      \
          responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {{type: integer}}, example: nope}}}}}}\n"
     ));
-    assert_eq!(findings.len(), 2, "{findings:?}");
-    // typify cannot write a default its type does not admit.
-    assert!(findings[0].0, "{findings:?}");
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    // A default whose text reads as its type is that value; any other is
+    // dropped: typify cannot write a default its type does not admit.
+    assert!(findings[0].1.starts_with(
+        "/paths/~1a/get/parameters/0/schema/default: default \"false\" does not match"
+    ));
     assert!(findings[0]
         .1
-        .starts_with("/paths/~1a/get/parameters/0/schema/default: default does not match"));
-    assert!(!findings[1].0, "{findings:?}");
+        .ends_with("its text reads as false, which the generated code uses"));
     assert!(findings[1]
         .1
+        .starts_with("/paths/~1a/get/parameters/1/schema/default: default null does not match"));
+    assert!(findings[1]
+        .1
+        .ends_with("ignored, the generated code has no default here"));
+    assert!(findings[2]
+        .1
         .starts_with("/paths/~1a/get/responses/200/content/application~1json/example:"));
-    // Neither drops the operation from the model.
-    assert!(model.operation("a").is_some());
+    // Neither drops the operation from the model, which reads the coerced
+    // default and no dropped one.
+    let a = model.operation("a").unwrap();
+    assert_eq!(
+        a.parameters[0].schema.default,
+        Some(serde_json::json!(false))
+    );
+    assert_eq!(a.parameters[1].schema.default, None);
 }
 
 #[test]
@@ -370,4 +386,160 @@ fn a_security_scheme_that_is_not_defined_is_a_warning_and_left_out() {
     assert_eq!(op.security[0].schemes.len(), 1);
     assert_eq!(op.security[0].schemes[0].scheme, "key");
     assert!(!op.auth_optional());
+}
+
+#[test]
+fn names_the_client_cannot_tell_apart_are_errors_naming_both_nodes() {
+    let (model, findings) = split(&format!(
+        "{HEAD}paths:\n  /a:\n    post:\n      operationId: getUser\n      \
+         parameters:\n        - {{name: userId, in: query, schema: {{type: string}}}}\n        \
+         - {{name: user_id, in: header, schema: {{type: string}}}}\n        \
+         - {{name: user_id, in: cookie, schema: {{type: string}}}}\n        \
+         - {{name: body, in: query, schema: {{type: string}}}}\n      \
+         requestBody: {{content: {{application/json: {{schema: {{type: string}}}}}}}}\n      \
+         responses: {{'200': {{description: ok}}}}\n  \
+         /b:\n    get:\n      operationId: get_user\n      responses: {{'200': {{description: ok}}}}\n"
+    ));
+    let errors: Vec<&str> = findings
+        .iter()
+        .filter(|(error, _)| *error)
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "/paths/~1a/post/parameters/1: header parameter `user_id` and query parameter \
+             `userId` (/paths/~1a/post/parameters/0) are both `user_id` in the generated client's \
+             request builder, which cannot tell them apart: rename one of them",
+            "/paths/~1a/post/parameters/3: query parameter `body` and the request body \
+             (/paths/~1a/post/requestBody) are both `body` in the generated client's request \
+             builder, which cannot tell them apart: rename one of them",
+            "/paths/~1b/get: operation `get_user` and operation `getUser` (/paths/~1a/post) are \
+             both `get_user` in the generated client: give one of them another `operationId`",
+        ]
+    );
+    // The cookie parameter is the server's alone: it tells it apart itself.
+    assert!(model.operations.is_empty());
+}
+
+#[test]
+fn request_bodies_are_read_and_sent_as_their_media_types_say() {
+    let read = |content: &str| {
+        let (model, findings) = load_yaml(&format!(
+            "{HEAD}paths:\n  /a:\n    post:\n      operationId: a\n      requestBody:\n        \
+             content: {content}\n      responses: {{'204': {{description: ok}}}}\n\
+             components:\n  schemas:\n    Pet: {{type: object, properties: {{name: {{type: string}}}}}}\n"
+        ));
+        let body = model.operations[0].body.clone().unwrap();
+        let encodings: Vec<BodyEncoding> = body.content.iter().map(Media::body_encoding).collect();
+        (body, encodings, findings)
+    };
+    use BodyEncoding::*;
+    let pet = "{schema: {$ref: '#/components/schemas/Pet'}}";
+    let cases = [
+        (format!("{{application/json: {pet}}}"), vec![Json], Json),
+        (
+            format!("{{application/merge-patch+json: {pet}}}"),
+            vec![Json],
+            Json,
+        ),
+        (
+            format!("{{application/x-www-form-urlencoded: {pet}}}"),
+            vec![Form],
+            Form,
+        ),
+        (
+            "{application/x-www-form-urlencoded: {schema: {type: string}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        ("{application/json: {}}".into(), vec![Binary], Binary),
+        (
+            "{text/plain: {schema: {type: string}}}".into(),
+            vec![Text],
+            Text,
+        ),
+        ("{text/csv: {}}".into(), vec![Text], Text),
+        (
+            "{text/plain: {schema: {type: string, format: binary}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{image/jpeg: {schema: {type: string, format: base64}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{application/xml: {schema: {type: object}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{multipart/form-data: {schema: {type: object}}}".into(),
+            vec![Multipart],
+            Multipart,
+        ),
+        (
+            "{multipart/mixed: {schema: {type: object}}}".into(),
+            vec![Binary],
+            Binary,
+        ),
+        (
+            "{multipart/form-data: {}, application/json: {}}".into(),
+            vec![Multipart, Binary],
+            Binary,
+        ),
+        ("{'*/*': {schema: {type: object}}}".into(), vec![Json], Json),
+        ("{'*/*': {}}".into(), vec![Binary], Binary),
+        // Several: one value when JSON and form share the schema.
+        (
+            format!("{{application/x-www-form-urlencoded: {pet}, application/json: {pet}}}"),
+            vec![Form, Json],
+            Json,
+        ),
+        (
+            format!("{{application/json: {pet}, application/xml: {pet}}}"),
+            vec![Json, Binary],
+            Binary,
+        ),
+        (
+            "{image/png: {}, image/jpeg: {}}".into(),
+            vec![Binary, Binary],
+            Binary,
+        ),
+        (
+            "{text/plain: {}, text/csv: {}}".into(),
+            vec![Text, Text],
+            Text,
+        ),
+    ];
+    for (content, encodings, held) in cases {
+        let (body, found, _) = read(&content);
+        assert_eq!(found, encodings, "{content}");
+        assert_eq!(body.encoding(), Some(held), "{content}");
+    }
+    // The client sends JSON first, then a form, then the document's first.
+    let (body, _, _) = read(&format!(
+        "{{application/xml: {pet}, application/x-www-form-urlencoded: {pet}, application/json: {pet}}}"
+    ));
+    assert_eq!(body.primary().unwrap().media_type, "application/json");
+    let (body, _, findings) = read(&format!(
+        "{{application/xml: {pet}, application/x-www-form-urlencoded: {pet}}}"
+    ));
+    assert_eq!(
+        body.primary().unwrap().media_type,
+        "application/x-www-form-urlencoded"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("cannot be read into one value")),
+        "{findings:?}"
+    );
+    let (_, _, findings) = read("{'*/*': {schema: {type: object}}}");
+    assert!(
+        findings.iter().any(|f| f.contains("read and sent as JSON")),
+        "{findings:?}"
+    );
 }

@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Doc, Header, Op, Param, Resp};
-use crate::model::{ApiKeyLocation, BodyKind, Location, SchemeKind, Status};
+use crate::model::{ApiKeyLocation, BodyEncoding, BodyKind, Location, SchemeKind, Status};
 use crate::types::ParamType;
 use crate::vocab;
 use crate::vocab::Shape;
@@ -316,7 +316,22 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStrea
     let body = op.body.as_ref().map(|body| {
         let required = body.required;
         let schema = &body.schema;
-        quote! { body: Some(rt::BodySpec { required: #required, schema: #schema }), }
+        let mut tokens =
+            quote! { body: Some(rt::BodySpec { required: #required, schema: #schema }), };
+        if !body.consumes.is_empty() {
+            let media = body.consumes.iter().map(|(media_type, encoding)| {
+                let constructor = match encoding {
+                    BodyEncoding::Json => format_ident!("json"),
+                    BodyEncoding::Form => format_ident!("form"),
+                    BodyEncoding::Text => format_ident!("text"),
+                    BodyEncoding::Multipart => format_ident!("multipart"),
+                    BodyEncoding::Binary => format_ident!("binary"),
+                };
+                quote! { rt::MediaSpec::#constructor(#media_type) }
+            });
+            tokens.extend(quote! { consumes: &[#(#media),*], });
+        }
+        tokens
     });
     let version = op.params.iter().find(|p| p.model.api_version).map(|p| {
         let name = &p.model.name;

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc_lines, paragraphs, Doc, Op, Resp};
-use crate::model::{HeaderRole, Status};
+use crate::model::{BodyEncoding, HeaderRole, Status};
 
 pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let types = &doc.types;
@@ -258,13 +258,30 @@ fn request_struct(op: &Op<'_>) -> TokenStream {
         quote! { #doc pub #field: #ty, }
     });
     let body = op.body.as_ref().map(|body| {
+        let what = match body.encoding {
+            BodyEncoding::Json if body.consumes.is_empty() => "The JSON request body".to_string(),
+            _ => format!(
+                "The request body, sent as {}",
+                body.consumes
+                    .iter()
+                    .map(|(media_type, encoding)| {
+                        let how = match encoding {
+                            BodyEncoding::Json => "JSON",
+                            BodyEncoding::Form => "a form",
+                            BodyEncoding::Text => "text",
+                            BodyEncoding::Multipart => "parts",
+                            BodyEncoding::Binary => "bytes",
+                        };
+                        format!("`{media_type}` ({how})")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+        let notes = format!("{what}{}.", if body.required { ", required" } else { "" });
         let doc = doc_lines(&paragraphs(&[
             body.description.as_deref().unwrap_or(""),
-            if body.required {
-                "The JSON request body, required."
-            } else {
-                "The JSON request body."
-            },
+            &notes,
         ]));
         let ty = &body.ty;
         let ty = if body.required {

@@ -16,6 +16,7 @@
 
 mod adapter;
 mod api;
+pub mod names;
 pub mod roundtrip;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -24,9 +25,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
-    self, BodyKind, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind,
+    self, BodyEncoding, BodyKind, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind,
 };
-use crate::types::{typed_media, ParamType, Types};
+use crate::types::{ParamType, Types};
 use crate::vocab::{Kind, Shape};
 
 /// What the server generator needs to know about the generated crates.
@@ -49,13 +50,34 @@ pub struct ServerFiles {
 pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result<ServerFiles> {
     types.add_server_responses(model)?;
     let mut operations = Vec::new();
+    // The adapter's statics: one per operation, beside `API` and the
+    // header tables.
+    let mut statics = names::Scope::with(&["API", "HEADERS_*"]);
+    // Every operation the server cannot serve is listed, not only the first.
+    let mut errors = Vec::new();
     for operation in &model.operations {
-        operations.push(Op::read(model, operation, types).with_context(|| {
-            format!(
-                "cannot generate the server for {} {} ({})",
-                operation.method, operation.path, operation.pointer
-            )
-        })?);
+        let mut op = match Op::read(model, operation, types) {
+            Ok(op) => op,
+            Err(e) => {
+                errors.push(format!(
+                    "{} {} ({}): {e:#}",
+                    operation.method, operation.path, operation.pointer
+                ));
+                continue;
+            }
+        };
+        let name = heck::AsShoutySnakeCase(&op.pascal).to_string();
+        op.spec = format_ident!("{}", statics.claim(&name, Some("OPERATION")));
+        operations.push(op);
+    }
+    match errors.as_slice() {
+        [] => {}
+        [one] => bail!("cannot generate the server for {one}"),
+        all => bail!(
+            "cannot generate the server for {} operations:\n  {}",
+            all.len(),
+            all.join("\n  ")
+        ),
     }
     for (name, scheme) in &model.security_schemes {
         if let SchemeKind::HttpOther { scheme: other } = &scheme.kind {
@@ -190,6 +212,8 @@ struct Op<'a> {
     fn_name: Ident,
     /// `ListDispatcherLogs`
     pascal: String,
+    /// The `static` of its `OperationSpec` (`LIST_DISPATCHER_LOGS`).
+    spec: Ident,
     params: Vec<Param<'a>>,
     body: Option<Body>,
     responses: Vec<Resp<'a>>,
@@ -205,9 +229,88 @@ struct Param<'a> {
 
 struct Body {
     required: bool,
+    /// The request struct's field type (without the `Option` of an
+    /// optional body).
     ty: TokenStream,
     schema: String,
     description: Option<String>,
+    /// What the field holds.
+    encoding: BodyEncoding,
+    /// Each media type and how it is read; empty when the body is only
+    /// `application/json` (the runtime's default).
+    consumes: Vec<(String, BodyEncoding)>,
+}
+
+impl Body {
+    fn read(
+        operation: &model::Operation,
+        body: &model::RequestBody,
+        types: &Types,
+    ) -> Result<Self> {
+        let encoding = body
+            .encoding()
+            .ok_or_else(|| anyhow!("the request body ({}) has no media type", body.pointer))?;
+        let primary = body.primary();
+        let (ty, schema) = match encoding {
+            BodyEncoding::Json | BodyEncoding::Form => {
+                let schema = primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "the request body's schema refers to itself ({})",
+                            body.pointer
+                        )
+                    })?;
+                (
+                    types
+                        .body(operation)
+                        .ok_or_else(|| anyhow!("the request body has no type"))??,
+                    schema,
+                )
+            }
+            BodyEncoding::Text => (
+                quote! { ::std::string::String },
+                primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .unwrap_or(serde_json::Value::Bool(true)),
+            ),
+            BodyEncoding::Multipart => (
+                quote! { runtime::Multipart },
+                primary
+                    .and_then(|m| m.schema.as_ref())
+                    .and_then(|s| s.json_schema.clone())
+                    .unwrap_or(serde_json::Value::Bool(true)),
+            ),
+            BodyEncoding::Binary => (quote! { runtime::Binary }, serde_json::Value::Bool(true)),
+        };
+        let only_json = body.content.len() == 1
+            && body.content[0].media_type == crate::spec::JSON
+            && encoding == BodyEncoding::Json;
+        let consumes = if only_json {
+            Vec::new()
+        } else {
+            body.content
+                .iter()
+                .map(|m| {
+                    let each = match encoding {
+                        BodyEncoding::Json | BodyEncoding::Form => m.body_encoding(),
+                        other => other,
+                    };
+                    (m.media_type.trim().to_string(), each)
+                })
+                .collect()
+        };
+        Ok(Self {
+            required: body.required,
+            ty,
+            schema: serde_json::to_string(&schema)?,
+            description: body.description.clone(),
+            encoding,
+            consumes,
+        })
+    }
 }
 
 struct Resp<'a> {
@@ -251,38 +354,18 @@ impl<'a> Op<'a> {
         let pascal = pascal(&operation.id);
         let fn_name = format_ident!("{}", snake(&operation.id));
         let mut params = Vec::new();
+        // The request struct's fields: one per parameter, beside `body`.
+        let mut fields = names::Scope::with(if operation.body.is_some() {
+            &["body"]
+        } else {
+            &[]
+        });
         for parameter in &operation.parameters {
-            params.push(Param::read(operation, parameter, types)?);
+            params.push(Param::read(operation, parameter, types, &mut fields)?);
         }
         let body = match &operation.body {
             None => None,
-            Some(body) => {
-                let media = typed_media(&body.content).ok_or_else(|| {
-                    anyhow!(
-                        "the request body ({}) has no JSON media type with a schema; the adapter \
-                         reads JSON bodies only",
-                        body.pointer
-                    )
-                })?;
-                let schema = media
-                    .schema
-                    .as_ref()
-                    .and_then(|s| s.json_schema.clone())
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "the request body's schema refers to itself ({})",
-                            body.pointer
-                        )
-                    })?;
-                Some(Body {
-                    required: body.required,
-                    ty: types
-                        .body(operation)
-                        .ok_or_else(|| anyhow!("the request body has no type"))??,
-                    schema: serde_json::to_string(&schema)?,
-                    description: body.description.clone(),
-                })
-            }
+            Some(body) => Some(Body::read(operation, body, types)?),
         };
         let mut responses = Vec::new();
         for response in &operation.responses {
@@ -291,6 +374,7 @@ impl<'a> Op<'a> {
         Ok(Self {
             model: operation,
             fn_name,
+            spec: format_ident!("{}", heck::AsShoutySnakeCase(&pascal).to_string()),
             pascal,
             params,
             body,
@@ -308,7 +392,7 @@ impl<'a> Op<'a> {
 
     /// The `static` of its `OperationSpec`.
     fn spec_ident(&self) -> Ident {
-        format_ident!("{}", heck::AsShoutySnakeCase(&self.pascal).to_string())
+        self.spec.clone()
     }
 }
 
@@ -317,6 +401,7 @@ impl<'a> Param<'a> {
         operation: &model::Operation,
         parameter: &'a model::Parameter,
         types: &Types,
+        fields: &mut names::Scope,
     ) -> Result<Self> {
         let name = &parameter.name;
         let unsupported = |what: &str| {
@@ -353,7 +438,7 @@ impl<'a> Param<'a> {
         if parameter.schema.json_schema.is_none() {
             return Err(unsupported("a schema that refers to itself"));
         }
-        let field = snake(name);
+        let field = fields.claim(&snake(name), Some(parameter.location.as_str()));
         Ok(Self {
             model: parameter,
             field: format_ident!("{}", field),
@@ -423,6 +508,9 @@ impl<'a> Resp<'a> {
         let kind = declared.map(|b| b.kind);
         let typed = declared.is_some_and(|b| b.schema().is_some());
         let mut headers = Vec::new();
+        // The headers struct's fields, which the response's constructor
+        // also takes beside `status` and `body`.
+        let mut fields = names::Scope::with(&["status", "body"]);
         for header in &response.headers {
             let version_header = operation
                 .parameters
@@ -447,7 +535,7 @@ impl<'a> Resp<'a> {
             headers.push(Header {
                 name: &header.name,
                 lower: header.name.to_ascii_lowercase(),
-                field: format_ident!("{}", snake(&header.name)),
+                field: format_ident!("{}", fields.claim(&snake(&header.name), Some("header"))),
                 ty,
                 required: header.required,
                 role,
@@ -532,6 +620,35 @@ mod tests {
         assert_eq!(snake("type"), "type_");
         assert_eq!(pascal("list_dispatcher_logs"), "ListDispatcherLogs");
         assert_eq!(snake("1st"), "x1st");
+    }
+
+    #[test]
+    fn every_operation_the_server_cannot_serve_is_listed() {
+        let op = |id: &str| {
+            format!(
+                "    get:\n      operationId: {id}\n      parameters:\n        - {{name: grid, in: query, \
+                 schema: {{type: array, items: {{type: array, items: {{type: string}}}}}}}}\n      \
+                 responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n{}  /b:\n{}",
+            op("a"),
+            op("b")
+        );
+        let document = crate::spec::Document::parse(std::path::Path::new("t.yaml"), &text).unwrap();
+        let api = crate::standalone::api(std::path::Path::new("t.yaml")).unwrap();
+        let error = crate::codegen::generate_from_document(&document, &api)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("cannot generate the server for 2 operations:\n  GET /a (/paths/~1a/get): parameter `grid`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("\n  GET /b (/paths/~1b/get): parameter `grid`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -80,6 +80,13 @@ pub async fn admit<G: Gatekeeper, R>(
 
     match parsed {
         Ok(parsed) => Ok((principal, parsed)),
+        Err(ParamErrors {
+            unsupported_media: Some((content_type, accepted)),
+            ..
+        }) => Err(context.problem(
+            Situation::UnsupportedMediaType,
+            &[("content_type", &content_type), ("accepted", &accepted)],
+        )),
         Err(errors) if errors.is_empty() => Err(context.problem(
             Situation::BadRequest,
             &[("reason", "The request is malformed.")],

@@ -483,7 +483,7 @@ mod tests {
     /// One of `MEDIA`'s responses.
     enum Media {
         Text(String),
-        Bytes(usize, crate::reply::Binary),
+        Bytes(usize, crate::body::Binary),
         Redirect(StatusCode),
         Events(crate::events::EventStream),
     }
@@ -515,7 +515,7 @@ mod tests {
 
     #[tokio::test]
     async fn text_and_bytes_go_out_as_they_are_in_their_media_type() {
-        use crate::reply::Binary;
+        use crate::body::Binary;
         let text = sent(Media::Text("plain \"text\"".into())).await;
         assert_eq!(
             text,

@@ -52,6 +52,7 @@ pub(crate) static OP: OperationSpec = OperationSpec {
             .schema(r#"{"type":"array","items":{"type":"string"}}"#),
     ],
     body: None,
+    consumes: &[],
     version: Some("Api-Version"),
     responses: &[
         ResponseSpec::code(200, Some("application/json"), &OK_HEADERS),

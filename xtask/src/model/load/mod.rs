@@ -11,6 +11,7 @@ use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
 mod conventions;
+mod names;
 mod parts;
 mod refs;
 mod schema;
@@ -34,6 +35,7 @@ pub fn load(document: &Document) -> (Model, Vec<Finding>) {
     };
     let model = loader.model();
     let mut findings = loader.findings;
+    findings.extend(document.findings.iter().cloned());
     super::examples::check(&document.raw, &mut findings);
     findings.sort();
     findings.dedup();
@@ -148,6 +150,8 @@ impl<'a> Loader<'a> {
         }
         let mut operations = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        // The client's method of each operation: (operationId, pointer).
+        let mut methods: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (path, item) in api.paths.iter() {
             let item_pointer = format!("/paths/{}", escape_pointer(path));
             let ReferenceOr::Item(item) = item else {
@@ -198,6 +202,21 @@ impl<'a> Loader<'a> {
                         id
                     }
                 };
+                if let Some((other, first)) = Self::method_taken(&methods, &id) {
+                    self.finding(
+                        &pointer,
+                        format!(
+                            "operation `{id}` and operation `{other}` ({first}) are both `{}` in \
+                             the generated client: give one of them another `operationId`",
+                            crate::client::progenitor_names::method(&id)
+                        ),
+                    );
+                    continue;
+                }
+                methods.insert(
+                    crate::client::progenitor_names::method(&id),
+                    (id.clone(), pointer.clone()),
+                );
                 ids.insert(id.clone(), pointer.clone());
                 if let Some(op) = self.operation(
                     id,
@@ -238,6 +257,8 @@ impl<'a> Loader<'a> {
             None => None,
             Some(body) => self.request_body(body, format!("{pointer}/requestBody")),
         };
+
+        self.check_setter_names(&parameters, body.as_ref());
 
         let responses = self.responses(&operation.responses, &pointer);
 

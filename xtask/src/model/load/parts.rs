@@ -239,12 +239,60 @@ impl<'a> Loader<'a> {
         if content.is_empty() {
             self.finding(&resolved, "a request body needs `content`");
         }
-        Some(RequestBody {
+        let body = RequestBody {
             required: item.required,
             description: item.description.clone(),
             content,
             pointer,
-        })
+        };
+        self.body_warnings(&body, item, &resolved);
+        Some(body)
+    }
+
+    /// What a request body's media types become, where the document may
+    /// expect otherwise: warnings, the code is right.
+    fn body_warnings(&mut self, body: &RequestBody, item: &openapiv3::RequestBody, at: &str) {
+        for media in &body.content {
+            let pointer = format!("{at}/content/{}", escape_pointer(&media.media_type));
+            let essence = essence(&media.media_type);
+            if essence == "*/*" && media.schema.is_some() {
+                self.warning(
+                    &pointer,
+                    "a `*/*` request body with a schema is read and sent as JSON",
+                );
+            }
+            let has_encoding = item
+                .content
+                .get(&media.media_type)
+                .is_some_and(|m| !m.encoding.is_empty());
+            if has_encoding {
+                self.warning(
+                    format!("{pointer}/encoding"),
+                    "`encoding` is not read: each field is sent and read with its default encoding",
+                );
+            }
+        }
+        if body.encoding() == Some(BodyEncoding::Binary)
+            && body
+                .primary()
+                .is_some_and(|m| m.body_encoding() != BodyEncoding::Binary)
+        {
+            let types: Vec<String> = body
+                .content
+                .iter()
+                .map(|m| format!("`{}`", m.media_type))
+                .collect();
+            self.warning(
+                format!("{at}/content"),
+                format!(
+                    "the request body's media types ({}) cannot be read into one value: the \
+                     server receives the body as bytes with its Content-Type \
+                     (`runtime::Binary`); the client sends `{}`",
+                    types.join(", "),
+                    body.primary().map_or("", |m| m.media_type.as_str())
+                ),
+            );
+        }
     }
 
     pub(super) fn response(
