@@ -191,7 +191,10 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
 }
 
 fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
-    let (model, findings) = crate::model::load(document);
+    let (model, mut findings) = crate::model::load(document);
+    // Error schemas the adapter's own errors cannot fill: warned, answered
+    // with problem+json.
+    findings.extend(crate::server::error_shape::findings(&model));
     let path = slash_path(&document.path);
     let (errors, warnings): (Vec<_>, Vec<_>) = findings.iter().partition(|f| f.is_error());
     // Warnings, cargo-style, and on: the document is sloppy, the code right.

@@ -30,6 +30,7 @@ pub fn lint(document: &Document) -> Vec<Finding> {
     check_error_schemas(&model, &mut findings);
     check_adapter_statuses(&model, &mut findings);
     check_adapter_problems(&model, &mut findings);
+    findings.extend(crate::server::error_shape::findings(&model));
     check_runtime_headers(&model, &mut findings);
     findings.sort();
     findings.dedup();
@@ -163,6 +164,14 @@ fn check_adapter_problems(model: &Model, findings: &mut Vec<Finding>) {
             else {
                 continue;
             };
+            // A schema in the document's own shape is filled property by
+            // property (codegen's error mapping; an unfillable one is its
+            // own finding), not with the problem as it is.
+            if crate::server::error_shape::read(schema)
+                != crate::server::error_shape::Shape::Problem
+            {
+                continue;
+            }
             let texts = model.conventions.problem_details.get(&situation);
             let mut problem = json!({
                 "status": status,
@@ -383,23 +392,44 @@ mod tests {
 
     #[test]
     fn finds_problem_schemas_the_adapters_problems_do_not_fit() {
-        let doc = format!(
-            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
-             parameters: [{{name: q, in: query, schema: {{type: string}}}}]\n      responses:\n        \
-             '204': {{description: ok}}\n        '400': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n        \
-             '500': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n\
-             components:\n  schemas:\n    E:\n      type: object\n      additionalProperties: false\n      \
-             required: [title]\n      properties: {{title: {{type: string}}, status: {{type: integer}}, detail: {{type: string}}, instance: {{type: string}}}}\n"
-        );
-        let found = lint_yaml(&doc);
+        // An RFC 9457 problem schema goes out as it is: its constraints
+        // must admit every problem the adapter answers with it.
+        let doc = |schema: &str| {
+            format!(
+                "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
+                 parameters: [{{name: q, in: query, schema: {{type: string}}}}]\n      responses:\n        \
+                 '204': {{description: ok}}\n        '400': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n        \
+                 '500': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n\
+                 components:\n  schemas:\n    E:\n{schema}"
+            )
+        };
+        let found = lint_yaml(&doc(
+            "      type: object\n      required: [title]\n      \
+             properties: {title: {type: string}, status: {type: integer, maximum: 499}}\n",
+        ));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with(
-                "/paths/~1a/get/responses/400: the adapter answers `invalid-parameters`"
-            ),
+            found[0]
+                .starts_with("/paths/~1a/get/responses/500: the adapter answers `internal-error`"),
             "{found:?}"
         );
-        assert!(found[0].contains("field_errors"), "{found:?}");
+        // A closed schema without `type` and `field_errors` used to be
+        // refused; the error mapping fills it property by property now.
+        let closed = lint_yaml(&doc(
+            "      type: object\n      additionalProperties: false\n      required: [title]\n      \
+             properties: {title: {type: string}, status: {type: integer}, detail: {type: string}, instance: {type: string}}\n",
+        ));
+        assert!(closed.is_empty(), "{closed:?}");
+        // One that requires what no part of a problem fills is named.
+        let unfillable = lint_yaml(&doc(
+            "      type: object\n      required: [code, trace]\n      \
+             properties: {code: {type: integer}, trace: {type: string}}\n",
+        ));
+        assert_eq!(unfillable.len(), 1, "{unfillable:?}");
+        assert!(
+            unfillable[0].starts_with("/components/schemas/E: this error schema requires `trace`"),
+            "{unfillable:?}"
+        );
     }
 
     #[test]

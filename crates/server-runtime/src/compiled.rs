@@ -225,6 +225,7 @@ mod tests {
             problems: &[],
             schemes: &[],
             problem: None,
+            usual_error: None,
         };
         static OP: OperationSpec = OperationSpec {
             api: &API,

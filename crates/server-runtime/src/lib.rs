@@ -15,7 +15,8 @@
 //!   schemes, scopes and rate limits, in the order of [`spec_vocab::GATE`];
 //! - encoding the backend's responses with their declared headers, and the
 //!   adapter's own RFC 9457 problems through the document's error
-//!   responses;
+//!   responses — in the document's own error shape when its error schema
+//!   is not a problem (`Error {code, message}`: see `ErrorShape`);
 //! - a tracing span and metrics for every request ([`observe`]), an ID for
 //!   every request ([`request_id`]);
 //! - [`serve`](mod@serve): serving a router with timeouts, a connection cap
@@ -37,6 +38,7 @@ mod reply;
 mod respond;
 mod routes;
 mod security;
+mod shape;
 mod spec;
 
 pub mod error;
@@ -60,11 +62,12 @@ pub mod declare {
     pub use crate::hooks::{Anonymous, Gatekeeper};
     pub use crate::params::{parse, ParamErrors, RawBody, RawRequest, BODY};
     pub use crate::problem::{Document, ProblemText};
-    pub use crate::reply::{typed_problem, Encode, Reply, Responses};
+    pub use crate::reply::{shaped_problem, typed_problem, Encode, Reply, Responses};
     pub use crate::respond::{respond_empty, respond_json, HeaderError};
     pub use crate::routes::Routes;
+    pub use crate::shape::{ErrorField, ErrorShape, FieldErrors, Source};
     pub use crate::spec::{
-        ApiSpec, BodySpec, Encoding, HeaderSpec, KeyLocation, Kind, Location, MediaSpec,
+        ApiSpec, BodySpec, Encoding, ErrorBody, HeaderSpec, KeyLocation, Kind, Location, MediaSpec,
         OperationSpec, ParamSpec, Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape,
         StatusSpec,
     };

@@ -483,6 +483,7 @@ mod tests {
         problems: &[],
         schemes: &[],
         problem: None,
+        usual_error: None,
     };
 
     static FORM_OP: OperationSpec = OperationSpec {

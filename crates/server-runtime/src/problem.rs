@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::shape::ErrorShape;
 
 use crate::spec::ApiSpec;
 
@@ -194,17 +195,37 @@ pub trait Document: 'static {
 /// (`x-problem-details`), for the responses a backend's methods build:
 /// `Ok(...Response::forbidden(types::Problem::forbidden()?))`. They
 /// serialize exactly like the adapter's own. The generated server crate
-/// implements it for every body type of the document's error responses.
-/// `Err` only when the document's problem schema cannot hold an RFC 9457
-/// problem, which `cargo xtask lint` reports.
+/// implements it for every body type of the document's error responses,
+/// with the shape that body has (`Error {code, message}` is filled with
+/// the status and the detail: see `ErrorShape`). `Err`, saying why, only
+/// when the schema cannot hold the problem, which codegen warns about and
+/// `cargo xtask lint` reports.
 pub trait Problems<D: Document>: DeserializeOwned + Sized {
-    /// This type's value of a runtime problem.
+    /// How this type holds a problem: as it is (an RFC 9457 problem, the
+    /// default), or in the document's own shape, property by property
+    /// (the generated code declares it from the schema).
+    const SHAPE: ErrorShape = ErrorShape::Problem;
+
+    /// This type's value of a runtime problem, filled as [`Self::SHAPE`]
+    /// says. `Err` names the schema and what it lacks when it cannot hold
+    /// the problem (codegen warned about it).
     fn from_problem(problem: Problem) -> Result<Self, Error> {
-        problem.to_body().ok_or_else(|| {
-            Error::msg(
-                "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
-            )
-        })
+        match Self::SHAPE {
+            ErrorShape::Problem => problem.to_body().ok_or_else(|| {
+                Error::msg(
+                    "the document's problem schema cannot hold the adapter's problem; `cargo xtask lint` says why",
+                )
+            }),
+            shape => {
+                let value = shape.fill(&problem).map_err(Error::msg)?;
+                serde_json::from_value(value).map_err(|error| {
+                    Error::msg(format!(
+                        "the document's error schema rejects the adapter's {} problem filled in its shape: {error}",
+                        problem.status
+                    ))
+                })
+            }
+        }
     }
 
     /// Any situation, with the values of its placeholders.
@@ -292,6 +313,7 @@ mod tests {
             .detail("Wait {retry_after} s")],
         schemes: &[],
         problem: None,
+        usual_error: None,
     };
 
     #[test]

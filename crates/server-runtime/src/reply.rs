@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::header_fields::Unreadable;
-use crate::problem::Problem;
+use crate::problem::{Document, Problem, Problems};
 use crate::spec::{OperationSpec, StatusSpec};
 
 /// An operation's response enum (generated): one variant per declared
@@ -149,4 +149,69 @@ impl futures_core::Stream for Empty {
     ) -> std::task::Poll<Option<Self::Item>> {
         std::task::Poll::Ready(None)
     }
+}
+
+/// The adapter's `problem` as a body of type `T` in the document's own
+/// error shape (`T::SHAPE`, see [`ErrorShape`](crate::declare::ErrorShape)),
+/// encoded through `T`, exactly as the backend's `T::forbidden()` and the
+/// like are. `None` (logged) when `T` cannot hold it: the adapter then
+/// answers RFC 9457 problem+json.
+pub fn shaped_problem<T, D>(problem: &Problem) -> Option<Vec<u8>>
+where
+    T: Problems<D> + Serialize,
+    D: Document,
+{
+    match T::from_problem(problem.clone()) {
+        Ok(typed) => {
+            let bytes = serde_json::to_vec(&typed).ok()?;
+            OWN_SHAPE.with(|own| own.set(true));
+            Some(bytes)
+        }
+        Err(error) => {
+            tracing::warn!(
+                status = problem.status,
+                error = %error.chain(),
+                "answering with application/problem+json instead of the document's error schema"
+            );
+            None
+        }
+    }
+}
+
+thread_local! {
+    /// Set by [`shaped_problem`] when it encoded a problem in the
+    /// document's own shape; read (and cleared) right after, on the same
+    /// thread, by [`encode_problem`].
+    static OWN_SHAPE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `problem` encoded by `encode`, and whether that body is in the
+/// document's own shape rather than an RFC 9457 problem: such a body is
+/// sent as the schema says, with no `instance` added by the request-ID
+/// stamp (see [`OwnShape`]).
+pub(crate) fn encode_problem(
+    encode: crate::spec::ProblemEncoder,
+    problem: &Problem,
+) -> Option<(Vec<u8>, bool)> {
+    OWN_SHAPE.with(|own| own.set(false));
+    let bytes = encode(problem)?;
+    Some((bytes, OWN_SHAPE.with(|own| own.replace(false))))
+}
+
+/// A response extension: the body is an error in the document's own
+/// shape, not an RFC 9457 problem, even when its media type says
+/// problem+json; the request-ID stamp leaves it as it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OwnShape;
+
+/// Marks `response` as carrying an error in the document's own shape when
+/// `own` says so.
+pub(crate) fn mark_own_shape(
+    mut response: axum::response::Response,
+    own: bool,
+) -> axum::response::Response {
+    if own {
+        response.extensions_mut().insert(OwnShape);
+    }
+    response
 }

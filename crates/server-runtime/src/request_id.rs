@@ -86,8 +86,40 @@ where
     let id = of(&request);
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!("request", request_id = id.as_str());
-    let response = inner(request).instrument(span).await;
+    let current = Current {
+        id: id.clone(),
+        path: request.uri().path().into(),
+    };
+    let response = CURRENT
+        .scope(current, inner(request).instrument(span))
+        .await;
     stamp(response, &id).await
+}
+
+tokio::task_local! {
+    /// The ID of the request this task is answering.
+    static CURRENT: Current;
+}
+
+/// What error bodies in the document's own shape may name of the request
+/// being answered.
+struct Current {
+    id: RequestId,
+    path: Arc<str>,
+}
+
+/// The ID of the request being answered, where the answer is made inside
+/// [`layer`] (or [`serve`](crate::serve())): error bodies in the
+/// document's own shape carry it in their `instance` or `requestId`-like
+/// property (see [`ErrorShape`](crate::declare::ErrorShape)).
+pub fn current() -> Option<RequestId> {
+    CURRENT.try_with(|c| c.id.clone()).ok()
+}
+
+/// The path of the request being answered, as sent (base path included),
+/// where [`current`] knows its ID.
+pub(crate) fn current_path() -> Option<Arc<str>> {
+    CURRENT.try_with(|c| c.path.clone()).ok()
 }
 
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;
@@ -96,11 +128,18 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(HEADER, value);
     }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    // An error in the document's own shape says `application/problem+json`
+    // only because its document does: it is sent as its schema says.
+    let own_shape = response
+        .extensions()
+        .get::<crate::reply::OwnShape>()
+        .is_some();
+    let is_problem = !own_shape
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(PROBLEM_JSON));
     if !is_problem {
         return response;
     }

@@ -96,7 +96,7 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let guard = Arc::new(Guard { limits });
+    let guard = Arc::new(Guard { limits, api });
     // Around the router as a whole rather than `Router::layer` (which wraps
     // every route, and clones the wrapped stack per request): one
     // middleware does the request ID and the size checks.
@@ -176,9 +176,16 @@ async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
     problem.detail =
         "The server has as many connections open as it serves at once. Try again in a second."
             .to_string();
-    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    // In the document's usual error body when it has one of its own.
+    let (media_type, body) = match crate::gate::finish::usual_error(&problem, Some(api)) {
+        Some((media_type, bytes, _)) => (media_type, bytes),
+        None => (
+            PROBLEM_JSON,
+            serde_json::to_vec(&problem).unwrap_or_default(),
+        ),
+    };
     let head = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {PROBLEM_JSON}\r\ncontent-length: {}\r\n\
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\n\
          retry-after: 1\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
         body.len()
     );
@@ -197,11 +204,12 @@ async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
 
 struct Guard {
     limits: Limits,
+    api: &'static ApiSpec,
 }
 
 /// The problem of a refusal this layer makes (no situation of the document
 /// covers it, so the texts are HTTP's own).
-fn refusal(status: StatusCode, detail: String) -> Response {
+fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Response {
     let problem = Problem {
         type_: None,
         status: status.as_u16(),
@@ -210,8 +218,19 @@ fn refusal(status: StatusCode, detail: String) -> Response {
         instance: None,
         field_errors: Default::default(),
     };
-    let mut response =
-        crate::respond::respond_json(status, PROBLEM_JSON, &problem, axum::http::HeaderMap::new());
+    // In the document's usual error body when it has one of its own.
+    let mut response = match crate::gate::finish::usual_error(&problem, Some(api)) {
+        Some((media_type, bytes, own)) => crate::reply::mark_own_shape(
+            crate::respond::respond_bytes(status, media_type, bytes, axum::http::HeaderMap::new()),
+            own,
+        ),
+        None => crate::respond::respond_json(
+            status,
+            PROBLEM_JSON,
+            &problem,
+            axum::http::HeaderMap::new(),
+        ),
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -225,7 +244,7 @@ fn refusal(status: StatusCode, detail: String) -> Response {
 /// checks, then the router.
 async fn front(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
     crate::request_id::around(request, |request| async move {
-        match refuse_oversized(&guard.limits, &request) {
+        match refuse_oversized(&guard.limits, guard.api, &request) {
             Some(refusal) => refusal,
             None => next.run(request).await,
         }
@@ -234,13 +253,14 @@ async fn front(State(guard): State<Arc<Guard>>, request: Request, next: Next) ->
 }
 
 /// The 414 / 431 / 413 problem of a request over `limits`, if it is.
-fn refuse_oversized(limits: &Limits, request: &Request) -> Option<Response> {
+fn refuse_oversized(limits: &Limits, api: &'static ApiSpec, request: &Request) -> Option<Response> {
     let target = request
         .uri()
         .path_and_query()
         .map_or(0, |p| p.as_str().len());
     if target > limits.max_uri_bytes {
         return Some(refusal(
+            api,
             StatusCode::URI_TOO_LONG,
             format!(
                 "The request target is {target} bytes long; this server accepts at most {}.",
@@ -255,6 +275,7 @@ fn refuse_oversized(limits: &Limits, request: &Request) -> Option<Response> {
         .sum();
     if header_bytes > limits.max_header_bytes {
         return Some(refusal(
+            api,
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "The request's header fields are {header_bytes} bytes; this server accepts at most {}.",
@@ -269,6 +290,7 @@ fn refuse_oversized(limits: &Limits, request: &Request) -> Option<Response> {
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > limits.max_body_bytes as u64) {
         return Some(refusal(
+            api,
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "The request body is {} bytes; this server accepts at most {}.",

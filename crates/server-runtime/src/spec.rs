@@ -7,7 +7,8 @@ pub use spec_vocab::{Kind, Location, Role, Shape};
 use crate::problem::{Problem, ProblemText, Situation};
 
 /// Encodes one of the adapter's own problems as the body type the
-/// document declares for it (see `typed_problem`); `None` when that type
+/// document declares for it: as it is (`typed_problem`) or in the
+/// document's own error shape (`shaped_problem`); `None` when that type
 /// cannot hold it.
 pub type ProblemEncoder = fn(&Problem) -> Option<Vec<u8>>;
 
@@ -27,6 +28,30 @@ pub struct ApiSpec {
     /// backend's; `None` from it when it cannot hold the problem). `None`:
     /// the document declares no error body.
     pub problem: Option<ProblemEncoder>,
+    /// The document's usual error response in its own shape, for the
+    /// refusals the adapter makes where no operation declares one: before
+    /// an operation is known (404, 405, 413, 414, 431, 503 at the
+    /// connection cap) or for a status the operation declares no error
+    /// response for. `None`: RFC 9457 problem+json (the document declares
+    /// no error body, or its usual one is a problem+json problem as it is).
+    pub usual_error: Option<ErrorBody>,
+}
+
+/// An error body the document declares: its media type, and the adapter's
+/// problems encoded as it.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorBody {
+    /// The response's media type (`application/json`).
+    pub media_type: &'static str,
+    /// The adapter's problems as that body (`None`: it cannot hold them).
+    pub encode: ProblemEncoder,
+}
+
+impl ErrorBody {
+    /// Bodies of `media_type`, encoded by `encode`.
+    pub const fn new(media_type: &'static str, encode: ProblemEncoder) -> Self {
+        Self { media_type, encode }
+    }
 }
 
 impl ApiSpec {

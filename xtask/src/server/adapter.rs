@@ -27,10 +27,7 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let api_spec = api_spec(doc);
     let registrations = doc.operations.iter().map(registration);
     let tables = HeaderTables::new(doc);
-    let operations = doc
-        .operations
-        .iter()
-        .map(|op| operation(op, &tables, doc.problem_type.as_ref()));
+    let operations = doc.operations.iter().map(|op| operation(op, &tables, doc));
     let header_tables = tables.statics();
     let gate = gate(doc);
     quote! {
@@ -197,9 +194,31 @@ fn api_spec(doc: &Doc<'_>) -> TokenStream {
             }
             tokens
         });
-    let problem = match &doc.problem_type {
-        Some(ty) => quote! { Some(rt::typed_problem::<#ty>) },
+    let usual = doc
+        .problem_type
+        .as_ref()
+        .and_then(|ty| doc.error_bodies.get(&ty.to_string()));
+    let problem = match usual {
+        Some(body) => {
+            let encoder = body.encoder();
+            quote! { Some(#encoder) }
+        }
         None => quote! { None },
+    };
+    // The usual error body answers what no operation declares, unless it
+    // is problem+json as it is (the runtime's own answer then).
+    let usual_error = match usual {
+        Some(body)
+            if !(body.shape == super::error_shape::Shape::Problem
+                && body
+                    .media_type
+                    .eq_ignore_ascii_case("application/problem+json")) =>
+        {
+            let media_type = &body.media_type;
+            let encoder = body.encoder();
+            quote! { Some(rt::ErrorBody::new(#media_type, #encoder)) }
+        }
+        _ => quote! { None },
     };
     let schemes = doc.model.security_schemes.values().filter_map(|scheme| {
         let name = &scheme.name;
@@ -230,6 +249,7 @@ fn api_spec(doc: &Doc<'_>) -> TokenStream {
             problems: &[#(#problems),*],
             schemes: &[#(#schemes),*],
             problem: #problem,
+            usual_error: #usual_error,
         };
     }
 }
@@ -296,7 +316,7 @@ fn integer_range(p: &Param<'_>) -> Option<(i128, i128)> {
     })
 }
 
-fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStream>) -> TokenStream {
+fn operation(op: &Op<'_>, tables: &HeaderTables, document: &Doc<'_>) -> TokenStream {
     let model = op.model;
     let spec = op.spec_ident();
     let response = op.response_ident();
@@ -337,11 +357,10 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStrea
         let name = &p.model.name;
         quote! { version: Some(#name), }
     });
-    let usual = doc_problem.map(ToString::to_string);
     let responses = op
         .responses
         .iter()
-        .map(|r| response_spec(r, tables, usual.as_deref()));
+        .map(|r| response_spec(r, tables, document));
     let arms = op
         .responses
         .iter()
@@ -381,7 +400,8 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, doc_problem: Option<&TokenStrea
 }
 
 /// `rt::ResponseSpec::code(200, Some("application/json"), &HEADERS_1)`.
-fn response_spec(r: &Resp<'_>, tables: &HeaderTables, usual: Option<&str>) -> TokenStream {
+fn response_spec(r: &Resp<'_>, tables: &HeaderTables, doc: &Doc<'_>) -> TokenStream {
+    let usual = doc.problem_type.as_ref().map(ToString::to_string);
     let media_type = match &r.body {
         Some((_, media)) => quote! { Some(#media) },
         None => quote! { None },
@@ -402,10 +422,12 @@ fn response_spec(r: &Resp<'_>, tables: &HeaderTables, usual: Option<&str>) -> To
         Status::Default => quote! { rt::ResponseSpec::otherwise(#media_type, #headers) },
     };
     match &r.body {
-        Some((ty, _))
-            if r.model.status.is_error() && r.typed && usual != Some(ty.to_string().as_str()) =>
-        {
-            tokens.extend(quote! { .problem(rt::typed_problem::<#ty>) });
+        Some((ty, _)) if r.model.status.is_error() && r.typed && usual != Some(ty.to_string()) => {
+            let encoder = match doc.error_bodies.get(&ty.to_string()) {
+                Some(body) => body.encoder(),
+                None => quote! { rt::typed_problem::<#ty> },
+            };
+            tokens.extend(quote! { .problem(#encoder) });
         }
         _ => {}
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::error_shape::{self, Shape};
 use super::{doc_lines, paragraphs, Doc, Op, Resp};
 use crate::model::{BodyEncoding, HeaderRole, Status};
 
@@ -72,15 +73,50 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
 /// the runtime's trait, implemented for every body type of the document's
 /// error responses.
 fn problems_impls(doc: &Doc<'_>) -> TokenStream {
-    let mut bodies = BTreeMap::new();
-    for response in doc.operations.iter().flat_map(|o| &o.responses) {
-        if response.model.status.is_error() && response.typed {
-            if let Some((ty, _)) = &response.body {
-                bodies.entry(ty.to_string()).or_insert_with(|| ty.clone());
+    let impls = doc.error_bodies.values().map(|body| {
+        let ty = &body.ty;
+        match &body.shape {
+            Shape::Problem => quote! { impl runtime::Problems<Document> for #ty {} },
+            shape => {
+                let what = match shape {
+                    Shape::Fields(fields) => format!(
+                        " Filled in the document's own error shape (`{}`): {}.",
+                        body.pointer,
+                        error_shape::describe(fields)
+                    ),
+                    _ => format!(
+                        " `{}` cannot hold the adapter's problems (codegen warned): its \
+                         constructors return an error, and the adapter answers with RFC 9457 \
+                         problem+json.",
+                        body.pointer
+                    ),
+                };
+                let why = match shape {
+                    Shape::Unfillable(missing) => format!(
+                        "{} requires {}, which nothing in a problem fills (codegen warned); \
+                         the adapter answers with application/problem+json instead",
+                        body.pointer,
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => String::new(),
+                };
+                let shape = shape.tokens(&why);
+                quote! {
+                    #[doc = #what]
+                    impl runtime::Problems<Document> for #ty {
+                        const SHAPE: runtime::declare::ErrorShape = {
+                            use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+                            #shape
+                        };
+                    }
+                }
             }
         }
-    }
-    let impls = bodies.values();
+    });
     quote! {
         /// The problems the adapter answers by itself, with the document's
         /// texts (`x-problem-details`), for the responses your methods build:
@@ -91,7 +127,7 @@ fn problems_impls(doc: &Doc<'_>) -> TokenStream {
         #[derive(Clone, Copy, Debug)]
         pub struct Document;
 
-        #(impl runtime::Problems<Document> for #impls {})*
+        #(#impls)*
     }
 }
 

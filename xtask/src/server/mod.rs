@@ -16,8 +16,11 @@
 
 mod adapter;
 mod api;
+pub mod error_shape;
 pub mod names;
 pub mod roundtrip;
+
+use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context, Result};
 use heck::{ToPascalCase, ToSnakeCase};
@@ -97,10 +100,12 @@ pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result
         }
     }
     let problem_type = usual_error_body(&operations);
+    let error_bodies = error_bodies(&operations);
     let doc = Doc {
         model,
         operations,
         problem_type,
+        error_bodies,
         types: format_ident!("{}", crates.types),
         runtime: format_ident!("{}", crates.runtime),
     };
@@ -133,12 +138,55 @@ fn usual_error_body(operations: &[Op<'_>]) -> Option<TokenStream> {
         .map(|(_, ty, _)| ty)
 }
 
+/// The error body types of the document, by their Rust type's text: the
+/// media type of the first response that uses each, and how it holds the
+/// adapter's problems.
+fn error_bodies(operations: &[Op<'_>]) -> BTreeMap<String, ErrorBody> {
+    let mut bodies = BTreeMap::new();
+    for response in operations.iter().flat_map(|o| &o.responses) {
+        if let (Some((ty, media_type)), Some((shape, pointer))) = (&response.body, &response.shape)
+        {
+            bodies.entry(ty.to_string()).or_insert_with(|| ErrorBody {
+                ty: ty.clone(),
+                media_type: media_type.clone(),
+                shape: shape.clone(),
+                pointer: pointer.clone(),
+            });
+        }
+    }
+    bodies
+}
+
+/// An error body type of the document.
+struct ErrorBody {
+    ty: TokenStream,
+    /// The media type of the first response with it.
+    media_type: String,
+    /// How it holds the adapter's problems.
+    shape: error_shape::Shape,
+    /// The schema's pointer, for docs and messages.
+    pointer: String,
+}
+
+impl ErrorBody {
+    /// The runtime's encoder of the adapter's problems as this body.
+    fn encoder(&self) -> TokenStream {
+        let ty = &self.ty;
+        match self.shape {
+            error_shape::Shape::Problem => quote! { rt::typed_problem::<#ty> },
+            _ => quote! { rt::shaped_problem::<#ty, Document> },
+        }
+    }
+}
+
 /// The document, as both files need it.
 struct Doc<'a> {
     model: &'a Model,
     operations: Vec<Op<'a>>,
     /// The body type of most error responses ([`usual_error_body`]).
     problem_type: Option<TokenStream>,
+    /// Every error body type ([`error_bodies`]).
+    error_bodies: BTreeMap<String, ErrorBody>,
     types: Ident,
     runtime: Ident,
 }
@@ -325,6 +373,9 @@ struct Resp<'a> {
     /// Whether the body is JSON of a type the document's schema gives (not
     /// any JSON value, text or bytes).
     typed: bool,
+    /// For an error response with a body: how its schema holds the
+    /// adapter's problems, and the schema's pointer.
+    shape: Option<(error_shape::Shape, String)>,
     headers: Vec<Header<'a>>,
     /// The headers struct (empty when the response declares none).
     headers_struct: Option<Ident>,
@@ -507,6 +558,10 @@ impl<'a> Resp<'a> {
         };
         let kind = declared.map(|b| b.kind);
         let typed = declared.is_some_and(|b| b.schema().is_some());
+        let shape = match (&body, response.status.is_error()) {
+            (Some(_), true) if typed => declared.map(|b| b.media).and_then(error_shape::of_media),
+            _ => None,
+        };
         let mut headers = Vec::new();
         // The headers struct's fields, which the response's constructor
         // also takes beside `status` and `body`.
@@ -554,6 +609,7 @@ impl<'a> Resp<'a> {
             body,
             kind,
             typed,
+            shape,
             headers,
             headers_struct,
         })

@@ -26,8 +26,10 @@ use serde_json::Value;
 
 use super::{Crates, Op, Resp};
 use crate::model::progenitor_view::{self, ClientBody};
-use crate::model::{self, ApiKeyLocation, BodyKind, Location, Model, Node, SchemeKind, Status};
-use crate::types::{typed_media, ParamType, Types};
+use crate::model::{
+    self, ApiKeyLocation, BodyEncoding, BodyKind, Location, Model, Node, SchemeKind, Status,
+};
+use crate::types::{ParamType, Types};
 use crate::vocab::Kind;
 
 /// The crate names the round trip uses.
@@ -130,6 +132,7 @@ pub fn main_rs(
             }
         }
     });
+    let bytes_const = proc_macro2::Literal::byte_string(BYTES);
     let tokens = quote! {
         //! The round trip of the generated client against the generated
         //! server: written by `cargo xtask corpus`, see
@@ -185,6 +188,17 @@ pub fn main_rs(
                 );
             }
             ::reqwest::Client::builder().default_headers(map).build().unwrap()
+        }
+
+        /// The bytes sent where a body is bytes.
+        const BYTES: &[u8] = #bytes_const;
+
+        /// A multipart body's parts as (name, file name, bytes).
+        fn parts(body: &srv::runtime::Multipart) -> ::std::vec::Vec<(::std::string::String, ::std::option::Option<::std::string::String>, ::std::vec::Vec<u8>)> {
+            body.parts
+                .iter()
+                .map(|p| (p.name.clone(), p.filename.clone(), p.bytes.to_vec()))
+                .collect()
         }
 
         /// What the client sent, what the backend saw.
@@ -244,20 +258,38 @@ pub fn main_rs(
     Ok((tokens, total))
 }
 
+/// A request body as the round trip sends it, by how the server reads it.
+enum SentBody {
+    /// JSON or a form: a value of the body's type, as JSON.
+    Typed(String),
+    /// Text: a JSON string.
+    Text(String),
+    /// Bytes, sent with this content type.
+    Binary(String),
+    /// A value of the client's type (JSON, then this Rust type) that the
+    /// client encodes as JSON and the server reads as bytes (an operation
+    /// offering media types that read into no one value).
+    JsonAsBytes(String, TokenStream),
+    /// `multipart/form-data`: (name, file name for a file part, bytes).
+    Multipart(Vec<(String, Option<String>, Vec<u8>)>),
+}
+
+/// The bytes sent where a body is bytes.
+const BYTES: &[u8] = b"round trip \x00\x01\xff bytes";
+
 /// The values of one operation's round trip.
 struct Plan<'a, 'b> {
     op: &'b Op<'a>,
     /// Per parameter (in `op.params` order): the JSON sent.
     values: Vec<String>,
-    /// The body sent (JSON), where there is one.
-    body: Option<String>,
+    /// The body sent, where there is one.
+    body: Option<SentBody>,
     /// The success response answered, and its body's JSON.
     answer: Option<(&'b Resp<'a>, Option<String>, Vec<String>)>,
 }
 
 impl<'a, 'b> Plan<'a, 'b> {
     fn new(model: &Model, op: &'b Op<'a>, types: &Types) -> Result<Self> {
-        let _ = types;
         let components = &model.schema_nodes;
         let values = op
             .params
@@ -275,9 +307,30 @@ impl<'a, 'b> Plan<'a, 'b> {
             })
             .collect();
         let body = op.model.body.as_ref().and_then(|body| {
-            typed_media(&body.content)
-                .and_then(|m| m.schema.as_ref())
-                .map(|schema| example_of(schema, components, &body.pointer).to_string())
+            let media = body.primary()?;
+            let value = || {
+                media
+                    .schema
+                    .as_ref()
+                    .map(|schema| example_of(schema, components, &body.pointer))
+            };
+            let client_type = || types.body(op.model).and_then(Result::ok);
+            if body.encoding()? == BodyEncoding::Binary
+                && media.body_encoding() == BodyEncoding::Json
+            {
+                return Some(SentBody::JsonAsBytes(value()?.to_string(), client_type()?));
+            }
+            Some(match body.encoding()? {
+                BodyEncoding::Json | BodyEncoding::Form => SentBody::Typed(value()?.to_string()),
+                BodyEncoding::Text => SentBody::Text(match value() {
+                    Some(Value::String(text)) => Value::String(text).to_string(),
+                    _ => Value::String("round trip".into()).to_string(),
+                }),
+                BodyEncoding::Binary => SentBody::Binary(media.media_type.clone()),
+                BodyEncoding::Multipart => {
+                    SentBody::Multipart(multipart_parts(media, value().unwrap_or(Value::Null)))
+                }
+            })
         });
         let answer = op
             .responses
@@ -368,13 +421,36 @@ impl<'a, 'b> Plan<'a, 'b> {
             if let Some(body) = &op.body {
                 // progenitor's builder always sends a body (an optional
                 // one as its default value), so both runs send it.
-                let sent = self.body.is_some();
-                let value = match (&self.body, sent, body.required) {
-                    (Some(json), true, true) => quote! { value(#json) },
-                    (Some(json), true, false) => {
-                        quote! { ::std::option::Option::Some(value(#json)) }
+                let value = match &self.body {
+                    None => quote! { ::std::option::Option::None },
+                    // The parts are compared by name, file name and bytes
+                    // below; the rest of the body is what was received.
+                    Some(SentBody::Multipart(_)) => quote! { request.body.clone() },
+                    Some(sent) => {
+                        let value = match sent {
+                            SentBody::Typed(json) | SentBody::Text(json) => quote! { value(#json) },
+                            SentBody::Binary(content_type) => quote! {
+                                srv::runtime::Binary {
+                                    content_type: #content_type.to_string(),
+                                    bytes: ::std::convert::From::from(BYTES.to_vec()),
+                                }
+                            },
+                            SentBody::JsonAsBytes(json, ty) => quote! {
+                                srv::runtime::Binary {
+                                    content_type: "application/json".to_string(),
+                                    bytes: ::std::convert::From::from(
+                                        ::serde_json::to_vec(&value::<#ty>(#json)).unwrap()
+                                    ),
+                                }
+                            },
+                            SentBody::Multipart(_) => unreachable!(),
+                        };
+                        if body.required {
+                            value
+                        } else {
+                            quote! { ::std::option::Option::Some(#value) }
+                        }
                     }
-                    _ => quote! { ::std::option::Option::None },
                 };
                 fields.push(quote! { body: #value });
             }
@@ -382,6 +458,29 @@ impl<'a, 'b> Plan<'a, 'b> {
         };
         let full = fields(true);
         let required = fields(false);
+        let parts_check = match (&self.body, &op.body) {
+            (Some(SentBody::Multipart(parts)), Some(body)) => {
+                let expected = parts.iter().map(|(name, file, bytes)| {
+                    let file = match file {
+                        Some(f) => quote! { ::std::option::Option::Some(#f.to_string()) },
+                        None => quote! { ::std::option::Option::None },
+                    };
+                    let bytes = proc_macro2::Literal::byte_string(bytes);
+                    quote! { (#name.to_string(), #file, #bytes.to_vec()) }
+                });
+                let received = if body.required {
+                    quote! { parts(&request.body) }
+                } else {
+                    quote! { request.body.as_ref().map(parts).unwrap_or_default() }
+                };
+                quote! {
+                    let expected: ::std::vec::Vec<(::std::string::String, ::std::option::Option<::std::string::String>, ::std::vec::Vec<u8>)> =
+                        ::std::vec![#(#expected),*];
+                    self.check(#id, &#received, &expected);
+                }
+            }
+            _ => quote! {},
+        };
         let answer = match &self.answer {
             Some((resp, body, headers)) => {
                 let constructor = resp.constructor();
@@ -432,6 +531,7 @@ impl<'a, 'b> Plan<'a, 'b> {
                 } else {
                     srv::#request { #(#required),* }
                 };
+                #parts_check
                 self.check(#id, &request, &sent);
                 #answer
             }
@@ -473,9 +573,32 @@ impl<'a, 'b> Plan<'a, 'b> {
                 optional.push(set);
             }
         }
-        if let (Some(body), Some(json)) = (&op.body, &self.body) {
+        if let (Some(body), Some(sent)) = (&op.body, &self.body) {
             let ty = &body.ty;
-            required.push(quote! { call = call.body(value::<#ty>(#json)); });
+            required.push(match sent {
+                SentBody::Typed(json) => quote! { call = call.body(value::<#ty>(#json)); },
+                SentBody::Text(json) => {
+                    quote! { call = call.body(value::<::std::string::String>(#json)); }
+                }
+                SentBody::Binary(_) => quote! { call = call.body(BYTES.to_vec()); },
+                SentBody::JsonAsBytes(json, ty) => quote! { call = call.body(value::<#ty>(#json)); },
+                SentBody::Multipart(parts) => {
+                    let parts = parts.iter().map(|(name, file, bytes)| {
+                        let bytes = proc_macro2::Literal::byte_string(bytes);
+                        match file {
+                            Some(file) => quote! {
+                                cl::MultipartPart::file(#name, #file, "application/octet-stream", #bytes.to_vec())
+                            },
+                            None => quote! {
+                                cl::MultipartPart::text(#name, ::std::string::String::from_utf8(#bytes.to_vec()).unwrap())
+                            },
+                        }
+                    });
+                    quote! {
+                        call = call.body(cl::multipart_body(&[#(#parts),*]).map_err(|e| e.to_string())?);
+                    }
+                }
+            });
         }
         let expected = match &self.answer {
             Some((resp, Some(json), _)) => match resp.kind {
@@ -597,7 +720,16 @@ impl<'a, 'b> Plan<'a, 'b> {
         let (spoiled, left_out, bad_body) = match (typed, missing) {
             (Some(i), _) => (Some(i), None, false),
             (None, Some(i)) => (None, Some(i), false),
-            (None, None) if op.body.as_ref().is_some_and(|b| b.required) && self.body.is_some() => {
+            (None, None)
+                if op.body.as_ref().is_some_and(|b| b.required)
+                    && matches!(self.body, Some(SentBody::Typed(_)))
+                    && op
+                        .model
+                        .body
+                        .as_ref()
+                        .and_then(|b| b.primary())
+                        .is_some_and(|m| m.body_encoding() == BodyEncoding::Json) =>
+            {
                 (None, None, true)
             }
             _ => return Ok(None),
@@ -644,12 +776,32 @@ impl<'a, 'b> Plan<'a, 'b> {
             (_, true) => quote! {
                 .header("content-type", "application/json").body("{ this is not JSON")
             },
-            (Some(json), false) if op.body.as_ref().is_some_and(|b| b.required) => quote! {
-                .header("content-type", "application/json").body(#json)
-            },
+            (Some(sent), false) if op.body.as_ref().is_some_and(|b| b.required) => {
+                let media = op
+                    .model
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.primary())
+                    .map_or("application/json".to_string(), |m| m.media_type.clone());
+                match sent {
+                    SentBody::Typed(json) if media.contains("json") => quote! {
+                        .header("content-type", #media).body(#json)
+                    },
+                    SentBody::Text(json) => {
+                        let text: String = serde_json::from_str(json)?;
+                        quote! { .header("content-type", #media).body(#text) }
+                    }
+                    SentBody::Binary(content_type) => quote! {
+                        .header("content-type", #content_type).body(BYTES.to_vec())
+                    },
+                    // A form or multipart body needs its encoder: the bad
+                    // parameter is refused before the body is read anyway.
+                    _ => quote! {},
+                }
+            }
             _ => quote! {},
         };
-        let error_type = op
+        let error_response = op
             .responses
             .iter()
             .find(|r| r.model.status == Status::Code(400))
@@ -662,7 +814,14 @@ impl<'a, 'b> Plan<'a, 'b> {
                 op.responses
                     .iter()
                     .find(|r| r.model.status == Status::Default)
-            })
+            });
+        // An error schema the adapter's problems cannot fill (codegen
+        // warned): the refusal is RFC 9457 problem+json, as the warning says.
+        let unfillable = error_response
+            .and_then(|r| r.shape.as_ref())
+            .is_some_and(|(shape, _)| matches!(shape, super::error_shape::Shape::Unfillable(_)));
+        let error_type = error_response
+            .filter(|_| !unfillable)
             // A refusal is JSON: a response declared as text or bytes is
             // answered with the problem as it is.
             .filter(|r| r.kind == Some(BodyKind::Json))
@@ -672,6 +831,18 @@ impl<'a, 'b> Plan<'a, 'b> {
             (Some(i), _) => format!("`{}` of the wrong type", op.params[i].model.name),
             (None, Some(i)) => format!("`{}` left out", op.params[i].model.name),
             _ => "a body that is not JSON".to_string(),
+        };
+        let problem_json = if unfillable {
+            quote! {
+                if !content_type.starts_with("application/problem+json") {
+                    return Err(format!(
+                        "{}: its error schema cannot hold a problem, so the 400 should be \
+                         problem+json, not {content_type}", #what
+                    ));
+                }
+            }
+        } else {
+            quote! { let _ = content_type; }
         };
         let bad = format_ident!("bad_{}", op.fn_name);
         Ok(Some(quote! {
@@ -683,12 +854,19 @@ impl<'a, 'b> Plan<'a, 'b> {
                     .await
                     .map_err(|e| format!("{}: {e}", #what))?;
                 let status = answer.status();
+                let content_type = answer
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
                 let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
                 if status != ::reqwest::StatusCode::BAD_REQUEST {
                     return Err(format!(
                         "{}: answered {status}, not 400: {}", #what, String::from_utf8_lossy(&bytes)
                     ));
                 }
+                #problem_json
                 ::serde_json::from_slice::<#error_type>(&bytes).map_err(|e| {
                     format!(
                         "{}: the 400 body does not decode into the declared error type: {e}: {}",
@@ -798,4 +976,45 @@ fn credentials(model: &Model, operation: &model::Operation) -> Vec<TokenStream> 
             SchemeKind::HttpOther { .. } => None,
         })
         .collect()
+}
+
+/// The parts the round trip sends for a multipart body: a file part
+/// ([`BYTES`]) for each binary property, a text part per value (an array
+/// one per item) for the others, from the invented `value`.
+fn multipart_parts(media: &model::Media, value: Value) -> Vec<(String, Option<String>, Vec<u8>)> {
+    let schema = media.schema.as_ref().and_then(|s| s.json_schema.clone());
+    let properties = schema
+        .as_ref()
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let is_binary = |schema: &Value| {
+        let schema = schema.get("items").unwrap_or(schema);
+        schema.get("format").and_then(Value::as_str) == Some("binary")
+            || schema.get("contentMediaType").is_some()
+    };
+    let mut parts = Vec::new();
+    let Value::Object(fields) = value else {
+        return parts;
+    };
+    for (name, field) in fields {
+        let binary = properties.get(&name).is_some_and(is_binary);
+        let items = match field {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for item in items {
+            if binary {
+                parts.push((name.clone(), Some(format!("{name}.bin")), BYTES.to_vec()));
+            } else {
+                let text = match item {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                parts.push((name.clone(), None, text.into_bytes()));
+            }
+        }
+    }
+    parts
 }

@@ -45,6 +45,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `POST /items/{type}` (`api`) as the document declares it.
 static API_OPERATION: rt::OperationSpec = rt::OperationSpec {

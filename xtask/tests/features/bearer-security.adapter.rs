@@ -46,6 +46,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[rt::SchemeSpec::bearer("bearer")],
     problem: Some(rt::typed_problem::<types::Problem>),
+    usual_error: None,
 };
 /// `GET /me` (`who_am_i`) as the document declares it.
 static WHO_AM_I: rt::OperationSpec = rt::OperationSpec {

@@ -56,6 +56,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `PUT /playlists/{id}/images` (`upload-cover`) as the document declares it.
 static UPLOAD_COVER: rt::OperationSpec = rt::OperationSpec {

@@ -44,6 +44,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /basket` (`get_basket`) as the document declares it.
 static GET_BASKET: rt::OperationSpec = rt::OperationSpec {

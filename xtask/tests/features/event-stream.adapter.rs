@@ -44,6 +44,12 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: Some(rt::typed_problem::<types::WatchUpdatesResponse>),
+    usual_error: Some(
+        rt::ErrorBody::new(
+            "application/json",
+            rt::typed_problem::<types::WatchUpdatesResponse>,
+        ),
+    ),
 };
 /// `GET /updates` (`watch_updates`) as the document declares it.
 static WATCH_UPDATES: rt::OperationSpec = rt::OperationSpec {

@@ -50,6 +50,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `POST /Services/{ServiceSid}/Documents` (`CreateDocument`) as the document declares it.
 static CREATE_DOCUMENT: rt::OperationSpec = rt::OperationSpec {

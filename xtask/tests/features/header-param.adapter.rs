@@ -44,6 +44,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /books` (`list_books`) as the document declares it.
 static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {

@@ -44,6 +44,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /stations` (`list_stations`) as the document declares it.
 static LIST_STATIONS: rt::OperationSpec = rt::OperationSpec {

@@ -51,6 +51,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /motd` (`get_motd`) as the document declares it.
 static GET_MOTD: rt::OperationSpec = rt::OperationSpec {

@@ -44,6 +44,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `POST /pets/{id}/photos` (`upload-photos`) as the document declares it.
 static UPLOAD_PHOTOS: rt::OperationSpec = rt::OperationSpec {

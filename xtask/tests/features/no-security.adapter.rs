@@ -41,6 +41,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /health` (`health`) as the document declares it.
 static HEALTH: rt::OperationSpec = rt::OperationSpec {

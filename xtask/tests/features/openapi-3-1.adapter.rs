@@ -44,6 +44,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /chargers/{charger_id}` (`get_charger`) as the document declares it.
 static GET_CHARGER: rt::OperationSpec = rt::OperationSpec {

@@ -46,6 +46,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[rt::SchemeSpec::bearer("bearer")],
     problem: Some(rt::typed_problem::<types::Problem>),
+    usual_error: None,
 };
 /// `GET /greeting` (`greet`) as the document declares it.
 static GREET: rt::OperationSpec = rt::OperationSpec {

@@ -41,6 +41,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `GET /shelves/{shelf_id}/books/{book_no}` (`get_book`) as the document declares it.
 static GET_BOOK: rt::OperationSpec = rt::OperationSpec {

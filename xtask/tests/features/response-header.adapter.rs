@@ -44,6 +44,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `POST /notes` (`create_note`) as the document declares it.
 static CREATE_NOTE: rt::OperationSpec = rt::OperationSpec {

@@ -48,6 +48,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: Some(rt::typed_problem::<types::Problem>),
+    usual_error: None,
 };
 /// `POST /notes` (`create_note`) as the document declares it.
 static CREATE_NOTE: rt::OperationSpec = rt::OperationSpec {

@@ -63,6 +63,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
         rt::SchemeSpec::bearer("oauth"),
     ],
     problem: Some(rt::typed_problem::<types::Problem>),
+    usual_error: None,
 };
 /// `GET /reports` (`list_reports`) as the document declares it.
 static LIST_REPORTS: rt::OperationSpec = rt::OperationSpec {

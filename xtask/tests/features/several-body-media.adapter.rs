@@ -49,6 +49,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `POST /pets` (`add-pet`) as the document declares it.
 static ADD_PET: rt::OperationSpec = rt::OperationSpec {

@@ -48,6 +48,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: Some(rt::typed_problem::<types::Problem>),
+    usual_error: None,
 };
 /// `POST /jobs` (`start_job`) as the document declares it.
 static START_JOB: rt::OperationSpec = rt::OperationSpec {

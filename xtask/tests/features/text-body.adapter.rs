@@ -48,6 +48,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     problems: &[],
     schemes: &[],
     problem: None,
+    usual_error: None,
 };
 /// `POST /notes` (`post-note`) as the document declares it.
 static POST_NOTE: rt::OperationSpec = rt::OperationSpec {

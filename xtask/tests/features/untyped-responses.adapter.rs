@@ -51,7 +51,13 @@ static API: rt::ApiSpec = rt::ApiSpec {
     title: "Untyped responses",
     problems: &[],
     schemes: &[],
-    problem: Some(rt::typed_problem::<types::Created>),
+    problem: Some(rt::shaped_problem::<types::Created, Document>),
+    usual_error: Some(
+        rt::ErrorBody::new(
+            "application/json",
+            rt::shaped_problem::<types::Created, Document>,
+        ),
+    ),
 };
 /// `GET /` (`list_versions`) as the document declares it.
 static LIST_VERSIONS: rt::OperationSpec = rt::OperationSpec {

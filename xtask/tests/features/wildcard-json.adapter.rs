@@ -47,7 +47,13 @@ static API: rt::ApiSpec = rt::ApiSpec {
     title: "Wildcard JSON",
     problems: &[],
     schemes: &[],
-    problem: Some(rt::typed_problem::<types::Error>),
+    problem: Some(rt::shaped_problem::<types::Error, Document>),
+    usual_error: Some(
+        rt::ErrorBody::new(
+            "application/json",
+            rt::shaped_problem::<types::Error, Document>,
+        ),
+    ),
 };
 /// `GET /versions` (`list_versions`) as the document declares it.
 static LIST_VERSIONS: rt::OperationSpec = rt::OperationSpec {

@@ -70,4 +70,10 @@ pub use runtime::Problems;
 /// This document, for [`Problems`]: `types::Problem::forbidden()` has its texts.
 #[derive(Clone, Copy, Debug)]
 pub struct Document;
-impl runtime::Problems<Document> for types::Error {}
+/// Filled in the document's own error shape (`/components/schemas/Error`): `status_code` ← the status.
+impl runtime::Problems<Document> for types::Error {
+    const SHAPE: runtime::declare::ErrorShape = {
+        use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+        ErrorShape::Fields(&[ErrorField::new("status_code", Source::Status)])
+    };
+}

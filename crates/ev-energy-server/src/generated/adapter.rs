@@ -69,6 +69,7 @@ static API: rt::ApiSpec = rt::ApiSpec {
     ],
     schemes: &[rt::SchemeSpec::bearer("oauth2")],
     problem: Some(rt::typed_problem::<types::Problem>),
+    usual_error: None,
 };
 /// `GET /dispatcher_logs` (`list_dispatcher_logs`) as the document declares it.
 static LIST_DISPATCHER_LOGS: rt::OperationSpec = rt::OperationSpec {

@@ -11,7 +11,7 @@ use axum::response::Response;
 use crate::compiled::CompiledOperation;
 use crate::error::{Error, FailureKind};
 use crate::problem::{Problem, Situation};
-use crate::reply::{Encode, Reply};
+use crate::reply::{encode_problem, mark_own_shape, Encode, Reply};
 use crate::respond::{header_failure, respond_bytes, respond_empty, respond_json, HeaderError};
 use crate::spec::{ApiSpec, HeaderSpec, OperationSpec, ResponseSpec, Role, StatusSpec};
 
@@ -120,36 +120,71 @@ pub fn failure(context: &Context, error: &Error) -> Response {
             return response;
         }
     }
-    respond_problem(&problems[0], context)
+    undeclared(&problems[0], context.api(), context)
 }
 
 /// The answer to a problem the adapter found by itself: the response the
 /// operation declares for its status (exactly, by range or as `default`),
-/// with the problem as its body; the problem as it is (problem+json) when
-/// the operation declares none the adapter can build.
+/// with the problem as its body; when the operation declares none the
+/// adapter can build, the document's usual error body
+/// ([`ApiSpec::usual_error`]), else the problem as it is (problem+json).
 pub fn refuse(problem: &Problem, context: &Context) -> Response {
-    declared(problem, context).unwrap_or_else(|| respond_problem(problem, context))
+    declared(problem, context).unwrap_or_else(|| undeclared(problem, context.api(), context))
+}
+
+/// A problem no declared response of the operation answers (or no
+/// operation is known): in the document's usual error body when it has
+/// one that holds the problem, else as it is (problem+json).
+fn undeclared(problem: &Problem, api: Option<&'static ApiSpec>, context: &Context) -> Response {
+    match usual_error(problem, api) {
+        Some((media_type, bytes, own)) => context.finish(mark_own_shape(
+            respond_bytes(problem.status(), media_type, bytes, HeaderMap::new()),
+            own,
+        )),
+        None => respond_problem(problem, context),
+    }
+}
+
+/// `problem` in the document's usual error body, if it has one (other
+/// than problem+json as it is) that holds it: its media type, its bytes,
+/// and whether they are in the document's own shape.
+pub(crate) fn usual_error(
+    problem: &Problem,
+    api: Option<&'static ApiSpec>,
+) -> Option<(&'static str, Vec<u8>, bool)> {
+    let usual = api?.usual_error?;
+    let (bytes, own) = encode_problem(usual.encode, problem)?;
+    Some((usual.media_type, bytes, own))
 }
 
 /// The declared response for `problem`, if the adapter can build it: an
-/// error response whose headers the runtime knows, whose body type holds
-/// the problem.
+/// error response whose headers the runtime knows; problem+json when its
+/// body type cannot hold the problem.
 fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     let operation = context.operation?;
     if !(400..=599).contains(&problem.status) {
         return None;
     }
     let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
+    let mut own = false;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
         // A problem is JSON: not for a response declared as text or bytes.
         (Some(media_type), _) if !is_json(media_type) => return None,
-        (Some(media_type), Some(encode)) => Some((media_type, encode(problem)?)),
+        (Some(media_type), Some(encode)) => match encode_problem(encode, problem) {
+            Some((bytes, own_shape)) => {
+                own = own_shape;
+                Some((media_type, bytes))
+            }
+            // Declared, in a schema that cannot hold the problem (codegen
+            // warned): RFC 9457 problem+json, as the warning said.
+            None => return Some(respond_problem(problem, context)),
+        },
         (Some(_), None) => return None,
         (None, _) => None,
     };
     let mut out = HeaderMap::new();
     let written = write_headers(&mut out, spec.headers, None, context)
-        .map(|()| respond(problem.status(), body, out));
+        .map(|()| mark_own_shape(respond(problem.status(), body, out), own));
     Some(context.finish(written.unwrap_or_else(header_failure)))
 }
 
@@ -164,7 +199,11 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
             index = reply.index,
             "a response the operation does not declare"
         );
-        return respond_problem(&context.problem(Situation::InternalError, &[]), context);
+        return undeclared(
+            &context.problem(Situation::InternalError, &[]),
+            context.api(),
+            context,
+        );
     };
     let status = match (reply.status, spec.status) {
         (Some(status), StatusSpec::Range(class)) if status.as_u16() / 100 != u16::from(class) => {
@@ -331,8 +370,9 @@ pub fn respond_problem(problem: &Problem, context: &Context) -> Response {
 /// 404 for a path the document does not have. `path` is the path as the
 /// client sent it (base path included).
 pub fn not_found(api: &'static ApiSpec, path: &str) -> Response {
-    respond_problem(
+    undeclared(
         &Problem::of(Some(api), Situation::NotFound, &[("path", path)]),
+        Some(api),
         &Context::default(),
     )
 }
@@ -347,12 +387,13 @@ pub fn method_not_allowed(
     if let Ok(allow) = HeaderValue::from_str(allow) {
         context.extra.insert(header::ALLOW, allow);
     }
-    respond_problem(
+    undeclared(
         &Problem::of(
             Some(api),
             Situation::MethodNotAllowed,
             &[("method", method.as_str())],
         ),
+        Some(api),
         &context,
     )
 }
@@ -663,5 +704,129 @@ mod tests {
             "",
             "the 5XX response declares no body"
         );
+    }
+
+    mod shaped {
+        use serde::Deserialize;
+
+        use super::*;
+        use crate::problem::{Document, Problems};
+        use crate::reply::shaped_problem;
+        use crate::shape::{ErrorField, ErrorShape, Source};
+        use crate::spec::ErrorBody;
+
+        /// A document's own error schema (petstore's), with its request id.
+        #[derive(Debug, Serialize, Deserialize)]
+        struct OwnError {
+            code: i32,
+            message: String,
+            #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
+            request_id: Option<String>,
+        }
+
+        struct Doc;
+
+        impl Document for Doc {
+            fn api() -> &'static ApiSpec {
+                &SHAPED
+            }
+        }
+
+        impl Problems<Doc> for OwnError {
+            const SHAPE: ErrorShape = ErrorShape::Fields(&[
+                ErrorField::new("code", Source::Status),
+                ErrorField::new("message", Source::Detail),
+                ErrorField::new("requestId", Source::RequestId),
+            ]);
+        }
+
+        static SHAPED: ApiSpec = ApiSpec {
+            title: "shaped",
+            problems: &[],
+            schemes: &[],
+            problem: Some(shaped_problem::<OwnError, Doc>),
+            usual_error: Some(ErrorBody::new(
+                "application/json",
+                shaped_problem::<OwnError, Doc>,
+            )),
+        };
+
+        #[tokio::test]
+        async fn refusals_before_an_operation_is_known_use_the_documents_usual_error() {
+            let response = not_found(&SHAPED, "/nowhere");
+            assert_eq!(response.status(), 404);
+            assert_eq!(response.headers()["content-type"], "application/json");
+            assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+            assert_eq!(
+                body(response).await,
+                r#"{"code":404,"message":"There is no resource at /nowhere."}"#
+            );
+            let response = method_not_allowed(&SHAPED, &axum::http::Method::PATCH, "GET, HEAD");
+            assert_eq!(response.status(), 405);
+            assert_eq!(response.headers()["allow"], "GET, HEAD");
+            let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
+            assert_eq!(json["code"], 405);
+            // A document whose usual error is problem+json as it is: as before.
+            let response = not_found(&crate::gate::testing::API, "/nowhere");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json"
+            );
+        }
+
+        /// The same shape, declared as `application/problem+json`.
+        static SHAPED_AS_PROBLEM_JSON: ApiSpec = ApiSpec {
+            title: "shaped",
+            problems: &[],
+            schemes: &[],
+            problem: Some(shaped_problem::<OwnError, Doc>),
+            usual_error: Some(ErrorBody::new(
+                "application/problem+json",
+                shaped_problem::<OwnError, Doc>,
+            )),
+        };
+
+        #[tokio::test]
+        async fn the_request_id_stamp_leaves_the_documents_own_shape_as_it_is() {
+            let within = |api: &'static ApiSpec| {
+                let request = axum::http::Request::builder()
+                    .uri("/nowhere")
+                    .header("x-request-id", "req-43")
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                crate::request_id::around(
+                    request,
+                    move |_| async move { not_found(api, "/nowhere") },
+                )
+            };
+            let own = within(&SHAPED_AS_PROBLEM_JSON).await;
+            assert_eq!(own.headers()["content-type"], "application/problem+json");
+            let json: serde_json::Value = serde_json::from_str(&body(own).await).unwrap();
+            assert_eq!(json["requestId"], "req-43", "its own property");
+            assert!(
+                json.get("instance").is_none(),
+                "nothing it does not declare: {json}"
+            );
+            // An RFC 9457 problem still gets its `instance`.
+            let rfc = within(&crate::gate::testing::API).await;
+            let json: serde_json::Value = serde_json::from_str(&body(rfc).await).unwrap();
+            assert_eq!(json["instance"], "urn:request:req-43");
+        }
+
+        #[tokio::test]
+        async fn the_request_id_fills_its_property_and_constructors_use_the_shape() {
+            let request = axum::http::Request::builder()
+                .uri("/nowhere")
+                .header("x-request-id", "req-42")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response =
+                crate::request_id::around(request, |_| async { not_found(&SHAPED, "/nowhere") })
+                    .await;
+            let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
+            assert_eq!(json["requestId"], "req-42");
+            let forbidden = OwnError::forbidden().unwrap();
+            assert_eq!((forbidden.code, forbidden.request_id), (403, None));
+        }
     }
 }

@@ -19,6 +19,7 @@ pub(crate) static API: ApiSpec = ApiSpec {
         .detail("Not yours.")],
     schemes: &[SchemeSpec::bearer("oauth2")],
     problem: Some(typed_problem::<serde_json::Value>),
+    usual_error: None,
 };
 
 static ERROR_HEADERS: [HeaderSpec; 2] = [
