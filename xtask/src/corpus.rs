@@ -343,7 +343,15 @@ fn write_round_trip(
         )
     };
     let mut lines = vec![path("types"), path("client"), path("server")];
-    for dep in ["chrono", "serde", "serde_json", "reqwest", "tokio", "uuid"] {
+    for dep in [
+        "chrono",
+        "futures-core",
+        "serde",
+        "serde_json",
+        "reqwest",
+        "tokio",
+        "uuid",
+    ] {
         lines.push(deps.line(dep)?);
     }
     let manifest = format!(

@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 
 use crate::model::{is_ignored_header, BodyEncoding, Finding, Model, RequestBody, FORM};
 
+mod responses;
+
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
 pub struct Document {
@@ -91,6 +93,12 @@ impl Document {
     /// operation's body is handed over as the model reads it (see
     /// `client_body`).
     ///
+    /// progenitor reads responses in ways real documents break (JSON
+    /// declared as `*/*`, JSON without a schema, success responses of
+    /// several types): each operation's responses are shown to it as
+    /// `model::progenitor_view` says, the server still reading them as
+    /// written.
+    ///
     /// Where the document is lenient, progenitor reads what the `model`
     /// made of it: an operation without `operationId` gets the name the
     /// model derived, and the header parameters OpenAPI says to ignore
@@ -104,6 +112,8 @@ impl Document {
             responses.values_mut().for_each(problem_as_json);
         }
         let components = self.raw.clone();
+        // With `components/responses` adapted: what the view rewrites from.
+        let adapted = raw.clone();
         if let Some(paths) = raw.get_mut("paths").and_then(Value::as_object_mut) {
             for (path, item) in paths.iter_mut() {
                 without_cookie_parameters(&components, item);
@@ -112,11 +122,11 @@ impl Document {
                 };
                 for (key, operation) in item.iter_mut() {
                     without_cookie_parameters(&components, operation);
-                    if let Some(modelled) = model
+                    let modelled = model
                         .operations
                         .iter()
-                        .find(|o| o.path == *path && o.method.key() == key)
-                    {
+                        .find(|o| o.path == *path && o.method.key() == key);
+                    if let Some(modelled) = modelled {
                         if let Some(operation) = operation.as_object_mut() {
                             operation
                                 .entry("operationId")
@@ -131,6 +141,9 @@ impl Document {
                         .and_then(Value::as_object_mut)
                     {
                         responses.values_mut().for_each(problem_as_json);
+                        if let Some(modelled) = modelled {
+                            responses::show(&adapted, responses, modelled);
+                        }
                         default_as_error_ranges(responses);
                     }
                 }

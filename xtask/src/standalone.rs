@@ -143,7 +143,15 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-client"),
                 "The progenitor client",
-                ["chrono", "progenitor-client", "reqwest", "serde", "serde_json", "uuid"]
+                [
+                    "chrono",
+                    "futures-core",
+                    "progenitor-client",
+                    "reqwest",
+                    "serde",
+                    "serde_json",
+                    "uuid",
+                ]
                     .iter()
                     .map(|d| dep(d))
                     .chain([Ok(types_path.clone())])

@@ -14,7 +14,10 @@
 //! stops the generator with a message instead of producing a client and a
 //! server that disagree. What only the server reads (response headers,
 //! cookie parameters) is typed after that check, so the types crate may
-//! hold a few types the client never names.
+//! hold a few types the client never names — among them the JSON
+//! responses progenitor is shown as any value or bytes
+//! (`model::progenitor_view`), typed for the server as
+//! `{operationId}-{status}-response`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +26,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
+use crate::model::progenitor_view::{view, ClientBody};
 use crate::model::{Location, Media, Model, Operation, Parameter, RequestBody, Status};
 
 /// The derives every model type gets, besides the ones typify always adds
@@ -132,13 +136,13 @@ impl Types {
                     bodies.insert(operation.id.clone(), id);
                 }
             }
-            for response in &operation.responses {
-                let Some(schema) = typed_media(&response.content)
-                    .and_then(|m| m.schema.as_ref())
-                    .map(|s| &s.typify)
-                else {
+            // Only the types progenitor is shown (see `progenitor_view`);
+            // the server's others are typed after the check.
+            for (response, shown) in operation.responses.iter().zip(view(operation)) {
+                let ClientBody::Typed(schema) = shown else {
                     continue;
                 };
+                let schema = &schema.typify;
                 let id = guarded(|| {
                     space.add_type_with_name(schema, Some(format!("{}-response", operation.id)))
                 })
@@ -185,6 +189,41 @@ impl Types {
                     )
                 })?;
                 self.params.insert(key(operation, parameter), id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Types the JSON response bodies progenitor is not shown typed (see
+    /// `progenitor_view`: success responses of several types), which the
+    /// server types each as declared, as `{operationId}-{status}-response`.
+    /// Call after [`Types::verify_client`].
+    pub fn add_server_responses(&mut self, model: &Model) -> Result<()> {
+        for operation in &model.operations {
+            for response in &operation.responses {
+                let key = (operation.id.clone(), response.status);
+                let Some(schema) = response.body().and_then(|b| b.schema()) else {
+                    continue;
+                };
+                if self.responses.contains_key(&key) {
+                    continue;
+                }
+                let space = &mut self.space;
+                let id = guarded(|| {
+                    space.add_type_with_name(
+                        &schema.typify,
+                        Some(format!("{}-{}-response", operation.id, response.status)),
+                    )
+                })
+                .map_err(|e| {
+                    anyhow!(
+                        "typify cannot type the {} response of `{}` ({}): {e}",
+                        response.status,
+                        operation.id,
+                        response.pointer
+                    )
+                })?;
+                self.responses.insert(key, id);
             }
         }
         Ok(())

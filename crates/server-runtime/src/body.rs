@@ -34,6 +34,33 @@ impl Binary {
     pub fn essence(&self) -> String {
         essence(&self.content_type)
     }
+
+    /// A response body of `bytes` in the media type the document declares
+    /// for it (`content_type` left empty; `application/octet-stream` where
+    /// the document declares a wildcard that covers it, such as `*/*`).
+    pub fn new(bytes: impl Into<Bytes>) -> Self {
+        Self {
+            content_type: String::new(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// A response body of `bytes` in `content_type`, which the declared
+    /// media type must cover (`image/png` where the document declares
+    /// `image/*`): one it does not is a logged 500, never sent.
+    pub fn typed(content_type: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
+        Self {
+            content_type: content_type.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Binary {
+    /// A response body in the declared media type.
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::new(bytes)
+    }
 }
 
 /// The essence of a `Content-Type`: lower case, without parameters.

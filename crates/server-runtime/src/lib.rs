@@ -27,6 +27,7 @@
 
 mod body;
 mod compiled;
+mod events;
 mod gate;
 mod head;
 mod header_fields;
@@ -48,6 +49,7 @@ pub mod serve;
 
 pub use body::{Binary, Multipart, Part};
 pub use error::{Error, FailureKind, Result};
+pub use events::{Event, EventStream};
 pub use hooks::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 pub use problem::{Problem, Problems, Situation, PROBLEM_JSON};
 pub use request_id::RequestId;

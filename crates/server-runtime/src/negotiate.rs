@@ -76,7 +76,10 @@ impl MediaRange {
     }
 }
 
-/// The q-value the most specific matching range gives `media_type`.
+/// The q-value the most specific matching range gives `media_type`. A
+/// JSON type of its own (`application/vnd.api+json`) is also acceptable
+/// where `application/json` is: clients that read JSON whatever its type
+/// (the generated one) ask for `application/json`.
 fn quality(ranges: &[MediaRange], media_type: &str) -> f32 {
     let essence = media_type
         .split(';')
@@ -84,18 +87,48 @@ fn quality(ranges: &[MediaRange], media_type: &str) -> f32 {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    let own = own_quality(ranges, &essence);
+    if essence.ends_with("+json") {
+        own.max(own_quality(ranges, "application/json"))
+    } else {
+        own
+    }
+}
+
+/// The q-value the most specific matching range gives `essence`.
+fn own_quality(ranges: &[MediaRange], essence: &str) -> f32 {
     let Some((type_, subtype)) = essence.split_once('/') else {
         return 0.0;
     };
+    // An offered wildcard (`image/*`, `*/*`: the backend picks the media
+    // type) is acceptable to the ranges it covers, too.
+    let offered = MediaRange::parse(essence).filter(|o| o.type_ == "*" || o.subtype == "*");
     ranges
         .iter()
         .filter_map(|range| {
-            let specificity = range.specificity(type_, subtype);
+            let specificity = range.specificity(type_, subtype).max(
+                offered
+                    .as_ref()
+                    .map_or(0, |o| o.specificity(&range.type_, &range.subtype)),
+            );
             (specificity > 0).then_some((specificity, range.q))
         })
         // Most specific wins; among equally specific ranges, the highest q.
         .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
         .map_or(0.0, |(_, q)| q)
+}
+
+/// Whether the media type `declared` in the document (`image/*`, `*/*`,
+/// `application/xml`) covers `actual`, the one a body is sent in.
+/// Parameters are ignored; `actual` must be one media type, not a range.
+pub(crate) fn covers(declared: &str, actual: &str) -> bool {
+    let (Some(declared), Some(actual)) = (MediaRange::parse(declared), MediaRange::parse(actual))
+    else {
+        return false;
+    };
+    actual.type_ != "*"
+        && actual.subtype != "*"
+        && declared.specificity(&actual.type_, &actual.subtype) > 0
 }
 
 #[cfg(test)]
@@ -135,5 +168,42 @@ mod tests {
             "an out-of-range q is ignored"
         );
         assert!(!accepts(Some("*/json")));
+    }
+
+    #[test]
+    fn an_offered_wildcard_is_acceptable_to_what_it_covers() {
+        let accepts = |accept: &str, offered: &[&str]| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+            accepts_any(&headers, offered)
+        };
+        assert!(accepts("image/png", &["image/*"]));
+        assert!(accepts("image/*", &["image/*"]));
+        assert!(accepts("text/plain", &["*/*"]));
+        assert!(!accepts("text/plain", &["image/*"]));
+        assert!(!accepts("image/png;q=0", &["image/*"]));
+        assert!(accepts("text/plain", &["text/plain"]));
+        assert!(!accepts("text/plain", &["application/json"]));
+        assert!(accepts("application/json", &["application/vnd.api+json"]));
+        assert!(accepts(
+            "application/vnd.api+json",
+            &["application/vnd.api+json"]
+        ));
+        assert!(!accepts(
+            "application/json;q=0",
+            &["application/vnd.api+json"]
+        ));
+        assert!(!accepts("application/xml", &["application/vnd.api+json"]));
+    }
+
+    #[test]
+    fn a_declared_media_type_covers_what_it_matches() {
+        assert!(covers("image/*", "image/png"));
+        assert!(covers("*/*", "application/xml"));
+        assert!(covers("application/xml", "Application/XML; charset=utf-8"));
+        assert!(!covers("image/*", "text/html"));
+        assert!(!covers("image/png", "image/jpeg"));
+        assert!(!covers("*/*", "image/*"), "a range is not a media type");
+        assert!(!covers("*/*", "garbage"));
     }
 }

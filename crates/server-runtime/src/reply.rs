@@ -44,6 +44,11 @@ pub struct Reply<'a> {
     pub(crate) status: Option<StatusCode>,
     pub(crate) body: Option<&'a dyn Encode>,
     pub(crate) headers: Option<&'a dyn Encode>,
+    /// A body sent as it is (text, bytes), with the media type the backend
+    /// chose, if it chose one.
+    pub(crate) raw: Option<(&'a [u8], Option<&'a str>)>,
+    /// A stream of server-sent events.
+    pub(crate) events: Option<crate::events::Events>,
 }
 
 impl<'a> Reply<'a> {
@@ -54,6 +59,8 @@ impl<'a> Reply<'a> {
             status: None,
             body: None,
             headers: None,
+            raw: None,
+            events: None,
         }
     }
 
@@ -72,6 +79,27 @@ impl<'a> Reply<'a> {
     /// With a body.
     pub fn body(mut self, body: &'a impl Serialize) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// With a text body, sent as it is in the declared media type.
+    pub fn text(mut self, body: &'a str) -> Self {
+        self.raw = Some((body.as_bytes(), None));
+        self
+    }
+
+    /// With a body of bytes, in its own media type (`content_type`) or,
+    /// where that is empty, the declared one.
+    pub fn binary(mut self, body: &'a crate::body::Binary) -> Self {
+        let chosen = (!body.content_type.is_empty()).then_some(body.content_type.as_str());
+        self.raw = Some((&body.bytes, chosen));
+        self
+    }
+
+    /// With a stream of server-sent events (taken from `body`: a response
+    /// is sent once; sent again, it has no events left).
+    pub fn events(mut self, body: &'a crate::events::EventStream) -> Self {
+        self.events = Some(body.take().unwrap_or_else(|| Box::pin(Empty)));
         self
     }
 
@@ -107,6 +135,20 @@ impl<T: Serialize> Encode for T {
 pub fn typed_problem<T: Serialize + DeserializeOwned>(problem: &Problem) -> Option<Vec<u8>> {
     let typed: T = problem.to_body()?;
     serde_json::to_vec(&typed).ok()
+}
+
+/// No events.
+struct Empty;
+
+impl futures_core::Stream for Empty {
+    type Item = crate::events::Event;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(None)
+    }
 }
 
 /// The adapter's `problem` as a body of type `T` in the document's own

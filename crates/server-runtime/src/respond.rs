@@ -19,6 +19,12 @@ pub enum HeaderError {
     /// The response's body or headers cannot be serialized (a non-finite float).
     #[error("the response cannot be serialized: {0}")]
     Unencodable(String),
+    /// The backend chose a media type the document does not declare for
+    /// the response (or none where the document declares only a range).
+    #[error(
+        "the body's media type {0:?} is not one the document declares for this response (`{1}`)"
+    )]
+    Undeclared(Option<String>, &'static str),
 }
 
 /// Sets header `name` (lower case) to `value`.

@@ -182,6 +182,8 @@ pub fn without_types(
 ) -> Result<TokenStream> {
     body_content_types(&mut client, model)?;
     document_builders(&mut client, model)?;
+    text_responses(&mut client, model)?;
+    event_responses(&mut client, model)?;
     let position = client
         .items
         .iter()
@@ -193,6 +195,257 @@ pub fn without_types(
         pub use #types_crate as types;
     };
     Ok(quote! { #client })
+}
+
+/// progenitor reads every response that is not JSON as a byte stream; an
+/// operation whose success responses are all text (`text/plain`, …)
+/// returns its body as a `String` instead: its builder's `send` is
+/// rewritten to decode the text, through one helper the client gets.
+fn text_responses(client: &mut syn::File, model: &Model) -> Result<()> {
+    use crate::model::BodyKind;
+    let texts = all_successes(model, BodyKind::Text);
+    if texts.is_empty() {
+        return Ok(());
+    }
+    rewrite_streams(
+        client,
+        &texts,
+        "ResponseValue < :: std :: string :: String >",
+        "super :: text_response (response) . await",
+    )?;
+    client.items.push(syn::parse_quote! {
+        /// A text response's body, decoded as UTF-8 (lossily, as
+        /// `reqwest::Response::text` does).
+        async fn text_response<E>(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<::std::string::String>, Error<E>> {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let text = response.text().await.map_err(Error::ResponseBodyError)?;
+            Ok(ResponseValue::new(text, status, headers))
+        }
+    });
+    Ok(())
+}
+
+/// The operations whose success responses are all of `kind`.
+fn all_successes(model: &Model, kind: crate::model::BodyKind) -> Vec<&crate::model::Operation> {
+    model
+        .operations
+        .iter()
+        .filter(|operation| {
+            let mut kinds = operation
+                .successes()
+                .map(|r| r.body().map(|b| b.kind))
+                .peekable();
+            kinds.peek().is_some() && kinds.all(|k| k == Some(kind))
+        })
+        .collect()
+}
+
+/// Rewrites the `send` of each of `operations`, whose success responses
+/// progenitor returns as byte streams: to return `ResponseValue<ty>`, each
+/// success answered by `value` (an expression of `response`).
+fn rewrite_streams(
+    client: &mut syn::File,
+    operations: &[&crate::model::Operation],
+    ty: &str,
+    value: &str,
+) -> Result<()> {
+    let items = client
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
+    const STREAM_TYPE: &str = "ResponseValue < ByteStream >";
+    const STREAM_VALUE: &str = "Ok (ResponseValue :: stream (response))";
+    for operation in operations {
+        let name = progenitor_names::builder(&operation.id);
+        let send = items
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Impl(imp)
+                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
+                {
+                    imp.items.iter_mut().find_map(|member| match member {
+                        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            })
+            .ok_or_else(|| anyhow!("operation `{}`: no `builder::{name}::send`", operation.id))?;
+        let text = quote! { #send }.to_string();
+        if !text.contains(STREAM_TYPE) || !text.contains(STREAM_VALUE) {
+            return Err(anyhow!(
+                "operation `{}`: progenitor's `send` does not return the response as a \
+                 byte stream as expected (was progenitor upgraded?)",
+                operation.id
+            ));
+        }
+        let text = text
+            .replacen(STREAM_TYPE, ty, 1)
+            .replace(STREAM_VALUE, value);
+        *send = syn::parse_str(&text).context("the rewritten `send` does not parse")?;
+    }
+    Ok(())
+}
+
+/// An operation whose success responses are all `text/event-stream`
+/// returns a `Stream` of its events (`EventStream`, parsed as the
+/// response's bytes come), not a byte stream.
+fn event_responses(client: &mut syn::File, model: &Model) -> Result<()> {
+    let operations = all_successes(model, crate::model::BodyKind::EventStream);
+    if operations.is_empty() {
+        return Ok(());
+    }
+    rewrite_streams(
+        client,
+        &operations,
+        "ResponseValue < super :: EventStream >",
+        "Ok (super :: EventStream :: from_response (response))",
+    )?;
+    let file: syn::File = syn::parse_quote! {
+        /// One server-sent event, as a `text/event-stream` response carried it.
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct Event {
+            /// `event:`, the event's type (`None`: `message`).
+            pub event: ::std::option::Option<::std::string::String>,
+            /// `data:`, its lines joined by line breaks.
+            pub data: ::std::string::String,
+            /// `id:`, the last one seen in the stream.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `retry:`, the reconnection delay in milliseconds.
+            pub retry: ::std::option::Option<u64>,
+        }
+
+        /// A `text/event-stream` response: a `Stream` of its [`Event`]s, each
+        /// as soon as its bytes have come (an error of the connection ends it).
+        pub struct EventStream {
+            bytes: ByteStream,
+            buffer: ::std::vec::Vec<u8>,
+            last_id: ::std::option::Option<::std::string::String>,
+            done: bool,
+        }
+
+        impl ::std::fmt::Debug for EventStream {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("EventStream(..)")
+            }
+        }
+
+        impl EventStream {
+            fn from_response(response: reqwest::Response) -> ResponseValue<Self> {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let bytes = ResponseValue::stream(response).into_inner();
+                ResponseValue::new(
+                    Self {
+                        bytes,
+                        buffer: ::std::vec::Vec::new(),
+                        last_id: ::std::option::Option::None,
+                        done: false,
+                    },
+                    status,
+                    headers,
+                )
+            }
+
+            /// The next whole event in the buffer, if any; comments and
+            /// blocks without data are skipped.
+            fn buffered(&mut self) -> ::std::option::Option<Event> {
+                loop {
+                    let end = self.buffer.windows(2).position(|w| w == b"\n\n")?;
+                    let block: ::std::vec::Vec<u8> = self.buffer.drain(..end + 2).collect();
+                    let block = ::std::string::String::from_utf8_lossy(&block).into_owned();
+                    let mut event = Event::default();
+                    let mut data: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
+                    for line in block.lines() {
+                        if line.is_empty() || line.starts_with(':') {
+                            continue;
+                        }
+                        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                        let value = value.strip_prefix(' ').unwrap_or(value);
+                        match field {
+                            "data" => data.push(value),
+                            "event" => event.event = Some(value.to_string()),
+                            "id" if !value.contains('\0') => {
+                                self.last_id = Some(value.to_string())
+                            }
+                            "retry" => event.retry = value.parse().ok().or(event.retry),
+                            _ => {}
+                        }
+                    }
+                    if data.is_empty() {
+                        continue;
+                    }
+                    event.data = data.join("\n");
+                    event.id = self.last_id.clone();
+                    return Some(event);
+                }
+            }
+        }
+
+        impl futures_core::Stream for EventStream {
+            type Item = ::std::result::Result<Event, reqwest::Error>;
+
+            fn poll_next(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::option::Option<Self::Item>> {
+                use ::std::task::Poll;
+                let this = self.get_mut();
+                loop {
+                    if let Some(event) = this.buffered() {
+                        return Poll::Ready(Some(Ok(event)));
+                    }
+                    if this.done {
+                        return Poll::Ready(None);
+                    }
+                    match this.bytes.as_mut().poll_next(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(None) => this.done = true,
+                        Poll::Ready(Some(Err(error))) => {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                        Poll::Ready(Some(Ok(chunk))) => {
+                            this.buffer.extend_from_slice(&chunk);
+                            // CRLF and CR line ends, as LF (a CR at the end
+                            // waits for the next chunk).
+                            let keep_cr = this.buffer.last() == Some(&b'\r');
+                            if keep_cr {
+                                this.buffer.pop();
+                            }
+                            let text = ::std::mem::take(&mut this.buffer);
+                            let mut out = ::std::vec::Vec::with_capacity(text.len());
+                            let mut i = 0;
+                            while i < text.len() {
+                                if text[i] == b'\r' {
+                                    out.push(b'\n');
+                                    if text.get(i + 1) == Some(&b'\n') {
+                                        i += 1;
+                                    }
+                                } else {
+                                    out.push(text[i]);
+                                }
+                                i += 1;
+                            }
+                            if keep_cr {
+                                out.push(b'\r');
+                            }
+                            this.buffer = out;
+                        }
+                    }
+                }
+            }
+        }
+    };
+    client.items.extend(file.items);
+    Ok(())
 }
 
 /// `DEFAULT_BASE_URL`: the document's first server URL, so a client needs
@@ -778,15 +1031,89 @@ fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(Stri
         }
         docs.push(("body".to_string(), text));
     }
-    docs.push((
-        "send".to_string(),
-        format!(
-            "Sends `{} {}` and returns the typed answer: the success body, or \
-             `Error::ErrorResponse` with the problem the API answered.",
-            operation.method, operation.path
-        ),
-    ));
+    let mut send = format!(
+        "Sends `{} {}` and returns the typed answer: the success body, or \
+         `Error::ErrorResponse` with the problem the API answered.",
+        operation.method, operation.path
+    );
+    if let Some(note) = success_note(operation) {
+        send.push(' ');
+        send.push_str(&note);
+    }
+    docs.push(("send".to_string(), send));
     docs
+}
+
+/// What `send` returns where it is not one typed body per the document
+/// (see `model::progenitor_view`), and what becomes of declared 3xx
+/// answers; `None` for an operation whose successes are one JSON type.
+fn success_note(operation: &crate::model::Operation) -> Option<String> {
+    use crate::model::progenitor_view::{view, ClientBody};
+    use crate::model::{BodyKind, Status};
+    let kinds: Vec<Option<BodyKind>> = operation
+        .successes()
+        .map(|r| r.body().map(|b| b.kind))
+        .collect();
+    let statuses = |test: &dyn Fn(&ClientBody<'_>) -> bool| {
+        operation
+            .responses
+            .iter()
+            .zip(view(operation))
+            .filter(|(r, shown)| r.status.is_success() && test(shown))
+            .map(|(r, _)| r.status.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut notes = Vec::new();
+    if !kinds.is_empty() && kinds.iter().all(|k| *k == Some(BodyKind::Text)) {
+        notes.push("The success body is the response's text.".to_string());
+    } else if !kinds.is_empty() && kinds.iter().all(|k| *k == Some(BodyKind::EventStream)) {
+        notes.push(
+            "The success body is an `EventStream`: a `Stream` of the events as they come."
+                .to_string(),
+        );
+    } else {
+        let any = statuses(&|shown| *shown == ClientBody::AnyJson);
+        let raw = statuses(&|shown| *shown == ClientBody::Raw);
+        let typed = operation
+            .successes()
+            .any(|r| r.body().and_then(|b| b.schema()).is_some());
+        if !any.is_empty() && !typed {
+            notes.push(
+                "The success body is any JSON value (`serde_json::Value`): the document gives \
+                 it no schema."
+                    .to_string(),
+            );
+        } else if !any.is_empty() {
+            notes.push(format!(
+                "The success body is any JSON value (`serde_json::Value`): the document \
+                 declares it otherwise per status ({any}); read it as that status's type."
+            ));
+        } else if !raw.is_empty() {
+            notes.push(format!(
+                "The success body is the response's bytes (`ByteStream`) for {raw}: the \
+                 document declares no one JSON type for them."
+            ));
+        }
+    }
+    let redirects: Vec<String> = operation
+        .responses
+        .iter()
+        .filter(|r| match r.status {
+            Status::Code(code) => (300..400).contains(&code),
+            Status::Range(class) => class == 3,
+            Status::Default => false,
+        })
+        .map(|r| r.status.to_string())
+        .collect();
+    if !redirects.is_empty() {
+        notes.push(format!(
+            "A {} answer comes back as `Error::UnexpectedResponse` (with its status and \
+             headers), unless the HTTP client follows it as a redirect.",
+            redirects.join(" or ")
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.join(" "))
 }
 
 /// What a parameter accepts, in words, from its schema's constraints.

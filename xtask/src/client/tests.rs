@@ -170,6 +170,37 @@ fn progenitor_names_follow_its_sanitize() {
     assert_eq!(progenitor_names::setter("logged_at__gte"), "logged_at_gte");
 }
 
+#[test]
+fn send_says_what_it_returns_where_the_document_gives_no_one_json_type() {
+    let document = Document::parse(
+        Path::new("notes.yaml"),
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  \
+         /typed:\n    get:\n      operationId: typed\n      responses:\n        \
+         '200': {description: a, content: {application/json: {schema: {type: integer}}}}\n  \
+         /text:\n    get:\n      operationId: text\n      responses:\n        \
+         '200': {description: a, content: {text/plain: {schema: {type: string}}}}\n        \
+         '302': {description: moved}\n  \
+         /mixed:\n    get:\n      operationId: mixed\n      responses:\n        \
+         '200': {description: a, content: {application/json: {schema: {type: integer}}}}\n        \
+         '201': {description: b, content: {application/json: {schema: {type: string}}}}\n",
+    )
+    .unwrap();
+    let (model, _) = crate::model::load(&document);
+    let note = |id: &str| success_note(model.operation(id).unwrap());
+    assert_eq!(note("typed"), None, "one JSON type: nothing to add");
+    let text = note("text").unwrap();
+    assert!(
+        text.starts_with("The success body is the response's text."),
+        "{text}"
+    );
+    assert!(
+        text.contains("A 302 answer comes back as `Error::UnexpectedResponse`"),
+        "{text}"
+    );
+    let mixed = note("mixed").unwrap();
+    assert!(mixed.contains("otherwise per status (200, 201)"), "{mixed}");
+}
+
 /// Request bodies progenitor cannot send as written: an image, a form with
 /// `encoding`, a +json type, JSON next to a form and XML.
 const BODIES: &str = r#"

@@ -16,6 +16,7 @@ mod conventions;
 mod examples;
 pub mod json_schema;
 mod load;
+pub mod progenitor_view;
 mod security;
 pub mod view;
 
@@ -331,12 +332,14 @@ impl Operation {
             .or_else(|| self.responses.iter().find(|r| r.status == Status::Default))
     }
 
-    /// The media types of the success responses, in order, without duplicates.
+    /// The media types the success responses are answered with
+    /// ([`ResponseBody::media_type`]), in order, without duplicates.
     pub fn produces(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for media in self.successes().flat_map(|r| &r.content) {
-            if !out.contains(&media.media_type.as_str()) {
-                out.push(&media.media_type);
+        for body in self.successes().filter_map(Response::body) {
+            let media_type = body.media_type();
+            if !out.contains(&media_type) {
+                out.push(media_type);
             }
         }
         out
@@ -615,6 +618,99 @@ pub fn is_json(media_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
+/// How a response body reaches the wire, in the server and the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// JSON: the value its schema types, or any JSON value without one.
+    Json,
+    /// Text (`text/plain`, `text/html`, …): a `String`.
+    Text,
+    /// `text/event-stream`: server-sent events.
+    EventStream,
+    /// Anything else (`image/*`, `application/octet-stream`, XML,
+    /// msgpack, `*/*` without a schema): bytes, with their media type.
+    Bytes,
+}
+
+/// The body a response is generated with: the media type that decides
+/// (of those the response offers), and how it is read.
+#[derive(Clone, Copy, Debug)]
+pub struct ResponseBody<'a> {
+    /// The media type as declared.
+    pub media: &'a Media,
+    /// How the body is read.
+    pub kind: BodyKind,
+}
+
+impl<'a> ResponseBody<'a> {
+    /// The media type the server answers with: as declared, except JSON
+    /// declared through a wildcard (`*/*` or `application/*` with a
+    /// schema), which is `application/json`.
+    pub fn media_type(&self) -> &'a str {
+        if self.kind == BodyKind::Json && self.through_wildcard() {
+            "application/json"
+        } else {
+            self.media.media_type.as_str()
+        }
+    }
+
+    /// Whether a JSON body is declared through a wildcard media type.
+    pub fn through_wildcard(&self) -> bool {
+        is_wildcard(&self.media.media_type)
+    }
+
+    /// The schema of a JSON body; `None`: any JSON value (or not JSON).
+    pub fn schema(&self) -> Option<&'a Schema> {
+        match self.kind {
+            BodyKind::Json => self.media.schema.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The body a response with this `content` is generated with: JSON
+/// (`application/json`, else a `+json` type, else a wildcard `*/*` or
+/// `application/*` that has a schema), else `text/event-stream`, else
+/// text (`text/*`), else the first media type, as bytes. `None`: no
+/// content.
+pub fn response_body(content: &[Media]) -> Option<ResponseBody<'_>> {
+    let essence = |m: &Media| {
+        m.media_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let found = |kind: BodyKind, pick: &dyn Fn(&Media) -> bool| {
+        content
+            .iter()
+            .find(|m| pick(m))
+            .map(|media| ResponseBody { media, kind })
+    };
+    found(BodyKind::Json, &|m| essence(m) == "application/json")
+        .or_else(|| found(BodyKind::Json, &|m| m.is_json()))
+        .or_else(|| {
+            found(BodyKind::Json, &|m| {
+                is_wildcard(&m.media_type) && m.schema.is_some()
+            })
+        })
+        .or_else(|| {
+            found(BodyKind::EventStream, &|m| {
+                essence(m) == "text/event-stream"
+            })
+        })
+        .or_else(|| found(BodyKind::Text, &|m| essence(m).starts_with("text/")))
+        .or_else(|| found(BodyKind::Bytes, &|_| true))
+}
+
+/// Whether a media type is a wildcard that JSON falls under (`*/*`,
+/// `application/*`).
+pub fn is_wildcard(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence == "*/*" || essence.eq_ignore_ascii_case("application/*")
+}
+
 /// The status a response is declared for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
@@ -671,6 +767,13 @@ pub struct Response {
     pub component: Option<String>,
     /// JSON pointer of the response where the operation declares it.
     pub pointer: String,
+}
+
+impl Response {
+    /// The body it is generated with ([`response_body`]); `None`: no content.
+    pub fn body(&self) -> Option<ResponseBody<'_>> {
+        response_body(&self.content)
+    }
 }
 
 /// A header of a response.

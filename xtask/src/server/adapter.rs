@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Doc, Header, Op, Param, Resp};
-use crate::model::{ApiKeyLocation, BodyEncoding, Location, SchemeKind, Status};
+use crate::model::{ApiKeyLocation, BodyEncoding, BodyKind, Location, SchemeKind, Status};
 use crate::types::ParamType;
 use crate::vocab;
 use crate::vocab::Shape;
@@ -422,7 +422,7 @@ fn response_spec(r: &Resp<'_>, tables: &HeaderTables, doc: &Doc<'_>) -> TokenStr
         Status::Default => quote! { rt::ResponseSpec::otherwise(#media_type, #headers) },
     };
     match &r.body {
-        Some((ty, _)) if r.model.status.is_error() && usual != Some(ty.to_string()) => {
+        Some((ty, _)) if r.model.status.is_error() && r.typed && usual != Some(ty.to_string()) => {
             let encoder = match doc.error_bodies.get(&ty.to_string()) {
                 Some(body) => body.encoder(),
                 None => quote! { rt::typed_problem::<#ty> },
@@ -443,16 +443,31 @@ fn reply_arm(index: usize, r: &Resp<'_>) -> TokenStream {
         bindings.push(quote! { status });
         parts.extend(quote! { .status(*status) });
     }
-    if r.body.is_some() {
-        bindings.push(quote! { body });
-        parts.extend(quote! { .body(body) });
+    match r.kind {
+        None => {}
+        Some(BodyKind::Json) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .body(body) });
+        }
+        Some(BodyKind::Text) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .text(body) });
+        }
+        Some(BodyKind::Bytes) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .binary(body) });
+        }
+        Some(BodyKind::EventStream) => {
+            bindings.push(quote! { body });
+            parts.extend(quote! { .events(body) });
+        }
     }
     if r.headers_struct.is_some() {
         bindings.push(quote! { headers });
         parts.extend(quote! { .headers(headers) });
     }
     let index = Literal::usize_unsuffixed(index);
-    if r.status.is_none() || r.body.is_none() || r.headers_struct.is_none() {
+    if r.status.is_none() || r.kind != Some(BodyKind::Json) || r.headers_struct.is_none() {
         quote! { Self::#variant { #(#bindings),* } => rt::Reply::new(#index) #parts, }
     } else {
         quote! { Self::#variant { body, headers } => rt::Reply::with(#index, body, headers), }

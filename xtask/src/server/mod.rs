@@ -28,9 +28,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
-    self, BodyEncoding, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind,
+    self, BodyEncoding, BodyKind, HeaderRole, Location, Model, SchemeKind, Status, Style, ValueKind,
 };
-use crate::types::{typed_media, ParamType, Types};
+use crate::types::{ParamType, Types};
 use crate::vocab::{Kind, Shape};
 
 /// What the server generator needs to know about the generated crates.
@@ -51,6 +51,7 @@ pub struct ServerFiles {
 
 /// Generates the server of `model`.
 pub fn generate(model: &Model, types: &mut Types, crates: &Crates<'_>) -> Result<ServerFiles> {
+    types.add_server_responses(model)?;
     let mut operations = Vec::new();
     // The adapter's statics: one per operation, beside `API` and the
     // header tables.
@@ -121,7 +122,7 @@ fn usual_error_body(operations: &[Op<'_>]) -> Option<TokenStream> {
     let bodies = operations
         .iter()
         .flat_map(|o| &o.responses)
-        .filter(|r| r.model.status.is_error())
+        .filter(|r| r.model.status.is_error() && r.typed)
         .filter_map(|r| r.body.as_ref().map(|(ty, _)| ty));
     for ty in bodies {
         let key = ty.to_string();
@@ -365,7 +366,13 @@ struct Resp<'a> {
     variant: Ident,
     /// The status constant, for exact codes.
     status: Option<TokenStream>,
+    /// The body's Rust type and the media type it is answered with.
     body: Option<(TokenStream, String)>,
+    /// How the body is sent (`None`: no body).
+    kind: Option<BodyKind>,
+    /// Whether the body is JSON of a type the document's schema gives (not
+    /// any JSON value, text or bytes).
+    typed: bool,
     /// For an error response with a body: how its schema holds the
     /// adapter's problems, and the schema's pointer.
     shape: Option<(error_shape::Shape, String)>,
@@ -533,25 +540,26 @@ impl<'a> Resp<'a> {
             ),
             _ => None,
         };
-        if let Some(media) = response.content.iter().find(|m| !m.is_json()) {
-            bail!(
-                "response {} ({}): media type `{}` is not supported (JSON only)",
-                response.status,
-                response.pointer,
-                media.media_type
-            );
-        }
-        let body = match typed_media(&response.content) {
+        let declared = response.body();
+        let body = match declared {
             None => None,
-            Some(media) => Some((
-                types
-                    .response(operation, response.status)
-                    .ok_or_else(|| anyhow!("response {} has no type", response.status))??,
-                media.media_type.clone(),
-            )),
+            Some(body) => {
+                let ty = match body.kind {
+                    BodyKind::Json if body.schema().is_some() => types
+                        .response(operation, response.status)
+                        .ok_or_else(|| anyhow!("response {} has no type", response.status))??,
+                    BodyKind::Json => quote! { runtime::reexports::serde_json::Value },
+                    BodyKind::Text => quote! { ::std::string::String },
+                    BodyKind::Bytes => quote! { runtime::Binary },
+                    BodyKind::EventStream => quote! { runtime::EventStream },
+                };
+                Some((ty, body.media_type().to_string()))
+            }
         };
+        let kind = declared.map(|b| b.kind);
+        let typed = declared.is_some_and(|b| b.schema().is_some());
         let shape = match (&body, response.status.is_error()) {
-            (Some(_), true) => typed_media(&response.content).and_then(error_shape::of_media),
+            (Some(_), true) if typed => declared.map(|b| b.media).and_then(error_shape::of_media),
             _ => None,
         };
         let mut headers = Vec::new();
@@ -599,6 +607,8 @@ impl<'a> Resp<'a> {
             variant: format_ident!("{}", variant),
             status,
             body,
+            kind,
+            typed,
             shape,
             headers,
             headers_struct,

@@ -25,8 +25,11 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::{Crates, Op, Resp};
-use crate::model::{self, ApiKeyLocation, BodyEncoding, Location, Model, Node, SchemeKind, Status};
-use crate::types::{typed_media, ParamType, Types};
+use crate::model::progenitor_view::{self, ClientBody};
+use crate::model::{
+    self, ApiKeyLocation, BodyEncoding, BodyKind, Location, Model, Node, SchemeKind, Status,
+};
+use crate::types::{ParamType, Types};
 use crate::vocab::Kind;
 
 /// The crate names the round trip uses.
@@ -45,6 +48,7 @@ pub fn main_rs(
     types: &mut Types,
     names: &RoundTripCrates<'_>,
 ) -> Result<(TokenStream, usize)> {
+    types.add_server_responses(model)?;
     let mut operations = Vec::new();
     let mut problems = Vec::new();
     for operation in &model.operations {
@@ -138,6 +142,30 @@ pub fn main_rs(
         use ::#server as srv;
         use ::#client as cl;
         use ::#types_crate as types;
+        use srv::runtime;
+        use ::futures_core::Stream as _;
+
+        /// Every byte of a byte stream the client returned.
+        async fn bytes_of(mut stream: cl::ByteStream) -> ::std::result::Result<::std::vec::Vec<u8>, ::std::string::String> {
+            let mut bytes = ::std::vec::Vec::new();
+            while let Some(chunk) = ::std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                bytes.extend_from_slice(&chunk.map_err(|e| format!("the body broke off: {e}"))?);
+            }
+            Ok(bytes)
+        }
+
+        /// What a body of bytes holds, as the JSON value it was made from:
+        /// JSON as it is, else its text as a string (`null` for none).
+        fn read_bytes(bytes: &[u8], json: bool) -> ::serde_json::Value {
+            if bytes.is_empty() {
+                return ::serde_json::Value::Null;
+            }
+            if json {
+                ::serde_json::from_slice(bytes).unwrap_or(::serde_json::Value::Null)
+            } else {
+                ::serde_json::Value::String(::std::string::String::from_utf8_lossy(bytes).into_owned())
+            }
+        }
 
         /// `json` as a `T`: the invented values are JSON.
         fn value<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
@@ -310,12 +338,19 @@ impl<'a, 'b> Plan<'a, 'b> {
             .find(|r| r.model.status.is_success() && r.status.is_some())
             .or_else(|| op.responses.iter().find(|r| r.model.status.is_success()))
             .map(|r| {
-                let body = r.body.as_ref().map(|_| {
-                    typed_media(&r.model.content)
-                        .and_then(|m| m.schema.as_ref())
-                        .map(|schema| example_of(schema, components, &r.model.pointer))
-                        .unwrap_or(Value::Null)
-                        .to_string()
+                let body = r.model.body().map(|declared| {
+                    match declared.kind {
+                        BodyKind::Json => declared
+                            .schema()
+                            .map(|schema| example_of(schema, components, &r.model.pointer))
+                            .unwrap_or_else(|| serde_json::json!({"any": "JSON"})),
+                        BodyKind::Text | BodyKind::Bytes => Value::String(format!(
+                            "the {} body of {}",
+                            declared.media.media_type, op.model.id
+                        )),
+                        BodyKind::EventStream => serde_json::json!(["one", "two\nlines"]),
+                    }
+                    .to_string()
                 });
                 let headers = r
                     .headers
@@ -460,7 +495,23 @@ impl<'a, 'b> Plan<'a, 'b> {
                     });
                 }
                 if let Some(json) = body {
-                    args.push(quote! { value(#json) });
+                    args.push(match resp.kind {
+                        Some(BodyKind::Bytes) => {
+                            let media = resp.body.as_ref().map_or("", |(_, m)| m.as_str());
+                            let concrete = concrete_media_type(media);
+                            quote! {
+                                runtime::Binary::typed(#concrete, value::<::std::string::String>(#json).into_bytes())
+                            }
+                        }
+                        Some(BodyKind::EventStream) => quote! {
+                            runtime::EventStream::iter(
+                                value::<::std::vec::Vec<::std::string::String>>(#json)
+                                    .into_iter()
+                                    .map(runtime::Event::data),
+                            )
+                        },
+                        _ => quote! { value(#json) },
+                    });
                 }
                 for json in headers {
                     args.push(quote! { value(#json) });
@@ -550,11 +601,54 @@ impl<'a, 'b> Plan<'a, 'b> {
             });
         }
         let expected = match &self.answer {
-            Some((resp, Some(json), _)) => {
-                let ty = &resp.body.as_ref().expect("a body has a type").0;
-                quote! { through::<#ty>(#json) }
-            }
+            Some((resp, Some(json), _)) => match resp.kind {
+                Some(BodyKind::Bytes) => quote! { value::<::serde_json::Value>(#json) },
+                Some(BodyKind::EventStream) if self.client_reads() != Reads::Events => {
+                    // Bytes: the events as the stream writes them.
+                    let data: Vec<String> = serde_json::from_str(json)?;
+                    let text: String = data
+                        .iter()
+                        .map(|d| {
+                            d.split('\n')
+                                .map(|line| format!("data: {line}\n"))
+                                .collect::<String>()
+                                + "\n"
+                        })
+                        .collect();
+                    quote! { ::serde_json::Value::String(#text.to_string()) }
+                }
+                Some(BodyKind::EventStream) => quote! { value::<::serde_json::Value>(#json) },
+                _ => {
+                    let ty = &resp.body.as_ref().expect("a body has a type").0;
+                    quote! { through::<#ty>(#json) }
+                }
+            },
             _ => quote! { ::serde_json::Value::Null },
+        };
+        let json_body = self
+            .answer
+            .as_ref()
+            .is_some_and(|(resp, _, _)| resp.kind == Some(BodyKind::Json));
+        let received = match self.client_reads() {
+            Reads::Value => quote! {
+                ::serde_json::to_value(answer.into_inner())
+                    .map_err(|e| format!("the answer does not serialize: {e}"))?
+            },
+            Reads::Bytes => quote! {
+                read_bytes(&bytes_of(answer.into_inner()).await?, #json_body)
+            },
+            Reads::Events => quote! {{
+                let mut events = answer.into_inner();
+                let mut data = ::std::vec::Vec::new();
+                while let Some(event) = ::std::future::poll_fn(|cx| {
+                    ::std::pin::Pin::new(&mut events).poll_next(cx)
+                })
+                .await
+                {
+                    data.push(event.map_err(|e| format!("the events broke off: {e}"))?.data);
+                }
+                ::serde_json::to_value(data).expect("strings serialize")
+            }},
         };
         Ok(quote! {
             async fn #call(base: &str, full: bool) -> ::std::result::Result<(), ::std::string::String> {
@@ -572,8 +666,7 @@ impl<'a, 'b> Plan<'a, 'b> {
                     #(#optional)*
                 }
                 let answer = call.send().await.map_err(|e| format!("the client got {e}"))?;
-                let received = ::serde_json::to_value(answer.into_inner())
-                    .map_err(|e| format!("the answer does not serialize: {e}"))?;
+                let received = #received;
                 let expected = #expected;
                 if received != expected {
                     return Err(format!("the client decoded {received}, the backend sent {expected}"));
@@ -581,6 +674,35 @@ impl<'a, 'b> Plan<'a, 'b> {
                 Ok(())
             }
         })
+    }
+
+    /// What the client's `send()` returns for the operation's successes:
+    /// text and events where every success is such (`String` serializes
+    /// as its JSON), else as progenitor is shown the answered response.
+    fn client_reads(&self) -> Reads {
+        let op = self.op.model;
+        let all = |kind: BodyKind| {
+            let mut kinds = op.successes().map(|r| r.body().map(|b| b.kind)).peekable();
+            kinds.peek().is_some() && kinds.all(|k| k == Some(kind))
+        };
+        if all(BodyKind::EventStream) {
+            return Reads::Events;
+        }
+        if all(BodyKind::Text) {
+            return Reads::Value;
+        }
+        let Some((resp, _, _)) = &self.answer else {
+            return Reads::Value;
+        };
+        let index = op
+            .responses
+            .iter()
+            .position(|r| std::ptr::eq(r, resp.model))
+            .unwrap_or_default();
+        match progenitor_view::view(op).get(index) {
+            Some(ClientBody::Raw) => Reads::Bytes,
+            _ => Reads::Value,
+        }
     }
 
     /// `bad_<op>(base)`: a raw request with one parameter of the wrong type
@@ -700,6 +822,9 @@ impl<'a, 'b> Plan<'a, 'b> {
             .is_some_and(|(shape, _)| matches!(shape, super::error_shape::Shape::Unfillable(_)));
         let error_type = error_response
             .filter(|_| !unfillable)
+            // A refusal is JSON: a response declared as text or bytes is
+            // answered with the problem as it is.
+            .filter(|r| r.kind == Some(BodyKind::Json))
             .and_then(|r| r.body.as_ref().map(|(ty, _)| ty.clone()))
             .unwrap_or_else(|| quote! { ::serde_json::Value });
         let what = match (spoiled, left_out) {
@@ -755,6 +880,29 @@ impl<'a, 'b> Plan<'a, 'b> {
 }
 
 /// The example of `schema`, or a value invented from it.
+/// How the round trip reads what the client's `send()` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reads {
+    /// A value that serializes as the JSON it was made from (typed JSON,
+    /// any JSON value, a `String`, `()`).
+    Value,
+    /// A `ByteStream`.
+    Bytes,
+    /// The client's `EventStream`.
+    Events,
+}
+
+/// A media type the declared one covers, for a body of bytes: itself, or
+/// for a range (`image/*`, `*/*`) an octet stream of it.
+fn concrete_media_type(declared: &str) -> String {
+    let essence = declared.split(';').next().unwrap_or("").trim();
+    match essence.split_once('/') {
+        Some(("*", _)) | None => "application/octet-stream".to_string(),
+        Some((kind, "*")) => format!("{kind}/octet-stream"),
+        Some(_) => declared.to_string(),
+    }
+}
+
 fn example_of(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
     schema
         .example

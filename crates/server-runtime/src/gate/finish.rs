@@ -168,6 +168,8 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
     let mut own = false;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
+        // A problem is JSON: not for a response declared as text or bytes.
+        (Some(media_type), _) if !is_json(media_type) => return None,
         (Some(media_type), Some(encode)) => match encode_problem(encode, problem) {
             Some((bytes, own_shape)) => {
                 own = own_shape;
@@ -204,6 +206,10 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
         );
     };
     let status = match (reply.status, spec.status) {
+        (Some(status), StatusSpec::Range(class)) if status.as_u16() / 100 != u16::from(class) => {
+            tracing::error!(%status, class, "a status outside the declared range");
+            return respond_problem(&context.problem(Situation::InternalError, &[]), context);
+        }
         (Some(status), _) => status,
         (None, StatusSpec::Code(code)) => {
             StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -217,6 +223,32 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
             return context.finish(header_failure(HeaderError::Unencodable(error.to_string())));
         }
     };
+    if let (Some(declared), Some(events)) = (spec.media_type, reply.events) {
+        let mut out = HeaderMap::new();
+        let written = write_headers(&mut out, spec.headers, values, context).map(|()| {
+            let body = axum::body::Body::from_stream(crate::events::Frames(events));
+            let mut response = Response::new(body);
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(declared)
+                    .unwrap_or(HeaderValue::from_static("text/event-stream")),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.extend(out);
+            response
+        });
+        return context.finish(written.unwrap_or_else(header_failure));
+    }
+    if let (Some(declared), Some((bytes, chosen))) = (spec.media_type, reply.raw) {
+        let mut out = HeaderMap::new();
+        let written = content_type(declared, chosen).and_then(|content_type| {
+            write_headers(&mut out, spec.headers, values, context)?;
+            Ok(respond_as_is(status, content_type, bytes.to_vec(), out))
+        });
+        return context.finish(written.unwrap_or_else(header_failure));
+    }
     let body = match (spec.media_type, reply.body) {
         (Some(media_type), Some(body)) => match body.json() {
             Ok(bytes) => Some((media_type, bytes)),
@@ -243,6 +275,47 @@ fn respond(
         Some((media_type, bytes)) => respond_bytes(status, media_type, bytes, headers),
         None => respond_empty(status, headers),
     }
+}
+
+/// The `Content-Type` of a body sent as it is: the media type the backend
+/// chose, if the declared one covers it; else the declared one, or
+/// `application/octet-stream` for a wildcard that covers it (`*/*`,
+/// `application/*`). A wildcard such as `image/*` needs the backend's
+/// choice.
+fn content_type(declared: &'static str, chosen: Option<&str>) -> Result<HeaderValue, HeaderError> {
+    let undeclared = || HeaderError::Undeclared(chosen.map(str::to_string), declared);
+    let media_type = match chosen {
+        Some(chosen) if crate::negotiate::covers(declared, chosen) => chosen,
+        Some(_) => return Err(undeclared()),
+        None if !declared.contains('*') => declared,
+        None if crate::negotiate::covers(declared, OCTET_STREAM) => OCTET_STREAM,
+        None => return Err(undeclared()),
+    };
+    HeaderValue::from_str(media_type).map_err(|_| undeclared())
+}
+
+const OCTET_STREAM: &str = "application/octet-stream";
+
+/// Whether a media type is JSON (`application/json`, `…+json`).
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.to_ascii_lowercase().ends_with("+json")
+}
+
+/// A response of `status` with `bytes` as its body, in `content_type`.
+fn respond_as_is(
+    status: StatusCode,
+    content_type: HeaderValue,
+    bytes: Vec<u8>,
+    headers: HeaderMap,
+) -> Response {
+    use axum::response::IntoResponse;
+    let mut response = (status, bytes).into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, content_type);
+    out.extend(headers);
+    response
 }
 
 /// Writes the headers of `specs` (the declared headers of a response, in
@@ -431,6 +504,161 @@ mod tests {
         let mut context = context();
         context.version = None;
         assert_eq!(encode(unknown.reply(), &context).status(), 500);
+    }
+
+    /// An operation answering text, declared bytes, and bytes of a range.
+    static MEDIA: OperationSpec = OperationSpec {
+        id: "media",
+        responses: &[
+            ResponseSpec::code(200, Some("text/plain"), &[]),
+            ResponseSpec::code(203, Some("application/xml"), &[]),
+            ResponseSpec::code(206, Some("image/*"), &[]),
+            ResponseSpec::code(300, Some("*/*"), &[]),
+            ResponseSpec::range(3, None, &[]),
+            ResponseSpec::code(404, Some("text/plain"), &[]),
+            ResponseSpec::code(202, Some("text/event-stream"), &[]),
+        ],
+        ..OperationSpec::of(&crate::gate::testing::API)
+    };
+
+    /// One of `MEDIA`'s responses.
+    enum Media {
+        Text(String),
+        Bytes(usize, crate::body::Binary),
+        Redirect(StatusCode),
+        Events(crate::events::EventStream),
+    }
+
+    impl Responses for Media {
+        const OPERATION: &'static OperationSpec = &MEDIA;
+
+        fn reply(&self) -> Reply<'_> {
+            match self {
+                Media::Text(text) => Reply::new(0).text(text),
+                Media::Bytes(index, bytes) => Reply::new(*index).binary(bytes),
+                Media::Redirect(status) => Reply::new(4).status(*status),
+                Media::Events(events) => Reply::new(6).events(events),
+            }
+        }
+    }
+
+    async fn sent(media: Media) -> (StatusCode, Option<String>, String) {
+        let response = encode(
+            media.reply(),
+            &Context::new(&CompiledOperation::new(&MEDIA)),
+        );
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        (response.status(), content_type, body(response).await)
+    }
+
+    #[tokio::test]
+    async fn text_and_bytes_go_out_as_they_are_in_their_media_type() {
+        use crate::body::Binary;
+        let text = sent(Media::Text("plain \"text\"".into())).await;
+        assert_eq!(
+            text,
+            (
+                StatusCode::OK,
+                Some("text/plain".into()),
+                "plain \"text\"".into()
+            ),
+            "not JSON-quoted"
+        );
+        let xml = sent(Media::Bytes(1, Binary::new(b"<a/>".to_vec()))).await;
+        assert_eq!(
+            xml.1.as_deref(),
+            Some("application/xml"),
+            "the declared type"
+        );
+        assert_eq!(xml.2, "<a/>");
+        let png = sent(Media::Bytes(2, Binary::typed("image/png", b"PNG".to_vec()))).await;
+        assert_eq!(
+            (png.0, png.1.as_deref()),
+            (StatusCode::PARTIAL_CONTENT, Some("image/png"))
+        );
+        let any = sent(Media::Bytes(3, Binary::new(b"x".to_vec()))).await;
+        assert_eq!(
+            any.1.as_deref(),
+            Some("application/octet-stream"),
+            "`*/*` with nothing chosen"
+        );
+        // Strict out: a media type the document does not declare is a 500.
+        let html = sent(Media::Bytes(2, Binary::typed("text/html", b"<p>".to_vec()))).await;
+        assert_eq!(html.0, StatusCode::INTERNAL_SERVER_ERROR);
+        let unchosen = sent(Media::Bytes(2, Binary::new(b"?".to_vec()))).await;
+        assert_eq!(
+            unchosen.0,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "`image/*` needs the backend to say which image type"
+        );
+        let broken = sent(Media::Bytes(
+            1,
+            Binary::typed("application/xml\n", b"".to_vec()),
+        ))
+        .await;
+        assert_eq!(broken.0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    /// The events of a list, as a stream.
+    struct Queued(std::collections::VecDeque<crate::events::Event>);
+
+    impl futures_core::Stream for Queued {
+        type Item = crate::events::Event;
+
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.pop_front())
+        }
+    }
+
+    #[tokio::test]
+    async fn events_go_out_as_an_event_stream_once() {
+        use crate::events::{Event, EventStream};
+        let events = EventStream::new(Queued(
+            [Event::data("a"), Event::data("b").event("e")].into(),
+        ));
+        let again = events.clone();
+        assert_eq!(events, again, "a clone is the same stream");
+        let first = sent(Media::Events(events)).await;
+        assert_eq!(
+            first,
+            (
+                StatusCode::ACCEPTED,
+                Some("text/event-stream".into()),
+                "data: a\n\nevent: e\ndata: b\n\n".into()
+            )
+        );
+        let second = sent(Media::Events(again)).await;
+        assert_eq!(second.2, "", "the events were sent already");
+    }
+
+    #[tokio::test]
+    async fn a_range_answers_only_statuses_of_its_class() {
+        let moved = sent(Media::Redirect(StatusCode::TEMPORARY_REDIRECT)).await;
+        assert_eq!(
+            moved.0,
+            StatusCode::TEMPORARY_REDIRECT,
+            "an answer, not an error"
+        );
+        let wrong = sent(Media::Redirect(StatusCode::OK)).await;
+        assert_eq!(wrong.0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn a_problem_is_not_sent_as_a_text_response() {
+        let context = Context::new(&CompiledOperation::new(&MEDIA));
+        let response = refuse(&context.problem(Situation::NotFound, &[]), &context);
+        assert_eq!(response.status(), 404);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "the declared 404 is text: the problem goes out as it is"
+        );
     }
 
     #[tokio::test]

@@ -355,6 +355,59 @@ impl<'a> Loader<'a> {
             });
         }
         let content = self.media(&item.content, &resolved);
+        if let Some(body) = response_body(&content) {
+            let media_pointer = format!(
+                "{resolved}/content/{}",
+                escape_pointer(&body.media.media_type)
+            );
+            if body.kind == BodyKind::Json && body.through_wildcard() {
+                self.warning(
+                    media_pointer,
+                    format!(
+                        "media type `{}` with a schema is treated as `application/json`: the \
+                         server answers JSON, the client reads JSON",
+                        body.media.media_type
+                    ),
+                );
+            } else if body.kind == BodyKind::Json && body.media.schema.is_none() {
+                self.warning(
+                    media_pointer,
+                    "JSON content without a schema: the server and the client take any JSON \
+                     value (`serde_json::Value`)",
+                );
+            } else if body.kind == BodyKind::Bytes
+                && body
+                    .media
+                    .schema
+                    .as_ref()
+                    .is_some_and(|s| s.value != ValueKind::String)
+            {
+                self.warning(
+                    format!("{media_pointer}/schema"),
+                    format!(
+                        "`{}` is sent and read as bytes: the generators type JSON only, so \
+                         this schema is not used",
+                        body.media.media_type
+                    ),
+                );
+            }
+            let unserved: Vec<&str> = content
+                .iter()
+                .filter(|m| m.media_type != body.media.media_type)
+                .map(|m| m.media_type.as_str())
+                .collect();
+            if !unserved.is_empty() {
+                self.warning(
+                    format!("{resolved}/content"),
+                    format!(
+                        "the response is generated as `{}` only; `{}` {} not served or read",
+                        body.media.media_type,
+                        unserved.join("`, `"),
+                        if unserved.len() == 1 { "is" } else { "are" }
+                    ),
+                );
+            }
+        }
         Some(Response {
             status,
             description: item.description.trim().to_string(),
@@ -388,5 +441,59 @@ fn location_and_style(parameter: &openapiv3::Parameter) -> (Location, Style) {
             },
         ),
         openapiv3::Parameter::Cookie { .. } => (Location::Cookie, Style::Form),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::spec::Document;
+
+    /// The warnings of a document whose one operation answers 200 with `content`.
+    fn warnings(content: &str) -> Vec<String> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+             operationId: a\n      responses:\n        '200': {{description: a, content: {content}}}\n"
+        );
+        let document = Document::parse(Path::new("media.yaml"), &text).unwrap();
+        let (_, findings) = crate::model::load(&document);
+        assert!(findings.iter().all(|f| !f.is_error()), "{findings:?}");
+        findings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn what_a_response_body_is_generated_as_is_warned_where_it_is_not_as_written() {
+        assert_eq!(
+            warnings("{'*/*': {schema: {type: integer}}}"),
+            [
+                "/paths/~1a/get/responses/200/content/*~1*: media type `*/*` with a schema is \
+              treated as `application/json`: the server answers JSON, the client reads JSON"
+            ]
+        );
+        assert_eq!(
+            warnings("{application/json: {example: 1}}"),
+            [
+                "/paths/~1a/get/responses/200/content/application~1json: JSON content without a \
+              schema: the server and the client take any JSON value (`serde_json::Value`)"
+            ]
+        );
+        assert_eq!(
+            warnings("{application/xml: {schema: {type: object}}}"),
+            [
+                "/paths/~1a/get/responses/200/content/application~1xml/schema: `application/xml` \
+              is sent and read as bytes: the generators type JSON only, so this schema is not used"
+            ]
+        );
+        assert_eq!(
+            warnings("{application/json: {schema: {type: object}}, application/xml: {}}"),
+            [
+                "/paths/~1a/get/responses/200/content: the response is generated as \
+              `application/json` only; `application/xml` is not served or read"
+            ]
+        );
+        assert!(warnings("{text/plain: {schema: {type: string}}}").is_empty());
+        assert!(warnings("{image/png: {schema: {type: string, format: binary}}}").is_empty());
+        assert!(warnings("{application/json: {schema: {type: object}}}").is_empty());
     }
 }
