@@ -53,12 +53,32 @@ pub fn invent(
         components,
         pointer,
         warnings: Vec::new(),
+        examples: true,
     };
-    let value = inventor.value(constraints, 0);
+    let mut value = inventor.value(constraints, 0);
+    if let Some(schema) = json_schema {
+        if validates(schema, &value) == Ok(false) {
+            // A nested `example:` that does not fit its schema (documents
+            // have many): build the value from the types alone.
+            inventor.examples = false;
+            let built = inventor.value(constraints, 0);
+            if validates(schema, &built) == Ok(true) {
+                value = built;
+            }
+        }
+    }
     let mut warnings = inventor.warnings;
     if let Some(schema) = json_schema {
         match validates(schema, &value) {
             Ok(true) => {}
+            Ok(false) if is_structured(constraints) => {
+                // `{}` or `""` would miss every required field: the value
+                // built from the types is closer to one the code can read.
+                warnings.push(format!(
+                    "warning: the value invented for {pointer} ({value}) does not match its \
+                     schema; sending it anyway: add `example:` to it"
+                ));
+            }
             Ok(false) => {
                 let plain = plain(constraints);
                 warnings.push(format!(
@@ -79,6 +99,46 @@ pub fn invent(
     Invented { value, warnings }
 }
 
+/// [`invent`] for a schema node: a `$ref` (through `components`, however
+/// many) is invented as the schema it names.
+pub fn invent_node(
+    node: &Node,
+    json_schema: Option<&Value>,
+    components: &[(String, Node)],
+    pointer: &str,
+) -> Invented {
+    let mut current = node;
+    for _ in 0..MAX_DEPTH {
+        match current {
+            Node::Inline(constraints) => {
+                return invent(constraints, json_schema, components, pointer)
+            }
+            Node::Ref(_) => {
+                let next = current
+                    .component()
+                    .and_then(|name| components.iter().find(|(n, _)| n == name));
+                match next {
+                    Some((_, next)) => current = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    Invented {
+        value: Value::Null,
+        warnings: vec![format!(
+            "warning: the schema of {pointer} refers to a schema that is not there, or to itself \
+             {MAX_DEPTH} times over; sending null"
+        )],
+    }
+}
+
+/// Whether `value` matches `schema`; `true` when the schema cannot be
+/// compiled to tell.
+pub fn fits(schema: &Value, value: &Value) -> bool {
+    validates(schema, value).unwrap_or(true)
+}
+
 /// Whether `value` matches `schema` (formats checked too).
 fn validates(schema: &Value, value: &Value) -> Result<bool, String> {
     jsonschema::draft202012::options()
@@ -86,6 +146,11 @@ fn validates(schema: &Value, value: &Value) -> Result<bool, String> {
         .build(schema)
         .map(|validator| validator.is_valid(value))
         .map_err(|e| e.to_string())
+}
+
+/// An object, an array or a composition: a value with parts.
+fn is_structured(c: &Constraints) -> bool {
+    matches!(c.ty, Some(JsonType::Object | JsonType::Array)) || c.composition.is_some()
 }
 
 /// The plain value of the schema's type: `""`, `0`, `true`, `[]`, `{}`.
@@ -103,6 +168,8 @@ struct Inventor<'a> {
     components: &'a [(String, Node)],
     pointer: &'a str,
     warnings: Vec<String>,
+    /// Whether the schemas' own examples and defaults are used.
+    examples: bool,
 }
 
 impl Inventor<'_> {
@@ -129,12 +196,75 @@ impl Inventor<'_> {
         Value::Null
     }
 
+    /// The properties `node` requires, with those of its `allOf` members.
+    fn required(&self, node: &Node, depth: usize) -> Vec<String> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        let mut current = node;
+        for _ in 0..MAX_DEPTH {
+            match current {
+                Node::Inline(c) => {
+                    let mut names = c.required.clone();
+                    if let Some((Composition::AllOf, members)) = &c.composition {
+                        for member in members {
+                            names.extend(self.required(member, depth + 1));
+                        }
+                    }
+                    return names;
+                }
+                Node::Ref(_) => {
+                    match current
+                        .component()
+                        .and_then(|n| self.components.iter().find(|(c, _)| c == n).map(|(_, s)| s))
+                    {
+                        Some(next) => current = next,
+                        None => return Vec::new(),
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// The schema of property `name` as `node` (or one of its `allOf`
+    /// members) declares it.
+    fn property(&self, node: &Node, name: &str, depth: usize) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut current = node;
+        for _ in 0..MAX_DEPTH {
+            match current {
+                Node::Inline(c) => {
+                    if let Some((_, found)) = c.properties.iter().find(|(n, _)| n == name) {
+                        return Some(found.clone());
+                    }
+                    return match &c.composition {
+                        Some((Composition::AllOf, members)) => members
+                            .iter()
+                            .find_map(|m| self.property(m, name, depth + 1)),
+                        _ => None,
+                    };
+                }
+                Node::Ref(_) => {
+                    current = current.component().and_then(|n| {
+                        self.components.iter().find(|(c, _)| c == n).map(|(_, s)| s)
+                    })?;
+                }
+            }
+        }
+        None
+    }
+
     fn value(&mut self, c: &Constraints, depth: usize) -> Value {
         if depth > MAX_DEPTH {
             return plain(c);
         }
         if let Some(value) = c.example.as_ref().or(c.default.as_ref()) {
-            return value.clone();
+            if self.examples {
+                return value.clone();
+            }
         }
         if let Some(first) = c.enumeration.first() {
             return first.clone();
@@ -148,6 +278,31 @@ impl Inventor<'_> {
                         for member in &members[1..] {
                             if let Value::Object(more) = self.node(member, depth) {
                                 object.extend(more);
+                            }
+                        }
+                        // Required beside the `allOf` (a common way to
+                        // require what a member declares): filled from the
+                        // member that declares the property.
+                        let mut required = c.required.clone();
+                        for member in members {
+                            required.extend(self.required(member, depth));
+                        }
+                        for name in &required {
+                            if object.contains_key(name) {
+                                continue;
+                            }
+                            let declared = members
+                                .iter()
+                                .find_map(|m| self.property(m, name, depth))
+                                .or_else(|| {
+                                    c.properties
+                                        .iter()
+                                        .find(|(n, _)| n == name)
+                                        .map(|(_, n)| n.clone())
+                                });
+                            if let Some(node) = declared {
+                                let value = self.node(&node, depth);
+                                object.insert(name.clone(), value);
                             }
                         }
                         Value::Object(object)
@@ -579,5 +734,60 @@ mod tests {
         assert_eq!(invented.value, json!(""));
         assert_eq!(invented.warnings.len(), 1);
         assert!(invented.warnings[0].contains("#/paths/~1x/get/parameters/0"));
+    }
+
+    /// Nodes of the named schemas, written as YAML.
+    fn components(yaml: &str) -> Vec<(String, Node)> {
+        let schemas: indexmap::IndexMap<String, openapiv3::ReferenceOr<openapiv3::Schema>> =
+            serde_yaml::from_str(yaml).unwrap();
+        schemas
+            .iter()
+            .map(|(name, s)| (name.clone(), Node::of(s)))
+            .collect()
+    }
+
+    #[test]
+    fn all_of_fills_what_a_member_requires_from_the_member_that_declares_it() {
+        // Spotify's paging objects: `items` required by one member,
+        // declared by the other; `artists` required beside the `allOf`.
+        let components = components(
+            "Paging:\n  type: object\n  required: [items, total]\n  properties:\n    total: {type: integer}\n\
+             Page:\n  required: [artists]\n  allOf:\n    - $ref: '#/components/schemas/Paging'\n    \
+             - type: object\n      properties:\n        items: {type: array, items: {type: string}}\n        \
+             artists: {type: array, items: {type: string}}\n",
+        );
+        let node = Node::Ref("#/components/schemas/Page".into());
+        let invented = invent_node(&node, None, &components, "#/x");
+        assert_eq!(
+            invented.value,
+            json!({"total": 1, "artists": ["example"], "items": ["example"]}),
+            "{:?}",
+            invented.warnings
+        );
+    }
+
+    #[test]
+    fn an_object_that_does_not_validate_is_sent_as_built_not_as_an_empty_one() {
+        let c = Constraints {
+            ty: Some(JsonType::Object),
+            required: vec!["id".into()],
+            properties: vec![(
+                "id".into(),
+                Node::Inline(Box::new(Constraints {
+                    ty: Some(JsonType::String),
+                    ..Constraints::default()
+                })),
+            )],
+            ..Constraints::default()
+        };
+        // A schema the built value cannot meet (the id must be a number).
+        let schema = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
+        let invented = checked(c, schema);
+        assert_eq!(invented.value, json!({"id": "example"}));
+        assert!(
+            invented.warnings[0].contains("sending it anyway"),
+            "{:?}",
+            invented.warnings
+        );
     }
 }

@@ -296,14 +296,34 @@ impl<'a, 'b> Plan<'a, 'b> {
             .iter()
             .map(|p| {
                 let parameter = p.model;
-                let value = parameter
-                    .example
-                    .clone()
-                    .or_else(|| parameter.schema.example.clone())
-                    .or_else(|| parameter.schema.default.clone())
-                    .or_else(|| parameter.schema.enum_values.first().cloned())
-                    .unwrap_or_else(|| invented(&parameter.schema, components, &parameter.pointer));
-                value.to_string()
+                let written = [
+                    parameter.example.clone(),
+                    parameter.schema.example.clone(),
+                    parameter.schema.default.clone(),
+                    parameter.schema.enum_values.first().cloned(),
+                ];
+                // An array's example is often written as it is sent
+                // (`"US,GB"`): read it as the array it stands for.
+                let as_array = written.iter().flatten().find_map(|v| match v {
+                    Value::String(text) if matches!(p.ty, ParamType::Array(_)) => {
+                        Some(Value::Array(
+                            text.split(',')
+                                .map(|t| {
+                                    serde_json::from_str(t)
+                                        .unwrap_or_else(|_| Value::String(t.to_string()))
+                                })
+                                .collect(),
+                        ))
+                    }
+                    _ => None,
+                });
+                fitting(
+                    written.into_iter().flatten().chain(as_array),
+                    &parameter.schema,
+                    components,
+                    &parameter.pointer,
+                )
+                .to_string()
             })
             .collect();
         let body = op.model.body.as_ref().and_then(|body| {
@@ -903,16 +923,34 @@ fn concrete_media_type(declared: &str) -> String {
     }
 }
 
+/// The example of `schema` where it fits the schema, else a value
+/// invented from it.
 fn example_of(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
-    schema
-        .example
-        .clone()
+    fitting(schema.example.clone(), schema, components, pointer)
+}
+
+/// The first of `candidates` that fits `schema` (the document's examples
+/// often do not), else a value invented from it.
+fn fitting(
+    candidates: impl IntoIterator<Item = Value>,
+    schema: &model::Schema,
+    components: &[(String, Node)],
+    pointer: &str,
+) -> Value {
+    candidates
+        .into_iter()
+        .find(|value| {
+            schema
+                .json_schema
+                .as_ref()
+                .is_none_or(|json| crate::invent::fits(json, value))
+        })
         .unwrap_or_else(|| invented(schema, components, pointer))
 }
 
 fn invented(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
-    crate::invent::invent(
-        &schema.constraints,
+    crate::invent::invent_node(
+        &schema.node,
         schema.json_schema.as_ref(),
         components,
         pointer,
