@@ -54,6 +54,11 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        name: "the generator on real documents: generate, build and round-trip ../shared/corpus and the feature fixtures",
+        args: &["xtask", "corpus"],
+        env: &[],
+    },
+    Step {
         name: "API docs of every crate, warnings denied",
         args: &["doc", "--no-deps", "--workspace", "--locked"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
