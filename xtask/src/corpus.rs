@@ -78,10 +78,17 @@ pub fn documents(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Runs the corpus (the documents whose name contains one of `only`, or
-/// all); `Ok(true)` when every document passed.
-pub fn run(root: &Path, only: &[String], out: &mut dyn Write) -> Result<bool> {
+/// Runs the corpus, and the documents in the folders `also` (the
+/// documents whose name contains one of `only`, or all); `Ok(true)` when
+/// every document passed.
+pub fn run(root: &Path, only: &[String], also: &[PathBuf], out: &mut dyn Write) -> Result<bool> {
     let mut all = Vec::new();
+    for dir in also {
+        let dir = dir
+            .canonicalize()
+            .with_context(|| format!("cannot find {}", dir.display()))?;
+        all.extend(documents(&dir)?.into_iter().map(|d| (dir.clone(), d)));
+    }
     match corpus_dir(root) {
         Some(dir) => all.extend(documents(&dir)?.into_iter().map(|d| (dir.clone(), d))),
         None => writeln!(

@@ -94,6 +94,9 @@ enum Task {
     Corpus {
         /// Only the documents whose path contains one of these.
         only: Vec<String>,
+        /// Also every document in this folder (e.g. your own documents).
+        #[arg(long, value_name = "DIR")]
+        also: Vec<std::path::PathBuf>,
     },
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
@@ -176,7 +179,9 @@ fn main() -> ExitCode {
         ),
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
-        Task::Corpus { only } => verdict(xtask::corpus::run(&root, &only, &mut stdout)),
+        Task::Corpus { only, also } => {
+            verdict(xtask::corpus::run(&root, &only, &also, &mut stdout))
+        }
         Task::Conformance => report(xtask::conformance::run(&root)),
         Task::Ci => report(xtask::ci::run(&root)),
     };

@@ -284,8 +284,13 @@ struct Plan<'a, 'b> {
     values: Vec<String>,
     /// The body sent, where there is one.
     body: Option<SentBody>,
-    /// The success response answered, and its body's JSON.
+    /// The response answered (the first success; where the document
+    /// declares none, `default`, else its first response), and its body's
+    /// JSON.
     answer: Option<(&'b Resp<'a>, Option<String>, Vec<String>)>,
+    /// The status the client must report as an error, where the operation
+    /// declares no success (nor `default`, which progenitor reads as one).
+    refused: Option<u16>,
 }
 
 impl<'a, 'b> Plan<'a, 'b> {
@@ -357,6 +362,12 @@ impl<'a, 'b> Plan<'a, 'b> {
             .iter()
             .find(|r| r.model.status.is_success() && r.status.is_some())
             .or_else(|| op.responses.iter().find(|r| r.model.status.is_success()))
+            .or_else(|| {
+                op.responses
+                    .iter()
+                    .find(|r| r.model.status == Status::Default)
+            })
+            .or_else(|| op.responses.first())
             .map(|r| {
                 let body = r.model.body().map(|declared| {
                     match declared.kind {
@@ -397,6 +408,11 @@ impl<'a, 'b> Plan<'a, 'b> {
             op,
             values,
             body,
+            refused: answer.as_ref().and_then(|(r, _, _)| match r.model.status {
+                Status::Code(code) if !(200..300).contains(&code) => Some(code),
+                Status::Range(class) if class != 2 => Some(u16::from(class) * 100),
+                _ => None,
+            }),
             answer,
         })
     }
@@ -645,6 +661,17 @@ impl<'a, 'b> Plan<'a, 'b> {
             },
             _ => quote! { ::serde_json::Value::Null },
         };
+        // No success declared: the backend answers the declared refusal,
+        // which the client reports as an error with its status.
+        let refused = self.refused.map(|code| {
+            quote! {
+                match call.send().await {
+                    Ok(_) => Err(format!("the client took the declared {} for a success", #code)),
+                    Err(e) if e.status().map(|s| s.as_u16()) == Some(#code) => Ok(()),
+                    Err(e) => Err(format!("the client got {e}, not the declared {}", #code)),
+                }
+            }
+        });
         let json_body = self
             .answer
             .as_ref()
@@ -670,6 +697,17 @@ impl<'a, 'b> Plan<'a, 'b> {
                 ::serde_json::to_value(data).expect("strings serialize")
             }},
         };
+        let tail = refused.unwrap_or_else(|| {
+            quote! {
+                let answer = call.send().await.map_err(|e| format!("the client got {e}"))?;
+                let received = #received;
+                let expected = #expected;
+                if received != expected {
+                    return Err(format!("the client decoded {received}, the backend sent {expected}"));
+                }
+                Ok(())
+            }
+        });
         Ok(quote! {
             async fn #call(base: &str, full: bool) -> ::std::result::Result<(), ::std::string::String> {
                 let mut cookies: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
@@ -685,13 +723,7 @@ impl<'a, 'b> Plan<'a, 'b> {
                 if full {
                     #(#optional)*
                 }
-                let answer = call.send().await.map_err(|e| format!("the client got {e}"))?;
-                let received = #received;
-                let expected = #expected;
-                if received != expected {
-                    return Err(format!("the client decoded {received}, the backend sent {expected}"));
-                }
-                Ok(())
+                #tail
             }
         })
     }
@@ -864,6 +896,20 @@ impl<'a, 'b> Plan<'a, 'b> {
         } else {
             quote! { let _ = content_type; }
         };
+        // The 400 declared without content is answered without one.
+        let no_body = error_response
+            .filter(|r| r.model.content.is_empty() && !unfillable)
+            .map(|_| {
+                quote! {
+                    return match bytes.is_empty() {
+                        true => Ok(()),
+                        false => Err(format!(
+                            "{}: the 400 is declared without content, yet has: {}",
+                            #what, String::from_utf8_lossy(&bytes)
+                        )),
+                    };
+                }
+            });
         let bad = format_ident!("bad_{}", op.fn_name);
         Ok(Some(quote! {
             async fn #bad(base: &str) -> ::std::result::Result<(), ::std::string::String> {
@@ -887,6 +933,7 @@ impl<'a, 'b> Plan<'a, 'b> {
                     ));
                 }
                 #problem_json
+                #no_body
                 ::serde_json::from_slice::<#error_type>(&bytes).map_err(|e| {
                     format!(
                         "{}: the 400 body does not decode into the declared error type: {e}: {}",
