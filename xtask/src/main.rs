@@ -31,7 +31,7 @@ enum Task {
         /// missing or orphaned; exit 2 if the generator cannot run.
         #[arg(long)]
         check: bool,
-        /// A document that is not in the workspace list (OpenAPI 3.0.x, YAML or JSON).
+        /// A document that is not in the workspace list (OpenAPI 3.0 or 3.1, YAML or JSON).
         #[arg(long, value_name = "PATH", requires = "out")]
         document: Option<std::path::PathBuf>,
         /// Where to write its crates (`<name>-types`, `-client`, `-server`, as a
