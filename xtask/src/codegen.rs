@@ -223,11 +223,6 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
     let (client, generator) = crate::client::progenitor_client(&spec, &api.client)?;
     types.verify_client(generator.get_type_space())?;
     types.add_cookie_params(&model)?;
-    let mock = if api.client.mock {
-        Some(crate::mock::generate(&model, &types)?)
-    } else {
-        None
-    };
     let server = crate::server::generate(
         &model,
         &mut types,
@@ -236,6 +231,13 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
             runtime: RUNTIME_CRATE,
         },
     )?;
+    // After the server: it adds the response types only it names, which
+    // the mock's response helpers take too.
+    let mock = if api.client.mock {
+        Some(crate::mock::generate(&model, &types)?)
+    } else {
+        None
+    };
     // Last: the server may have added types only it reads (headers).
     let mut types_tokens = types.tokens();
     types_tokens.extend(types.conveniences());

@@ -202,7 +202,7 @@ fn manifests(
     files.push(GeneratedFile {
         path: api.server_crate.dir.join("src").join("lib.rs"),
         contents: format!(
-            "{rs_header}\n//! The server side of {title}: implement `Api` (and `Hooks`, where the document has security or requires rate-limit figures), serve `router` (with `serve`).\n\n{} api;\n\n{} adapter;\n\npub use adapter::{{fallback, router, serve}};\npub use api::*;\n/// The runtime the adapter calls into.\npub use server_runtime as runtime;\n",
+            "{rs_header}\n//! The server side of {title}: implement `Api` (and `Hooks`, where the document has security or requires rate-limit figures), serve `router` (with `serve`).\n\n{} api;\n\n{} adapter;\n\npub use adapter::{{fallback, router, serve}};\npub use api::*;\n/// The runtime the adapter calls into.\npub use server_runtime as runtime;\n/// What a backend names, from one import path (as `ev-energy-server` exports them).\npub use server_runtime::reexports::axum;\npub use server_runtime::{{AuthError, Credential, CredentialKind, Limited, Limits, Principal, RateLimit}};\n",
             module("generated/api.rs"),
             module("generated/adapter.rs")
         ),
