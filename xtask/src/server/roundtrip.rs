@@ -17,7 +17,7 @@
 //! declares for it.
 //!
 //! Everything is read from the same in-between structures the server
-//! generator renders ([`Op`]), so the names are the generated ones.
+//! generator renders (`Op`), so the names are the generated ones.
 
 use anyhow::{anyhow, Result};
 use proc_macro2::TokenStream;
