@@ -45,7 +45,7 @@ pub struct ClientOptions {
 }
 
 /// The hand-written runtime every generated server uses.
-pub const RUNTIME_CRATE: &str = "server_runtime";
+pub const RUNTIME_CRATE: &str = "ev_energy_runtime";
 
 /// Where a generated crate lives and what it is called in Rust paths.
 #[derive(Clone, Debug)]

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::json;
 
 pub use crate::model::Finding;
-use spec_vocab::{Check, GATE};
+use ev_energy_spec_vocab::{Check, GATE};
 
 use crate::model::{HeaderRole, Model, Operation, ProblemSituation, Status};
 use crate::spec::{escape_pointer, Document};

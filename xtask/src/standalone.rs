@@ -8,7 +8,7 @@
 //! a file it did not write. Dependency versions are this workspace's
 //! (`[workspace.dependencies]`), so the crates build with the same
 //! generator and runtime versions; the runtime is a path dependency on
-//! this workspace's `crates/server-runtime`.
+//! this workspace's `crates/ev-energy-runtime`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,7 +103,7 @@ fn manifests(
 ) -> Result<Vec<GeneratedFile>> {
     let dependencies = WorkspaceDependencies::read(workspace)?;
     let header = codegen::header(&api.document).replacen("//", "#", 1);
-    let runtime = workspace.join("crates").join("server-runtime");
+    let runtime = workspace.join("crates").join("ev-energy-runtime");
     let runtime = runtime
         .canonicalize()
         .with_context(|| format!("cannot find the runtime at {}", runtime.display()))?;
@@ -170,7 +170,7 @@ fn manifests(
                     .map(|d| dep(d))
                     .chain([
                         Ok(format!(
-                            "server-runtime = {{ path = {} }}",
+                            "ev-energy-runtime = {{ path = {} }}",
                             toml_string(&runtime.to_string_lossy())
                         )),
                         Ok(types_path),
@@ -202,7 +202,7 @@ fn manifests(
     files.push(GeneratedFile {
         path: api.server_crate.dir.join("src").join("lib.rs"),
         contents: format!(
-            "{rs_header}\n//! The server side of {title}: implement `Api` (and `Hooks`, where the document has security or requires rate-limit figures), serve `router` (with `serve`).\n\n{} api;\n\n{} adapter;\n\npub use adapter::{{fallback, router, serve}};\npub use api::*;\n/// The runtime the adapter calls into.\npub use server_runtime as runtime;\n/// What a backend names, from one import path (as `ev-energy-server` exports them).\npub use server_runtime::reexports::axum;\npub use server_runtime::{{AuthError, Credential, CredentialKind, Limited, Limits, Principal, RateLimit}};\n",
+            "{rs_header}\n//! The server side of {title}: implement `Api` (and `Hooks`, where the document has security or requires rate-limit figures), serve `router` (with `serve`).\n\n{} api;\n\n{} adapter;\n\npub use adapter::{{fallback, router, serve}};\npub use api::*;\n/// The runtime the adapter calls into.\npub use ev_energy_runtime as runtime;\n/// What a backend names, from one import path (as `ev-energy-server` exports them).\npub use ev_energy_runtime::reexports::axum;\npub use ev_energy_runtime::{{AuthError, Credential, CredentialKind, Limited, Limits, Principal, RateLimit}};\n",
             module("generated/api.rs"),
             module("generated/adapter.rs")
         ),

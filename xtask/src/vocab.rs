@@ -1,4 +1,4 @@
-//! The runtime's vocabulary (`spec-vocab`, shared with the server runtime)
+//! The runtime's vocabulary (`ev-energy-spec-vocab`, shared with the server runtime)
 //! as generated code writes it: `runtime::Situation::Forbidden`,
 //! `rt::Role::ApiVersion`. The generator decides with the same enums the
 //! runtime interprets, so a renamed or added variant is a compile error
@@ -6,7 +6,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-pub use spec_vocab::{Kind, Location, Role, Shape, Situation};
+pub use ev_energy_spec_vocab::{Kind, Location, Role, Shape, Situation};
 
 /// `#path::#name`.
 fn variant(path: TokenStream, name: &str) -> TokenStream {

@@ -10,10 +10,10 @@
 //! - `src/generated/adapter.rs`: the document's declarations — per
 //!   operation, its parameters, body, responses with their headers and
 //!   security — and [`router`], which registers each operation with the
-//!   runtime. The runtime (`server-runtime`) interprets them: it parses and
+//!   runtime. The runtime (`ev-energy-runtime`) interprets them: it parses and
 //!   validates parameters, negotiates `Accept`, authenticates, rate-limits
 //!   and answers problems exactly as the document says, in the order of
-//!   `spec_vocab::GATE`.
+//!   `ev_energy_spec_vocab::GATE`.
 //!
 //! # The document's requirements are the compiler's
 //!
@@ -69,10 +69,10 @@ pub use adapter::{fallback, router, serve};
 pub use api::*;
 /// The hand-written runtime the adapter calls into (credentials, problems,
 /// negotiation, the gate).
-pub use server_runtime as runtime;
+pub use ev_energy_runtime as runtime;
 /// The axum version the adapter is built on, for serving [`router`].
-pub use server_runtime::reexports::axum;
-pub use server_runtime::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
+pub use ev_energy_runtime::reexports::axum;
+pub use ev_energy_runtime::{AuthError, Credential, CredentialKind, Limited, Principal, RateLimit};
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

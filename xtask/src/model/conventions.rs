@@ -21,7 +21,7 @@ pub struct Conventions {
 /// A situation in which the adapter answers a problem by itself (the
 /// runtime's own word for it): its key in `x-problem-details`, its status
 /// and placeholders.
-pub use spec_vocab::Situation as ProblemSituation;
+pub use ev_energy_spec_vocab::Situation as ProblemSituation;
 
 /// The texts of one of the adapter's own problems.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -347,7 +347,7 @@ impl Operation {
 }
 
 /// Where a parameter is (the runtime's own word for it).
-pub use spec_vocab::Location;
+pub use ev_energy_spec_vocab::Location;
 
 /// How a parameter's value is serialized (OpenAPI `style`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -798,7 +798,7 @@ pub struct ResponseHeader {
 
 /// A response header whose value the adapter's runtime knows (the
 /// runtime's own word for it).
-pub use spec_vocab::Role as HeaderRole;
+pub use ev_energy_spec_vocab::Role as HeaderRole;
 
 #[cfg(test)]
 mod tests;

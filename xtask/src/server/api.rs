@@ -221,7 +221,7 @@ fn hooks_trait(doc: &Doc<'_>) -> TokenStream {
     };
     quote! {
         /// Authentication and rate limiting, called by the adapter before an
-        /// operation runs, in the order of `spec_vocab::GATE` (the README lists the checks).
+        /// operation runs, in the order of `ev_energy_spec_vocab::GATE` (the README lists the checks).
         pub trait Hooks: Send + Sync + 'static {
             /// Who made a request, as [`Hooks::authenticate`] established it.
             type Principal: runtime::Principal;
@@ -251,7 +251,7 @@ fn public_hooks_trait(doc: &Doc<'_>) -> TokenStream {
     ));
     quote! {
         /// The rate limit, called by the adapter before an operation runs, in the
-        /// order of `spec_vocab::GATE`. The document has no security, so there is
+        /// order of `ev_energy_spec_vocab::GATE`. The document has no security, so there is
         /// nothing to authenticate.
         pub trait Hooks: Send + Sync + 'static {
             #text

@@ -2,7 +2,7 @@
 //! error schema, decided once here from the schema's property names and
 //! types and declared as a table (`rt::ErrorShape`) that the runtime
 //! interprets. The mapping itself is documented in the runtime
-//! (`crates/server-runtime/src/shape.rs`) and the README ("Errors in your
+//! (`crates/ev-energy-runtime/src/shape.rs`) and the README ("Errors in your
 //! document's shape"); this reads a schema into it.
 
 use proc_macro2::TokenStream;

@@ -37,7 +37,7 @@ use crate::vocab::{Kind, Shape};
 pub struct Crates<'a> {
     /// The types crate, as a Rust path segment (`ev_energy_types`).
     pub types: &'a str,
-    /// The runtime crate (`server_runtime`).
+    /// The runtime crate (`ev_energy_runtime`).
     pub runtime: &'a str,
 }
 

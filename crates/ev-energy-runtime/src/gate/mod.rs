@@ -1,7 +1,7 @@
 //! The gate: what the adapter does around an operation, in two parts.
 //!
 //! - `admit`: the checks before the operation runs, in the
-//!   order of [`spec_vocab::GATE`]:
+//!   order of [`ev_energy_spec_vocab::GATE`]:
 //!   1. content negotiation: 406 when `Accept` allows no success media type;
 //!   2. the API version (the header parameter marked `x-api-version`): 400
 //!      "Unsupported version" for a version the document does not have;

@@ -1,7 +1,7 @@
 //! The vocabulary the code generator and the server runtime share.
 //!
 //! The generator (`xtask`) decides, from an OpenAPI document, what each
-//! operation declares; the runtime (`server-runtime`) interprets those
+//! operation declares; the runtime (`ev-energy-runtime`) interprets those
 //! declarations for every request. Both sides need the same words: the
 //! situations in which the adapter answers a problem by itself and their
 //! statuses, where a parameter is and how its values are read, which

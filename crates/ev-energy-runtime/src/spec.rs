@@ -2,7 +2,7 @@
 //! adapter holds one [`ApiSpec`] and one [`OperationSpec`] per operation,
 //! in `static`s built from the document.
 
-pub use spec_vocab::{Kind, Location, Role, Shape};
+pub use ev_energy_spec_vocab::{Kind, Location, Role, Shape};
 
 use crate::problem::{Problem, ProblemText, Situation};
 

@@ -12,7 +12,7 @@
 //! - parameters and bodies (JSON, forms, text, bytes), read and validated against the document's
 //!   schemas (compiled when the router is built);
 //! - `Accept` negotiation, the API version, credentials for the document's
-//!   schemes, scopes and rate limits, in the order of [`spec_vocab::GATE`];
+//!   schemes, scopes and rate limits, in the order of [`ev_energy_spec_vocab::GATE`];
 //! - encoding the backend's responses with their declared headers, and the
 //!   adapter's own RFC 9457 problems through the document's error
 //!   responses — in the document's own error shape when its error schema

@@ -21,7 +21,7 @@ use crate::spec::ApiSpec;
 /// The media type of every problem response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-pub use spec_vocab::Situation;
+pub use ev_energy_spec_vocab::Situation;
 
 /// The runtime's own texts, for documents that give none.
 trait Generic {
