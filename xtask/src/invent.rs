@@ -533,6 +533,45 @@ mod tests {
         Some(Bound { value, exclusive })
     }
 
+    /// The parameters of a document's one operation, by name, with the
+    /// value [`parameter_value`] sends for each.
+    fn parameter_values(parameters: &str) -> Vec<(String, Value)> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+             operationId: a\n      parameters: {parameters}\n      responses: {{'204': {{description: ok}}}}\n"
+        );
+        let document = crate::spec::Document::parse(std::path::Path::new("p.yaml"), &text).unwrap();
+        let (model, _) = crate::model::load(&document);
+        model.operations[0]
+            .parameters
+            .iter()
+            .map(|p| {
+                let is_array = p.schema.constraints.ty == Some(JsonType::Array);
+                let value = parameter_value(p, is_array, &model.schema_nodes).value;
+                (p.name.clone(), value)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_parameter_sends_the_first_written_value_that_fits_else_an_invented_one() {
+        let values = parameter_values(
+            "[{name: a, in: query, example: 'x', schema: {type: integer, example: 'y', default: 3}}, \
+              {name: b, in: query, schema: {type: integer, minimum: 5, example: 1}}, \
+              {name: c, in: query, example: 'US,GB', schema: {type: array, items: {type: string}}}, \
+              {name: d, in: query, schema: {type: string, enum: [on, off]}}]",
+        );
+        assert_eq!(
+            values,
+            vec![
+                ("a".to_string(), json!(3)),
+                ("b".to_string(), json!(5)),
+                ("c".to_string(), json!(["US", "GB"])),
+                ("d".to_string(), json!("on")),
+            ]
+        );
+    }
+
     #[test]
     fn example_then_default_then_enum() {
         let c = Constraints {
@@ -789,5 +828,66 @@ mod tests {
             "{:?}",
             invented.warnings
         );
+    }
+}
+
+/// The value sent for parameter `p` (by the generated mock test and by the
+/// corpus round trip, so both send the same): the first value the document
+/// writes for it — the parameter's `example`, its schema's `example`,
+/// `default`, first `enum` value — that fits its schema, an array's example
+/// written as it is sent (`"US,GB"`) read as the array it stands for;
+/// else one invented from the schema ([`invent_node`]).
+pub fn parameter_value(
+    p: &crate::model::Parameter,
+    is_array: bool,
+    components: &[(String, Node)],
+) -> Invented {
+    let written = [
+        p.example.clone(),
+        p.schema.example.clone(),
+        p.schema.default.clone(),
+        p.schema.enum_values.first().cloned(),
+    ];
+    let as_array = written.iter().flatten().find_map(|v| match v {
+        Value::String(text) if is_array => Some(Value::Array(
+            text.split(',')
+                .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())))
+                .collect(),
+        )),
+        _ => None,
+    });
+    fitting(
+        written.into_iter().flatten().chain(as_array),
+        &p.schema,
+        components,
+        &p.pointer,
+    )
+}
+
+/// The first of `candidates` that fits `schema` (the document's examples
+/// often do not), else a value invented from it.
+pub fn fitting(
+    candidates: impl IntoIterator<Item = Value>,
+    schema: &crate::model::Schema,
+    components: &[(String, Node)],
+    pointer: &str,
+) -> Invented {
+    let found = candidates.into_iter().find(|value| {
+        schema
+            .json_schema
+            .as_ref()
+            .is_none_or(|json| fits(json, value))
+    });
+    match found {
+        Some(value) => Invented {
+            value,
+            warnings: Vec::new(),
+        },
+        None => invent_node(
+            &schema.node,
+            schema.json_schema.as_ref(),
+            components,
+            pointer,
+        ),
     }
 }

@@ -516,32 +516,18 @@ fn example_let(
     types: &Types,
     components: &[(String, Node)],
 ) -> Result<TokenStream> {
-    let example = match p
-        .example
-        .as_ref()
-        .or(p.schema.default.as_ref())
-        .or(p.schema.enum_values.first())
-    {
-        Some(example) => example.clone(),
-        None => {
-            let invented = crate::invent::invent(
-                &p.schema.constraints,
-                p.schema.json_schema.as_ref(),
-                components,
-                &p.pointer,
-            );
-            for warning in &invented.warnings {
-                eprintln!(
-                    "{warning} (the {} parameter `{}` of `{}`)",
-                    p.location, p.name, operation.id
-                );
-            }
-            invented.value
-        }
-    };
+    let ty = types.param(operation, p)?;
+    let invented = crate::invent::parameter_value(p, matches!(ty, ParamType::Array(_)), components);
+    for warning in &invented.warnings {
+        eprintln!(
+            "{warning} (the {} parameter `{}` of `{}`)",
+            p.location, p.name, operation.id
+        );
+    }
+    let example = invented.value;
     let var = format_ident!("{}", snake(&p.name));
     let json = example.to_string();
-    let ty = match types.param(operation, p)? {
+    let ty = match ty {
         ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
         ParamType::Scalar(ty) => ty,
     };

@@ -300,34 +300,12 @@ impl<'a, 'b> Plan<'a, 'b> {
             .params
             .iter()
             .map(|p| {
-                let parameter = p.model;
-                let written = [
-                    parameter.example.clone(),
-                    parameter.schema.example.clone(),
-                    parameter.schema.default.clone(),
-                    parameter.schema.enum_values.first().cloned(),
-                ];
-                // An array's example is often written as it is sent
-                // (`"US,GB"`): read it as the array it stands for.
-                let as_array = written.iter().flatten().find_map(|v| match v {
-                    Value::String(text) if matches!(p.ty, ParamType::Array(_)) => {
-                        Some(Value::Array(
-                            text.split(',')
-                                .map(|t| {
-                                    serde_json::from_str(t)
-                                        .unwrap_or_else(|_| Value::String(t.to_string()))
-                                })
-                                .collect(),
-                        ))
-                    }
-                    _ => None,
-                });
-                fitting(
-                    written.into_iter().flatten().chain(as_array),
-                    &parameter.schema,
+                crate::invent::parameter_value(
+                    p.model,
+                    matches!(p.ty, ParamType::Array(_)),
                     components,
-                    &parameter.pointer,
                 )
+                .value
                 .to_string()
             })
             .collect();
@@ -391,12 +369,16 @@ impl<'a, 'b> Plan<'a, 'b> {
                         let declared = r.model.headers.iter().find(|d| d.name == h.name);
                         declared
                             .map(|d| {
-                                d.example
-                                    .clone()
-                                    .or_else(|| d.schema.example.clone())
-                                    .unwrap_or_else(|| {
-                                        invented(&d.schema, components, &r.model.pointer)
-                                    })
+                                crate::invent::fitting(
+                                    d.example
+                                        .clone()
+                                        .into_iter()
+                                        .chain(d.schema.example.clone()),
+                                    &d.schema,
+                                    components,
+                                    &r.model.pointer,
+                                )
+                                .value
                             })
                             .unwrap_or(Value::String("x".into()))
                             .to_string()
@@ -973,36 +955,7 @@ fn concrete_media_type(declared: &str) -> String {
 /// The example of `schema` where it fits the schema, else a value
 /// invented from it.
 fn example_of(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
-    fitting(schema.example.clone(), schema, components, pointer)
-}
-
-/// The first of `candidates` that fits `schema` (the document's examples
-/// often do not), else a value invented from it.
-fn fitting(
-    candidates: impl IntoIterator<Item = Value>,
-    schema: &model::Schema,
-    components: &[(String, Node)],
-    pointer: &str,
-) -> Value {
-    candidates
-        .into_iter()
-        .find(|value| {
-            schema
-                .json_schema
-                .as_ref()
-                .is_none_or(|json| crate::invent::fits(json, value))
-        })
-        .unwrap_or_else(|| invented(schema, components, pointer))
-}
-
-fn invented(schema: &model::Schema, components: &[(String, Node)], pointer: &str) -> Value {
-    crate::invent::invent_node(
-        &schema.node,
-        schema.json_schema.as_ref(),
-        components,
-        pointer,
-    )
-    .value
+    crate::invent::fitting(schema.example.clone(), schema, components, pointer).value
 }
 
 /// A parameter's JSON value as the texts sent on the wire (one per array item).
