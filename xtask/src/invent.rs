@@ -508,6 +508,67 @@ fn number(c: &Constraints) -> Value {
     }
 }
 
+/// The value sent for parameter `p` (by the generated mock test and by the
+/// corpus round trip, so both send the same): the first value the document
+/// writes for it — the parameter's `example`, its schema's `example`,
+/// `default`, first `enum` value — that fits its schema, an array's example
+/// written as it is sent (`"US,GB"`) read as the array it stands for;
+/// else one invented from the schema ([`invent_node`]).
+pub fn parameter_value(
+    p: &crate::model::Parameter,
+    is_array: bool,
+    components: &[(String, Node)],
+) -> Invented {
+    let written = [
+        p.example.clone(),
+        p.schema.example.clone(),
+        p.schema.default.clone(),
+        p.schema.enum_values.first().cloned(),
+    ];
+    let as_array = written.iter().flatten().find_map(|v| match v {
+        Value::String(text) if is_array => Some(Value::Array(
+            text.split(',')
+                .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())))
+                .collect(),
+        )),
+        _ => None,
+    });
+    fitting(
+        written.into_iter().flatten().chain(as_array),
+        &p.schema,
+        components,
+        &p.pointer,
+    )
+}
+
+/// The first of `candidates` that fits `schema` (the document's examples
+/// often do not), else a value invented from it.
+pub fn fitting(
+    candidates: impl IntoIterator<Item = Value>,
+    schema: &crate::model::Schema,
+    components: &[(String, Node)],
+    pointer: &str,
+) -> Invented {
+    let found = candidates.into_iter().find(|value| {
+        schema
+            .json_schema
+            .as_ref()
+            .is_none_or(|json| fits(json, value))
+    });
+    match found {
+        Some(value) => Invented {
+            value,
+            warnings: Vec::new(),
+        },
+        None => invent_node(
+            &schema.node,
+            schema.json_schema.as_ref(),
+            components,
+            pointer,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,66 +889,5 @@ mod tests {
             "{:?}",
             invented.warnings
         );
-    }
-}
-
-/// The value sent for parameter `p` (by the generated mock test and by the
-/// corpus round trip, so both send the same): the first value the document
-/// writes for it — the parameter's `example`, its schema's `example`,
-/// `default`, first `enum` value — that fits its schema, an array's example
-/// written as it is sent (`"US,GB"`) read as the array it stands for;
-/// else one invented from the schema ([`invent_node`]).
-pub fn parameter_value(
-    p: &crate::model::Parameter,
-    is_array: bool,
-    components: &[(String, Node)],
-) -> Invented {
-    let written = [
-        p.example.clone(),
-        p.schema.example.clone(),
-        p.schema.default.clone(),
-        p.schema.enum_values.first().cloned(),
-    ];
-    let as_array = written.iter().flatten().find_map(|v| match v {
-        Value::String(text) if is_array => Some(Value::Array(
-            text.split(',')
-                .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())))
-                .collect(),
-        )),
-        _ => None,
-    });
-    fitting(
-        written.into_iter().flatten().chain(as_array),
-        &p.schema,
-        components,
-        &p.pointer,
-    )
-}
-
-/// The first of `candidates` that fits `schema` (the document's examples
-/// often do not), else a value invented from it.
-pub fn fitting(
-    candidates: impl IntoIterator<Item = Value>,
-    schema: &crate::model::Schema,
-    components: &[(String, Node)],
-    pointer: &str,
-) -> Invented {
-    let found = candidates.into_iter().find(|value| {
-        schema
-            .json_schema
-            .as_ref()
-            .is_none_or(|json| fits(json, value))
-    });
-    match found {
-        Some(value) => Invented {
-            value,
-            warnings: Vec::new(),
-        },
-        None => invent_node(
-            &schema.node,
-            schema.json_schema.as_ref(),
-            components,
-            pointer,
-        ),
     }
 }
