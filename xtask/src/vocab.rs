@@ -4,9 +4,9 @@
 //! runtime interprets, so a renamed or added variant is a compile error
 //! here first.
 
+pub use ev_energy_spec_vocab::{Kind, Location, Role, Shape, Situation};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-pub use ev_energy_spec_vocab::{Kind, Location, Role, Shape, Situation};
 
 /// `#path::#name`.
 fn variant(path: TokenStream, name: &str) -> TokenStream {
