@@ -64,7 +64,7 @@ const STEPS: &[Step] = &[
         env: &[("RUSTDOCFLAGS", "-D warnings")],
     },
     Step {
-        name: "package the client for a registry",
+        name: "package the crates for a registry (types, client, the runtime, server)",
         args: &[
             "package",
             "--locked",
@@ -72,6 +72,12 @@ const STEPS: &[Step] = &[
             "ev-energy-types",
             "-p",
             "ev-energy-client",
+            "-p",
+            "ev-energy-spec-vocab",
+            "-p",
+            "ev-energy-runtime",
+            "-p",
+            "ev-energy-server",
         ],
         env: &[],
     },

@@ -178,6 +178,10 @@ fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcom
         .arg(document)
         .arg("--out")
         .arg(&crates)
+        // No registry has the runtime offline: this checkout's, by a
+        // `[patch.crates-io]` in the generated workspace.
+        .arg("--runtime-path")
+        .arg(runtime_dir(root))
         .output()
         .context("cannot run codegen")?;
     let stderr = String::from_utf8_lossy(&generated.stderr).into_owned();
@@ -289,6 +293,11 @@ fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcom
     Ok(outcome)
 }
 
+/// This checkout's runtime crate, which the corpus's crates build against.
+fn runtime_dir(root: &Path) -> PathBuf {
+    root.join("crates").join(standalone::RUNTIME_PACKAGE)
+}
+
 fn env_cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
@@ -361,9 +370,13 @@ fn write_round_trip(
     ] {
         lines.push(deps.line(dep)?);
     }
+    // A workspace of its own, so the generated one's patch does not reach
+    // it: the same patch again.
     let manifest = format!(
-        "# Written by `cargo xtask corpus`.\n[package]\nname = \"{prefix}-roundtrip\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}\n",
-        lines.join("\n")
+        "# Written by `cargo xtask corpus`.\n[package]\nname = \"{prefix}-roundtrip\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}\n\n[patch.crates-io]\n{} = {{ path = {} }}\n",
+        lines.join("\n"),
+        standalone::RUNTIME_PACKAGE,
+        toml::Value::String(runtime_dir(root).to_string_lossy().into_owned())
     );
     std::fs::create_dir_all(dir.join("src"))?;
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;

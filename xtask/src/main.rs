@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use xtask::files::Mode;
+use xtask::standalone::{Options, RuntimeSource};
 use xtask::{EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
 
 /// Tasks for the ev.energy API workspace.
@@ -35,9 +36,29 @@ enum Task {
         #[arg(long, value_name = "PATH", requires = "out")]
         document: Option<std::path::PathBuf>,
         /// Where to write its crates (`<name>-types`, `-client`, `-server`, as a
-        /// workspace of their own).
+        /// workspace of their own). They name no path of this checkout (paths they name
+        /// are relative to DIR), so they can move.
         #[arg(long, value_name = "DIR", requires = "document")]
         out: Option<std::path::PathBuf>,
+        /// The crates' name prefix, in kebab-case (default: the document's file name).
+        #[arg(long, value_name = "NAME", requires = "out")]
+        crate_prefix: Option<String>,
+        /// Build the server against this copy of the ev-energy-runtime crate (its folder),
+        /// by a `[patch.crates-io]` in DIR/Cargo.toml written relative to DIR (default: the
+        /// runtime by version, from a registry).
+        #[arg(
+            long,
+            value_name = "PATH",
+            requires = "out",
+            conflicts_with = "runtime_git"
+        )]
+        runtime_path: Option<std::path::PathBuf>,
+        /// Build the server against ev-energy-runtime from this git repository, likewise.
+        #[arg(long, value_name = "URL", requires = "out")]
+        runtime_git: Option<String>,
+        /// The commit, tag or branch of --runtime-git.
+        #[arg(long, value_name = "REV", requires = "runtime_git")]
+        runtime_rev: Option<String>,
     },
     /// Check the OpenAPI documents for what the generators rely on.
     ///
@@ -140,11 +161,27 @@ fn main() -> ExitCode {
             check,
             document,
             out,
+            crate_prefix,
+            runtime_path,
+            runtime_git,
+            runtime_rev,
         } => {
             let mode = if check { Mode::Check } else { Mode::Write };
+            let runtime = match (runtime_path, runtime_git) {
+                (Some(path), _) => RuntimeSource::Path(path),
+                (None, Some(url)) => RuntimeSource::Git {
+                    url,
+                    rev: runtime_rev,
+                },
+                (None, None) => RuntimeSource::Registry,
+            };
+            let options = Options {
+                prefix: crate_prefix,
+                runtime,
+            };
             let result = match (&document, &out) {
                 (Some(document), Some(out)) => {
-                    xtask::standalone::generate(&root, document, out, mode, &mut stdout)
+                    xtask::standalone::generate(&root, document, out, &options, mode, &mut stdout)
                 }
                 _ => xtask::codegen(&root, mode, &mut stdout),
             };

@@ -1,23 +1,67 @@
 //! `cargo xtask codegen --document PATH --out DIR`: the types, client and
 //! server crates of a document that is not in the workspace list, written
 //! into `DIR` as a small workspace of their own, buildable there
-//! (`cargo check --manifest-path DIR/<name>-server/Cargo.toml`).
+//! (`cargo check --manifest-path DIR/<name>-server/Cargo.toml`) and after
+//! being moved anywhere else: nothing written names an absolute path or
+//! this checkout (the document, and a `--runtime-path`, are named relative
+//! to `DIR`).
 //!
 //! Everything written carries the generated header, `Cargo.toml` and
 //! `lib.rs` included, so running it again updates them and never touches
-//! a file it did not write. Dependency versions are this workspace's
-//! (`[workspace.dependencies]`), so the crates build with the same
-//! generator and runtime versions; the runtime is a path dependency on
-//! this workspace's `crates/ev-energy-runtime`.
+//! a file it did not write. The header names the document relative to
+//! `DIR` and the command that regenerates the files, run in `DIR`, so it
+//! reads the same whether the generator was given absolute or relative
+//! paths. Dependency versions are this workspace's
+//! (`[workspace.dependencies]`), each only where the generated code names
+//! it; the server names `ev-energy-runtime` by its version, as a registry
+//! dependency, and a local copy or a git repository of it, when asked for,
+//! is a `[patch.crates-io]` of the generated workspace
+//! ([`RuntimeSource`]). This workspace's `Cargo.lock` seeds theirs.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::codegen::{self, Api, ClientOptions, CrateOut, GeneratedFile};
 use crate::files::{self, Mode, Summary};
 use crate::spec::Document;
+
+/// The runtime crate the generated server depends on, as a package name.
+pub const RUNTIME_PACKAGE: &str = "ev-energy-runtime";
+
+/// Where the generated server's `ev-energy-runtime` comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RuntimeSource {
+    /// A registry (crates.io), by the version this generator was built
+    /// with: the server's `Cargo.toml` says only that, and nothing else is
+    /// written.
+    #[default]
+    Registry,
+    /// A local copy (the runtime crate's folder): the same dependency by
+    /// version, with a `[patch.crates-io]` in the generated workspace's
+    /// `Cargo.toml` pointing at the copy, written relative to the output
+    /// folder so that both can move together.
+    Path(PathBuf),
+    /// A git repository that holds the runtime, at a revision if given:
+    /// likewise, a `[patch.crates-io]`.
+    Git {
+        /// The repository's URL.
+        url: String,
+        /// A commit, tag or branch name (`rev = …`); the default branch without it.
+        rev: Option<String>,
+    },
+}
+
+/// How `--document … --out …` names and links the crates.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The crate-name prefix (`--crate-prefix`); the document's file stem
+    /// without it ([`crate_prefix`]).
+    pub prefix: Option<String>,
+    /// Where the runtime comes from (`--runtime-path`, `--runtime-git`).
+    pub runtime: RuntimeSource,
+}
 
 /// The crates' name prefix for a document: its file stem, lower case, with
 /// `-` between words (`openapi/Parcel Lockers.yaml` → `parcel-lockers`).
@@ -34,19 +78,44 @@ pub fn crate_prefix(document: &Path) -> Result<String> {
             .is_some_and(|c| c.is_ascii_alphabetic())
     {
         bail!(
-            "cannot name crates after `{stem}`: rename the document so its name starts with a letter"
+            "cannot name crates after `{stem}`: rename the document so its name starts with a letter, \
+             or give the names' prefix with --crate-prefix"
         );
     }
     Ok(prefix)
+}
+
+/// Checks a `--crate-prefix`: kebab-case (lower-case ASCII letters and
+/// digits, words joined by single `-`), starting with a letter.
+pub fn check_prefix(prefix: &str) -> Result<()> {
+    let words_ok = prefix.split('-').all(|word| {
+        !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    if !words_ok || !prefix.starts_with(|c: char| c.is_ascii_lowercase()) {
+        bail!(
+            "--crate-prefix `{prefix}` is not a crate-name prefix: write it in kebab-case \
+             (lower-case letters and digits, words joined by single `-`), starting with a letter, \
+             e.g. `parcel-lockers`"
+        );
+    }
+    Ok(())
 }
 
 /// The API of a document outside the workspace list: its three crates
 /// `<prefix>-types`, `-client` and `-server` ([`crate_prefix`]), relative
 /// to the output folder. The feature documents' snapshot test
 /// (`xtask/tests/features.rs`) generates with it too, so its snapshots are
-/// what `--document` writes.
+/// what `--document` writes (below the header, which [`generate`] writes
+/// relative to the output folder).
 pub fn api(document: &Path) -> Result<Api> {
-    let prefix = crate_prefix(document)?;
+    named_api(document, &crate_prefix(document)?)
+}
+
+/// [`api`] with the crates named `<prefix>-…`.
+fn named_api(document: &Path, prefix: &str) -> Result<Api> {
     let snake = prefix.replace('-', "_");
     Ok(Api {
         document: document.to_path_buf(),
@@ -64,6 +133,8 @@ pub fn api(document: &Path) -> Result<Api> {
         },
         client: ClientOptions::default(),
         released: false,
+        command: codegen::FIX_COMMAND.into(),
+        run_in: None,
     })
 }
 
@@ -73,25 +144,175 @@ pub fn generate(
     workspace: &Path,
     document: &Path,
     out: &Path,
+    options: &Options,
     mode: Mode,
     report: &mut dyn Write,
 ) -> Result<Summary> {
-    let prefix = crate_prefix(document)?;
-    let api = api(document)?;
+    let prefix = match &options.prefix {
+        Some(prefix) => {
+            check_prefix(prefix)?;
+            prefix.clone()
+        }
+        None => crate_prefix(document)?,
+    };
     let parsed = Document::load(Path::new(""), document)?;
-    let mut generated = codegen::generate_from_document(&parsed, &api)?;
-    generated.extend(manifests(workspace, &api, &prefix, &parsed)?);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let out_dir = out
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", out.display()))?;
+    let from_out = |path: &Path, what: &str| -> Result<PathBuf> {
+        let full = path
+            .canonicalize()
+            .with_context(|| format!("cannot find {what} {}", path.display()))?;
+        Ok(relative_path(&out_dir, &full))
+    };
+    let document_from_out = from_out(document, "the OpenAPI document")?;
+    let runtime = match &options.runtime {
+        RuntimeSource::Path(path) => {
+            check_runtime_folder(path)?;
+            RuntimeSource::Path(from_out(path, "the runtime")?)
+        }
+        other => other.clone(),
+    };
+    let mut api = named_api(&document_from_out, &prefix)?;
+    // `--crate-prefix` only where it is not the document's default.
+    let own_prefix = crate_prefix(document).ok().as_deref() != Some(prefix.as_str());
+    api.command = regenerate_command(
+        &document_from_out,
+        own_prefix.then_some(prefix.as_str()),
+        &runtime,
+    );
+    api.run_in = Some(RUN_IN);
+    let mut generated = codegen::generate_from_document(&parsed, &api)?;
+    generated.extend(manifests(
+        workspace, &api, &prefix, &parsed, &runtime, &generated,
+    )?);
     let summary = files::sync(out, &generated, &[PathBuf::new()], mode, report)?;
-    // The workspace's lock file, so the crates build with the versions this
-    // workspace is tested with (cargo drops what they do not use).
+    // The workspace's lock file seeds theirs, so the crates first build
+    // with the versions this workspace is tested with (and offline, where
+    // those are in cargo's cache); cargo drops what they do not use, and
+    // the lock is theirs from then on: never checked, never overwritten.
     let lock = out.join("Cargo.lock");
     if mode == Mode::Write && !lock.exists() {
-        if let Ok(text) = std::fs::read_to_string(workspace.join("Cargo.lock")) {
-            std::fs::write(&lock, text)?;
-        }
+        let seed = workspace.join("Cargo.lock");
+        std::fs::copy(&seed, &lock)
+            .with_context(|| format!("cannot copy {} to {}", seed.display(), lock.display()))?;
+        writeln!(
+            report,
+            "{:>12} Cargo.lock (seeded from the generator's workspace; cargo keeps it from now on)",
+            "Seeded"
+        )?;
     }
     Ok(summary)
+}
+
+/// A runtime folder given by `--runtime-path` must hold the runtime crate.
+fn check_runtime_folder(path: &Path) -> Result<()> {
+    let manifest = path.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).with_context(|| {
+        format!(
+            "--runtime-path {}: cannot read {} (give the folder of the `{RUNTIME_PACKAGE}` crate)",
+            path.display(),
+            manifest.display()
+        )
+    })?;
+    let name = toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| t.get("package")?.get("name")?.as_str().map(str::to_string));
+    if name.as_deref() != Some(RUNTIME_PACKAGE) {
+        bail!(
+            "--runtime-path {}: {} is not the `{RUNTIME_PACKAGE}` crate's manifest",
+            path.display(),
+            manifest.display()
+        );
+    }
+    Ok(())
+}
+
+/// The command, run in the output folder, that writes the same files
+/// again: every path in it is relative to that folder.
+fn regenerate_command(document: &Path, prefix: Option<&str>, runtime: &RuntimeSource) -> String {
+    let mut command = format!(
+        "xtask codegen --document {} --out .",
+        shell_word(&codegen::slash_path(document))
+    );
+    if let Some(prefix) = prefix {
+        command.push_str(&format!(" --crate-prefix {prefix}"));
+    }
+    match runtime {
+        RuntimeSource::Registry => {}
+        RuntimeSource::Path(path) => command.push_str(&format!(
+            " --runtime-path {}",
+            shell_word(&codegen::slash_path(path))
+        )),
+        RuntimeSource::Git { url, rev } => {
+            command.push_str(&format!(" --runtime-git {}", shell_word(url)));
+            if let Some(rev) = rev {
+                command.push_str(&format!(" --runtime-rev {}", shell_word(rev)));
+            }
+        }
+    }
+    command
+}
+
+/// Where the command in the header of `--out` files runs.
+const RUN_IN: &str = "in the folder of this generated workspace, with the generator's xtask \
+     (see \"For teams bringing their own document\" in the generator's README)";
+
+/// A word as a POSIX shell reads it back (quoted only when it must be).
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=,%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// `to` relative to the folder `from` (both absolute and canonical):
+/// `..` up to their common ancestor, then down. Paths with nothing in
+/// common (another Windows drive) stay absolute.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<Component> = from.components().collect();
+    let to_parts: Vec<Component> = to.components().collect();
+    let common = from
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 || !matches!(from.first(), Some(c) if Some(c) == to_parts.first()) {
+        return to.to_path_buf();
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..from.len() {
+        relative.push("..");
+    }
+    for part in &to_parts[common..] {
+        relative.push(part.as_os_str());
+    }
+    if relative.as_os_str().is_empty() {
+        relative.push(".");
+    }
+    relative
+}
+
+/// Whether generated Rust text names the crate `ident` in a path
+/// (`chrono::…`, `::chrono::…`) or renames it (`use chrono as …`), so the
+/// crate needs it as a dependency.
+pub fn names_crate(text: &str, ident: &str) -> bool {
+    [format!("{ident}::"), format!("{ident} as ")]
+        .iter()
+        .any(|needle| {
+            text.match_indices(needle.as_str()).any(|(at, _)| {
+                !text[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        })
 }
 
 /// The `Cargo.toml`s and `lib.rs`s of the three crates and their workspace.
@@ -100,13 +321,13 @@ fn manifests(
     api: &Api,
     prefix: &str,
     document: &Document,
+    runtime: &RuntimeSource,
+    generated: &[GeneratedFile],
 ) -> Result<Vec<GeneratedFile>> {
     let dependencies = WorkspaceDependencies::read(workspace)?;
-    let header = codegen::header(&api.document).replacen("//", "#", 1);
-    let runtime = workspace.join("crates").join("ev-energy-runtime");
-    let runtime = runtime
-        .canonicalize()
-        .with_context(|| format!("cannot find the runtime at {}", runtime.display()))?;
+    let runtime_version = runtime_version(workspace)?;
+    let rs_header = api.header();
+    let header = rs_header.replacen("//", "#", 1);
     let title = &document.api.info.title;
     let version = &document.api.info.version;
     let types_name = format!("{prefix}-types");
@@ -118,24 +339,86 @@ fn manifests(
             deps.join("\n")
         )
     };
-    let dep = |name: &str| dependencies.line(name);
+    // The crate's dependencies among `candidates`: those its generated
+    // code names (typify and progenitor use chrono, uuid, regress, … only
+    // for the formats and patterns a document has).
+    let used = |krate: &CrateOut, candidates: &[&str]| -> Result<Vec<String>> {
+        let text: String = generated
+            .iter()
+            .filter(|f| f.path.starts_with(&krate.dir))
+            .map(|f| f.contents.as_str())
+            .collect();
+        candidates
+            .iter()
+            .filter(|d| names_crate(&text, &d.replace('-', "_")))
+            .map(|d| dependencies.line(d))
+            .collect()
+    };
     let types_path = format!("{types_name} = {{ path = \"../{types_name}\" }}");
+    let mut root = format!(
+        "{header}\n[workspace]\nresolver = \"2\"\nmembers = [\"{prefix}-types\", \"{prefix}-client\", \"{prefix}-server\"]\n"
+    );
+    let patch = match runtime {
+        RuntimeSource::Registry => None,
+        RuntimeSource::Path(path) => Some(format!(
+            "{{ path = {} }}",
+            toml_string(&codegen::slash_path(path))
+        )),
+        RuntimeSource::Git { url, rev: None } => Some(format!("{{ git = {} }}", toml_string(url))),
+        RuntimeSource::Git {
+            url,
+            rev: Some(rev),
+        } => Some(format!(
+            "{{ git = {}, rev = {} }}",
+            toml_string(url),
+            toml_string(rev)
+        )),
+    };
+    if let Some(patch) = patch {
+        root.push_str(&format!(
+            "\n# The runtime the server crate names by version, from where it was asked for.\n[patch.crates-io]\n{RUNTIME_PACKAGE} = {patch}\n"
+        ));
+    }
+    let mut client_deps = used(
+        &api.client_crate,
+        &[
+            "chrono",
+            "futures-core",
+            "progenitor-client",
+            "reqwest",
+            "serde",
+            "serde_json",
+            "uuid",
+        ],
+    )?;
+    client_deps.push(types_path.clone());
+    let mut server_deps = used(
+        &api.server_crate,
+        &["chrono", "serde", "serde_json", "uuid"],
+    )?;
+    server_deps.push(format!("{RUNTIME_PACKAGE} = \"{runtime_version}\""));
+    server_deps.push(types_path);
     let mut files = vec![
         GeneratedFile {
             path: PathBuf::from("Cargo.toml"),
-            contents: format!(
-                "{header}\n[workspace]\nresolver = \"2\"\nmembers = [\"{prefix}-types\", \"{prefix}-client\", \"{prefix}-server\"]\n"
-            ),
+            contents: root,
         },
         GeneratedFile {
             path: api.types_crate.dir.join("Cargo.toml"),
             contents: package(
                 &types_name,
                 "Model types",
-                ["chrono", "regress", "schemars", "serde", "serde_json", "uuid"]
-                    .iter()
-                    .map(|d| dep(d))
-                    .collect::<Result<_>>()?,
+                used(
+                    &api.types_crate,
+                    &[
+                        "chrono",
+                        "regress",
+                        "schemars",
+                        "serde",
+                        "serde_json",
+                        "uuid",
+                    ],
+                )?,
             ),
         },
         GeneratedFile {
@@ -143,19 +426,7 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-client"),
                 "The progenitor client",
-                [
-                    "chrono",
-                    "futures-core",
-                    "progenitor-client",
-                    "reqwest",
-                    "serde",
-                    "serde_json",
-                    "uuid",
-                ]
-                    .iter()
-                    .map(|d| dep(d))
-                    .chain([Ok(types_path.clone())])
-                    .collect::<Result<_>>()?,
+                client_deps,
             ),
         },
         GeneratedFile {
@@ -163,23 +434,10 @@ fn manifests(
             contents: package(
                 &format!("{prefix}-server"),
                 "The Api trait and axum adapter",
-                // serde_json: a parameter or body of any JSON value is a
-                // `serde_json::Value` in the `Api` trait.
-                ["chrono", "serde", "serde_json", "uuid"]
-                    .iter()
-                    .map(|d| dep(d))
-                    .chain([
-                        Ok(format!(
-                            "ev-energy-runtime = {{ path = {} }}",
-                            toml_string(&runtime.to_string_lossy())
-                        )),
-                        Ok(types_path),
-                    ])
-                    .collect::<Result<_>>()?,
+                server_deps,
             ),
         },
     ];
-    let rs_header = codegen::header(&api.document);
     let module = |path: &str| {
         format!(
             "#[rustfmt::skip]\n#[allow(clippy::all, missing_docs, unused_imports, unreachable_patterns)]\n#[path = \"{path}\"]\nmod"
@@ -208,6 +466,27 @@ fn manifests(
         ),
     });
     Ok(files)
+}
+
+/// The version of the runtime in `workspace` (`crates/ev-energy-runtime`):
+/// the version the generated server requires (`"0.1.0"` is `^0.1.0`, any
+/// 0.1.x from 0.1.0 on), since it is the runtime the code was generated
+/// against.
+pub fn runtime_version(workspace: &Path) -> Result<String> {
+    let path = workspace
+        .join("crates")
+        .join(RUNTIME_PACKAGE)
+        .join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the runtime's manifest {}", path.display()))?;
+    let manifest: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    manifest
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("{} has no package.version", path.display()))
 }
 
 /// `2.0` → `2.0.0`: `info.version` as a Cargo (semver) version.
@@ -292,6 +571,47 @@ mod tests {
             "parcel-lockers"
         );
         assert!(crate_prefix(Path::new("1.yaml")).is_err());
+    }
+
+    #[test]
+    fn crate_prefixes_are_kebab_case_and_start_with_a_letter() {
+        for good in ["lockers", "parcel-lockers", "api2", "a-1-b"] {
+            check_prefix(good).unwrap();
+        }
+        for bad in ["", "Lockers", "1a", "a_b", "a--b", "-a", "a-", "a b", "é"] {
+            let error = check_prefix(bad).unwrap_err().to_string();
+            assert!(error.contains("kebab-case"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn paths_are_written_relative_to_the_output_folder() {
+        let rel = |from: &str, to: &str| relative_path(Path::new(from), Path::new(to));
+        assert_eq!(rel("/a/b/out", "/a/b/api.yaml"), Path::new("../api.yaml"));
+        assert_eq!(rel("/a/b/out", "/a/b/out/api.yaml"), Path::new("api.yaml"));
+        assert_eq!(
+            rel("/t/x/y", "/w/crates/ev-energy-runtime"),
+            Path::new("../../../w/crates/ev-energy-runtime")
+        );
+        assert_eq!(rel("/a/b", "/a/b"), Path::new("."));
+        assert_eq!(
+            codegen::slash_path(&rel("/a/b/out", "/a/c d/api.yaml")),
+            "../../c d/api.yaml"
+        );
+        assert_eq!(shell_word("../c d/api.yaml"), "'../c d/api.yaml'");
+        assert_eq!(shell_word("../api.yaml"), "../api.yaml");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn dependencies_are_the_crates_the_code_names() {
+        let code = "use ::chrono::DateTime;\nfn f() -> uuid::Uuid {}\n// my_serde_json::x\npub use ::x_types as types;\n";
+        assert!(names_crate(code, "chrono"));
+        assert!(names_crate(code, "x_types"));
+        assert!(!names_crate(code, "types"));
+        assert!(names_crate(code, "uuid"));
+        assert!(!names_crate(code, "serde_json"));
+        assert!(!names_crate(code, "regress"));
     }
 
     #[test]

@@ -290,6 +290,8 @@ fn round_trip(document: &Path, out: &Path, fixture: bool) {
         .arg(document)
         .arg("--out")
         .arg(out)
+        .arg("--runtime-path")
+        .arg(root.join("crates").join("ev-energy-runtime"))
         .current_dir(&root)
         .output()
         .unwrap();

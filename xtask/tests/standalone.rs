@@ -1,14 +1,18 @@
 //! `cargo xtask codegen --document PATH --out DIR`: a document outside the
-//! workspace list gets its own crates, which build where they are written.
+//! workspace list gets its own crates, which build where they are written,
+//! and again after being moved to another folder with the runtime from a
+//! registry-style copy: nothing written names a path of this checkout.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use xtask::workspace_root;
 
-fn xtask(args: &[&str]) -> (i32, String) {
+/// The xtask binary run in `dir` (the workspace root without it).
+fn xtask_in(dir: Option<&Path>, args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
-        .current_dir(workspace_root())
+        .current_dir(dir.map_or_else(workspace_root, Path::to_path_buf))
         .output()
         .unwrap();
     (
@@ -21,15 +25,96 @@ fn xtask(args: &[&str]) -> (i32, String) {
     )
 }
 
+fn xtask(args: &[&str]) -> (i32, String) {
+    xtask_in(None, args)
+}
+
+/// This checkout's runtime crate.
+fn runtime() -> String {
+    workspace_root()
+        .join("crates")
+        .join("ev-energy-runtime")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// One target folder under ours for every run, so dependencies build once.
+fn target() -> PathBuf {
+    workspace_root().join("target").join("standalone")
+}
+
+/// `cargo check --offline` of the workspace in `dir`, run there (so a
+/// `.cargo/config.toml` there counts).
+fn check_in(dir: &Path) {
+    let build = Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--offline", "--workspace"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target())
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "{}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&build.stderr)
+    );
+}
+
+/// Every file under `dir`, with its text.
+fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path, text));
+            }
+        }
+    }
+    found
+}
+
+/// The command in a generated file's header, and the folder it runs in.
+fn header_command(text: &str) -> Vec<String> {
+    let first = text.lines().next().unwrap();
+    let command = first
+        .split("run `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no command in {first}"));
+    assert!(
+        first.contains("in the folder of this generated workspace"),
+        "{first}"
+    );
+    let words: Vec<String> = command.split(' ').map(str::to_string).collect();
+    assert_eq!(words[0], "xtask", "{first}");
+    words[1..].to_vec()
+}
+
 #[test]
 fn a_document_outside_the_workspace_generates_crates_that_build_there() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
     let document = "xtask/fixtures/lockers/lockers.yaml";
-    let (code, report) = xtask(&["codegen", "--document", document, "--out", dir]);
+    let runtime = runtime();
+    let generate = [
+        "codegen",
+        "--document",
+        document,
+        "--out",
+        dir,
+        "--runtime-path",
+        &runtime,
+    ];
+    let (code, report) = xtask(&generate);
     assert_eq!(code, 0, "{report}");
     for file in [
         "Cargo.toml",
+        "Cargo.lock",
         "lockers-types/Cargo.toml",
         "lockers-client/src/generated.rs",
         "lockers-server/src/generated/api.rs",
@@ -38,35 +123,255 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
     ] {
         assert!(out.path().join(file).exists(), "{file}\n{report}");
     }
-    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    assert!(report.contains("Seeded Cargo.lock"), "{report}");
+    let mut check = generate.to_vec();
+    check.insert(1, "--check");
+    let (code, report) = xtask(&check);
     assert_eq!(code, 0, "a second run finds everything fresh: {report}");
 
-    // The generator never overwrites what it did not write.
-    let readme = out.path().join("lockers-server").join("src").join("lib.rs");
-    std::fs::write(&readme, "// mine\n").unwrap();
-    let (code, report) = xtask(&["codegen", "--document", document, "--out", dir]);
-    assert_eq!(code, 2, "{report}");
-    assert!(report.contains("refusing to overwrite"), "{report}");
-    std::fs::remove_file(&readme).unwrap();
+    // The header's command, run where it says, with paths relative to
+    // there (the first run had an absolute --out), writes the same files.
+    let manifest = std::fs::read_to_string(out.path().join("Cargo.toml")).unwrap();
+    let mut again = header_command(&manifest);
+    assert!(again.iter().any(|w| w == "--runtime-path"), "{manifest}");
+    again.insert(1, "--check".into());
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let (code, report) = xtask_in(Some(out.path()), &again);
     assert_eq!(
-        xtask(&["codegen", "--document", document, "--out", dir]).0,
-        0
+        code, 0,
+        "the header's command finds nothing stale: {report}"
     );
 
-    // They build there. A target folder under ours keeps the dependencies'
-    // build across runs.
-    let target = workspace_root().join("target").join("standalone");
-    for krate in ["lockers-server", "lockers-client"] {
-        let build = Command::new(env!("CARGO"))
-            .args(["check", "--quiet", "--offline", "--manifest-path"])
-            .arg(out.path().join(krate).join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .unwrap();
+    // The generator never overwrites what it did not write.
+    let lib = out.path().join("lockers-server").join("src").join("lib.rs");
+    std::fs::write(&lib, "// mine\n").unwrap();
+    let (code, report) = xtask(&generate);
+    assert_eq!(code, 2, "{report}");
+    assert!(report.contains("refusing to overwrite"), "{report}");
+    std::fs::remove_file(&lib).unwrap();
+    assert_eq!(xtask(&generate).0, 0);
+
+    // They build there.
+    check_in(out.path());
+}
+
+/// What a team does: the document in their repository, the crates generated
+/// beside it, the whole folder moved elsewhere, the runtime from what a
+/// registry would serve (`cargo package`'s archives, unpacked) by a
+/// `[patch]` in their `.cargo/config.toml`.
+#[test]
+fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
+    let root = workspace_root();
+    let temp = tempfile::tempdir().unwrap();
+    let project = temp.path().join("project");
+    std::fs::create_dir_all(project.join("api")).unwrap();
+    let document = project.join("api").join("parcel-lockers.yaml");
+    std::fs::copy(root.join("xtask/fixtures/lockers/lockers.yaml"), &document).unwrap();
+    let out = project.join("api").join("generated");
+    let (code, report) = xtask(&[
+        "codegen",
+        "--document",
+        document.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--crate-prefix",
+        "lockers-api",
+    ]);
+    assert_eq!(code, 0, "{report}");
+
+    let canonical = root.canonicalize().unwrap();
+    let files = files_under(&out);
+    assert!(files.len() >= 12, "{files:?}");
+    for (path, text) in &files {
+        for checkout in [root.to_string_lossy(), canonical.to_string_lossy()] {
+            assert!(
+                !text.contains(checkout.as_ref()),
+                "{} names this checkout ({checkout})",
+                path.display()
+            );
+        }
         assert!(
-            build.status.success(),
-            "{krate}: {}",
-            String::from_utf8_lossy(&build.stderr)
+            !text.contains("crates/ev-energy-runtime"),
+            "{}",
+            path.display()
+        );
+        if path.file_name().is_some_and(|n| n != "Cargo.lock") {
+            // The document relative to the output folder, paths printed
+            // cleanly, and the command that regenerates it all.
+            let first = text.lines().next().unwrap();
+            assert!(
+                first.contains(" from ../parcel-lockers.yaml. ")
+                    && first.contains(
+                        "run `xtask codegen --document ../parcel-lockers.yaml --out . \
+                         --crate-prefix lockers-api` in the folder"
+                    ),
+                "{}: {first}",
+                path.display()
+            );
+            assert!(!first[2..].contains("//"), "{first}");
+        }
+    }
+    // The crate names come from --crate-prefix; the runtime by version.
+    let server = std::fs::read_to_string(out.join("lockers-api-server/Cargo.toml")).unwrap();
+    let version = xtask::standalone::runtime_version(&root).unwrap();
+    assert!(
+        server.contains(&format!("\nev-energy-runtime = \"{version}\"\n")),
+        "{server}"
+    );
+    // Each crate depends on what its code names, and on nothing else.
+    for krate in ["types", "client", "server"] {
+        let dir = out.join(format!("lockers-api-{krate}"));
+        let manifest: toml::Table =
+            toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).unwrap()).unwrap();
+        let code: String = files_under(&dir.join("src"))
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+        for name in manifest["dependencies"].as_table().unwrap().keys() {
+            let ident = name.replace('-', "_");
+            assert!(
+                xtask::standalone::names_crate(&code, &ident),
+                "lockers-api-{krate} depends on {name}, which its code does not name"
+            );
+        }
+        for unused in ["chrono", "uuid", "regress", "serde_json"] {
+            if !xtask::standalone::names_crate(&code, unused) {
+                assert!(!manifest["dependencies"]
+                    .as_table()
+                    .unwrap()
+                    .contains_key(unused));
+            }
+        }
+    }
+
+    // Moved, one level deeper, beside nothing of this checkout.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("team").join("repo");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&project, &moved).unwrap();
+    let out = moved.join("api").join("generated");
+
+    // The runtime as a registry would serve it.
+    let packages = elsewhere.path().join("packages");
+    let package = Command::new(env!("CARGO"))
+        .args([
+            "package",
+            "--quiet",
+            "--offline",
+            "--no-verify",
+            "--allow-dirty",
+            "-p",
+            "ev-energy-spec-vocab",
+            "-p",
+            "ev-energy-runtime",
+            "--target-dir",
+        ])
+        .arg(&packages)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(
+        package.status.success(),
+        "cargo package: {}",
+        String::from_utf8_lossy(&package.stderr)
+    );
+    let registry = elsewhere.path().join("registry");
+    std::fs::create_dir_all(&registry).unwrap();
+    let mut patch = String::from("[patch.crates-io]\n");
+    for entry in std::fs::read_dir(packages.join("package")).unwrap() {
+        let archive = entry.unwrap().path();
+        let Some(stem) = archive
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".crate"))
+        else {
+            continue;
+        };
+        let unpack = Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&registry)
+            .status()
+            .unwrap();
+        assert!(unpack.success(), "tar {}", archive.display());
+        let name = stem.rsplit_once('-').unwrap().0;
+        patch.push_str(&format!(
+            "{name} = {{ path = {} }}\n",
+            toml::Value::String(registry.join(stem).to_string_lossy().into_owned())
+        ));
+    }
+    assert!(patch.contains("ev-energy-runtime = "), "{patch}");
+    // Without it, the runtime is a registry dependency that no registry
+    // offline has: the patch is what the build below stands on.
+    let unpatched = Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--offline", "--workspace"])
+        .current_dir(&out)
+        .env("CARGO_TARGET_DIR", target())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&unpatched.stderr);
+    assert!(
+        !unpatched.status.success() && stderr.contains("ev-energy-runtime"),
+        "{stderr}"
+    );
+    std::fs::create_dir_all(out.join(".cargo")).unwrap();
+    std::fs::write(out.join(".cargo").join("config.toml"), patch).unwrap();
+    check_in(&out);
+
+    // Still fresh where they now are, by the header's command.
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let mut again = header_command(&manifest);
+    again.insert(1, "--check".into());
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let (code, report) = xtask_in(Some(&out), &again);
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn bad_crate_prefixes_and_runtime_folders_are_clear_errors() {
+    let document = "xtask/fixtures/lockers/lockers.yaml";
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    for prefix in [
+        "Lockers",
+        "1lockers",
+        "lockers_api",
+        "lockers--api",
+        "lockers-",
+    ] {
+        let (code, report) = xtask(&[
+            "codegen",
+            "--document",
+            document,
+            "--out",
+            dir,
+            "--crate-prefix",
+            prefix,
+        ]);
+        assert_eq!(code, 2, "{prefix}: {report}");
+        assert!(
+            report.contains(&format!(
+                "--crate-prefix `{prefix}` is not a crate-name prefix"
+            )),
+            "{report}"
         );
     }
+    let (code, report) = xtask(&[
+        "codegen",
+        "--document",
+        document,
+        "--out",
+        dir,
+        "--runtime-path",
+        "crates/ev-energy-types",
+    ]);
+    assert_eq!(code, 2, "{report}");
+    assert!(
+        report.contains("is not the `ev-energy-runtime` crate's manifest"),
+        "{report}"
+    );
+    assert!(!report.contains("panicked"), "{report}");
+    // Nothing was written.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
