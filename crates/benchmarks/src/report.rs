@@ -135,9 +135,14 @@ const METHODS: &str =
          request of its own); median of 4 alternating rounds of 2 000 requests each.\n\
          - **End to end**: the release-built reference service (`serve --rate-limit 0`) against our own \
          hand-written baseline (`crates/benchmarks/src/baseline.rs`: axum, rusqlite with a pooled connection \
-         per core, jsonwebtoken HS256, the same SQL and the same JSON), both on the same seeded 200 000-log \
-         SQLite store, loaded by wrk (Debian's package; `wrk -t1 -c32`), alternating 3 rounds per side; both \
-         processes allocate with mimalloc; ratio = service req/s / baseline req/s (median rounds).\n";
+         per core, jsonwebtoken HS256, the same SQL and the same JSON), each in a process of its own (the \
+         baseline is this binary's `serve-baseline`), both on the same seeded 200 000-log SQLite store, \
+         loaded by wrk (Debian's package; `wrk -t1 -c32`): per case a 1 s warm-up each, then 3 alternating \
+         rounds per side; ratio = service req/s / baseline req/s (median rounds). CPU per request = the \
+         process's user + system time (`/proc/<pid>/stat`) over a round / requests wrk counted, median of \
+         the rounds. The 401 case sends no token (both sides refuse before any store access), the 400 case \
+         a valid token and an invalid ID. Resident memory is each process's `VmRSS`, read right after the \
+         last round with nothing trimmed in between. Both processes allocate with mimalloc.\n";
 
 /// Where the time goes: measured with perf, by hand, not by this run (the
 /// report carries it so the figures above can be read against it).
