@@ -170,7 +170,8 @@ driver for PostgreSQL. That took the plain listing from 0.25 to 0.87 and the exp
 0.82 with glibc's malloc on both sides, and to the figures above with mimalloc on both sides.
 
 **Invalid ID → 400 and no token → 401, 2026-12-02** (no store access on either path; `perf record -F 499 \
---call-graph dwarf -e cpu-clock`, 4 s under `wrk -t1 -c32`, shares inclusive of callees). 400: kernel \
+--call-graph dwarf -e cpu-clock`, 4 s under `wrk -t1 -c32`, shares inclusive of callees; taken with the metric, middleware and request-ID \
+changes below in, before the typed round trip was replaced). 400: kernel \
 (TCP on loopback, scheduling) 39 %, libc 5 %, the service 55 %; of all samples the generated operation \
 (`routes::answer`) 29 %: the token 13.5 % (jsonwebtoken's decode: base64, two JSON parses, a new \
 HMAC verifier per call — the baseline pays the same), the refusal (`gate::refuse`) 7.7 % of which the \
@@ -199,6 +200,11 @@ CPU per request (the table's figures, same run): 400 path 25.9 vs 16.3 µs, 401 
 (~2 µs), parameter parsing before authentication on the 401 path (~1.1 µs), the request-ID stamp, \
 which reads the problem body back to add `instance` (~0.5 µs), serve's per-read guards (~1 µs). The \
 empty window (0 logs) spends more CPU a request than the baseline (93 vs 65 µs; 100 vs 90 in a run \
-under compile load, not profiled yet) and neither side uses both cores: the service's store has two \
-pooled connections, where the baseline opens one per concurrent request.
+under compile load). Its profile (same method, 13 000 req/s) is the blocking pool's hand-off, not the \
+adapter: 68 % of samples on the blocking threads, a third of all in futex wait/wake and 26 % in task \
+switches (`spawn_blocking` 17 %, idle blocking threads' condvar 19 %); the operation's own code \
+(`routes::answer` less the store call) ~10 %. The baseline makes the same hop per request but takes its \
+connection from a `Mutex<Vec>` and opens one per concurrent request, where the service waits on a \
+semaphore of two permits and r2d2's pool of two: that, not the adapter, is what to look at next for \
+this row.
 ";
