@@ -138,10 +138,32 @@ pub fn percentile(values: &[Duration], p: f64) -> Duration {
 
 /// One wrk round: requests per second and non-2xx answers.
 pub fn wrk(url: &str, token: &str, seconds: u64) -> anyhow::Result<(f64, u64, f64)> {
-    let output = std::process::Command::new("wrk")
+    let round = wrk_round(url, Some(token), seconds)?;
+    Ok((round.rps, round.non_2xx, round.p99_ms))
+}
+
+/// What one wrk round measured.
+pub struct WrkRound {
+    /// Requests per second.
+    pub rps: f64,
+    /// Answers other than 2xx or 3xx.
+    pub non_2xx: u64,
+    /// The 99th percentile latency, ms.
+    pub p99_ms: f64,
+    /// Requests answered.
+    pub requests: u64,
+}
+
+/// One wrk round (`wrk -t1 -c32`) on `url`, with the bearer `token` if any.
+pub fn wrk_round(url: &str, token: Option<&str>, seconds: u64) -> anyhow::Result<WrkRound> {
+    let mut command = std::process::Command::new("wrk");
+    command
         .args(["-t1", "-c32", "--latency", "-d"])
-        .arg(format!("{seconds}s"))
-        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg(format!("{seconds}s"));
+    if let Some(token) = token {
+        command.args(["-H", &format!("Authorization: Bearer {token}")]);
+    }
+    let output = command
         .arg(url)
         .output()
         .context("cannot run wrk: install it (Debian's package `wrk`)")?;
@@ -156,6 +178,12 @@ pub fn wrk(url: &str, token: &str, seconds: u64) -> anyhow::Result<(f64, u64, f6
     let non_2xx = field("Non-2xx or 3xx responses:")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    // "  123456 requests in 4.00s, 12.34MB read"
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .with_context(|| format!("wrk printed no request count:\n{text}"))?;
     // "99%   12.34ms"
     let p99 = text
         .lines()
@@ -171,7 +199,12 @@ pub fn wrk(url: &str, token: &str, seconds: u64) -> anyhow::Result<(f64, u64, f6
             }
         })
         .unwrap_or(0.0);
-    Ok((rps, non_2xx, p99))
+    Ok(WrkRound {
+        rps,
+        non_2xx,
+        p99_ms: p99,
+        requests,
+    })
 }
 
 /// The median of `values` (sorted in place).

@@ -145,9 +145,14 @@ const METHODS: &str =
          request of its own); median of 4 alternating rounds of 2 000 requests each.\n\
          - **End to end**: the release-built reference service (`serve --rate-limit 0`) against our own \
          hand-written baseline (`crates/benchmarks/src/baseline.rs`: axum, rusqlite with a pooled connection \
-         per core, jsonwebtoken HS256, the same SQL and the same JSON), both on the same seeded 200 000-log \
-         SQLite store, loaded by wrk (Debian's package; `wrk -t1 -c32`), alternating 3 rounds per side; both \
-         processes allocate with mimalloc; ratio = service req/s / baseline req/s (median rounds).\n";
+         per core, jsonwebtoken HS256, the same SQL and the same JSON), each in a process of its own (the \
+         baseline is this binary's `serve-baseline`), both on the same seeded 200 000-log SQLite store, \
+         loaded by wrk (Debian's package; `wrk -t1 -c32`): per case a 1 s warm-up each, then 3 alternating \
+         rounds per side; ratio = service req/s / baseline req/s (median rounds). CPU per request = the \
+         process's user + system time (`/proc/<pid>/stat`) over a round / requests wrk counted, median of \
+         the rounds. The 401 case sends no token (both sides refuse before any store access), the 400 case \
+         a valid token and an invalid ID. Resident memory is each process's `VmRSS`, read right after the \
+         last round with nothing trimmed in between. Both processes allocate with mimalloc.\n";
 
 /// Where the time goes: measured with perf, by hand, not by this run (the
 /// report carries it so the figures above can be read against it).
@@ -174,28 +179,42 @@ call, so a whole listing, sub-session and logs, is one hop; cached prepared stat
 driver for PostgreSQL. That took the plain listing from 0.25 to 0.87 and the expanded one from 0.37 to \
 0.82 with glibc's malloc on both sides, and to the figures above with mimalloc on both sides.
 
-**Invalid ID → 400, after the store change** (no store access on this path): kernel (TCP on loopback, \
-scheduling) 35 %; glibc malloc/free 16 % of samples, with arena-lock contention between worker threads \
-(`__lll_lock_wait_private`), hence mimalloc, which took this path from 45 000 to 52 000 req/s measured \
-alone; token verification 13–16 % (jsonwebtoken's decode: base64, two JSON parses of the claims, HMAC; \
-the baseline pays the same) — the `Validation` is now built once per key and the header parsed once; the \
-generated operation (`handle_list_dispatcher_logs`, excluding the token) ~25 %: parameter parsing and \
-validation with its messages 5–7 % (each schema compiled once, on first use, then reused: a unit test \
-checks it), metrics and span 4–6 % (four registry lookups a request), the problem's typed round trip and \
-encoding 5–6 %, axum's nested router and boxed-service clones ~6 %, moves of large futures (`memmove`) \
-~6 % (before the store's PostgreSQL futures were boxed, which halved it). \
-`serve`'s request-ID and size checks now run as one middleware around the router instead of \
-`Router::layer` (which wraps and clones every route per request).
+**Invalid ID → 400 and no token → 401, 2026-12-02** (no store access on either path; `perf record -F 499 \
+--call-graph dwarf -e cpu-clock`, 4 s under `wrk -t1 -c32`, shares inclusive of callees; taken with the metric, middleware and request-ID \
+changes below in, before the typed round trip was replaced). 400: kernel \
+(TCP on loopback, scheduling) 39 %, libc 5 %, the service 55 %; of all samples the generated operation \
+(`routes::answer`) 29 %: the token 13.5 % (jsonwebtoken's decode: base64, two JSON parses, a new \
+HMAC verifier per call — the baseline pays the same), the refusal (`gate::refuse`) 7.7 % of which the \
+typed problem round trip 5.1 % (`Problem::to_body` 3.8 %), parameter parsing and validation 3.2 %, the \
+invalid-parameters texts 1.4 %, the request-ID stamp 1.7 %, metrics and span 1.0 %, the common \
+headers 0.9 %; hyper's parse and write and serve's read guards (`HeadGuard`, `IdleTimeout`) \
+~12 %; allocation (mimalloc) ~9 % in all. 401: the operation 17.6 %: the refusal 7.7 % (typed round \
+trip 3.3 %), parameter parsing 6.1 % (the parameters are parsed before the checks, so a request refused \
+for its credentials pays for them; the baseline checks the token first), challenges 1.6 %, \
+stamp 2.5 %, metrics 1.3 %.
 
-CPU per request, measured by hand (the process's utime + stime from `/proc/<pid>/stat` over a 3 s \
-`wrk -t1 -c32` run, divided by the requests answered; the baseline served alone by `perf \
-serve-baseline`), after these changes: the service ~32 µs for the invalid-ID 400 with a token, ~22 µs \
-for the same request without one (401), ~13.5 µs for an unknown path (404 problem, no operation); the \
-baseline ~13–15 µs for the 400 and ~8 µs for the 401. So: the connection handling, request IDs, \
-size checks and nested routing cost ~5 µs more than the baseline's bare `axum::serve` stack; the \
-generated operation's own work ~8 µs (parameter parsing and validation with per-parameter messages, \
-metrics and span, the problem's texts, typed body and headers); the token, the rate-limit hook and the \
-400's extra headers ~10 µs against the baseline's ~6.5 µs token check. What the baseline leaves out \
-(version, rate-limit and security headers, `field_errors`, request IDs, metrics, the document's \
-problem texts) is most of the gap on this path, which is not closed: see the table.
+What changed on these paths (issue 22): the four metric registry lookups a request are now handles \
+resolved once per recorder, operation and status and kept per worker thread (`observe.rs`; a \
+`with_local_recorder` in a test gets its own, a unit test checks it); the request ID is handled in the \
+route's handler, one lookup under `serve`, instead of a second middleware pass through \
+`Router::layer`, and the service's `TraceLayer` covers only its own pages (the API's requests have \
+the runtime's spans), so a request passes one middleware; a new request ID is written on the stack \
+(one allocation); the adapter's problem is read into the document's problem type member by member \
+(`problem_de.rs`) instead of being written as JSON and parsed back. Memory: the Prometheus recorder \
+keeps every recorded latency until a scrape or an upkeep drains it, and `install_recorder` runs no \
+upkeep: ~8 bytes a request, without bound; the service now drains it every 5 s.
+
+CPU per request (the table's figures, same run): 400 path 25.9 vs 16.3 µs, 401 path 18.3 vs 10.6 µs \
+(by hand on 2026-12-01, with the baseline in the bench's process and another accounting, ~32 vs \
+13–15 µs). Still to do, by measured share of the 400 path: the refusal's typed body and headers \
+(~2 µs), parameter parsing before authentication on the 401 path (~1.1 µs), the request-ID stamp, \
+which reads the problem body back to add `instance` (~0.5 µs), serve's per-read guards (~1 µs). The \
+empty window (0 logs) spends more CPU a request than the baseline (93 vs 65 µs; 100 vs 90 in a run \
+under compile load). Its profile (same method, 13 000 req/s) is the blocking pool's hand-off, not the \
+adapter: 68 % of samples on the blocking threads, a third of all in futex wait/wake and 26 % in task \
+switches (`spawn_blocking` 17 %, idle blocking threads' condvar 19 %); the operation's own code \
+(`routes::answer` less the store call) ~10 %. The baseline makes the same hop per request but takes its \
+connection from a `Mutex<Vec>` and opens one per concurrent request, where the service waits on a \
+semaphore of two permits and r2d2's pool of two: that, not the adapter, is what to look at next for \
+this row.
 ";

@@ -46,7 +46,11 @@ pub fn app_with_docs<S: Listings>(
     // Record from the first request on.
     let _ = crate::metrics::handle();
     let docs = Arc::new(docs);
-    Router::new()
+    // The service's own pages get `TraceLayer`'s request spans; the API
+    // not: the runtime gives each of its requests a span (request ID,
+    // operation, route, status, latency), and a `Router::layer` here would
+    // wrap every route in one more middleware pass per request.
+    let pages = Router::new()
         .route("/metrics", get(crate::metrics::render))
         .route(
             &format!("{BASE_PATH}/docs"),
@@ -57,9 +61,10 @@ pub fn app_with_docs<S: Listings>(
             get(redoc_bundle),
         )
         .route(&format!("{BASE_PATH}/openapi.yaml"), get(openapi_document))
+        .layer(TraceLayer::new_for_http());
+    pages
         .nest(BASE_PATH, ev_energy_server::router(service))
         .fallback(ev_energy_server::fallback)
-        .layer(TraceLayer::new_for_http())
 }
 
 fn html(page: impl IntoResponse) -> axum::response::Response {

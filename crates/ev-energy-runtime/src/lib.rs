@@ -35,6 +35,7 @@ mod hooks;
 mod negotiate;
 mod params;
 mod problem;
+mod problem_de;
 mod reply;
 mod respond;
 mod routes;

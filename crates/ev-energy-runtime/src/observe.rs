@@ -35,6 +35,8 @@ pub struct Observation {
     operation: &'static OperationSpec,
     span: tracing::Span,
     started: Instant,
+    /// The gauge this request was counted in, to count it out of.
+    in_flight: metrics::Gauge,
 }
 
 impl Observation {
@@ -49,11 +51,13 @@ impl Observation {
             latency_ms = Empty,
             client_id = Empty,
         );
-        metrics::gauge!(IN_FLIGHT, "operation" => operation.id).increment(1.0);
+        let in_flight = with_handles(operation, |h| h.in_flight.clone());
+        in_flight.increment(1.0);
         Self {
             operation,
             span,
             started: Instant::now(),
+            in_flight,
         }
     }
 
@@ -72,10 +76,10 @@ impl Observation {
         if let Some(client) = &context.client_id {
             self.span.record("client_id", client.as_str());
         }
-        let id = self.operation.id;
-        metrics::counter!(REQUESTS, "operation" => id, "status" => status_label(status))
-            .increment(1);
-        metrics::histogram!(DURATION, "operation" => id).record(elapsed.as_secs_f64());
+        with_handles(self.operation, |h| {
+            h.requests(status).increment(1);
+            h.duration.record(elapsed.as_secs_f64());
+        });
         self.span.in_scope(|| {
             tracing::debug!(status, latency_ms, "answered");
         });
@@ -94,6 +98,161 @@ fn status_label(status: u16) -> &'static str {
 impl Drop for Observation {
     /// A request ends, answered or not (a client that hangs up cancels it).
     fn drop(&mut self) {
-        metrics::gauge!(IN_FLIGHT, "operation" => self.operation.id).decrement(1.0);
+        self.in_flight.decrement(1.0);
+    }
+}
+
+/// The metric handles of one operation, resolved once per recorder (and,
+/// for the request counter, once per status) instead of a registry lookup
+/// per request and metric.
+struct Handles {
+    /// The recorder these handles belong to (its address).
+    recorder: usize,
+    operation: &'static OperationSpec,
+    in_flight: metrics::Gauge,
+    duration: metrics::Histogram,
+    /// `http_requests_total` by status, in the order first answered.
+    requests: Vec<(u16, metrics::Counter)>,
+}
+
+thread_local! {
+    /// Each worker thread's handles: no lock, no lookup in the recorder's
+    /// registry per request. Keyed by the recorder (its address) as well as
+    /// the operation, so a recorder installed for a scope (`metrics::
+    /// with_local_recorder`, in tests) gets handles of its own; a recorder
+    /// that takes the place of a dropped one at the same address, on the
+    /// same thread, would be handed the dropped one's.
+    static HANDLES: std::cell::RefCell<Vec<Handles>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The address of the recorder the `metrics` macros would use here.
+fn recorder() -> usize {
+    metrics::with_recorder(|r| std::ptr::from_ref(r).cast::<()>() as usize)
+}
+
+/// Runs `f` on `operation`'s handles for the current recorder, resolving
+/// them on first use.
+fn with_handles<T>(operation: &'static OperationSpec, f: impl FnOnce(&mut Handles) -> T) -> T {
+    let recorder = recorder();
+    HANDLES.with(|cell| {
+        let mut all = cell.borrow_mut();
+        let index = match all
+            .iter()
+            .position(|h| h.recorder == recorder && std::ptr::eq(h.operation, operation))
+        {
+            Some(index) => index,
+            None => {
+                // Another recorder's handles are of no more use here (and
+                // would keep its metrics alive): resolve afresh.
+                all.retain(|h| h.recorder == recorder);
+                let id = operation.id;
+                all.push(Handles {
+                    recorder,
+                    operation,
+                    in_flight: metrics::gauge!(IN_FLIGHT, "operation" => id),
+                    duration: metrics::histogram!(DURATION, "operation" => id),
+                    requests: Vec::new(),
+                });
+                all.len() - 1
+            }
+        };
+        f(&mut all[index])
+    })
+}
+
+impl Handles {
+    fn requests(&mut self, status: u16) -> &metrics::Counter {
+        let index = match self.requests.iter().position(|(s, _)| *s == status) {
+            Some(index) => index,
+            None => {
+                let id = self.operation.id;
+                self.requests.push((
+                    status,
+                    metrics::counter!(REQUESTS, "operation" => id, "status" => status_label(status)),
+                ));
+                self.requests.len() - 1
+            }
+        };
+        &self.requests[index].1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use metrics::{
+        Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit,
+    };
+
+    use super::*;
+    use crate::gate::testing::OP;
+
+    /// A recorder that counts registrations and the requests counted.
+    #[derive(Default)]
+    struct Counting {
+        registrations: AtomicUsize,
+        requests: Arc<Total>,
+    }
+
+    #[derive(Default)]
+    struct Total(AtomicU64);
+
+    impl CounterFn for Total {
+        fn increment(&self, value: u64) {
+            self.0.fetch_add(value, Ordering::Relaxed);
+        }
+        fn absolute(&self, value: u64) {
+            self.0.store(value, Ordering::Relaxed);
+        }
+    }
+
+    impl metrics::Recorder for Counting {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            self.registrations.fetch_add(1, Ordering::Relaxed);
+            assert_eq!(key.name(), REQUESTS);
+            Counter::from_arc(self.requests.clone())
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            self.registrations.fetch_add(1, Ordering::Relaxed);
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            self.registrations.fetch_add(1, Ordering::Relaxed);
+            Histogram::noop()
+        }
+    }
+
+    fn answer(status: u16) {
+        let observation = Observation::start(&OP);
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+        observation.finish(&response, &Context::default());
+    }
+
+    #[test]
+    fn handles_are_resolved_once_per_recorder_operation_and_status() {
+        let (first, second) = (Counting::default(), Counting::default());
+        metrics::with_local_recorder(&first, || {
+            for _ in 0..5 {
+                answer(200);
+            }
+            answer(400);
+        });
+        // The gauge, the histogram, and a counter per status: once each.
+        assert_eq!(first.registrations.load(Ordering::Relaxed), 4);
+        assert_eq!(first.requests.0.load(Ordering::Relaxed), 6);
+        // Another recorder gets its own handles, and the counts.
+        metrics::with_local_recorder(&second, || answer(200));
+        assert_eq!(second.registrations.load(Ordering::Relaxed), 3);
+        assert_eq!(second.requests.0.load(Ordering::Relaxed), 1);
+        assert_eq!(first.requests.0.load(Ordering::Relaxed), 6);
+        // And the first one again, after the other.
+        metrics::with_local_recorder(&first, || answer(200));
+        assert_eq!(first.requests.0.load(Ordering::Relaxed), 7);
     }
 }

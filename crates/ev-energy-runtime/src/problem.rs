@@ -176,8 +176,12 @@ impl Problem {
     /// `Problem` schema). `None` when that type cannot hold it — `cargo
     /// xtask lint` checks that it can.
     pub fn to_body<T: DeserializeOwned>(&self) -> Option<T> {
-        // Through bytes rather than a `serde_json::Value`: one buffer
-        // instead of a map and a string per member.
+        // Read member by member, without JSON in between; a type that
+        // cannot be read so (none the generator writes) goes through
+        // bytes, as it always did.
+        if let Ok(typed) = crate::problem_de::read(self) {
+            return Some(typed);
+        }
         serde_json::to_vec(self)
             .and_then(|bytes| serde_json::from_slice(&bytes))
             .ok()

@@ -23,8 +23,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
@@ -138,38 +137,46 @@ impl<G: Gatekeeper + 'static> Routes<G> {
             let allow = allow(&methods);
             router = router.route(
                 path,
-                axum::routing::any(
-                    move |State(gate): State<Arc<G>>,
-                          raw: RawRequest,
-                          body: Result<Bytes, BytesRejection>| {
-                        let methods = methods.clone();
-                        let allow = allow.clone();
-                        async move {
-                            if let Err(rejection) = &body {
-                                // A body without Content-Length (chunked)
-                                // that grew past the limit: the same 413 as
-                                // one whose Content-Length says so.
-                                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                                    return crate::serve::refusal(
-                                        api,
-                                        StatusCode::PAYLOAD_TOO_LARGE,
-                                        "The request body grew past the largest this server \
-                                         accepts."
-                                            .to_string(),
-                                    );
-                                }
+                axum::routing::any(move |State(gate): State<Arc<G>>, request: Request| {
+                    let methods = methods.clone();
+                    let allow = allow.clone();
+                    // The request ID here rather than in a `Router::layer`
+                    // (which wraps and clones every route per request):
+                    // under `serve`, whose middleware set it already, this
+                    // is one lookup.
+                    crate::request_id::around(request, move |request| async move {
+                        let (mut parts, body) = request.into_parts();
+                        let Ok(raw) = RawRequest::from_request_parts(&mut parts, &()).await;
+                        let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
+                        if let Err(rejection) = &body {
+                            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                                return crate::serve::refusal(
+                                    api,
+                                    StatusCode::PAYLOAD_TOO_LARGE,
+                                    "The request body grew past the largest this server \
+                                     accepts."
+                                        .to_string(),
+                                );
                             }
-                            let body: RawBody = body.map_err(|rejection| rejection.body_text());
-                            dispatch(api, &methods, &allow, gate, raw, body).await
                         }
-                    },
-                ),
+                        let body: RawBody = body.map_err(|rejection| rejection.body_text());
+                        dispatch(api, &methods, &allow, gate, raw, body).await
+                    })
+                }),
             );
         }
         router
-            .fallback(move |uri: OriginalUri| async move { gate::not_found(api, uri.path()) })
+            .fallback(move |request: Request| {
+                crate::request_id::around(request, move |request| async move {
+                    // The path as the client sent it, base path included.
+                    let path = match request.extensions().get::<OriginalUri>() {
+                        Some(original) => original.path(),
+                        None => request.uri().path(),
+                    };
+                    gate::not_found(api, path)
+                })
+            })
             .with_state(self.gate)
-            .layer(axum::middleware::from_fn(crate::request_id::layer))
     }
 }
 
