@@ -203,6 +203,20 @@ pub fn generate(
             "Seeded"
         )?;
     }
+    if mode == Mode::Write && matches!(runtime, RuntimeSource::Registry) {
+        // Said every time: the first build fails without it where the
+        // team's registry does not have the runtime.
+        let version = runtime_version(workspace)?;
+        let local = workspace.join("crates").join(RUNTIME_PACKAGE);
+        writeln!(
+            report,
+            "{:>12} the server crate names `{RUNTIME_PACKAGE} = \"{version}\"` from your registry; \
+             where the registry does not have it, run again with `--runtime-path {}` (or \
+             `--runtime-git URL`), or add a [patch.crates-io] for it",
+            "Note",
+            local.display()
+        )?;
+    }
     Ok(summary)
 }
 
