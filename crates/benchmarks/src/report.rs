@@ -204,17 +204,34 @@ the runtime's spans), so a request passes one middleware; a new request ID is wr
 keeps every recorded latency until a scrape or an upkeep drains it, and `install_recorder` runs no \
 upkeep: ~8 bytes a request, without bound; the service now drains it every 5 s.
 
-CPU per request (the table's figures, same run): 400 path 25.9 vs 16.3 µs, 401 path 18.3 vs 10.6 µs \
-(by hand on 2026-12-01, with the baseline in the bench's process and another accounting, ~32 vs \
-13–15 µs). Still to do, by measured share of the 400 path: the refusal's typed body and headers \
-(~2 µs), parameter parsing before authentication on the 401 path (~1.1 µs), the request-ID stamp, \
-which reads the problem body back to add `instance` (~0.5 µs), serve's per-read guards (~1 µs). The \
-empty window (0 logs) spends more CPU a request than the baseline (93 vs 65 µs; 100 vs 90 in a run \
-under compile load). Its profile (same method, 13 000 req/s) is the blocking pool's hand-off, not the \
-adapter: 68 % of samples on the blocking threads, a third of all in futex wait/wake and 26 % in task \
-switches (`spawn_blocking` 17 %, idle blocking threads' condvar 19 %); the operation's own code \
-(`routes::answer` less the store call) ~10 %. The baseline makes the same hop per request but takes its \
-connection from a `Mutex<Vec>` and opens one per concurrent request, where the service waits on a \
-semaphore of two permits and r2d2's pool of two: that, not the adapter, is what to look at next for \
-this row.
+**Second round, 2026-12-02 (16:00–17:10 UTC).** Release builds now use fat LTO and one codegen unit \
+(`[profile.release]` of the workspace; both sides are built by it). Measured side by side by hand \
+(`wrk -t1 -c32`, 3 s rounds, process CPU from `/proc`), the same code with and without it: 400 path \
+25 → 17–19 µs a request for the service and 14 → 12–13 µs for the baseline; the ratio went from about \
+0.68 to 0.78, because the service's deeper stack of generic layers gains more from inlining across \
+crates. Then, on the refusal paths: the parameters are parsed only once the request is authenticated \
+and within its rate limit (the version header alone is read first, since every answer reports the \
+version; a refused request no longer pays for parsing and the pattern check), `serve`'s outer \
+middleware is a `tower::Service` of its own instead of `axum::middleware::from_fn` (which boxed \
+`Next` and cloned the router's boxed service per request), and the request's URI is kept for \
+error bodies by reference count instead of copying its path. Same A/B method, alternating builds: \
+service 400 path 18.9 → 16.0 µs, 401 path 14.1 → 11.9 µs. Two earlier full runs of this build gave +5.7 / +3.7 µs \
+and +4.5 / +5.0 µs (400 / 401) over the baseline, besides the table's: the CPU target sits at the \
+edge of this machine's noise. What the service still adds on the 400 path, from a profile of this build \
+(`perf record -F 999 -e cpu-clock`, 5 s): the kernel 7.0 vs 6.6 µs (its answer is 622 bytes against \
+235: request ID, version, rate-limit, `nosniff`, `Cache-Control` and `Vary` headers, and `instance`), \
+user space 8.2 vs 5.2 µs, spread thin: hyper's per-request header-read timer (re-armed for every head; \
+the baseline's `axum::serve` sets none) ~0.3 µs, the request ID (a ULID, its span, the stamp that \
+reads the problem back to add `instance`) ~0.5 µs, the typed problem and its headers ~0.6 µs, metrics \
+~0.2 µs, the nested router's prefix strip and second routing level (`Router::nest` rewrites the URI \
+with `format!`) ~0.3 µs, allocation throughout. None of these is large enough alone to reach 0.9 of \
+the baseline's throughput; what would is dropping features (the header-read timeout, the request ID, \
+the declared headers), which the issue rules out. The empty window (0 logs) spends more CPU a request \
+than the baseline. Its profile (2026-12-02 morning, 13 000 req/s) is the blocking pool's hand-off, not \
+the adapter: 68 % of samples on the blocking threads, a third of all in futex wait/wake and 26 % in \
+task switches; the operation's own code (`routes::answer` less the store call) ~10 %. The baseline \
+makes the same hop per request but takes its connection from a `Mutex<Vec>` and opens one per \
+concurrent request, where the service waits on a semaphore of two permits and r2d2's pool of two: \
+that, not the adapter, is what to look at next for this row. The plain listing moves between 0.66 and \
+0.85 from run to run on this machine (0.80 in a second run of this build).
 ";

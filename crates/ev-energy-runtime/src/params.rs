@@ -352,6 +352,23 @@ impl RawRequest {
     }
 }
 
+/// The raw value of parameter `name` when reading it alone records a
+/// problem (`""` when there is no value to quote); `None` when it reads,
+/// or the operation has no such parameter. The gate reads the version
+/// header this way before anything else.
+pub(crate) fn refused_value(
+    operation: &CompiledOperation,
+    raw: &RawRequest,
+    name: &str,
+) -> Option<String> {
+    let param = operation.params.iter().find(|p| p.spec.name == name)?;
+    let mut errors = ParamErrors::default();
+    if raw.read(&mut errors, param).is_some() {
+        return None;
+    }
+    Some(errors.raw.remove(name).unwrap_or_default())
+}
+
 /// Reads every parameter and the body of a request to `operation` into
 /// `R`, the operation's request struct. `Err` names every problem, by
 /// parameter.

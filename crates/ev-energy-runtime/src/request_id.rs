@@ -87,7 +87,7 @@ where
     let span = tracing::info_span!("request", request_id = id.as_str());
     let current = Current {
         id: id.clone(),
-        path: request.uri().path().into(),
+        uri: request.uri().clone(),
     };
     let response = CURRENT
         .scope(current, inner(request).instrument(span))
@@ -104,7 +104,8 @@ tokio::task_local! {
 /// being answered.
 struct Current {
     id: RequestId,
-    path: Arc<str>,
+    /// The request's URI (a reference count, not a copy).
+    uri: axum::http::Uri,
 }
 
 /// The ID of the request being answered, where the answer is made inside
@@ -117,8 +118,8 @@ pub fn current() -> Option<RequestId> {
 
 /// The path of the request being answered, as sent (base path included),
 /// where [`current`] knows its ID.
-pub(crate) fn current_path() -> Option<Arc<str>> {
-    CURRENT.try_with(|c| c.path.clone()).ok()
+pub(crate) fn current_path() -> Option<String> {
+    CURRENT.try_with(|c| c.uri.path().to_string()).ok()
 }
 
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;

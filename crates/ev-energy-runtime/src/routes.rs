@@ -225,9 +225,9 @@ where
     let mut context = Context::new(operation);
     let observation = Observation::start(operation.spec);
     let response = async {
-        let parsed = parse::<R>(operation, &raw, &body);
+        let parse = || parse::<R>(operation, &raw, &body);
         let (principal, request) =
-            match gate::admit(&*gate, operation, &raw, parsed, &mut context).await {
+            match gate::admit(&*gate, operation, &raw, parse, &mut context).await {
                 Ok(admitted) => admitted,
                 Err(problem) => return gate::refuse(&problem, &context),
             };

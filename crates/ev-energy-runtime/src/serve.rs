@@ -35,9 +35,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -116,9 +115,8 @@ pub async fn serve(
     // middleware does the request ID and the size checks.
     let app = tower::ServiceBuilder::new()
         .map_request(|request: Request<hyper::body::Incoming>| request.map(axum::body::Body::new))
-        .layer(axum::middleware::from_fn_with_state(guard, front))
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
-        .service(router);
+        .service(Front { guard, router });
     let service = hyper_util::service::TowerToHyperService::new(app);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
@@ -318,15 +316,41 @@ fn default_logs() {
 }
 
 /// Outermost: the request ID (so refusals carry one too), then the size
-/// checks, then the router.
-async fn front(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    crate::request_id::around(request, |request| async move {
-        match refuse_oversized(&guard.limits, guard.api, &request) {
-            Some(refusal) => refusal,
-            None => next.run(request).await,
-        }
-    })
-    .await
+/// checks, then the router. A service of its own rather than
+/// `axum::middleware::from_fn`, which boxes and clones the router's
+/// service stack for every request.
+#[derive(Clone)]
+struct Front {
+    guard: Arc<Guard>,
+    router: Router,
+}
+
+impl tower::Service<Request> for Front {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // A `Router` is always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let guard = self.guard.clone();
+        let router = self.router.clone();
+        Box::pin(async move {
+            Ok(crate::request_id::around(request, |request| async move {
+                match refuse_oversized(&guard.limits, guard.api, &request) {
+                    Some(refusal) => refusal,
+                    None => match tower::ServiceExt::oneshot(router, request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    },
+                }
+            })
+            .await)
+        })
+    }
 }
 
 /// The 414 / 431 / 413 problem of a request over `limits`, if it is.

@@ -174,7 +174,7 @@ fn value(source: Source, problem: &Problem, room: bool) -> Option<Value> {
             (None, None) => return None,
         },
         Source::RequestId => Value::from(request_id?.as_str()),
-        Source::Path => Value::from(&*crate::request_id::current_path()?),
+        Source::Path => Value::from(crate::request_id::current_path()?),
         Source::Timestamp => Value::from(rfc3339(std::time::SystemTime::now())),
         Source::FieldErrors(form) => field_errors(form, problem),
         Source::Object(fields) => Value::Object(object(fields, problem, room)),

@@ -32,7 +32,7 @@ impl Service {
         if let Some(dir) = dir {
             command.current_dir(dir);
         }
-        let mut child = command
+        command
             .args([
                 "serve",
                 "--listen",
@@ -46,9 +46,8 @@ impl Service {
             .env("RUST_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::null());
+        let mut child = spawn(&mut command);
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -172,4 +171,21 @@ pub fn token(args: &[&str]) -> String {
         .unwrap();
     assert!(output.status.success());
     String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// Starts `command`, again while it fails with "text file busy": a binary
+/// a test has just copied can be held open for writing for a moment by a
+/// process another test thread forked meanwhile (it closes at that
+/// child's `exec`).
+fn spawn(command: &mut Command) -> std::process::Child {
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            started => return started.unwrap(),
+        }
+    }
 }

@@ -11,34 +11,30 @@ use crate::problem::{Problem, Situation};
 use crate::security::{challenge, find, Found};
 use crate::spec::{OperationSpec, SchemeKind};
 
-/// Runs the checks above. `parsed` is the outcome of parsing the
-/// operation's parameters and body; a problem with them is reported only
-/// after the checks before it passed. `Err` is the problem to answer with
+/// Runs the checks above. `parse` reads the operation's parameters and
+/// body; it runs only once the request is authenticated and within its
+/// rate limit (a refused request does not pay for it), and a problem with
+/// them is reported then. The version header alone is read first, since
+/// every answer reports the version. `Err` is the problem to answer with
 /// (its headers are in `context.extra`).
 pub async fn admit<G: Gatekeeper, R>(
     gate: &G,
     compiled: &CompiledOperation,
     request: &RawRequest,
-    parsed: Result<R, ParamErrors>,
+    parse: impl FnOnce() -> Result<R, ParamErrors>,
     context: &mut Context,
 ) -> Result<(Option<G::Principal>, R), Problem> {
     let operation = compiled.spec;
-    let mut parsed = parsed;
 
     // The version every answer reports: the one requested when the
     // document has it, else the document's default.
     let mut unsupported = None;
     if let Some(version) = &compiled.version {
-        let name = version.name;
-        if let Err(errors) = &mut parsed {
-            if errors.fields.remove(name).is_some() {
-                unsupported = Some(errors.raw.remove(name).unwrap_or_default());
-            }
-        }
+        unsupported = crate::params::refused_value(compiled, request, version.name);
         if unsupported.is_none() {
             let requested = request
                 .headers
-                .get(name)
+                .get(version.name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .filter(|v| !v.is_empty());
@@ -78,6 +74,17 @@ pub async fn admit<G: Gatekeeper, R>(
         }
     }
 
+    let mut parsed = parse();
+    if let (Some(version), Err(errors)) = (&compiled.version, &mut parsed) {
+        // Read alone above, the header passed; only the Rust type can
+        // still refuse it (a number wider than the field).
+        if errors.fields.remove(version.name).is_some() {
+            let requested = errors.raw.remove(version.name).unwrap_or_default();
+            return Err(
+                context.problem(Situation::UnsupportedVersion, &[("requested", &requested)])
+            );
+        }
+    }
     match parsed {
         Ok(parsed) => Ok((principal, parsed)),
         Err(ParamErrors {
@@ -274,7 +281,7 @@ mod tests {
         let compiled = CompiledOperation::new(&OP);
         let mut context = Context::new(&compiled);
         let parsed = parse::<Things>(&compiled, request, &Ok(Default::default()));
-        let outcome = admit(backend, &compiled, request, parsed, &mut context)
+        let outcome = admit(backend, &compiled, request, move || parsed, &mut context)
             .await
             .map(|(principal, things)| {
                 assert!(
@@ -288,6 +295,61 @@ mod tests {
 
     fn status(outcome: &Result<Things, Problem>) -> u16 {
         outcome.as_ref().map_or_else(|p| p.status, |_| 200)
+    }
+
+    #[tokio::test]
+    async fn a_request_refused_before_its_parameters_are_read_does_not_pay_for_them() {
+        let backend = Backend::new();
+        let compiled = CompiledOperation::new(&OP);
+        let parsed = std::cell::Cell::new(0);
+        let parse = || {
+            parsed.set(parsed.get() + 1);
+            Err::<Things, _>(ParamErrors::default())
+        };
+        // No credentials: 401 without parsing.
+        let mut context = Context::new(&compiled);
+        let outcome = admit(
+            &backend,
+            &compiled,
+            &request(&[("id", "x")], &[]),
+            parse,
+            &mut context,
+        )
+        .await;
+        assert_eq!(outcome.map(|_| ()).unwrap_err().status, 401);
+        // An unknown version: refused before the credentials, without parsing.
+        let mut context = Context::new(&compiled);
+        let headers = [("api-version", "9"), ("authorization", "Bearer read")];
+        let outcome = admit(
+            &backend,
+            &compiled,
+            &request(&[], &headers),
+            parse,
+            &mut context,
+        )
+        .await;
+        let problem = outcome.map(|_| ()).unwrap_err();
+        assert_eq!(
+            (problem.status, problem.title.as_str()),
+            (400, "Unsupported version")
+        );
+        assert_eq!(
+            parsed.get(),
+            0,
+            "the parameters were parsed for a refused request"
+        );
+        // Admitted: parsed once.
+        let mut context = Context::new(&compiled);
+        let headers = [("authorization", "Bearer read")];
+        let _ = admit(
+            &backend,
+            &compiled,
+            &request(&[], &headers),
+            parse,
+            &mut context,
+        )
+        .await;
+        assert_eq!(parsed.get(), 1);
     }
 
     #[tokio::test]
@@ -473,7 +535,7 @@ mod tests {
             let request = request(&[], &headers);
             let mut context = Context::new(&compiled);
             let parsed = parse::<Nothing>(&compiled, &request, &Ok(Default::default()));
-            let outcome = admit(&backend, &compiled, &request, parsed, &mut context).await;
+            let outcome = admit(&backend, &compiled, &request, move || parsed, &mut context).await;
             statuses.push(outcome.map_or_else(|p| p.status, |_| 200));
         }
         // Both keys; one key alone (either) is not enough; the bearer
