@@ -7,6 +7,7 @@
 
 mod adapter;
 mod baseline;
+mod calls;
 mod client_decoding;
 mod codegen;
 mod end_to_end;
@@ -65,6 +66,23 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:18081")]
         listen: std::net::SocketAddr,
     },
+    /// Answer one kind of request `count` times in this process (no
+    /// sockets), by the service's application or the baseline's router: to
+    /// count instructions a request under `valgrind --tool=callgrind`.
+    Calls {
+        /// Which side answers.
+        #[arg(long, value_enum)]
+        side: calls::Side,
+        /// Which request.
+        #[arg(long = "case", value_enum)]
+        case: calls::Case,
+        /// How many times.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        /// The SQLite store (e.g. target/bench/store-e2e.sqlite, seeded by the bench).
+        #[arg(long)]
+        database: String,
+    },
     /// Load the reference service: throughput, memory, graceful shutdown and a kill.
     Load {
         /// How long to load it, in seconds.
@@ -94,6 +112,12 @@ async fn main() -> ExitCode {
             only,
         } => report::bench(&out, large_store_logs, seconds, &only).await,
         Command::ServeBaseline { database, listen } => serve_baseline(&database, listen).await,
+        Command::Calls {
+            side,
+            case,
+            count,
+            database,
+        } => calls::run(side, case, count, &database).await,
         Command::Load {
             duration,
             connections,

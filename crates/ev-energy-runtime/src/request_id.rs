@@ -31,6 +31,10 @@ use crate::problem::PROBLEM_JSON;
 /// The header that carries the ID, both ways.
 pub const HEADER: &str = "x-request-id";
 
+/// [`HEADER`] as a header name, made once: a `&str` key is parsed again
+/// on every use.
+const HEADER_NAME: axum::http::HeaderName = axum::http::HeaderName::from_static(HEADER);
+
 /// The ID of the request being answered (a request extension).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestId(pub Arc<str>);
@@ -52,7 +56,7 @@ pub fn well_formed(id: &str) -> bool {
 
 /// The request's ID: its own when well-formed, else a new ULID.
 pub fn of(request: &Request) -> RequestId {
-    let mut given = request.headers().get_all(HEADER).iter();
+    let mut given = request.headers().get_all(&HEADER_NAME).iter();
     let given = match (given.next(), given.next()) {
         (Some(value), None) => value.to_str().ok().filter(|id| well_formed(id)),
         _ => None,
@@ -126,7 +130,7 @@ const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
 async fn stamp(mut response: Response, id: &RequestId) -> Response {
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-        response.headers_mut().insert(HEADER, value);
+        response.headers_mut().insert(HEADER_NAME, value);
     }
     // An error in the document's own shape says `application/problem+json`
     // only because its document does: it is sent as its schema says.
@@ -171,7 +175,12 @@ fn with_instance(problem: &[u8], id: &str) -> Option<Vec<u8>> {
     if body.first() != Some(&b'{') || body.last() != Some(&b'}') {
         return None;
     }
-    if body.windows(11).any(|w| w == b"\"instance\":") {
+    let named = match std::str::from_utf8(body) {
+        // std's substring search, much faster than a window at a time.
+        Ok(text) => text.contains("\"instance\":"),
+        Err(_) => body.windows(11).any(|w| w == b"\"instance\":"),
+    };
+    if named {
         return None;
     }
     let inner = body[1..body.len() - 1].trim_ascii();
