@@ -241,17 +241,19 @@ instructions instead, which are repeatable: `perf calls --side service|baseline 
 invalid|no-token|empty --count N --database target/bench/store-e2e.sqlite` answers one request N \
 times in process (the whole application through `tower::ServiceExt::oneshot`: no sockets, so neither \
 hyper nor `serve`'s guards are counted) under `valgrind --tool=callgrind`; runs of 200 and 1 200 \
-requests, the difference divided by 1 000. Whole request, service vs baseline: 400 path 90.1k vs \
-60.1k instructions, 401 path 31.9k vs 13.2k, empty window 116.8k vs 87.3k (the service's figures \
+requests, the difference divided by 1 000. Whole request, service vs baseline: 400 path 86.4k vs \
+60.1k instructions, 401 path 30.2k vs 13.2k, empty window 116.8k vs 87.3k (the service's figures \
 carry about ±3k of noise from the metrics clock's start-up calibration, which runs for a fixed time). \
 Inclusive, per request, on the 400 path: the token 43.6k (both sides), the refusal (`declared`: the \
 document's problem type, its texts and headers) 11.1k of which the typed problem 4.3k and the \
-invalid-parameters texts 1.4k, parameter parsing and validation 5.7k, the request-ID stamp 2.4k and \
-the ID itself 0.5k, reading the request's parts 1.8k and its (empty) body 1.0k, the credentials' \
+invalid-parameters texts 1.4k, parameter parsing and validation with the query's decoding 7.5k, the \
+request-ID stamp 2.4k and the ID itself 0.5k, the request's other parts 0.4k and its (empty) body 1.0k, the credentials' \
 lookup 1.1k, metrics and span 1.1k, the version header read alone 0.7k, the problem's texts 0.7k; \
 the rest is axum's routing, the nested router's prefix strip and moving futures. On the 401 path: the \
-refusal 6.1k (typed problem 2.0k, challenges 1.4k), the stamp 3.1k, the request's parts 2.7k, the \
+refusal 6.1k (typed problem 2.0k, challenges 1.4k), the stamp 3.1k, the request's parts 0.4k, the \
 gate's checks 3.0k, the body 1.0k, metrics 1.1k, the version header 0.6k. Two of these were cut with \
 this count: the stamp parsed the `X-Request-Id` name on every answer and searched the body for \
-`\"instance\":` eleven bytes at a time (4.2k → 2.4–3.1k).
+`\"instance\":` eleven bytes at a time (4.2k → 2.4–3.1k); the query was decoded into owned pairs \
+for every request, also those refused before their parameters are read (it is now decoded on first \
+use: the 401 path's request parts 2.7k → 0.4k).
 ";

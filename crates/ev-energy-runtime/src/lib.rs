@@ -62,7 +62,7 @@ pub mod declare {
     pub use crate::compiled::{CompiledOperation, Version};
     pub use crate::gate::{admit, encode, failure, head, not_found, refuse, Context};
     pub use crate::hooks::{Anonymous, Gatekeeper};
-    pub use crate::params::{parse, ParamErrors, RawBody, RawRequest, BODY};
+    pub use crate::params::{parse, ParamErrors, Query, RawBody, RawRequest, BODY};
     pub use crate::problem::{Document, ProblemText};
     pub use crate::reply::{shaped_problem, typed_problem, Encode, Reply, Responses};
     pub use crate::respond::{respond_empty, respond_json, HeaderError};

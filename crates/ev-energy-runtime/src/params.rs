@@ -65,8 +65,9 @@ pub struct RawRequest {
     pub method: Method,
     /// The request path, as received.
     pub path: String,
-    /// Decoded query pairs, in order, repeated keys kept.
-    pub query: Vec<(String, String)>,
+    /// Decoded query pairs, in order, repeated keys kept (decoded on
+    /// first use).
+    pub query: Query,
     /// The request headers.
     pub headers: HeaderMap,
     /// Decoded path parameters, or why they could not be decoded.
@@ -77,11 +78,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
-        let query = parts
-            .uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
+        let query = Query::of(&parts.uri);
         let path_params = match RawPathParams::from_request_parts(parts, state).await {
             Ok(params) => Ok(params
                 .iter()
@@ -97,6 +94,52 @@ impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
             headers: std::mem::take(&mut parts.headers),
             path_params,
         })
+    }
+}
+
+/// The query pairs of a request, decoded on first use: a request refused
+/// before its parameters are read (no credentials, say) never pays for
+/// decoding them.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// The request's URI (a reference count, not a copy), when not given
+    /// decoded.
+    uri: Option<axum::http::Uri>,
+    pairs: std::sync::OnceLock<Vec<(String, String)>>,
+}
+
+impl Query {
+    /// The query of `uri`, to decode when first asked.
+    pub fn of(uri: &axum::http::Uri) -> Self {
+        Self {
+            uri: Some(uri.clone()),
+            pairs: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The decoded pairs, in order, repeated keys kept.
+    pub fn pairs(&self) -> &[(String, String)] {
+        self.pairs.get_or_init(|| {
+            self.uri
+                .as_ref()
+                .and_then(axum::http::Uri::query)
+                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The decoded pairs, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, String)> {
+        self.pairs().iter()
+    }
+}
+
+impl From<Vec<(String, String)>> for Query {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        Self {
+            uri: None,
+            pairs: std::sync::OnceLock::from(pairs),
+        }
     }
 }
 
@@ -536,7 +579,7 @@ mod tests {
         RawRequest {
             method: Method::POST,
             path: "/form".into(),
-            query: Vec::new(),
+            query: Query::default(),
             headers,
             path_params: Ok(Vec::new()),
         }

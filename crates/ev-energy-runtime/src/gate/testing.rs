@@ -131,7 +131,8 @@ pub(crate) fn request(query: &[(&str, &str)], headers: &[(&str, &str)]) -> RawRe
         query: query
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+            .collect::<Vec<_>>()
+            .into(),
         headers: map,
         path_params: Ok(Vec::new()),
     }
