@@ -29,18 +29,26 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url, { waitUntil: 'networkidle' });
-  // Open the operation's page and unfold what is folded.
-  const operation = page.getByText('/dispatcher_logs').first();
-  if (await operation.count()) await operation.click().catch(() => {});
-  await page.waitForLoadState('networkidle');
-  for (let round = 0; round < 4; round += 1) {
-    const folded = page.locator('button:has-text("Show"), [aria-expanded="false"]');
-    const n = await folded.count();
-    if (n === 0) break;
-    for (let i = 0; i < n; i += 1) await folded.nth(i).click({ timeout: 1000 }).catch(() => {});
+  // Open the operation's page and unfold what is folded, again until every
+  // text shows or 30 s have passed: on a loaded machine the page can still
+  // be wiring its handlers when the first click comes.
+  const deadline = Date.now() + 30000;
+  let missing = expected;
+  for (;;) {
+    const operation = page.getByText('/dispatcher_logs').first();
+    if (await operation.count()) await operation.click({ timeout: 2000 }).catch(() => {});
+    await page.waitForLoadState('networkidle');
+    for (let round = 0; round < 4; round += 1) {
+      const folded = page.locator('button:has-text("Show"), [aria-expanded="false"]');
+      const n = await folded.count();
+      if (n === 0) break;
+      for (let i = 0; i < n; i += 1) await folded.nth(i).click({ timeout: 1000 }).catch(() => {});
+    }
+    const text = await page.innerText('body');
+    missing = expected.filter((e) => !text.includes(e));
+    if (missing.length === 0 || Date.now() > deadline) break;
+    await page.waitForTimeout(500);
   }
-  const text = await page.innerText('body');
-  const missing = expected.filter((e) => !text.includes(e));
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify({ url: page.url(), missing, external, errors }));
   process.exitCode = missing.length ? 1 : 0;
