@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use dispatcher_logs_service::auth::{self, Verifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
 use dispatcher_logs_service::rate_limit::{Limiter, RollingWindow};
-use dispatcher_logs_service::seed::{DEMO_USER, EXAMPLE_SUB_SESSION};
+use dispatcher_logs_service::seed::EXAMPLE_SUB_SESSION;
 use dispatcher_logs_service::{DispatcherLogs, Store};
 use ev_energy_server::axum::{self, Router};
 use tower::ServiceExt;
@@ -56,15 +56,7 @@ pub async fn run(side: Side, case: Case, count: u64, database: &str) -> anyhow::
             Baseline::new(database, DEV_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE).router()
         }
     };
-    let token = auth::mint_hs256(
-        DEV_SECRET,
-        DEFAULT_ISSUER,
-        DEFAULT_AUDIENCE,
-        "bench",
-        Some(DEMO_USER),
-        &["debug:read".to_string()],
-        3600,
-    )?;
+    let token = crate::end_to_end::bench_token()?;
     let (query, status, with_token) = match case {
         Case::Invalid => ("charging_sub_session_id=nope".to_string(), 400, true),
         Case::NoToken => (

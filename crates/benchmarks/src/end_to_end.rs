@@ -146,15 +146,7 @@ pub async fn end_to_end(root: &Path, seconds: u64) -> anyhow::Result<Vec<Figure>
     let sides = Sides {
         service: ServiceProcess::start(&binary, &["--rate-limit", "0", "--database", &store])?,
         baseline: BaselineProcess::start(&store)?,
-        token: auth::mint_hs256(
-            DEV_SECRET,
-            DEFAULT_ISSUER,
-            DEFAULT_AUDIENCE,
-            "bench",
-            Some(DEMO_USER),
-            &["debug:read".to_string()],
-            3600,
-        )?,
+        token: bench_token()?,
     };
     let cases = cases();
     check_same_answers(&sides, &cases).await?;
@@ -176,6 +168,20 @@ pub async fn end_to_end(root: &Path, seconds: u64) -> anyhow::Result<Vec<Figure>
     service.signal("-TERM")?;
     service.wait(Duration::from_secs(10))?;
     Ok(figures)
+}
+
+/// The token both sides accept: the demo user's, with `debug:read` (also
+/// `perf calls`').
+pub(crate) fn bench_token() -> anyhow::Result<String> {
+    Ok(auth::mint_hs256(
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+        "bench",
+        Some(DEMO_USER),
+        &["debug:read".to_string()],
+        3600,
+    )?)
 }
 
 /// Both sides answer every case with its status, and a listing with the

@@ -132,6 +132,14 @@ impl Query {
     pub fn iter(&self) -> std::slice::Iter<'_, (String, String)> {
         self.pairs().iter()
     }
+
+    /// Every value of `name`, in order.
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
 }
 
 impl From<Vec<(String, String)>> for Query {
@@ -278,12 +286,7 @@ impl RawRequest {
     /// The raw values of a parameter: `Ok(None)` when absent.
     fn raw_values(&self, spec: &ParamSpec) -> Result<Option<Vec<String>>, String> {
         let values: Vec<String> = match spec.location {
-            Location::Query => self
-                .query
-                .iter()
-                .filter(|(k, _)| k == spec.name)
-                .map(|(_, v)| v.clone())
-                .collect(),
+            Location::Query => self.query.values(spec.name),
             Location::Header => {
                 let mut values = Vec::new();
                 for value in self.headers.get_all(spec.name) {

@@ -83,12 +83,7 @@ pub fn find(scheme: &SchemeSpec, request: &RawRequest) -> Found {
                     }
                     values
                 }
-                KeyLocation::Query => request
-                    .query
-                    .iter()
-                    .filter(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .collect(),
+                KeyLocation::Query => request.query.values(name),
                 KeyLocation::Cookie => request
                     .cookies()
                     .filter(|(k, _)| *k == name)

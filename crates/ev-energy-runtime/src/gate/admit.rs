@@ -333,6 +333,24 @@ mod tests {
             (problem.status, problem.title.as_str()),
             (400, "Unsupported version")
         );
+        // The version header twice, one of them valid: refused as before
+        // (read alone, it gets the parser's "give it once"), still before
+        // the credentials and without parsing the rest.
+        let mut context = Context::new(&compiled);
+        let headers = [("api-version", "2"), ("api-version", "2")];
+        let outcome = admit(
+            &backend,
+            &compiled,
+            &request(&[], &headers),
+            parse,
+            &mut context,
+        )
+        .await;
+        let problem = outcome.map(|_| ()).unwrap_err();
+        assert_eq!(
+            (problem.status, problem.title.as_str()),
+            (400, "Unsupported version")
+        );
         assert_eq!(
             parsed.get(),
             0,
