@@ -221,6 +221,15 @@ pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<Gene
 
 fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
     let (model, mut findings) = crate::model::load(document);
+    let built = Types::build(&model);
+    if built
+        .as_ref()
+        .is_err_and(|e| e.is::<crate::types::Untypeable>())
+    {
+        // A schema typify cannot read: that schema alone as any value
+        // (`types::settle`, warned), the document read again.
+        return generate_unguarded(&*crate::types::settle(document)?, api);
+    }
     // Error schemas the adapter's own errors cannot fill: warned, answered
     // with problem+json.
     findings.extend(crate::server::error_shape::findings(&model));
@@ -248,7 +257,7 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
                 .join("\n  ")
         );
     }
-    let mut types = Types::build(&model)?;
+    let mut types = built?;
     let spec = document.for_generators(&model)?;
     let (client, generator) = crate::client::progenitor_client(&spec, &api.client)?;
     types.verify_client(generator.get_type_space())?;

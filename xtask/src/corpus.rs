@@ -332,7 +332,8 @@ fn write_round_trip(
     dir: &Path,
     prefix: &str,
 ) -> Result<()> {
-    let parsed = Document::load(Path::new(""), document)?;
+    let loaded = Document::load(Path::new(""), document)?;
+    let parsed = crate::types::settle(&loaded)?;
     let api = standalone::api(document)?;
     let (model, _) = crate::model::load(&parsed);
     let mut types = crate::types::Types::build(&model)?;

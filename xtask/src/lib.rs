@@ -24,6 +24,7 @@ pub mod invent;
 pub mod lint;
 pub mod mock;
 pub mod model;
+pub mod naming;
 pub mod server;
 pub mod spec;
 pub mod standalone;

@@ -302,7 +302,8 @@ mod tests {
             found,
             vec![
                 "/paths/~1a/post: operation has no `operationId`; the generated code names it `post_a`, after its method and path: give it an `operationId` to choose the name",
-                "/paths/~1b/get/operationId: operationId `x` is already used by /paths/~1a/get",
+                "/paths/~1b/get: operationId `x` is already used by /paths/~1a/get: the generated code names this operation `x_get_b`",
+                "/paths/~1b/get/responses: declare a 500 or 503 response: the adapter answers one when a backend method returns an error",
             ]
         );
     }

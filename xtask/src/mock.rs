@@ -237,7 +237,7 @@ fn regex_escape(text: &str) -> String {
 }
 
 fn matcher(operation: &Operation, parameter: &Parameter, types: &Types) -> Result<TokenStream> {
-    let method = format_ident!("{}", snake(&parameter.name));
+    let method = format_ident!("{}", snake(&parameter.client_name));
     let name = &parameter.name;
     let ty = match types.param(operation, parameter)? {
         ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
@@ -439,7 +439,7 @@ fn parameter_test(
     let name = format_ident!("{}", snake(&operation.id));
     // The client's method by progenitor's own name.
     let client_method = format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
-    let test = format_ident!("{}_{}", snake(&operation.id), snake(&parameter.name));
+    let test = format_ident!("{}_{}", snake(&operation.id), snake(&parameter.client_name));
     let mut sent: Vec<&Parameter> = operation
         .parameters
         .iter()
@@ -490,7 +490,7 @@ fn absence_check(
 ) -> TokenStream {
     let name = format_ident!("{}", snake(&operation.id));
     let client_method = format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
-    let var = format_ident!("{}", snake(&parameter.name));
+    let var = format_ident!("{}", snake(&parameter.client_name));
     let others = sent
         .iter()
         .filter(|p| !std::ptr::eq(**p, parameter))
@@ -525,7 +525,7 @@ fn example_let(
         );
     }
     let example = invented.value;
-    let var = format_ident!("{}", snake(&p.name));
+    let var = format_ident!("{}", snake(&p.client_name));
     let json = example.to_string();
     let ty = match ty {
         ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
@@ -536,15 +536,18 @@ fn example_let(
 
 /// `.<parameter>(&<parameter>)`: the mock's matcher, given the example.
 fn matcher_call(p: &Parameter) -> TokenStream {
-    let var = format_ident!("{}", snake(&p.name));
+    let var = format_ident!("{}", snake(&p.client_name));
     quote! { .#var(&#var) }
 }
 
 /// `.<setter>(<parameter>.clone())`: the client's setter, by progenitor's
 /// own name, given the example.
 fn setter_call(p: &Parameter) -> TokenStream {
-    let var = format_ident!("{}", snake(&p.name));
-    let setter = format_ident!("{}", crate::client::progenitor_names::setter(&p.name));
+    let var = format_ident!("{}", snake(&p.client_name));
+    let setter = format_ident!(
+        "{}",
+        crate::client::progenitor_names::setter(&p.client_name)
+    );
     quote! { .#setter(#var.clone()) }
 }
 

@@ -7,12 +7,17 @@ use anyhow::{anyhow, Context, Result};
 use openapiv3::OpenAPI;
 use serde_json::{json, Value};
 
-use crate::model::{is_ignored_header, BodyEncoding, Finding, Model, RequestBody, FORM};
+use crate::model::{
+    is_ignored_header, BodyEncoding, Finding, Location, Model, Operation, Parameter, RequestBody,
+    FORM,
+};
 
+mod lenient;
 mod responses;
 
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
+#[derive(Clone)]
 pub struct Document {
     /// Where the document was read from, relative to the workspace root.
     pub path: PathBuf,
@@ -45,8 +50,25 @@ impl Document {
 
     /// Parses document text; `path` is only used in messages.
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        let raw: Value = serde_yaml::from_str(text)
-            .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?;
+        // JSON is read by the JSON parser (several times faster on the
+        // directory's multi-megabyte documents); YAML by the YAML one, into
+        // the same tree, leniently: see [`lenient`].
+        let raw: Value = if text.trim_start().starts_with('{') {
+            match serde_json::from_str(text) {
+                Ok(raw) => raw,
+                // Raw control characters in strings (tabs, line breaks)
+                // are JSON's only common breakage: escaped, as meant.
+                Err(e) if e.to_string().contains("control character") => {
+                    serde_json::from_str(&lenient::escape_control_characters(text))
+                        .with_context(|| format!("{} is not valid JSON", path.display()))?
+                }
+                Err(_) => lenient::from_yaml(text)
+                    .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?,
+            }
+        } else {
+            lenient::from_yaml(text)
+                .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?
+        };
         Self::from_value(path, raw)
     }
 
@@ -59,6 +81,39 @@ impl Document {
             .with_context(|| format!("{} is not a valid OpenAPI document", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
+            raw,
+            api,
+            findings,
+        })
+    }
+
+    /// The document with the schema at `pointer` read as any JSON value
+    /// (its `description` and `nullable` kept), and a warning saying so
+    /// with `why` (see [`crate::types::settle`]).
+    pub fn untyped(&self, pointer: &str, why: &str) -> Result<Self> {
+        let mut raw = self.raw.clone();
+        let node = raw
+            .pointer_mut(pointer)
+            .ok_or_else(|| anyhow!("{pointer} is not in the document"))?;
+        let mut any = serde_json::Map::new();
+        for keep in ["description", "nullable"] {
+            if let Some(value) = node.get(keep) {
+                any.insert(keep.to_string(), value.clone());
+            }
+        }
+        *node = Value::Object(any);
+        let api: OpenAPI = serde_json::from_value(raw.clone())
+            .with_context(|| format!("{} is not a valid OpenAPI document", self.path.display()))?;
+        let mut findings = self.findings.clone();
+        findings.push(Finding::warning(
+            pointer,
+            format!(
+                "typify cannot read this schema ({why}): it is generated as any JSON value \
+                 (`serde_json::Value`), the rest of the document as written"
+            ),
+        ));
+        Ok(Self {
+            path: self.path.clone(),
             raw,
             api,
             findings,
@@ -120,6 +175,31 @@ impl Document {
                 let Some(item) = item.as_object_mut() else {
                     continue;
                 };
+                // Operations the model left out (a parameter the
+                // generators cannot send, warned) are not shown either.
+                item.retain(|key, _| {
+                    crate::model::Method::from_key(key).is_none()
+                        || model
+                            .operations
+                            .iter()
+                            .any(|o| o.path == *path && o.method.key() == key)
+                });
+                // Where the model reads a parameter otherwise than
+                // progenitor would (a name of its own in the client, a
+                // `content` parameter), every operation of the path gets
+                // its parameters as the model reads them, inline.
+                let ours = model.operations.iter().filter(|o| o.path == *path);
+                if ours
+                    .clone()
+                    .any(|o| o.parameters.iter().any(|p| self.shown_otherwise(p)))
+                {
+                    item.remove("parameters");
+                    for operation in ours {
+                        if let Some(node) = item.get_mut(operation.method.key()) {
+                            node["parameters"] = self.client_parameters(operation);
+                        }
+                    }
+                }
                 for (key, operation) in item.iter_mut() {
                     without_cookie_parameters(&components, operation);
                     let modelled = model
@@ -128,9 +208,12 @@ impl Document {
                         .find(|o| o.path == *path && o.method.key() == key);
                     if let Some(modelled) = modelled {
                         if let Some(operation) = operation.as_object_mut() {
-                            operation
-                                .entry("operationId")
-                                .or_insert_with(|| Value::String(modelled.id.clone()));
+                            // The model's: derived where the document has none,
+                            // disambiguated where two would be one client method.
+                            operation.insert(
+                                "operationId".to_string(),
+                                Value::String(modelled.id.clone()),
+                            );
                             if let Some(body) = &modelled.body {
                                 operation.insert("requestBody".to_string(), self.client_body(body));
                             }
@@ -154,6 +237,55 @@ impl Document {
 }
 
 impl Document {
+    /// Whether progenitor must be shown a parameter otherwise than written.
+    fn shown_otherwise(&self, parameter: &Parameter) -> bool {
+        parameter.client_name != parameter.name
+            || self
+                .resolved(&parameter.pointer)
+                .is_some_and(|node| node.get("schema").is_none())
+    }
+
+    /// The node at `pointer`, its `$ref`s followed.
+    fn resolved(&self, pointer: &str) -> Option<&Value> {
+        let mut node = self.raw.pointer(pointer)?;
+        for _ in 0..32 {
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(reference) => node = resolve_ref(&self.raw, reference)?,
+                None => return Some(node),
+            }
+        }
+        None
+    }
+
+    /// An operation's parameters as progenitor reads them, inline: the
+    /// model's (path-item parameters merged, cookies and the headers
+    /// OpenAPI ignores left out), each named as the client knows it
+    /// ([`Parameter::client_name`]; `crate::client` puts the wire name
+    /// back) and with the `schema` the model read (from `content` too).
+    fn client_parameters(&self, operation: &Operation) -> Value {
+        let list = operation
+            .parameters
+            .iter()
+            .filter(|p| p.location != Location::Cookie)
+            .filter_map(|p| {
+                let mut node = self.resolved(&p.pointer)?.clone();
+                let object = node.as_object_mut()?;
+                object.insert("name".into(), Value::String(p.client_name.clone()));
+                if let Some(content) = object.remove("content") {
+                    let schema = self
+                        .raw
+                        .pointer(&p.schema.pointer)
+                        .cloned()
+                        .or_else(|| content.as_object()?.values().next()?.get("schema").cloned())
+                        .unwrap_or_else(|| json!({}));
+                    object.insert("schema".into(), schema);
+                }
+                Some(node)
+            })
+            .collect();
+        Value::Array(list)
+    }
+
     /// The request body as progenitor reads it: the one media type the
     /// client sends ([`RequestBody::primary`]), named as progenitor knows
     /// it. JSON (any `+json` type, `*/*` with a schema) is
@@ -166,7 +298,13 @@ impl Document {
     /// (`crate::client::body_content_types`).
     fn client_body(&self, body: &RequestBody) -> Value {
         let mut out = serde_json::Map::new();
-        out.insert("required".into(), Value::Bool(body.required));
+        // progenitor takes text and byte bodies only when required (it
+        // stops at `unreachable!` otherwise): the client always sends one.
+        let raw = matches!(
+            body.primary().map(|m| m.body_encoding()),
+            Some(BodyEncoding::Text | BodyEncoding::Binary | BodyEncoding::Multipart)
+        );
+        out.insert("required".into(), Value::Bool(body.required || raw));
         if let Some(description) = &body.description {
             out.insert("description".into(), Value::String(description.clone()));
         }

@@ -65,24 +65,32 @@ pub struct Options {
 
 /// The crates' name prefix for a document: its file stem, lower case, with
 /// `-` between words (`openapi/Parcel Lockers.yaml` → `parcel-lockers`).
+/// A name a team cannot choose still gives a valid prefix: characters a
+/// crate name cannot hold are dropped (`café` → `caf`), and a stem that
+/// does not start with a letter is prefixed with `api-`
+/// (`1forge.com.json` → `api-1forge-com`; nothing left at all → `api`).
+/// `--crate-prefix` chooses another.
 pub fn crate_prefix(document: &Path) -> Result<String> {
     let stem = document
         .file_stem()
         .and_then(|s| s.to_str())
         .ok_or_else(|| anyhow!("{} has no file name", document.display()))?;
-    let prefix: String = heck::AsKebabCase(stem).to_string();
-    if prefix.is_empty()
-        || !prefix
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-    {
-        bail!(
-            "cannot name crates after `{stem}`: rename the document so its name starts with a letter, \
-             or give the names' prefix with --crate-prefix"
-        );
-    }
-    Ok(prefix)
+    let words: Vec<String> = heck::AsKebabCase(stem)
+        .to_string()
+        .split('-')
+        .map(|word| {
+            word.chars()
+                .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                .collect::<String>()
+        })
+        .filter(|word| !word.is_empty())
+        .collect();
+    let prefix = words.join("-");
+    Ok(match prefix.chars().next() {
+        None => "api".to_string(),
+        Some(c) if c.is_ascii_lowercase() => prefix,
+        Some(_) => format!("api-{prefix}"),
+    })
 }
 
 /// Checks a `--crate-prefix`: kebab-case (lower-case ASCII letters and
@@ -584,7 +592,22 @@ mod tests {
             crate_prefix(Path::new("a/Parcel Lockers.yaml")).unwrap(),
             "parcel-lockers"
         );
-        assert!(crate_prefix(Path::new("1.yaml")).is_err());
+        // Names a team cannot change still give a valid prefix.
+        for (document, prefix) in [
+            ("1.yaml", "api-1"),
+            ("api/1forge.com.json", "api-1forge-com"),
+            (
+                "6-dot-authentiqio.appspot.com.json",
+                "api-6-dot-authentiqio-appspot-com",
+            ),
+            ("café API.json", "caf-api"),
+            ("___.json", "api"),
+            ("amazonaws.com/AWSMigrationHub.json", "aws-migration-hub"),
+        ] {
+            let prefix_made = crate_prefix(Path::new(document)).unwrap();
+            assert_eq!(prefix_made, prefix, "{document}");
+            check_prefix(&prefix_made).unwrap();
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
+use crate::client::progenitor_names;
 use crate::model::progenitor_view::{view, ClientBody};
 use crate::model::{Location, Media, Model, Operation, Parameter, RequestBody, Status};
 
@@ -49,6 +50,91 @@ pub enum ParamType {
     Scalar(TokenStream),
     /// An array: a `Vec` of this item type.
     Array(TokenStream),
+}
+
+/// A schema typify cannot read (it returns an error, or panics): its JSON
+/// pointer, and what typify said. [`settle`] reads the document again with
+/// that schema as any JSON value.
+#[derive(Debug)]
+pub struct Untypeable {
+    /// The schema's JSON pointer.
+    pub pointer: String,
+    /// typify's words.
+    pub message: String,
+}
+
+impl std::fmt::Display for Untypeable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "typify cannot read the schema {}: {}",
+            self.pointer, self.message
+        )
+    }
+}
+
+impl std::error::Error for Untypeable {}
+
+/// How many schemas one document may have read as any value before
+/// [`settle`] gives up (each costs a reading of the document).
+const MAX_UNTYPED: usize = 64;
+
+/// The document as the types can be built from it: every schema typify
+/// cannot read (`Untypeable`) is, for that schema alone, any JSON value
+/// (`serde_json::Value`), with a warning naming its pointer and typify's
+/// words; the rest of the document is typed as written. Codegen and the
+/// corpus round trip both read the document through it, so they agree.
+pub fn settle(
+    document: &crate::spec::Document,
+) -> Result<std::borrow::Cow<'_, crate::spec::Document>> {
+    let mut settled = std::borrow::Cow::Borrowed(document);
+    for _ in 0..MAX_UNTYPED {
+        let (model, _) = crate::model::load(&settled);
+        let untypeable = match Types::build(&model) {
+            Ok(_) => return Ok(settled),
+            Err(e) => e.downcast::<Untypeable>()?,
+        };
+        let next = settled
+            .untyped(&untypeable.pointer, &untypeable.message)
+            .with_context(|| untypeable.to_string())?;
+        settled = std::borrow::Cow::Owned(next);
+    }
+    bail!("more than {MAX_UNTYPED} schemas of this document are ones typify cannot read")
+}
+
+/// The first of `schemas` that typify cannot read with the ones before it
+/// (the rest stand in as any value), when `add_ref_types` fails on them
+/// all: found by bisection, a few typify runs.
+fn first_untypeable(schemas: &[(String, schemars::schema::Schema)]) -> Option<(usize, String)> {
+    let attempt = |k: usize| {
+        let mut space = TypeSpace::new(&settings());
+        let with = schemas.iter().enumerate().map(|(i, (name, schema))| {
+            let schema = if i < k {
+                schema.clone()
+            } else {
+                schemars::schema::Schema::Bool(true)
+            };
+            (name.clone(), schema)
+        });
+        guarded(|| space.add_ref_types(with))
+    };
+    let message = attempt(schemas.len()).err()?;
+    // attempt(lo) reads, attempt(hi) does not.
+    let (mut lo, mut hi, mut last) = (0, schemas.len(), message);
+    if attempt(0).is_err() {
+        return None;
+    }
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        match attempt(mid) {
+            Ok(()) => lo = mid,
+            Err(message) => {
+                hi = mid;
+                last = message;
+            }
+        }
+    }
+    Some((hi - 1, last))
 }
 
 /// Every type of one document, and which one each operation part uses.
@@ -95,8 +181,19 @@ impl Types {
     /// Builds the type space of `model`.
     pub fn build(model: &Model) -> Result<Self> {
         let mut space = TypeSpace::new(&settings());
-        guarded(|| space.add_ref_types(model.typify_schemas.iter().cloned()))
-            .map_err(|e| anyhow!("typify cannot read `components/schemas`: {e}"))?;
+        if let Err(e) = guarded(|| space.add_ref_types(model.typify_schemas.iter().cloned())) {
+            return Err(match first_untypeable(&model.typify_schemas) {
+                Some((i, message)) => Untypeable {
+                    pointer: format!(
+                        "/components/schemas/{}",
+                        crate::spec::escape_pointer(&model.typify_schemas[i].0)
+                    ),
+                    message,
+                }
+                .into(),
+                None => anyhow!("typify cannot read `components/schemas`: {e}"),
+            });
+        }
         let mut params = BTreeMap::new();
         let mut bodies = BTreeMap::new();
         let mut responses = BTreeMap::new();
@@ -111,16 +208,15 @@ impl Types {
                 let id = guarded(|| {
                     space.add_type_with_name(
                         &parameter.schema.typify,
-                        Some(format!("{}-{}", operation.id, parameter.name)),
+                        Some(progenitor_names::type_name(
+                            &operation.id,
+                            &parameter.client_name,
+                        )),
                     )
                 })
-                .map_err(|e| {
-                    anyhow!(
-                        "typify cannot type the {} parameter `{}` ({}): {e}",
-                        parameter.location,
-                        parameter.name,
-                        parameter.pointer
-                    )
+                .map_err(|message| Untypeable {
+                    pointer: parameter.schema.pointer.clone(),
+                    message,
                 })?;
                 params.insert(key(operation, parameter), id);
             }
@@ -128,10 +224,18 @@ impl Types {
                 let schema = media.schema.as_ref().map(|s| &s.typify);
                 if let Some(schema) = schema {
                     let id = guarded(|| {
-                        space.add_type_with_name(schema, Some(format!("{}-body", operation.id)))
+                        space.add_type_with_name(
+                            schema,
+                            Some(progenitor_names::type_name(&operation.id, "body")),
+                        )
                     })
-                    .map_err(|e| {
-                        anyhow!("typify cannot type the body of `{}`: {e}", operation.id)
+                    .map_err(|message| Untypeable {
+                        pointer: media
+                            .schema
+                            .as_ref()
+                            .map(|s| s.pointer.clone())
+                            .unwrap_or_default(),
+                        message,
                     })?;
                     bodies.insert(operation.id.clone(), id);
                 }
@@ -142,17 +246,17 @@ impl Types {
                 let ClientBody::Typed(schema) = shown else {
                     continue;
                 };
+                let schema_pointer = schema.pointer.clone();
                 let schema = &schema.typify;
                 let id = guarded(|| {
-                    space.add_type_with_name(schema, Some(format!("{}-response", operation.id)))
-                })
-                .map_err(|e| {
-                    anyhow!(
-                        "typify cannot type the {} response of `{}` ({}): {e}",
-                        response.status,
-                        operation.id,
-                        response.pointer
+                    space.add_type_with_name(
+                        schema,
+                        Some(progenitor_names::type_name(&operation.id, "response")),
                     )
+                })
+                .map_err(|message| Untypeable {
+                    pointer: schema_pointer.clone(),
+                    message,
                 })?;
                 responses.insert((operation.id.clone(), response.status), id);
             }
@@ -178,7 +282,7 @@ impl Types {
                 let id = guarded(|| {
                     self.space.add_type_with_name(
                         &parameter.schema.typify,
-                        Some(format!("{}-{}", operation.id, parameter.name)),
+                        Some(format!("{}-{}", operation.id, parameter.client_name)),
                     )
                 })
                 .map_err(|e| {

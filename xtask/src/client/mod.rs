@@ -4,7 +4,7 @@
 //! descriptions on the builder methods, what each parameter accepts (for
 //! clear errors), the server URL and the OAuth 2.0 settings as constants.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
@@ -180,6 +180,7 @@ pub fn without_types(
     types_crate: &str,
     model: &Model,
 ) -> Result<TokenStream> {
+    wire_names(&mut client, model)?;
     body_content_types(&mut client, model)?;
     document_builders(&mut client, model)?;
     text_responses(&mut client, model)?;
@@ -195,6 +196,72 @@ pub fn without_types(
         pub use #types_crate as types;
     };
     Ok(quote! { #client })
+}
+
+/// progenitor sends a parameter under the name it was shown; where the
+/// model named a parameter otherwise for the client
+/// ([`crate::model::Parameter::client_name`]: `start_time_lt` for
+/// `StartTime<`), the builder's `send` is given the wire name back.
+fn wire_names(client: &mut syn::File, model: &Model) -> Result<()> {
+    let Some(items) = client.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    for operation in &model.operations {
+        let renamed: Vec<_> = operation
+            .parameters
+            .iter()
+            .filter(|p| p.client_name != p.name && p.location != crate::model::Location::Cookie)
+            .collect();
+        if renamed.is_empty() {
+            continue;
+        }
+        let name = progenitor_names::builder(&operation.id);
+        let send = items
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Impl(imp)
+                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
+                {
+                    imp.items.iter_mut().find_map(|member| match member {
+                        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            })
+            .ok_or_else(|| {
+                anyhow!(
+                    "operation `{}`: progenitor wrote no `builder::{name}::send`",
+                    operation.id
+                )
+            })?;
+        let mut text = quote!(#send).to_string();
+        for parameter in renamed {
+            let (shown, wire) = (parameter.client_name.as_str(), parameter.name.as_str());
+            let call = match parameter.location {
+                crate::model::Location::Header => quote!(header_map.append),
+                _ => quote!(progenitor_client::QueryParam::new),
+            };
+            let from = quote!(#call(#shown,)).to_string();
+            let from = from.trim_end_matches([')', ' ', ',']);
+            let to = quote!(#call(#wire,)).to_string();
+            let to = to.trim_end_matches([')', ' ', ',']);
+            if !text.contains(from) {
+                bail!(
+                    "operation `{}`: progenitor's `send` does not send `{shown}` as `{from}` (was \
+                     progenitor upgraded?)",
+                    operation.id
+                );
+            }
+            text = text.replace(from, to);
+        }
+        *send = syn::parse_str(&text)
+            .context("the client's `send` with the parameters' wire names does not parse")?;
+    }
+    Ok(())
 }
 
 /// progenitor reads every response that is not JSON as a byte stream; an
@@ -986,7 +1053,7 @@ fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(Stri
         if let Some(rule) = accepts(model, p) {
             text.push_str(&format!(" Accepts {rule}."));
         }
-        docs.push((progenitor_names::setter(&p.name), text));
+        docs.push((progenitor_names::setter(&p.client_name), text));
     }
     if let Some(b) = &operation.body {
         let mut text = b.description.as_deref().unwrap_or("").trim().to_string();
@@ -1198,7 +1265,7 @@ pub fn parameter_rules(model: &Model) -> TokenStream {
         for parameter in &operation.parameters {
             if let Some(rule) = accepts(model, parameter) {
                 let id = &operation.id;
-                let name = progenitor_names::setter(&parameter.name);
+                let name = progenitor_names::setter(&parameter.client_name);
                 rules.push(quote! { (#id, #name, #rule) });
             }
         }

@@ -16,9 +16,61 @@ pub fn builder(operation_id: &str) -> String {
     sanitize(&method(operation_id), true)
 }
 
+/// The name progenitor gives the type of an operation's parameter, body or
+/// response when it adds it to its type space: `{operationId}-{part}`
+/// in PascalCase by its own sanitizer (`DetectEntitiesV2-X-Amz-Target` →
+/// `DetectEntitiesV2XAmzTarget`), which typify then cases again. The model
+/// types name them the same way, or the two would differ.
+pub fn type_name(operation_id: &str, part: &str) -> String {
+    sanitize(&format!("{operation_id}-{part}"), true)
+}
+
 /// The builder's setter for a parameter (`logged_at_gte`).
 pub fn setter(parameter: &str) -> String {
     sanitize(parameter, false)
+}
+
+/// Whether typify (0.8, `TypeEntryEnum::from_metadata`) can name the
+/// variants of a string `enum` with these values: it names each value in
+/// PascalCase, then, where two names are one, again with `_` and every
+/// character a name cannot hold as `X`; where two are still one it panics
+/// (`[asc, desc, ASC, DESC]`, `[e-, e+]`).
+pub fn enum_values_nameable(values: &[&str]) -> bool {
+    let unique = |names: Vec<String>| {
+        let mut seen = std::collections::BTreeSet::new();
+        names.into_iter().all(|name| seen.insert(name))
+    };
+    unique(values.iter().map(|v| typify_sanitize(v)).collect())
+        || unique(
+            values
+                .iter()
+                .map(|v| typify_sanitize(&v.replace(|c| c == '_' || !is_xid_continue(c), "X")))
+                .collect(),
+        )
+}
+
+/// typify's own sanitizer (`typify-impl` `util::sanitize`, PascalCase):
+/// progenitor's but for the prefix of a name that cannot start an
+/// identifier (`X`, not `_`).
+fn typify_sanitize(input: &str) -> String {
+    let out = match input {
+        "+1" => "plus1".to_string(),
+        "-1" => "minus1".to_string(),
+        _ => input
+            .replace('\'', "")
+            .replace(|c: char| !is_xid_continue(c), "-")
+            .to_pascal_case(),
+    };
+    let out = match out.chars().next() {
+        None => "X".to_string(),
+        Some(c) if is_xid_start(c) => out,
+        Some(_) => format!("X{out}"),
+    };
+    if typify::accept_as_ident(&out) {
+        out
+    } else {
+        format!("{out}_")
+    }
 }
 
 fn sanitize(input: &str, pascal: bool) -> String {

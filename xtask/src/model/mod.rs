@@ -257,7 +257,8 @@ impl Method {
         )
     }
 
-    fn from_key(key: &str) -> Option<Self> {
+    /// The method a path item key names (`get`), if it names one.
+    pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.key() == key)
     }
 }
@@ -371,8 +372,15 @@ pub enum Style {
 /// One parameter of an operation.
 #[derive(Clone, Debug)]
 pub struct Parameter {
-    /// The name (`logged_at__gte`, `EvEnergy-Version`).
+    /// The name (`logged_at__gte`, `EvEnergy-Version`), as sent on the wire.
     pub name: String,
+    /// The name the generated client and the model types know it by: the
+    /// `name`, unless its builder setter would be another's (`StartTime<`
+    /// beside `StartTime`, `MaxResults` beside `max_results`, `body` beside
+    /// the request body): then a snake-case name of its own
+    /// (`start_time_lt`, `max_results_query`), with a warning naming both
+    /// parameters. The wire name stays `name`.
+    pub client_name: String,
     /// Where it is.
     pub location: Location,
     /// How it is serialized.
@@ -398,6 +406,29 @@ pub struct Parameter {
     /// An example value: the parameter's `example`, its first `examples`
     /// entry, or its schema's `example`.
     pub example: Option<serde_json::Value>,
+}
+
+impl Parameter {
+    /// What of this parameter the generators cannot read or send, when
+    /// anything (`style \`DeepObject\``, `a value that is an object or a
+    /// nested array`): the model leaves its operation out, with a warning
+    /// (`crate::model::load`), and the server generator refuses it.
+    pub fn unsupported(&self) -> Option<String> {
+        if !matches!(self.style, Style::Form | Style::Simple) {
+            return Some(format!("style `{:?}`", self.style));
+        }
+        let item = match &self.schema.value {
+            ValueKind::Array(item) => item.as_ref(),
+            other => other,
+        };
+        if matches!(item, ValueKind::Object | ValueKind::Array(_)) {
+            return Some("a value that is an object or a nested array".into());
+        }
+        if self.schema.json_schema.is_none() {
+            return Some("a schema that refers to itself".into());
+        }
+        None
+    }
 }
 
 /// A schema where the document uses one.

@@ -284,30 +284,32 @@ fn an_operation_without_operation_id_is_named_after_method_and_path() {
 }
 
 #[test]
-fn a_derived_operation_id_that_collides_is_an_error_naming_both_operations() {
+fn operation_names_that_collide_are_disambiguated_with_a_warning_naming_both() {
     let ok = "{responses: {'204': {description: ok}}}";
     let (model, findings) = split(&format!(
         "{HEAD}paths:\n  /a-b:\n    get: {ok}\n  /a_b:\n    get: {ok}\n  \
-         /c:\n    get: {ok}\n  /d:\n    get: {{operationId: get_c, responses: {{'204': {{description: ok}}}}}}\n"
+         /c:\n    get: {ok}\n  /d:\n    get: {{operationId: get_c, responses: {{'204': {{description: ok}}}}}}\n  \
+         /e:\n    get: {{operationId: get_c, responses: {{'204': {{description: ok}}}}}}\n"
     ));
-    let errors: Vec<&str> = findings
-        .iter()
-        .filter(|(error, _)| *error)
-        .map(|(_, f)| f.as_str())
-        .collect();
-    assert_eq!(
-        errors,
-        [
-            "/paths/~1a_b/get: operation has no `operationId`, and the name derived from its \
-             method and path, `get_a_b`, is already used by /paths/~1a-b/get: give one of them \
-             an `operationId`",
-            "/paths/~1c/get: operation has no `operationId`, and the name derived from its \
-             method and path, `get_c`, is already used by /paths/~1d/get: give one of them an \
-             `operationId`",
-        ]
-    );
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    let texts: Vec<&str> = findings.iter().map(|(_, f)| f.as_str()).collect();
+    for expected in [
+        "/paths/~1a_b/get: operation has no `operationId`, and the name derived from its \
+         method and path, `get_a_b`, is already used by /paths/~1a-b/get: the generated code \
+         names this operation `get_a_b_2`",
+        "/paths/~1c/get: operation has no `operationId`, and the name derived from its \
+         method and path, `get_c`, is already used by /paths/~1d/get: the generated code names \
+         this operation `get_c_2`",
+        "/paths/~1e/get: operationId `get_c` is already used by /paths/~1d/get: the generated \
+         code names this operation `get_c_get_e`",
+    ] {
+        assert!(texts.contains(&expected), "{expected}\nin {texts:#?}");
+    }
     let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(ids, ["get_a_b", "get_c"]);
+    assert_eq!(
+        ids,
+        ["get_a_b", "get_a_b_2", "get_c_2", "get_c", "get_c_get_e"]
+    );
 }
 
 #[test]
@@ -389,37 +391,58 @@ fn a_security_scheme_that_is_not_defined_is_a_warning_and_left_out() {
 }
 
 #[test]
-fn names_the_client_cannot_tell_apart_are_errors_naming_both_nodes() {
+fn names_the_client_cannot_tell_apart_get_names_of_their_own_with_a_warning() {
     let (model, findings) = split(&format!(
         "{HEAD}paths:\n  /a:\n    post:\n      operationId: getUser\n      \
          parameters:\n        - {{name: userId, in: query, schema: {{type: string}}}}\n        \
          - {{name: user_id, in: header, schema: {{type: string}}}}\n        \
          - {{name: user_id, in: cookie, schema: {{type: string}}}}\n        \
-         - {{name: body, in: query, schema: {{type: string}}}}\n      \
+         - {{name: body, in: query, schema: {{type: string}}}}\n        \
+         - {{name: 'StartTime', in: query, schema: {{type: string}}}}\n        \
+         - {{name: 'StartTime<', in: query, schema: {{type: string}}}}\n        \
+         - {{name: 'StartTime>', in: query, schema: {{type: string}}}}\n      \
          requestBody: {{content: {{application/json: {{schema: {{type: string}}}}}}}}\n      \
          responses: {{'200': {{description: ok}}}}\n  \
          /b:\n    get:\n      operationId: get_user\n      responses: {{'200': {{description: ok}}}}\n"
     ));
-    let errors: Vec<&str> = findings
+    assert!(findings.iter().all(|(error, _)| !error), "{findings:?}");
+    let texts: Vec<&str> = findings.iter().map(|(_, f)| f.as_str()).collect();
+    for expected in [
+        "/paths/~1a/post/parameters/1: header parameter `user_id` and query parameter `userId` \
+         (/paths/~1a/post/parameters/0) would both be `user_id` in the generated client's request \
+         builder: this one is `user_id_header` there (it is still sent as `user_id`)",
+        "/paths/~1a/post/parameters/3: query parameter `body` and the request body \
+         (/paths/~1a/post/requestBody) would both be `body` in the generated client's request \
+         builder: this one is `body_query` there (it is still sent as `body`)",
+        "/paths/~1a/post/parameters/5: query parameter `StartTime<` and query parameter \
+         `StartTime` (/paths/~1a/post/parameters/4) would both be `start_time` in the generated \
+         client's request builder: this one is `start_time_lt` there (it is still sent as \
+         `StartTime<`)",
+        "/paths/~1b/get: operation `get_user` and operation `getUser` (/paths/~1a/post) would \
+         both be `get_user` in the generated client: the generated code names this operation \
+         `get_user_get_b`",
+    ] {
+        assert!(texts.contains(&expected), "{expected}\nin {texts:#?}");
+    }
+    let names: Vec<(&str, &str)> = model.operations[0]
+        .parameters
         .iter()
-        .filter(|(error, _)| *error)
-        .map(|(_, text)| text.as_str())
+        .map(|p| (p.name.as_str(), p.client_name.as_str()))
         .collect();
     assert_eq!(
-        errors,
+        names,
         [
-            "/paths/~1a/post/parameters/1: header parameter `user_id` and query parameter \
-             `userId` (/paths/~1a/post/parameters/0) are both `user_id` in the generated client's \
-             request builder, which cannot tell them apart: rename one of them",
-            "/paths/~1a/post/parameters/3: query parameter `body` and the request body \
-             (/paths/~1a/post/requestBody) are both `body` in the generated client's request \
-             builder, which cannot tell them apart: rename one of them",
-            "/paths/~1b/get: operation `get_user` and operation `getUser` (/paths/~1a/post) are \
-             both `get_user` in the generated client: give one of them another `operationId`",
+            ("userId", "userId"),
+            ("user_id", "user_id_header"),
+            // The cookie parameter is the server's alone: it tells it apart itself.
+            ("user_id", "user_id"),
+            ("body", "body_query"),
+            ("StartTime", "StartTime"),
+            ("StartTime<", "start_time_lt"),
+            ("StartTime>", "start_time_gt"),
         ]
     );
-    // The cookie parameter is the server's alone: it tells it apart itself.
-    assert!(model.operations.is_empty());
+    assert_eq!(model.operations[1].id, "get_user_get_b");
 }
 
 #[test]

@@ -226,6 +226,10 @@ pub fn normalize(mut raw: Value) -> Result<(Value, Vec<Finding>), String> {
         findings: Vec::new(),
         formats: BTreeMap::new(),
     };
+    let mut hoisted = Vec::new();
+    hoist::hoist(&mut raw, &mut hoisted);
+    hoist::path_parameters(&mut raw, &mut hoisted);
+    view.findings.extend(hoisted);
     view.document(&mut raw);
     let View {
         mut findings,
@@ -408,6 +412,19 @@ impl View {
                 json!({"default": {"description": "No response declared."}}),
             );
         }
+        if let Some(callbacks) = operation.remove("callbacks") {
+            let names: Vec<String> = callbacks
+                .as_object()
+                .map(|c| c.keys().map(|k| format!("`{k}`")).collect())
+                .unwrap_or_default();
+            self.warn(
+                child(pointer, "callbacks"),
+                format!(
+                    "callbacks are not supported: the generated code has nothing for {}",
+                    names.join(", ")
+                ),
+            );
+        }
         for (key, value) in operation.iter_mut() {
             let at = child(pointer, key);
             match key.as_str() {
@@ -463,6 +480,109 @@ impl View {
                 self.schema(schema, &child(&child(&at, media), "schema"));
             }
         }
+    }
+
+    /// An `enum` whose values are not of the schema's `type`, read as the
+    /// values it must mean (warned): on a `string`, numbers and booleans
+    /// are their text (`enum: [1, 2]` → `["1", "2"]`); on a number, numeric
+    /// texts their numbers; on an `array`, the values are its items' (moved
+    /// to `items`); any other `enum` that does not fit is ignored.
+    fn enum_values(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let Some(Value::Array(values)) = map.get("enum") else {
+            return;
+        };
+        let ty = map.get("type").and_then(Value::as_str).unwrap_or_default();
+        let fits = |v: &Value| match (ty, v) {
+            (_, Value::Null) | ("", _) => true,
+            ("string", Value::String(_)) | ("boolean", Value::Bool(_)) => true,
+            ("number", Value::Number(_)) => true,
+            ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            ("array", Value::Array(_)) | ("object", Value::Object(_)) => true,
+            _ => false,
+        };
+        if values.iter().all(fits) {
+            return;
+        }
+        let at = child(pointer, "enum");
+        let read: Option<Vec<Value>> = match ty {
+            "string" => values
+                .iter()
+                .map(|v| match v {
+                    Value::String(_) | Value::Null => Some(v.clone()),
+                    Value::Number(_) | Value::Bool(_) => Some(json!(v.to_string())),
+                    _ => None,
+                })
+                .collect(),
+            "integer" | "number" => values
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s
+                        .trim()
+                        .parse::<serde_json::Number>()
+                        .ok()
+                        .map(Value::Number),
+                    v if fits(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        };
+        let written = Value::Array(values.clone()).to_string();
+        let moved_to_items = ty == "array"
+            && values.iter().all(|v| !v.is_array() && !v.is_object())
+            && map
+                .get("items")
+                .is_some_and(|i| i.get("enum").is_none() && i.get("$ref").is_none());
+        if let Some(read) = read {
+            let read = Value::Array(read);
+            self.warn(
+                at,
+                format!("`enum: {written}` on a `{ty}` is read as `enum: {read}`"),
+            );
+            map.insert("enum".into(), read);
+        } else if moved_to_items {
+            let values = map.remove("enum").unwrap_or_default();
+            self.warn(
+                at,
+                format!("`enum: {written}` on an `array` is read as the `enum` of its `items`"),
+            );
+            if let Some(items) = map.get_mut("items").and_then(Value::as_object_mut) {
+                items.insert("enum".into(), values);
+            }
+        } else {
+            self.warn(
+                at,
+                format!("`enum: {written}` does not fit `type: {ty}`: it is ignored"),
+            );
+            map.remove("enum");
+        }
+    }
+
+    /// A string `enum` whose values Rust enum variants cannot tell apart
+    /// (`[asc, desc, ASC, DESC]`, `[e-, e+]`: typify would panic) → any
+    /// string (warned): the values are still the wire's, and the server
+    /// still reads whatever the schema's other keywords allow.
+    fn enum_names(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let Some(Value::Array(values)) = map.get("enum") else {
+            return;
+        };
+        let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        if strings.len() < 2
+            || strings.len() != values.len()
+            || crate::client::progenitor_names::enum_values_nameable(&strings)
+        {
+            return;
+        }
+        let listed: Vec<String> = strings.iter().map(|s| format!("`{s}`")).collect();
+        self.warn(
+            child(pointer, "enum"),
+            format!(
+                "the `enum` values {} differ only in case or punctuation, which the generated \
+                 Rust enum cannot name apart: the value is read as any string",
+                listed.join(", ")
+            ),
+        );
+        map.remove("enum");
     }
 
     /// One schema and, recursively, its subschemas.
@@ -535,9 +655,12 @@ impl View {
             );
         }
         self.examples(map, pointer);
+        self.keyword_values(map, pointer);
         self.json_type(map, pointer);
         self.required_flags(map, pointer);
         self.format(map, pointer);
+        self.enum_values(map, pointer);
+        self.enum_names(map, pointer);
         if array_without_items(map) {
             self.warn(
                 pointer,
@@ -711,6 +834,80 @@ impl View {
         }
     }
 
+    /// Schema keywords whose value is not of the kind OpenAPI gives them,
+    /// read as the value they must mean (warned): a number where text goes
+    /// (`pattern: 0`) is its text; a numeric text where a number goes
+    /// (`minimum: "1"`) its number, and anything else there is dropped; an
+    /// `integer` schema's bounds are whole numbers in 64 bits (a bound
+    /// written `-9223372036854776000`, beyond them, is clamped to
+    /// `i64::MIN`); lengths and counts are whole numbers from 0.
+    fn keyword_values(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        const TEXTS: &[&str] = &["pattern", "format", "title", "description"];
+        const COUNTS: &[&str] = &[
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+            "minProperties",
+            "maxProperties",
+        ];
+        const BOUNDS: &[&str] = &["minimum", "maximum", "multipleOf"];
+        let integer = map.get("type").and_then(Value::as_str) == Some("integer");
+        let keys: Vec<String> = map.keys().cloned().collect();
+        for key in keys {
+            let value = &map[&key];
+            let at = child(pointer, &key);
+            let number = match value {
+                Value::Number(n) => n.as_f64(),
+                Value::String(text) => text.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+                _ => None,
+            };
+            let read = if TEXTS.contains(&key.as_str()) {
+                match value {
+                    Value::String(_) => continue,
+                    Value::Number(_) | Value::Bool(_) => Some(json!(value.to_string())),
+                    _ => None,
+                }
+            } else if COUNTS.contains(&key.as_str()) {
+                if value.as_u64().is_some() {
+                    continue;
+                }
+                number
+                    .filter(|n| *n >= 0.0)
+                    .map(|n| json!(n.floor() as u64))
+            } else if BOUNDS.contains(&key.as_str()) {
+                let whole = |n: f64| match key.as_str() {
+                    "minimum" => n.ceil(),
+                    "maximum" => n.floor(),
+                    _ => n.round().max(1.0),
+                };
+                match (integer, value) {
+                    (true, Value::Number(n)) if n.as_i64().is_some() => continue,
+                    (false, Value::Number(_)) => continue,
+                    // `as` saturates: beyond 64 bits is i64's bound.
+                    (true, _) => number.map(|n| json!(whole(n) as i64)),
+                    (false, _) => number.map(|n| json!(n)),
+                }
+            } else {
+                continue;
+            };
+            let written = value.to_string();
+            match read {
+                Some(read) => {
+                    self.warn(at, format!("`{key}: {written}` is read as `{key}: {read}`"));
+                    map.insert(key, read);
+                }
+                None => {
+                    self.warn(
+                        at,
+                        format!("`{key}: {written}` is not a value `{key}` can have: ignored"),
+                    );
+                    map.remove(&key);
+                }
+            }
+        }
+    }
+
     /// Swagger 2's `required: true` on a property, where OpenAPI lists the
     /// required properties on the object: moved there.
     fn required_flags(&mut self, map: &mut Map<String, Value>, pointer: &str) {
@@ -792,6 +989,8 @@ impl View {
 fn array_without_items(map: &Map<String, Value>) -> bool {
     map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items")
 }
+
+mod hoist;
 
 #[cfg(test)]
 mod tests;

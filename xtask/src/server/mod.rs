@@ -17,7 +17,7 @@
 mod adapter;
 mod api;
 pub mod error_shape;
-pub mod names;
+pub use crate::naming as names;
 pub mod roundtrip;
 
 use std::collections::BTreeMap;
@@ -364,8 +364,10 @@ impl Body {
 struct Resp<'a> {
     model: &'a model::Response,
     variant: Ident,
-    /// The status constant, for exact codes.
-    status: Option<TokenStream>,
+    /// The exact code, where the response declares one (not a range or
+    /// `default`): any status 100–599, registered or not (AWS documents
+    /// declare 480).
+    status: Option<u16>,
     /// The body's Rust type and the media type it is answered with.
     body: Option<(TokenStream, String)>,
     /// How the body is sent (`None`: no body).
@@ -461,6 +463,9 @@ impl<'a> Param<'a> {
                 parameter.pointer
             )
         };
+        if let Some(what) = parameter.unsupported() {
+            return Err(unsupported(&what));
+        }
         let array = matches!(parameter.schema.value, ValueKind::Array(_));
         let shape = match (
             array,
@@ -468,10 +473,9 @@ impl<'a> Param<'a> {
             parameter.style,
             parameter.explode,
         ) {
-            (false, _, Style::Form | Style::Simple, _) => Shape::Scalar,
+            (false, _, _, _) => Shape::Scalar,
             (true, Location::Query | Location::Cookie, Style::Form, true) => Shape::Exploded,
-            (true, _, Style::Form | Style::Simple, _) => Shape::CommaSeparated,
-            (_, _, style, _) => return Err(unsupported(&format!("style `{style:?}`"))),
+            (true, _, _, _) => Shape::CommaSeparated,
         };
         let item_kind = match &parameter.schema.value {
             ValueKind::Array(item) => item.as_ref(),
@@ -486,9 +490,6 @@ impl<'a> Param<'a> {
                 return Err(unsupported("a value that is an object or a nested array"))
             }
         };
-        if parameter.schema.json_schema.is_none() {
-            return Err(unsupported("a schema that refers to itself"));
-        }
         let field = fields.claim(&snake(name), Some(parameter.location.as_str()));
         Ok(Self {
             model: parameter,
@@ -534,10 +535,7 @@ impl<'a> Resp<'a> {
             Status::Default => "Default".to_string(),
         };
         let status = match response.status {
-            Status::Code(code) => Some(
-                status_constant(code)
-                    .with_context(|| format!("response {code} ({})", response.pointer))?,
-            ),
+            Status::Code(code) => Some(code),
             _ => None,
         };
         let declared = response.body();
@@ -621,22 +619,6 @@ impl<'a> Resp<'a> {
     }
 }
 
-/// `axum::http::StatusCode::OK` for 200: the `http` crate's constant for a
-/// registered status.
-fn status_constant(code: u16) -> Result<TokenStream> {
-    let reason = http::StatusCode::from_u16(code)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .ok_or_else(|| {
-            anyhow!(
-                "status {code} is not a registered HTTP status; use a registered one (RFC 9110)"
-            )
-        })?;
-    let name = heck::AsShoutySnakeCase(reason.replace('\'', "")).to_string();
-    let ident = format_ident!("{}", name);
-    Ok(quote! { axum::http::StatusCode::#ident })
-}
-
 /// `#[doc]` attributes, one per line, so prettyplease renders `///` lines;
 /// nothing for an empty text.
 fn doc_lines(text: &str) -> TokenStream {
@@ -679,49 +661,47 @@ mod tests {
     }
 
     #[test]
-    fn every_operation_the_server_cannot_serve_is_listed() {
-        let op = |id: &str| {
+    fn operations_the_generators_cannot_serve_are_left_out_with_a_warning() {
+        let op = |id: &str, schema: &str| {
             format!(
                 "    get:\n      operationId: {id}\n      parameters:\n        - {{name: grid, in: query, \
-                 schema: {{type: array, items: {{type: array, items: {{type: string}}}}}}}}\n      \
-                 responses: {{'200': {{description: ok}}}}\n"
+                 schema: {schema}}}\n      responses: {{'200': {{description: ok}}}}\n"
             )
         };
+        let nested = "{type: array, items: {type: array, items: {type: string}}}";
         let text = format!(
-            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n{}  /b:\n{}",
-            op("a"),
-            op("b")
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n{}  /b:\n{}  /c:\n{}",
+            op("a", nested),
+            op("b", "{type: string}").replace("in: query,", "in: query, style: deepObject,"),
+            op("c", "{type: string}")
         );
         let document = crate::spec::Document::parse(std::path::Path::new("t.yaml"), &text).unwrap();
+        let (model, findings) = crate::model::load(&document);
+        let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, ["c"]);
+        let warnings: Vec<String> = findings.iter().map(ToString::to_string).collect();
+        assert!(
+            warnings.contains(
+                &"/paths/~1a/get/parameters/0: parameter `grid`: a value that is an \
+             object or a nested array is not supported: the operation `a` (GET /a) is left out of \
+             the generated crates"
+                    .to_string()
+            ),
+            "{warnings:#?}"
+        );
+        assert!(
+            warnings.contains(
+                &"/paths/~1b/get/parameters/0: parameter `grid`: style \
+             `DeepObject` is not supported: the operation `b` (GET /b) is left out of the \
+             generated crates"
+                    .to_string()
+            ),
+            "{warnings:#?}"
+        );
         let api = crate::standalone::api(std::path::Path::new("t.yaml")).unwrap();
-        let error = crate::codegen::generate_from_document(&document, &api)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.starts_with("cannot generate the server for 2 operations:\n  GET /a (/paths/~1a/get): parameter `grid`"),
-            "{error}"
-        );
-        assert!(
-            error.contains("\n  GET /b (/paths/~1b/get): parameter `grid`"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn status_constants_are_the_http_crates() {
-        for (code, name) in [
-            (200, "OK"),
-            (202, "ACCEPTED"),
-            (203, "NON_AUTHORITATIVE_INFORMATION"),
-            (418, "IM_A_TEAPOT"),
-            (429, "TOO_MANY_REQUESTS"),
-            (505, "HTTP_VERSION_NOT_SUPPORTED"),
-        ] {
-            assert_eq!(
-                status_constant(code).unwrap().to_string(),
-                format!("axum :: http :: StatusCode :: {name}")
-            );
-        }
-        assert!(status_constant(299).is_err());
+        let files = crate::codegen::generate_from_document(&document, &api).unwrap();
+        let client = &files[1].contents;
+        assert!(client.contains("pub fn c(&self)"), "{client}");
+        assert!(!client.contains("pub fn a(&self)") && !client.contains("pub fn b(&self)"));
     }
 }

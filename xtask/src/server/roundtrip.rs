@@ -578,8 +578,10 @@ impl<'a, 'b> Plan<'a, 'b> {
                 cookies.push(quote! { if #always || full { cookies.push(#pair); } });
                 continue;
             }
-            let setter =
-                format_ident!("{}", crate::client::progenitor_names::setter(&p.model.name));
+            let setter = format_ident!(
+                "{}",
+                crate::client::progenitor_names::setter(&p.model.client_name)
+            );
             let ty = match &p.ty {
                 ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },
                 ParamType::Scalar(ty) => ty.clone(),

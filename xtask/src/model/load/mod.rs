@@ -166,53 +166,73 @@ impl<'a> Loader<'a> {
                     continue;
                 };
                 let pointer = format!("{item_pointer}/{key}");
-                let id = match operation.operation_id.clone() {
+                let written = operation.operation_id.is_some();
+                let (id, clash) = match operation.operation_id.clone() {
                     Some(id) => {
-                        if let Some(first) = ids.get(&id) {
-                            self.finding(
-                                format!("{pointer}/operationId"),
-                                format!("operationId `{id}` is already used by {first}"),
-                            );
-                            continue;
-                        }
-                        id
+                        let clash = ids
+                            .get(&id)
+                            .map(|first| format!("operationId `{id}` is already used by {first}"))
+                            .or_else(|| {
+                                Self::method_taken(&methods, &id).map(|(other, first)| {
+                                    format!(
+                                        "operation `{id}` and operation `{other}` ({first}) would \
+                                         both be `{}` in the generated client",
+                                        crate::client::progenitor_names::method(&id)
+                                    )
+                                })
+                            });
+                        (id, clash)
                     }
                     None => {
                         let id = derived_operation_id(method, path);
                         let first = ids.get(&id).or_else(|| explicit.get(id.as_str()));
-                        if let Some(first) = first {
-                            self.finding(
+                        let clash = first.map(|first| {
+                            format!(
+                                "operation has no `operationId`, and the name derived from its \
+                                 method and path, `{id}`, is already used by {first}"
+                            )
+                        });
+                        if clash.is_none() {
+                            self.warning(
                                 &pointer,
                                 format!(
-                                    "operation has no `operationId`, and the name derived from its \
-                                     method and path, `{id}`, is already used by {first}: give one \
-                                     of them an `operationId`"
+                                    "operation has no `operationId`; the generated code names it \
+                                     `{id}`, after its method and path: give it an `operationId` to \
+                                     choose the name"
                                 ),
                             );
-                            continue;
                         }
-                        self.warning(
-                            &pointer,
-                            format!(
-                                "operation has no `operationId`; the generated code names it \
-                                 `{id}`, after its method and path: give it an `operationId` to \
-                                 choose the name"
-                            ),
-                        );
-                        id
+                        (id, clash)
                     }
                 };
-                if let Some((other, first)) = Self::method_taken(&methods, &id) {
-                    self.finding(
-                        &pointer,
-                        format!(
-                            "operation `{id}` and operation `{other}` ({first}) are both `{}` in \
-                             the generated client: give one of them another `operationId`",
-                            crate::client::progenitor_names::method(&id)
-                        ),
-                    );
-                    continue;
-                }
+                // A name the team cannot change is disambiguated, never refused.
+                let id = match clash {
+                    None => id,
+                    Some(clash) => {
+                        let free = |candidate: &String| {
+                            !ids.contains_key(candidate)
+                                && !explicit.contains_key(candidate.as_str())
+                                && Self::method_taken(&methods, candidate).is_none()
+                                && !methods.contains_key(&crate::client::progenitor_names::method(
+                                    candidate,
+                                ))
+                        };
+                        let derived = derived_operation_id(method, path);
+                        // A written id gets its method and path; a derived one
+                        // has them already, and gets a number.
+                        let unique = written
+                            .then(|| format!("{id}_{derived}"))
+                            .into_iter()
+                            .chain((2..).map(|n| format!("{id}_{n}")))
+                            .find(|candidate| free(candidate))
+                            .unwrap_or_default();
+                        self.warning(
+                            &pointer,
+                            format!("{clash}: the generated code names this operation `{unique}`"),
+                        );
+                        unique
+                    }
+                };
                 methods.insert(
                     crate::client::progenitor_names::method(&id),
                     (id.clone(), pointer.clone()),
@@ -258,7 +278,31 @@ impl<'a> Loader<'a> {
             Some(body) => self.request_body(body, format!("{pointer}/requestBody")),
         };
 
-        self.check_setter_names(&parameters, body.as_ref());
+        let mut parameters = parameters;
+        self.client_names(&mut parameters, body.as_ref());
+        // What the generators cannot send or read leaves the operation out
+        // (ogen's `--skip-unimplemented`): the rest of the document is
+        // generated, and the warning names what and where.
+        let unsupported: Vec<(String, String)> = parameters
+            .iter()
+            .filter_map(|p| {
+                let what = p.unsupported()?;
+                Some((p.pointer.clone(), format!("parameter `{}`: {what}", p.name)))
+            })
+            .collect();
+        if !unsupported.is_empty() {
+            for (at, what) in unsupported {
+                self.warning(
+                    at,
+                    format!(
+                        "{what} is not supported: the operation `{id}` ({} {path}) is left out \
+                         of the generated crates",
+                        method.key().to_uppercase()
+                    ),
+                );
+            }
+            return None;
+        }
 
         let responses = self.responses(&operation.responses, &pointer);
 

@@ -139,6 +139,7 @@ impl<'a> Loader<'a> {
             .or_else(|| schema.example.clone());
         Some(Parameter {
             name: data.name.clone(),
+            client_name: data.name.clone(),
             location,
             style,
             explode: data.explode.unwrap_or(style == Style::Form),
@@ -163,15 +164,35 @@ impl<'a> Loader<'a> {
             openapiv3::ParameterSchemaOrContent::Schema(schema) => {
                 Some(self.schema(schema, format!("{resolved}/schema")))
             }
-            openapiv3::ParameterSchemaOrContent::Content(_) => {
-                self.finding(
-                    resolved,
+            openapiv3::ParameterSchemaOrContent::Content(content) => {
+                // The one media type OpenAPI allows there (JSON first, if
+                // several are written).
+                let media = content
+                    .iter()
+                    .find(|(media, _)| media.as_str() == crate::spec::JSON)
+                    .or_else(|| content.iter().next());
+                let Some((media, schema)) = media.and_then(|(m, v)| Some((m, v.schema.as_ref()?)))
+                else {
+                    self.finding(
+                        format!("{resolved}/content"),
+                        format!(
+                            "parameter `{}` has neither a `schema` nor a media type with one",
+                            data.name
+                        ),
+                    );
+                    return None;
+                };
+                let at = format!("{resolved}/content/{}", escape_pointer(media));
+                self.warning(
+                    &at,
                     format!(
-                        "parameter `{}` uses `content`; the generators read parameters with a `schema` only",
+                        "parameter `{}` is described by `content` (`{media}`): it is read by that \
+                         schema, as a `schema` parameter of its location (`style` form or \
+                         simple), not as `{media}` text",
                         data.name
                     ),
                 );
-                None
+                Some(self.schema(schema, format!("{at}/schema")))
             }
         }
     }
@@ -291,6 +312,16 @@ impl<'a> Loader<'a> {
                     types.join(", "),
                     body.primary().map_or("", |m| m.media_type.as_str())
                 ),
+            );
+        }
+        let raw = body
+            .primary()
+            .is_some_and(|m| !m.body_encoding().is_typed());
+        if raw && !body.required {
+            self.warning(
+                at,
+                "the request body is optional, but the generated client sends text and byte \
+                 bodies always: give an empty one to send none (the server reads it as written)",
             );
         }
     }

@@ -31,6 +31,19 @@ pub(super) fn check_refs(raw: &Value, node: &Value, pointer: String, findings: &
                 if matches!(key.as_str(), "example" | "default" | "enum") {
                     continue;
                 }
+                // Property names are names: a property called `$ref` is a
+                // schema, not a reference.
+                if matches!(key.as_str(), "properties" | "patternProperties") {
+                    for (name, property) in child.as_object().into_iter().flatten() {
+                        check_refs(
+                            raw,
+                            property,
+                            format!("{pointer}/{}/{}", escape_pointer(key), escape_pointer(name)),
+                            findings,
+                        );
+                    }
+                    continue;
+                }
                 check_refs(
                     raw,
                     child,

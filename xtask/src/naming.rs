@@ -1,10 +1,12 @@
-//! The one uniqueness check of the names the server generator derives
-//! from a document, per Rust scope: the fields of an operation's request
+//! The one uniqueness check of the names the generators derive from a
+//! document, per Rust scope. The model uses it for the names the generated
+//! client knows parameters by (`crate::model`, beside the request body's
+//! `body`); the server generator for the fields of an operation's request
 //! struct (its parameters, beside `body`), the fields of a response's
 //! headers struct (beside the constructor's `status` and `body`), and the
 //! adapter's `static`s (one per operation, beside `API` and the
 //! `HEADERS_<n>` tables). Every name is first made a Rust identifier by
-//! [`super::snake`] (keywords get a trailing `_`, `group_id ` loses its
+//! [`crate::server::snake`] (keywords get a trailing `_`, `group_id ` loses its
 //! space, `filter[status]` is `filter_status`, `X-Rate-Limit` is
 //! `x_rate_limit`); a name another one of the scope already has gets a
 //! suffix that says where it comes from (`id_header`), then a number.
@@ -27,6 +29,11 @@ impl Scope {
         }
     }
 
+    /// Whether `name` is still free in this scope.
+    pub fn is_free(&self, name: &str) -> bool {
+        !self.taken.contains(name) && !self.reserved_pattern(name)
+    }
+
     /// `base` if it is free, else `base` + `_` + `qualifier` (when given),
     /// else `base` + `_2`, `_3`, …; taken from then on.
     pub fn claim(&mut self, base: &str, qualifier: Option<&str>) -> String {
@@ -36,7 +43,7 @@ impl Scope {
             .chain((2..).map(|n| format!("{base}_{n}")));
         let name = std::iter::once(base.to_string())
             .chain(candidates)
-            .find(|name| !self.taken.contains(name) && !self.reserved_pattern(name))
+            .find(|name| self.is_free(name))
             .unwrap_or_else(|| base.to_string());
         self.taken.insert(name.clone());
         name

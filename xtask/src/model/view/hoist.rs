@@ -1,0 +1,380 @@
+//! Every local `$ref` as the generators can follow it.
+//!
+//! typify resolves a schema `$ref` only when it names an entry of
+//! `components/schemas`, and the model and progenitor read responses,
+//! parameters, request bodies and headers the same way; real documents
+//! point anywhere in themselves (`#/paths/~1orders/get/responses/200/…`,
+//! `#/components/schemas/Address/definitions/type`,
+//! `#/components/parameters/id/schema`), and some write the pointer
+//! percent-encoded (`~1jobs~1%7Bid%7D`). So, before anything reads the
+//! document: a `$ref` written percent-encoded is decoded, and one that
+//! points at a node that is not an entry of `components/<kind>` has that
+//! node copied there under a name of its own (the same target once), the
+//! `$ref` then naming the copy (warned, naming both places).
+
+use std::collections::BTreeMap;
+
+use heck::ToPascalCase;
+use serde_json::{Map, Value};
+
+use super::{child, Finding};
+
+/// What a `$ref` stands for, by where it is written.
+fn kind_of(parent: &str, grandparent: &str) -> Option<&'static str> {
+    Some(match (parent, grandparent) {
+        ("schema" | "items" | "additionalProperties" | "not", _) => "schemas",
+        (_, "allOf" | "anyOf" | "oneOf" | "properties" | "patternProperties" | "schemas") => {
+            "schemas"
+        }
+        (_, "definitions" | "$defs") => "schemas",
+        (_, "responses") => "responses",
+        (_, "parameters") => "parameters",
+        ("requestBody", _) | (_, "requestBodies") => "requestBodies",
+        (_, "headers") => "headers",
+        _ => return None,
+    })
+}
+
+/// Decodes `%XX` escapes (a pointer written as a URI fragment).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// The segments of a JSON pointer, unescaped.
+fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// A `$ref` met in the walk: where it is, what it stands for, and what it says.
+struct Found {
+    at: String,
+    kind: &'static str,
+    reference: String,
+}
+
+fn walk(node: &Value, pointer: &str, parent: &str, grandparent: &str, found: &mut Vec<Found>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                if let Some(kind) = kind_of(parent, grandparent) {
+                    found.push(Found {
+                        at: pointer.to_string(),
+                        kind,
+                        reference: reference.clone(),
+                    });
+                }
+            }
+            for (key, value) in map {
+                // Data, not schemas: a `$ref` key there is not a reference.
+                if matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) {
+                    continue;
+                }
+                walk(value, &child(pointer, key), key, parent, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(
+                    item,
+                    &format!("{pointer}/{i}"),
+                    &i.to_string(),
+                    parent,
+                    found,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A name for the copy of the node at `pointer` in `components/<kind>`:
+/// the pointer's telling segments in PascalCase, made unique.
+fn copy_name(pointer: &str, taken: &Map<String, Value>) -> String {
+    const PLAIN: &[&str] = &[
+        "paths",
+        "components",
+        "schemas",
+        "content",
+        "schema",
+        "properties",
+        "items",
+        "responses",
+        "parameters",
+        "requestBodies",
+        "headers",
+        "definitions",
+        "$defs",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "requestBody",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "patch",
+        "head",
+        "options",
+        "trace",
+    ];
+    let words: Vec<String> = segments(pointer)
+        .into_iter()
+        .filter(|s| !PLAIN.contains(&s.as_str()) && !s.contains('/') || s.starts_with('/'))
+        .filter(|s| !s.starts_with("application") && !s.starts_with("text"))
+        .collect();
+    let mut base = words.join(" ").to_pascal_case();
+    base.retain(|c| c.is_ascii_alphanumeric());
+    if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        base = format!("Ref{base}");
+    }
+    std::iter::once(base.clone())
+        .chain((2..).map(|n| format!("{base}{n}")))
+        .find(|name| !taken.contains_key(name))
+        .unwrap_or(base)
+}
+
+/// Decodes and redirects the document's `$ref`s (see the module's text).
+pub fn hoist(doc: &mut Value, findings: &mut Vec<Finding>) {
+    // Copies made, by the target's pointer: each target is copied once.
+    let mut copies: BTreeMap<(&'static str, String), String> = BTreeMap::new();
+    // A copy may hold `$ref`s of its own to follow: a few rounds.
+    for _ in 0..8 {
+        let mut found = Vec::new();
+        walk(doc, "", "", "", &mut found);
+        let mut changed = false;
+        for Found {
+            at,
+            kind,
+            reference,
+        } in found
+        {
+            let Some(fragment) = reference.strip_prefix('#') else {
+                continue;
+            };
+            let decoded = percent_decoded(fragment);
+            let parts = segments(&decoded);
+            let is_entry = parts.len() == 3 && parts[0] == "components" && parts[1] == kind;
+            let target = if is_entry {
+                decoded.clone()
+            } else {
+                if doc.pointer(&decoded).is_none() {
+                    continue;
+                }
+                if let Some(name) = copies.get(&(kind, decoded.clone())) {
+                    format!("/components/{kind}/{}", super::escape_pointer(name))
+                } else {
+                    let Some(node) = doc.pointer(&decoded).cloned() else {
+                        continue;
+                    };
+                    let Some(components) = doc
+                        .as_object_mut()
+                        .map(|d| {
+                            d.entry("components")
+                                .or_insert_with(|| Value::Object(Map::new()))
+                        })
+                        .and_then(Value::as_object_mut)
+                    else {
+                        continue;
+                    };
+                    let Some(entries) = components
+                        .entry(kind)
+                        .or_insert_with(|| Value::Object(Map::new()))
+                        .as_object_mut()
+                    else {
+                        continue;
+                    };
+                    let name = copy_name(&decoded, entries);
+                    entries.insert(name.clone(), node);
+                    findings.push(Finding::warning(
+                        format!("{at}/$ref"),
+                        format!(
+                            "`{reference}` points at a node that is not an entry of \
+                             `components/{kind}`, which is where the generators follow \
+                             references: read as a copy of it, `#/components/{kind}/{name}` \
+                             (a type of its own)"
+                        ),
+                    ));
+                    copies.insert((kind, decoded.clone()), name.clone());
+                    format!("/components/{kind}/{}", super::escape_pointer(&name))
+                }
+            };
+            let written = format!("#{target}");
+            if written != reference {
+                if let Some(Value::Object(map)) = doc.pointer_mut(&at) {
+                    map.insert("$ref".into(), Value::String(written));
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// Path templates and path parameters made to agree, as a server must
+/// read them: a `{name}` of the template that no path parameter of the
+/// operation (or its path item) declares is read as a required string
+/// path parameter, and a path parameter the template does not have is
+/// left out (both warned, naming the node). Run after [`hoist`], so that
+/// parameter `$ref`s name `components/parameters` entries.
+pub fn path_parameters(doc: &mut Value, findings: &mut Vec<Finding>) {
+    let components = doc
+        .pointer("/components/parameters")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let resolve = |parameter: &Value| -> Option<(String, String)> {
+        let node = match parameter.get("$ref").and_then(Value::as_str) {
+            Some(r) => components.get(r.strip_prefix("#/components/parameters/")?)?,
+            None => parameter,
+        };
+        Some((
+            node.get("in")?.as_str()?.to_string(),
+            node.get("name")?.as_str()?.to_string(),
+        ))
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let template: Vec<String> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+            .collect();
+        let item_pointer = child("/paths", path);
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        // Path-item parameters the template does not have.
+        let strays = |list: &mut Value, at: &str, findings: &mut Vec<Finding>| {
+            let Some(list) = list.as_array_mut() else {
+                return;
+            };
+            let mut i = 0;
+            list.retain(|parameter| {
+                let keep = match resolve(parameter) {
+                    Some((location, name)) => location != "path" || template.contains(&name),
+                    None => true,
+                };
+                if !keep {
+                    findings.push(Finding::warning(
+                        format!("{at}/{i}"),
+                        format!("this path parameter is not in the path `{path}`: it is left out"),
+                    ));
+                }
+                i += 1;
+                keep
+            });
+        };
+        if let Some(list) = item.get_mut("parameters") {
+            strays(list, &child(&item_pointer, "parameters"), findings);
+        }
+        let from_item: Vec<String> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(resolve)
+            .filter(|(location, _)| location == "path")
+            .map(|(_, name)| name)
+            .collect();
+        for (key, operation) in item.iter_mut() {
+            if !matches!(
+                key.as_str(),
+                "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
+            ) {
+                continue;
+            }
+            let pointer = child(&item_pointer, key);
+            let Some(operation) = operation.as_object_mut() else {
+                continue;
+            };
+            if let Some(list) = operation.get_mut("parameters") {
+                strays(list, &child(&pointer, "parameters"), findings);
+            }
+            let declared: Vec<String> = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(resolve)
+                .filter(|(location, _)| location == "path")
+                .map(|(_, name)| name)
+                .chain(from_item.iter().cloned())
+                .collect();
+            for name in template.iter().filter(|n| !declared.contains(n)) {
+                findings.push(Finding::warning(
+                    &pointer,
+                    format!(
+                        "the path has `{{{name}}}` but the operation declares no path parameter \
+                         `{name}`: it is read as a required string path parameter"
+                    ),
+                ));
+                let list = operation
+                    .entry("parameters")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(list) = list.as_array_mut() {
+                    list.push(serde_json::json!({
+                        "name": name, "in": "path", "required": true, "schema": {"type": "string"}
+                    }));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn references_anywhere_become_references_to_components() {
+        let mut doc = json!({
+            "paths": {"/jobs/{id}": {"get": {"responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {"kind": {"$ref": "#/components/schemas/Job/definitions/kind"}}
+                }}}},
+                "401": {"$ref": "#/paths/~1jobs~1%7Bid%7D/get/responses/200"}
+            }}}},
+            "components": {"schemas": {"Job": {"type": "object", "definitions": {"kind": {"type": "string"}}}}}
+        });
+        let mut findings = Vec::new();
+        hoist(&mut doc, &mut findings);
+        let responses = &doc["paths"]["/jobs/{id}"]["get"]["responses"];
+        let kind = &responses["200"]["content"]["application/json"]["schema"]["properties"]["kind"];
+        assert_eq!(kind["$ref"], "#/components/schemas/JobKind");
+        assert_eq!(
+            doc["components"]["schemas"]["JobKind"],
+            json!({"type": "string"})
+        );
+        let copied = responses["401"]["$ref"].as_str().unwrap();
+        assert_eq!(copied, "#/components/responses/JobsId200");
+        assert_eq!(findings.len(), 2, "{findings:?}");
+    }
+}
