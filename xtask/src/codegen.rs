@@ -279,7 +279,8 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
     };
     // Last: the server may have added types only it reads (headers).
     let mut types_tokens = types.tokens();
-    types_tokens.extend(types.conveniences());
+    let conveniences = types.conveniences(&types_tokens);
+    types_tokens.extend(conveniences);
     let mut client = crate::client::without_types(client, &api.types_crate.ident, &model)?;
     client.extend(crate::client::server_url_const(&model));
     client.extend(crate::client::security_consts(&model));

@@ -209,6 +209,7 @@ fn wire_names(client: &mut syn::File, model: &Model) -> Result<()> {
     }) else {
         return Ok(());
     };
+    let index = builder_index(items);
     for operation in &model.operations {
         let renamed: Vec<_> = operation
             .parameters
@@ -219,18 +220,12 @@ fn wire_names(client: &mut syn::File, model: &Model) -> Result<()> {
             continue;
         }
         let name = progenitor_names::builder(&operation.id);
-        let send = items
-            .iter_mut()
-            .find_map(|item| match item {
-                syn::Item::Impl(imp)
-                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
-                {
-                    imp.items.iter_mut().find_map(|member| match member {
-                        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
-                        _ => None,
-                    })
-                }
-                _ => None,
+        let send = builder_impl(items, &index, &name)
+            .and_then(|imp| {
+                imp.items.iter_mut().find_map(|member| match member {
+                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                    _ => None,
+                })
             })
             .ok_or_else(|| {
                 anyhow!(
@@ -329,20 +324,15 @@ fn rewrite_streams(
         .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
     const STREAM_TYPE: &str = "ResponseValue < ByteStream >";
     const STREAM_VALUE: &str = "Ok (ResponseValue :: stream (response))";
+    let index = builder_index(items);
     for operation in operations {
         let name = progenitor_names::builder(&operation.id);
-        let send = items
-            .iter_mut()
-            .find_map(|item| match item {
-                syn::Item::Impl(imp)
-                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
-                {
-                    imp.items.iter_mut().find_map(|member| match member {
-                        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
-                        _ => None,
-                    })
-                }
-                _ => None,
+        let send = builder_impl(items, &index, &name)
+            .and_then(|imp| {
+                imp.items.iter_mut().find_map(|member| match member {
+                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                    _ => None,
+                })
             })
             .ok_or_else(|| anyhow!("operation `{}`: no `builder::{name}::send`", operation.id))?;
         let text = quote! { #send }.to_string();
@@ -550,16 +540,10 @@ fn document_builders(client: &mut syn::File, model: &Model) -> Result<()> {
         })
         .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
     let mut misses = Vec::new();
+    let index = builder_index(items);
     for operation in &model.operations {
         let name = progenitor_names::builder(&operation.id);
-        let builder = items.iter_mut().find_map(|item| match item {
-            syn::Item::Impl(imp)
-                if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
-            {
-                Some(imp)
-            }
-            _ => None,
-        });
+        let builder = builder_impl(items, &index, &name);
         let Some(builder) = builder else {
             misses.push(format!(
                 "operation `{}`: no `builder::{name}`",
@@ -615,6 +599,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
     };
     let mut uses_form = false;
     let mut uses_multipart = false;
+    let index = builder_index(items);
     for operation in &model.operations {
         let Some(body) = &operation.body else {
             continue;
@@ -652,22 +637,12 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
             }
         };
         let name = progenitor_names::builder(&operation.id);
-        let builder = items
-            .iter_mut()
-            .find_map(|item| match item {
-                syn::Item::Impl(imp)
-                    if imp.trait_.is_none() && impl_name(imp).as_deref() == Some(name.as_str()) =>
-                {
-                    Some(imp)
-                }
-                _ => None,
-            })
-            .ok_or_else(|| {
-                anyhow!(
-                    "operation `{}`: progenitor wrote no `builder::{name}`",
-                    operation.id
-                )
-            })?;
+        let builder = builder_impl(items, &index, &name).ok_or_else(|| {
+            anyhow!(
+                "operation `{}`: progenitor wrote no `builder::{name}`",
+                operation.id
+            )
+        })?;
         let send = builder
             .items
             .iter_mut()
@@ -1027,6 +1002,31 @@ fn header_value(value: &str) -> Option<&str> {
 }
 
 /// The last segment of an impl's type (`ListDispatcherLogs`).
+/// The builder module's inherent impls by their type's name, for
+/// [`builder_impl`]: one pass over the module, not one per operation.
+fn builder_index(items: &[syn::Item]) -> std::collections::HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => Some((impl_name(imp)?, i)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The inherent impl of the builder `name`, found by [`builder_index`].
+fn builder_impl<'i>(
+    items: &'i mut [syn::Item],
+    index: &std::collections::HashMap<String, usize>,
+    name: &str,
+) -> Option<&'i mut syn::ItemImpl> {
+    match items.get_mut(*index.get(name)?)? {
+        syn::Item::Impl(imp) => Some(imp),
+        _ => None,
+    }
+}
+
 fn impl_name(imp: &syn::ItemImpl) -> Option<String> {
     let syn::Type::Path(self_ty) = &*imp.self_ty else {
         return None;

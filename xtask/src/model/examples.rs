@@ -258,6 +258,28 @@ fn is_schema_pointer(pointer: &str) -> bool {
         || matches!(parent, "allOf" | "oneOf" | "anyOf")
 }
 
+/// Calls `found` with every `$ref` in `node` (not inside examples or
+/// defaults, which are data).
+fn refs_in<'v>(node: &'v Value, found: &mut impl FnMut(&'v str)) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                found(reference);
+            }
+            for (key, value) in map {
+                if !matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) {
+                    refs_in(value, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| refs_in(item, found)),
+        _ => {}
+    }
+}
+
 /// Validates examples with a JSON Schema validator, on a JSON Schema
 /// translation of the document's OpenAPI 3.0 schemas.
 struct ExampleValidator {
@@ -275,12 +297,44 @@ impl ExampleValidator {
         }
     }
 
+    /// The root a validator of `schema` is built from: the schema, and
+    /// the components it refers to (transitively), so that
+    /// `#/components/schemas/X` resolves. Only those: a document with a
+    /// thousand schemas and a thousand examples would otherwise compile
+    /// every schema for every example.
+    fn root(&self, schema: &Value) -> Value {
+        let schema = to_json_schema(schema, false);
+        let all = self.components.get("schemas").and_then(Value::as_object);
+        let mut reached = serde_json::Map::new();
+        let mut pending = vec![&schema];
+        let mut entries = Vec::new();
+        while let Some(node) = pending.pop() {
+            refs_in(node, &mut |reference| {
+                let Some(name) = reference.strip_prefix("#/components/schemas/") else {
+                    return;
+                };
+                let name = name.replace("~1", "/").replace("~0", "~");
+                if reached.contains_key(&name) {
+                    return;
+                }
+                if let Some(entry) = all.and_then(|all| all.get(&name)) {
+                    reached.insert(name, entry.clone());
+                    entries.push(entry);
+                }
+            });
+            if pending.is_empty() {
+                pending = std::mem::take(&mut entries);
+            }
+        }
+        json!({
+            "allOf": [schema],
+            "components": { "schemas": reached },
+        })
+    }
+
     /// What is wrong with `value` for `schema` (empty: it matches).
     fn errors(&self, schema: &Value, value: &Value) -> Vec<String> {
-        let root = json!({
-            "allOf": [to_json_schema(schema, false)],
-            "components": self.components,
-        });
+        let root = self.root(schema);
         match jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(&root)
@@ -303,10 +357,7 @@ impl ExampleValidator {
     fn check(&self, schema: &Value, example: &Value, pointer: &str, findings: &mut Vec<Finding>) {
         // The schema is validated inside a root that also holds the
         // components, so `#/components/schemas/X` references resolve.
-        let root = json!({
-            "allOf": [to_json_schema(schema, false)],
-            "components": self.components,
-        });
+        let root = self.root(schema);
         let validator = match jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(&root)

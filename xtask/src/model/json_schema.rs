@@ -71,43 +71,121 @@ pub fn to_json_schema(value: &Value, map_of_schemas: bool) -> Value {
     Value::Object(out)
 }
 
+/// How many schema nodes [`self_contained`] copies in place of `$ref`s
+/// before it refers to the rest: ample for hand-written documents, whose
+/// schemas stay as readable as before; bounded for the directory's
+/// multi-megabyte ones, whose nested `$ref`s would otherwise be copied
+/// exponentially often.
+const INLINE_BUDGET: usize = 4_000;
+
 /// `schema` as self-contained JSON Schema: every local `$ref` replaced by
-/// what it names (recursively), then translated by [`to_json_schema`].
-/// Fails on a reference cycle, which a parameter schema cannot use.
+/// what it names (recursively), then translated by [`to_json_schema`]. A
+/// `$ref` met again inside itself (a recursive schema: a tree, a linked
+/// list) or past [`INLINE_BUDGET`] nodes is kept, as a reference into the
+/// schema's own `$defs`, which holds what it names (and, likewise, what
+/// that refers to): the schema still stands alone, and validates the same.
 pub fn self_contained(raw: &Value, schema: &Value) -> Result<Value, String> {
-    fn inline(raw: &Value, node: &Value, depth: usize) -> Result<Value, String> {
-        if depth > 32 {
-            return Err("the schema refers to itself (a `$ref` cycle)".into());
-        }
-        match node {
-            Value::Object(map) => {
-                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                    let target = resolve_ref(raw, reference)
-                        .ok_or_else(|| format!("`{reference}` does not resolve"))?;
-                    return inline(raw, target, depth + 1);
+    struct Inliner<'a> {
+        raw: &'a Value,
+        budget: usize,
+        stack: Vec<String>,
+        /// `$ref` → its name in `$defs`, for the references kept.
+        kept: Map<String, Value>,
+        order: Vec<String>,
+    }
+    impl Inliner<'_> {
+        /// The `$defs` entry for `reference`: its last segment, made unique.
+        fn keep(&mut self, reference: &str) -> Value {
+            let name = match self.kept.get(reference) {
+                Some(Value::String(name)) => name.clone(),
+                _ => {
+                    let last = reference.rsplit('/').next().unwrap_or("schema");
+                    let last = last.replace("~1", "_").replace("~0", "_");
+                    let taken: Vec<&str> = self.kept.values().filter_map(Value::as_str).collect();
+                    let name = std::iter::once(last.clone())
+                        .chain((2..).map(|n| format!("{last}_{n}")))
+                        .find(|n| !taken.contains(&n.as_str()))
+                        .unwrap_or(last);
+                    self.kept
+                        .insert(reference.to_string(), Value::String(name.clone()));
+                    self.order.push(reference.to_string());
+                    name
                 }
-                map.iter()
-                    .map(|(k, v)| {
-                        // Examples and defaults are data, not schemas.
-                        let v = if matches!(k.as_str(), "example" | "default" | "enum") {
-                            v.clone()
-                        } else {
-                            inline(raw, v, depth + 1)?
-                        };
-                        Ok((k.clone(), v))
-                    })
-                    .collect::<Result<Map<_, _>, String>>()
-                    .map(Value::Object)
+            };
+            json!({ "$ref": format!("#/$defs/{}", crate::spec::escape_pointer(&name)) })
+        }
+
+        /// `node` with its `$ref`s replaced (`inline`) or kept.
+        fn copy(&mut self, node: &Value, inline: bool) -> Result<Value, String> {
+            self.budget = self.budget.saturating_sub(1);
+            match node {
+                Value::Object(map) => {
+                    if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                        let target = resolve_ref(self.raw, reference)
+                            .ok_or_else(|| format!("`{reference}` does not resolve"))?;
+                        if !inline || self.budget == 0 || self.stack.iter().any(|r| r == reference)
+                        {
+                            return Ok(self.keep(reference));
+                        }
+                        self.stack.push(reference.to_string());
+                        let copied = self.copy(target, inline);
+                        self.stack.pop();
+                        return copied;
+                    }
+                    map.iter()
+                        .map(|(k, v)| {
+                            // Examples and defaults are data, not schemas.
+                            let v = if matches!(k.as_str(), "example" | "default" | "enum") {
+                                v.clone()
+                            } else {
+                                self.copy(v, inline)?
+                            };
+                            Ok((k.clone(), v))
+                        })
+                        .collect::<Result<Map<_, _>, String>>()
+                        .map(Value::Object)
+                }
+                Value::Array(items) => items
+                    .iter()
+                    .map(|v| self.copy(v, inline))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array),
+                other => Ok(other.clone()),
             }
-            Value::Array(items) => items
-                .iter()
-                .map(|v| inline(raw, v, depth + 1))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array),
-            other => Ok(other.clone()),
         }
     }
-    Ok(to_json_schema(&inline(raw, schema, 0)?, false))
+    let mut inliner = Inliner {
+        raw,
+        budget: INLINE_BUDGET,
+        stack: Vec::new(),
+        kept: Map::new(),
+        order: Vec::new(),
+    };
+    let root = inliner.copy(schema, true)?;
+    let mut root = to_json_schema(&root, false);
+    // What the kept references name, each once, its own references kept.
+    let mut defs = Map::new();
+    let mut done = 0;
+    while done < inliner.order.len() {
+        let reference = inliner.order[done].clone();
+        done += 1;
+        let target = resolve_ref(raw, &reference)
+            .ok_or_else(|| format!("`{reference}` does not resolve"))?;
+        let copied = inliner.copy(target, false)?;
+        if let Some(Value::String(name)) = inliner.kept.get(&reference) {
+            defs.insert(name.clone(), to_json_schema(&copied, false));
+        }
+    }
+    if !defs.is_empty() {
+        root = match root {
+            Value::Object(mut map) if !map.contains_key("$defs") => {
+                map.insert("$defs".into(), Value::Object(defs));
+                Value::Object(map)
+            }
+            other => json!({ "allOf": [other], "$defs": defs }),
+        };
+    }
+    Ok(root)
 }
 
 /// Follows `$ref`s to the node they name (a schema, response, example, …).

@@ -80,7 +80,7 @@ pub fn view(operation: &Operation) -> Vec<ClientBody<'_>> {
     let two_xx_code = has_code(|c| (200..300).contains(&c));
     let default_success = !two_xx_code && !has(Status::Range(2));
     let default_error = !(two_xx_code && has(Status::Range(4)) && has(Status::Range(5)));
-    let success: Vec<usize> = responses
+    let mut success: Vec<usize> = responses
         .iter()
         .enumerate()
         .filter(|(_, r)| match r.status {
@@ -90,6 +90,18 @@ pub fn view(operation: &Operation) -> Vec<ClientBody<'_>> {
         })
         .map(|(i, _)| i)
         .collect();
+    // progenitor reads a 101 that is not JSON as a connection upgrade, a
+    // type of its own: beside other successes, it is left out of the view
+    // (the client answers it as an unexpected response).
+    if success.len() > 1 {
+        success.retain(|&i| {
+            let upgrade = responses[i].status == Status::Code(101) && !view[i].is_json();
+            if upgrade {
+                view[i] = ClientBody::Dropped;
+            }
+            !upgrade
+        });
+    }
     let errors: Vec<usize> = responses
         .iter()
         .enumerate()

@@ -30,10 +30,14 @@ pub(super) fn show(document: &Value, responses: &mut Map<String, Value>, operati
             .unwrap_or(raw)
             .clone();
         let content = resolved.get("content").and_then(Value::as_object);
-        let has = |media_type: &str| content.is_some_and(|c| c.contains_key(media_type));
-        let json_schema = content
-            .and_then(|c| c.get(JSON))
-            .is_some_and(|m| m.get("schema").is_some());
+        // What progenitor reads as JSON: `application/json`, with
+        // parameters too (`application/json;charset=UTF-8`).
+        let progenitor_json = content.and_then(|c| {
+            c.iter()
+                .find(|(k, _)| *k == JSON || k.starts_with("application/json;"))
+                .map(|(_, media)| media)
+        });
+        let json_schema = progenitor_json.is_some_and(|m| m.get("schema").is_some());
         let new_content = match shown {
             ClientBody::Typed(_) if json_schema => continue,
             ClientBody::Typed(_) => {
@@ -45,7 +49,11 @@ pub(super) fn show(document: &Value, responses: &mut Map<String, Value>, operati
                 Some(json!({ JSON: { "schema": schema } }))
             }
             ClientBody::AnyJson => Some(json!({ JSON: { "schema": {} } })),
-            ClientBody::Raw if !has(JSON) && content.is_some_and(|c| !c.is_empty()) => continue,
+            ClientBody::Raw
+                if progenitor_json.is_none() && content.is_some_and(|c| !c.is_empty()) =>
+            {
+                continue
+            }
             ClientBody::Raw => Some(json!({ "application/octet-stream": {} })),
             ClientBody::Empty if content.is_none_or(Map::is_empty) => continue,
             ClientBody::Empty | ClientBody::Dropped => None,
