@@ -291,6 +291,27 @@ struct View {
     formats: BTreeMap<String, FormatUses>,
 }
 
+/// Text cut to a length a message can quote.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// The node at `pointer` in the document's top-level map.
+fn doc_pointer<'m>(map: &'m Map<String, Value>, pointer: &str) -> Option<&'m Value> {
+    let rest = pointer.strip_prefix('/')?;
+    let (first, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    let first = first.replace("~1", "/").replace("~0", "~");
+    let node = map.get(&first)?;
+    if rest.is_empty() {
+        Some(node)
+    } else {
+        node.pointer(&format!("/{rest}"))
+    }
+}
+
 fn child(pointer: &str, key: &str) -> String {
     format!("{pointer}/{}", escape_pointer(key))
 }
@@ -348,7 +369,33 @@ impl View {
                 }
             }
         }
+        // A path item given by a local `$ref` (3.0 allows any): the item it
+        // names, inline.
+        let named: Vec<(String, String, Option<Value>)> = map
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(path, item)| {
+                let reference = item.get("$ref")?.as_str()?;
+                let target = reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| doc_pointer(map, pointer))
+                    .filter(|target| target.get("$ref").is_none())
+                    .cloned();
+                Some((path.clone(), reference.to_string(), target))
+            })
+            .collect();
         if let Some(paths) = map.get_mut("paths").and_then(Value::as_object_mut) {
+            for (path, reference, target) in named {
+                if let (Some(target), Some(item)) = (target, paths.get_mut(&path)) {
+                    self.warn(
+                        child(&child("/paths", &path), "$ref"),
+                        format!("the path item `{reference}` is read inline"),
+                    );
+                    *item = target;
+                }
+            }
             for (path, item) in paths.iter_mut() {
                 self.path_item(item, &child("/paths", path));
             }
@@ -806,6 +853,20 @@ impl View {
     /// A `type` that is not one of JSON's: Swagger 2's `file` is a binary
     /// string; anything else is read as any value.
     fn json_type(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        if map
+            .get("type")
+            .is_some_and(|t| !t.is_string() && !t.is_array())
+        {
+            let written = map.remove("type").unwrap_or_default();
+            self.warn(
+                child(pointer, "type"),
+                format!(
+                    "`type: {}` is not a type name: ignored, the value may be any JSON value",
+                    shorten(&written.to_string())
+                ),
+            );
+            return;
+        }
         let Some(ty) = map.get("type").and_then(Value::as_str).map(str::to_string) else {
             return;
         };

@@ -313,7 +313,49 @@ impl<'a> Loader<'a> {
                 "/security".to_string(),
             ),
         };
-        let security = self.security(security, &security_pointer, schemes);
+        let mut security = self.security(security, &security_pointer, schemes);
+        // A requirement naming a scheme the adapter cannot read (http
+        // `digest`, …) is one alternative less; an operation left with
+        // none is left out, like one with a parameter it cannot read.
+        let unreadable = |r: &SecurityRequirement| -> Option<String> {
+            r.schemes
+                .iter()
+                .find(|u| {
+                    matches!(
+                        schemes.get(&u.scheme).map(|s| &s.kind),
+                        Some(SchemeKind::HttpOther { .. })
+                    )
+                })
+                .map(|u| u.scheme.clone())
+        };
+        if let Some(name) = security.iter().find_map(unreadable) {
+            let all = security.len();
+            security.retain(|r| unreadable(r).is_none());
+            let what = format!(
+                "security scheme `{name}` (/components/securitySchemes/{}) is an http scheme the \
+                 adapter does not read (it reads http bearer and basic, apiKey, oauth2 and \
+                 openIdConnect credentials)",
+                escape_pointer(&name)
+            );
+            if security.is_empty() {
+                self.warning(
+                    &security_pointer,
+                    format!(
+                        "{what}: the operation `{id}` ({} {path}) is left out of the generated \
+                         crates",
+                        method.key().to_uppercase()
+                    ),
+                );
+                return None;
+            }
+            self.warning(
+                &security_pointer,
+                format!(
+                    "{what}: the operation `{id}` accepts the other {} of its {all} alternatives",
+                    security.len()
+                ),
+            );
+        }
 
         if self.errors_since(before) {
             // The operation has problems the generators cannot work around.

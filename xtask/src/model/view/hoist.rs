@@ -31,6 +31,7 @@ fn kind_of(parent: &str, grandparent: &str) -> Option<&'static str> {
         (_, "parameters") => "parameters",
         ("requestBody", _) | (_, "requestBodies") => "requestBodies",
         (_, "headers") => "headers",
+        (_, "examples") => "examples",
         _ => return None,
     })
 }
@@ -85,11 +86,17 @@ fn walk(node: &Value, pointer: &str, parent: &str, grandparent: &str, found: &mu
                 }
             }
             for (key, value) in map {
-                // Data, not schemas: a `$ref` key there is not a reference.
-                if matches!(
-                    key.as_str(),
-                    "example" | "examples" | "default" | "enum" | "const"
-                ) {
+                // Data, not schemas: a `$ref` key there is not a reference
+                // (but `default` among responses is the default response).
+                let data = match key.as_str() {
+                    "default" => parent != "responses",
+                    // A schema's `examples` is values; a media type's is
+                    // a map of Example objects, which may be `$ref`s.
+                    "examples" => !value.is_object(),
+                    "example" | "enum" | "const" => true,
+                    _ => false,
+                };
+                if data {
                     continue;
                 }
                 walk(value, &child(pointer, key), key, parent, found);
