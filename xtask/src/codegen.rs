@@ -351,6 +351,37 @@ mod tests {
     }
 
     #[test]
+    fn types_read_closed_objects_leniently_and_the_server_validates_them_strictly() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      \
+                    operationId: a\n      requestBody: {required: true, content: {application/json: \
+                    {schema: {$ref: '#/components/schemas/Pet'}}}}\n      responses:\n        \
+                    '200': {description: ok, content: {application/json: {schema: {$ref: \
+                    '#/components/schemas/Pet'}}}}\ncomponents:\n  schemas:\n    Pet: {type: object, \
+                    additionalProperties: false, properties: {name: {type: string}}}\n";
+        let document = Document::parse(Path::new("closed.yaml"), text).unwrap();
+        let api = crate::standalone::api(Path::new("closed.yaml")).unwrap();
+        let files = generate_from_document(&document, &api).unwrap();
+        let text_of = |end: &str| {
+            files
+                .iter()
+                .find(|f| f.path.ends_with(end))
+                .map(|f| f.contents.clone())
+                .unwrap()
+        };
+        // A regenerated client reads a server that still sends a removed property ...
+        assert!(!text_of("generated.rs").contains("deny_unknown_fields"));
+        assert!(!files
+            .iter()
+            .any(|f| f.contents.contains("deny_unknown_fields")));
+        // ... and the server still refuses a request body with one.
+        assert!(
+            text_of("adapter.rs").contains(r#"\"additionalProperties\":false"#),
+            "{}",
+            text_of("adapter.rs")
+        );
+    }
+
+    #[test]
     fn codegen_goes_on_past_warnings_and_stops_on_errors() {
         let document = |example: &str| {
             let text = format!(

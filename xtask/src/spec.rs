@@ -160,6 +160,8 @@ impl Document {
     /// (`Accept`, `Content-Type`, `Authorization`) are left out.
     pub fn for_generators(&self, model: &Model) -> Result<OpenAPI> {
         let mut raw = self.raw.clone();
+        // The types read responses leniently, as the model's do.
+        crate::model::json_schema::without_closed_objects(&mut raw);
         if let Some(responses) = raw
             .pointer_mut("/components/responses")
             .and_then(Value::as_object_mut)

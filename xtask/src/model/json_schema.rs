@@ -188,6 +188,25 @@ pub fn self_contained(raw: &Value, schema: &Value) -> Result<Value, String> {
     Ok(root)
 }
 
+/// `additionalProperties: false` removed everywhere in `node`, for the
+/// types (typify writes `deny_unknown_fields` for it): the generated client
+/// then still reads a server that sends a property the document no longer
+/// has (a regenerated client against a server not yet upgraded). The
+/// server stays strict: it validates requests against the schemas as
+/// written ([`self_contained`]), not through the types.
+pub fn without_closed_objects(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+                map.remove("additionalProperties");
+            }
+            map.values_mut().for_each(without_closed_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_closed_objects),
+        _ => {}
+    }
+}
+
 /// Follows `$ref`s to the node they name (a schema, response, example, …).
 pub fn resolve<'a>(raw: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..32 {
@@ -219,6 +238,10 @@ pub fn to_typify(value: &Value) -> Value {
         return json!({ "$ref": reference });
     }
     let mut out = translate_keywords(map);
+    // Types read leniently (see `without_closed_objects`).
+    if out.get("additionalProperties") == Some(&Value::Bool(false)) {
+        out.remove("additionalProperties");
+    }
     // openapiv3 reads `enum` of a `number` schema as floats.
     if map.get("type").and_then(Value::as_str) == Some("number") {
         enum_as_floats(&mut out);

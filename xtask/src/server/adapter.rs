@@ -299,7 +299,7 @@ fn integer_range(p: &Param<'_>) -> Option<(i128, i128)> {
         ParamType::Scalar(ty) | ParamType::Array(ty) => ty.to_string(),
     };
     let name = ty.rsplit("::").next()?.trim();
-    Some(match name {
+    let (min, max): (i128, i128) = match name {
         "i8" => (i8::MIN.into(), i8::MAX.into()),
         "i16" => (i16::MIN.into(), i16::MAX.into()),
         "i32" => (i32::MIN.into(), i32::MAX.into()),
@@ -313,7 +313,41 @@ fn integer_range(p: &Param<'_>) -> Option<(i128, i128)> {
         "NonZeroU32" => (1, u32::MAX.into()),
         "NonZeroU64" => (1, u64::MAX.into()),
         _ => return None,
-    })
+    };
+    // Within that, the document's own bounds: a refusal says "from 1 to
+    // 100" where the document says so, not the Rust type's range.
+    let constraints = match &p.ty {
+        ParamType::Scalar(_) => &p.model.schema.constraints,
+        ParamType::Array(_) => return Some((min, max)),
+    };
+    let whole = |bound: &crate::model::Bound, up: bool| -> Option<i128> {
+        let value = if up {
+            bound.value.ceil()
+        } else {
+            bound.value.floor()
+        };
+        if !value.is_finite() || value.abs() > 1e38 {
+            return None;
+        }
+        let value = value as i128;
+        let at_limit = bound.exclusive && bound.value.fract() == 0.0;
+        Some(match (at_limit, up) {
+            (true, true) => value + 1,
+            (true, false) => value - 1,
+            (false, _) => value,
+        })
+    };
+    let min = constraints
+        .minimum
+        .as_ref()
+        .and_then(|b| whole(b, true))
+        .map_or(min, |doc| doc.max(min));
+    let max = constraints
+        .maximum
+        .as_ref()
+        .and_then(|b| whole(b, false))
+        .map_or(max, |doc| doc.min(max));
+    (min <= max).then_some((min, max))
 }
 
 fn operation(op: &Op<'_>, tables: &HeaderTables, document: &Doc<'_>) -> TokenStream {

@@ -58,7 +58,7 @@ static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
             .schema("{\"type\":\"string\",\"format\":\"uuid\"}"),
         rt::ParamSpec::header("X-Page-Size", "x_page_size", rt::Kind::Integer)
             .schema("{\"type\":\"integer\",\"minimum\":1,\"maximum\":50}")
-            .range(1, 18446744073709551615),
+            .range(1, 50),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)

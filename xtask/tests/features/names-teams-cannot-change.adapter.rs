@@ -78,7 +78,7 @@ static LIST_CALLS: rt::OperationSpec = rt::OperationSpec {
             .schema("{\"type\":\"string\"}"),
         rt::ParamSpec::query("MaxResults", "max_results", rt::Kind::Integer)
             .schema("{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}")
-            .range(1, 18446744073709551615),
+            .range(1, 100),
         rt::ParamSpec::query("max_results", "max_results_query", rt::Kind::Integer)
             .schema("{\"type\":\"integer\"}")
             .range(-9223372036854775808, 9223372036854775807),
