@@ -258,7 +258,12 @@ impl<'a> Loader<'a> {
         })?;
         let content = self.media(&item.content, &resolved);
         if content.is_empty() {
-            self.finding(&resolved, "a request body needs `content`");
+            self.warning(
+                &resolved,
+                "a request body without `content` says nothing to send: the operation is \
+                 generated without one",
+            );
+            return None;
         }
         let body = RequestBody {
             required: item.required,
