@@ -11,6 +11,11 @@
 //! Everything is written under `target/corpus/`. A document that does not
 //! generate, build or pass every call fails the task, after all documents
 //! have been tried.
+//!
+//! `cargo xtask corpus --wide` ([`wide`]) tries the generator on the whole
+//! public OpenAPI directory instead.
+
+pub mod wide;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
