@@ -69,7 +69,7 @@ enum Task {
     Compat,
     /// Promote the current document to released, after a version bump in info.version.
     Release,
-    /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, the corpus round trip, docs, packaging, conformance, the API reference.
+    /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, the corpus round trip, a sample of the public OpenAPI directory, docs, packaging, conformance, the API reference.
     ///
     /// First checks that the outside tools the last steps need (Java, python3 venv, Node/npm,
     /// Chromium) are installed, and names each missing one with its install command.
