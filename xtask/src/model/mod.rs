@@ -424,6 +424,14 @@ impl Parameter {
         if matches!(item, ValueKind::Object | ValueKind::Array(_)) {
             return Some("a value that is an object or a nested array".into());
         }
+        // typify reads `anyOf` as a struct of optional members, which
+        // progenitor cannot take as a parameter.
+        if matches!(
+            self.schema.constraints.composition,
+            Some((Composition::AnyOf, _))
+        ) {
+            return Some("a value given by `anyOf`".into());
+        }
         if self.schema.json_schema.is_none() {
             return Some("a schema that refers to itself".into());
         }

@@ -358,9 +358,12 @@ impl<'a> Loader<'a> {
                     self.schema(schema, format!("{header_resolved}/schema"))
                 }
                 openapiv3::ParameterSchemaOrContent::Content(_) => {
-                    self.finding(
+                    self.warning(
                         &header_resolved,
-                        format!("header `{name}` uses `content`; the generators read headers with a `schema` only"),
+                        format!(
+                            "header `{name}` is described by `content`, which a response header \
+                             cannot be generated from: it is left out of the generated response"
+                        ),
                     );
                     continue;
                 }

@@ -31,6 +31,10 @@ pub(super) fn check_refs(raw: &Value, node: &Value, pointer: String, findings: &
                 if matches!(key.as_str(), "example" | "default" | "enum") {
                     continue;
                 }
+                // Extensions are their tools' business, `$ref`s in them too.
+                if key.starts_with("x-") {
+                    continue;
+                }
                 // Property names are names: a property called `$ref` is a
                 // schema, not a reference.
                 if matches!(key.as_str(), "properties" | "patternProperties") {

@@ -94,6 +94,8 @@ fn walk(node: &Value, pointer: &str, parent: &str, grandparent: &str, found: &mu
                     // a map of Example objects, which may be `$ref`s.
                     "examples" => !value.is_object(),
                     "example" | "enum" | "const" => true,
+                    // Extensions are their tools' business.
+                    key if key.starts_with("x-") => true,
                     _ => false,
                 };
                 if data {
