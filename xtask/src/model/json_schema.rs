@@ -81,7 +81,7 @@ const INLINE_BUDGET: usize = 4_000;
 /// `schema` as self-contained JSON Schema: every local `$ref` replaced by
 /// what it names (recursively), then translated by [`to_json_schema`]. A
 /// `$ref` met again inside itself (a recursive schema: a tree, a linked
-/// list) or past [`INLINE_BUDGET`] nodes is kept, as a reference into the
+/// list) or past a budget of nodes (`INLINE_BUDGET`) is kept, as a reference into the
 /// schema's own `$defs`, which holds what it names (and, likewise, what
 /// that refers to): the schema still stands alone, and validates the same.
 pub fn self_contained(raw: &Value, schema: &Value) -> Result<Value, String> {
