@@ -315,11 +315,15 @@ impl Document {
             return Value::Object(out);
         };
         let written = media.schema.as_ref().map(|schema| {
-            self.raw
+            let mut written = self
+                .raw
                 .pointer(&schema.pointer)
                 .cloned()
                 .or_else(|| serde_json::to_value(&schema.written).ok())
-                .unwrap_or(json!({}))
+                .unwrap_or(json!({}));
+            // Read leniently, as every other schema progenitor is shown.
+            crate::model::json_schema::without_closed_objects(&mut written);
+            written
         });
         let (media_type, schema) = match (media.body_encoding(), written) {
             (BodyEncoding::Json, Some(schema)) => (JSON, schema),
