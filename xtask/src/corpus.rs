@@ -361,7 +361,7 @@ fn write_round_trip(
 ) -> Result<()> {
     let loaded = Document::load(Path::new(""), document)?;
     let parsed = crate::types::settle(&loaded)?;
-    let api = standalone::api(document)?;
+    let api = standalone::named_api(document, prefix)?;
     let (model, _) = crate::model::load(&parsed);
     let mut types = crate::types::Types::build(&model)?;
     types.add_cookie_params(&model)?;

@@ -123,7 +123,7 @@ pub fn api(document: &Path) -> Result<Api> {
 }
 
 /// [`api`] with the crates named `<prefix>-…`.
-fn named_api(document: &Path, prefix: &str) -> Result<Api> {
+pub(crate) fn named_api(document: &Path, prefix: &str) -> Result<Api> {
     let snake = prefix.replace('-', "_");
     Ok(Api {
         document: document.to_path_buf(),
