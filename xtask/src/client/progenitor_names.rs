@@ -53,27 +53,18 @@ pub fn enum_values_nameable(values: &[&str]) -> bool {
 /// progenitor's but for the prefix of a name that cannot start an
 /// identifier (`X`, not `_`).
 fn typify_sanitize(input: &str) -> String {
-    let out = match input {
-        "+1" => "plus1".to_string(),
-        "-1" => "minus1".to_string(),
-        _ => input
-            .replace('\'', "")
-            .replace(|c: char| !is_xid_continue(c), "-")
-            .to_pascal_case(),
-    };
-    let out = match out.chars().next() {
-        None => "X".to_string(),
-        Some(c) if is_xid_start(c) => out,
-        Some(_) => format!("X{out}"),
-    };
-    if typify::accept_as_ident(&out) {
-        out
-    } else {
-        format!("{out}_")
-    }
+    sanitize_with(input, true, "X")
 }
 
+/// progenitor's sanitizer (`util::sanitize`): a name that cannot start an
+/// identifier gets `_` before it.
 fn sanitize(input: &str, pascal: bool) -> String {
+    sanitize_with(input, pascal, "_")
+}
+
+/// The sanitizer progenitor and typify share but for `prefix`, put before
+/// a name that cannot start an identifier.
+fn sanitize_with(input: &str, pascal: bool, prefix: &str) -> String {
     let to_case = |s: &str| {
         if pascal {
             s.to_pascal_case()
@@ -93,7 +84,7 @@ fn sanitize(input: &str, pascal: bool) -> String {
     let out = match out.chars().next() {
         None => to_case("x"),
         Some(c) if is_xid_start(c) => out,
-        Some(_) => format!("_{out}"),
+        Some(_) => format!("{prefix}{out}"),
     };
     if typify::accept_as_ident(&out) {
         out

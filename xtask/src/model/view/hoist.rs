@@ -302,15 +302,18 @@ pub fn path_parameters(doc: &mut Value, findings: &mut Vec<Finding>) {
         if let Some(list) = item.get_mut("parameters") {
             strays(list, &child(&item_pointer, "parameters"), findings);
         }
-        let from_item: Vec<String> = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(resolve)
-            .filter(|(location, _)| location == "path")
-            .map(|(_, name)| name)
-            .collect();
+        // The path parameters a `parameters` list declares.
+        let path_names = |node: &Map<String, Value>| -> Vec<String> {
+            node.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(resolve)
+                .filter(|(location, _)| location == "path")
+                .map(|(_, name)| name)
+                .collect()
+        };
+        let from_item = path_names(item);
         for (key, operation) in item.iter_mut() {
             if !matches!(
                 key.as_str(),
@@ -325,16 +328,8 @@ pub fn path_parameters(doc: &mut Value, findings: &mut Vec<Finding>) {
             if let Some(list) = operation.get_mut("parameters") {
                 strays(list, &child(&pointer, "parameters"), findings);
             }
-            let declared: Vec<String> = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(resolve)
-                .filter(|(location, _)| location == "path")
-                .map(|(_, name)| name)
-                .chain(from_item.iter().cloned())
-                .collect();
+            let mut declared = path_names(operation);
+            declared.extend(from_item.iter().cloned());
             for name in template.iter().filter(|n| !declared.contains(n)) {
                 findings.push(Finding::warning(
                     &pointer,
