@@ -42,6 +42,7 @@ mod routes;
 mod security;
 mod shape;
 mod spec;
+mod templates;
 
 pub mod error;
 pub mod observe;

@@ -38,19 +38,33 @@ use crate::params::{parse, RawBody, RawRequest};
 use crate::problem::Situation;
 use crate::reply::Responses;
 use crate::spec::{ApiSpec, OperationSpec};
+use crate::templates::Template;
 
 type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
 type Handler<G> = Arc<dyn Fn(Arc<G>, RawRequest, RawBody) -> Answer + Send + Sync>;
 /// The methods of one path, with their handlers.
 type Methods<G> = Vec<(Method, Handler<G>)>;
 
+/// Decoded path parameters, or why they could not be decoded.
+type PathParams = Result<Vec<(String, String)>, String>;
+
+/// One path template of the document, with its methods.
+struct Entry<G> {
+    template: Template,
+    path: &'static str,
+    methods: Methods<G>,
+    /// The `Allow` header of the path (see [`allow`]), once built.
+    allow: Arc<str>,
+}
+
 /// The operations of a document, registered one by one, then built into an
 /// axum router.
 pub struct Routes<G> {
     api: &'static ApiSpec,
     gate: Arc<G>,
-    /// Per path, in the order of first registration: its methods and handlers.
-    paths: Vec<(&'static str, Methods<G>)>,
+    /// Per route (see [`Template::route`]), in the order of first
+    /// registration: the templates routed there, with their methods.
+    routes: Vec<(String, Vec<Entry<G>>)>,
 }
 
 impl<G: Gatekeeper + 'static> Routes<G> {
@@ -59,7 +73,7 @@ impl<G: Gatekeeper + 'static> Routes<G> {
         Self {
             api,
             gate: Arc::new(gate),
-            paths: Vec::new(),
+            routes: Vec::new(),
         }
     }
 
@@ -117,9 +131,23 @@ impl<G: Gatekeeper + 'static> Routes<G> {
             Box::pin(async move { answer(&compiled, gate, raw, body, &*call).await })
         });
         let method = Method::from_bytes(spec.method.as_bytes()).unwrap_or(Method::GET);
-        match self.paths.iter_mut().find(|(path, _)| *path == spec.path) {
-            Some((_, methods)) => methods.push((method, handler)),
-            None => self.paths.push((spec.path, vec![(method, handler)])),
+        let template = Template::parse(spec.path);
+        let route = template.route();
+        let entries = match self.routes.iter_mut().position(|(r, _)| *r == route) {
+            Some(at) => &mut self.routes[at].1,
+            None => {
+                self.routes.push((route, Vec::new()));
+                &mut self.routes.last_mut().expect("just pushed").1
+            }
+        };
+        match entries.iter_mut().find(|entry| entry.path == spec.path) {
+            Some(entry) => entry.methods.push((method, handler)),
+            None => entries.push(Entry {
+                template,
+                path: spec.path,
+                methods: vec![(method, handler)],
+                allow: Arc::from(""),
+            }),
         }
         self
     }
@@ -132,19 +160,29 @@ impl<G: Gatekeeper + 'static> Routes<G> {
     pub fn build(self) -> axum::Router {
         let api = self.api;
         let mut router = axum::Router::new();
-        for (path, methods) in self.paths {
-            let methods: Arc<[(Method, Handler<G>)]> = methods.into();
-            let allow = allow(&methods);
+        for (route, mut entries) in self.routes {
+            for entry in &mut entries {
+                entry.allow = allow(&entry.methods);
+            }
+            // The more specific template first (`{id}.json` before `{id}`).
+            entries.sort_by_key(|entry| std::cmp::Reverse(entry.template.specificity()));
+            // Only a template with a parameter inside a segment can fail to
+            // fit a request its route matched (see `dispatch`'s 404).
+            let all_plain = entries.iter().all(|entry| entry.template.is_plain());
+            let entries: Arc<[Entry<G>]> = entries.into();
             router = router.route(
-                path,
+                &route,
                 axum::routing::any(move |State(gate): State<Arc<G>>, request: Request| {
-                    let methods = methods.clone();
-                    let allow = allow.clone();
+                    let entries = entries.clone();
                     // The request ID here rather than in a `Router::layer`
                     // (which wraps and clones every route per request):
                     // under `serve`, whose middleware set it already, this
                     // is one lookup.
                     crate::request_id::around(request, move |request| async move {
+                        let original = match all_plain {
+                            true => None,
+                            false => request.extensions().get::<OriginalUri>().cloned(),
+                        };
                         let (mut parts, body) = request.into_parts();
                         let Ok(raw) = RawRequest::from_request_parts(&mut parts, &()).await;
                         let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
@@ -160,7 +198,7 @@ impl<G: Gatekeeper + 'static> Routes<G> {
                             }
                         }
                         let body: RawBody = body.map_err(|rejection| rejection.body_text());
-                        dispatch(api, &methods, &allow, gate, raw, body).await
+                        dispatch(api, &entries, original, gate, raw, body).await
                     })
                 }),
             );
@@ -189,23 +227,61 @@ fn allow<G>(methods: &[(Method, Handler<G>)]) -> Arc<str> {
     names.join(", ").into()
 }
 
+/// Answers a request whose route matched: the first template (most
+/// specific first) that fits the request and has its method answers it,
+/// with the parameters named as that template names them; a request that
+/// fits templates without its method gets 405, one that fits none 404.
 async fn dispatch<G>(
     api: &'static ApiSpec,
-    methods: &[(Method, Handler<G>)],
-    allow: &str,
+    entries: &[Entry<G>],
+    original: Option<OriginalUri>,
     gate: Arc<G>,
-    raw: RawRequest,
+    mut raw: RawRequest,
     body: RawBody,
 ) -> Response {
-    if let Some((_, handler)) = methods.iter().find(|(m, _)| *m == raw.method) {
-        return handler(gate, raw, body).await;
+    // The templates this request fits, with their parameters (an
+    // undecodable path fits every template: the operation refuses it).
+    let fitting: Vec<(&Entry<G>, PathParams)> = entries
+        .iter()
+        .filter_map(|entry| match &raw.path_params {
+            Ok(captured) => entry.template.capture(captured).map(|p| (entry, Ok(p))),
+            Err(e) => Some((entry, Err(e.clone()))),
+        })
+        .collect();
+    let chosen = fitting
+        .iter()
+        .find_map(|(entry, params)| {
+            let handler = entry.methods.iter().find(|(m, _)| *m == raw.method)?;
+            Some((&handler.1, params, false))
+        })
+        .or_else(|| {
+            (raw.method == Method::HEAD).then_some(())?;
+            fitting.iter().find_map(|(entry, params)| {
+                let get = entry.methods.iter().find(|(m, _)| *m == Method::GET)?;
+                Some((&get.1, params, true))
+            })
+        });
+    if let Some((handler, params, head)) = chosen {
+        raw.path_params = params.clone();
+        let response = handler(gate, raw, body).await;
+        return if head { gate::head(response) } else { response };
     }
-    if raw.method == Method::HEAD {
-        if let Some((_, get)) = methods.iter().find(|(m, _)| *m == Method::GET) {
-            return gate::head(get(gate, raw, body).await);
+    match fitting.as_slice() {
+        // The path as the client sent it, base path included.
+        [] => gate::not_found(api, original.as_ref().map_or(&raw.path, |u| u.path())),
+        [(entry, _)] => gate::method_not_allowed(api, &raw.method, &entry.allow),
+        several => {
+            let mut methods: Vec<&str> = Vec::new();
+            for (entry, _) in several {
+                for method in entry.allow.split(", ") {
+                    if !methods.contains(&method) {
+                        methods.push(method);
+                    }
+                }
+            }
+            gate::method_not_allowed(api, &raw.method, &methods.join(", "))
         }
     }
-    gate::method_not_allowed(api, &raw.method, allow)
 }
 
 /// Answers one request to an operation, in its span, with its metrics.

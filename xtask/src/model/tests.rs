@@ -574,3 +574,27 @@ fn request_bodies_are_read_and_sent_as_their_media_types_say() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn an_operation_the_server_can_never_reach_is_warned_of() {
+    let op = |id: &str, name: &str| {
+        format!(
+            "    get:\n      operationId: {id}\n      parameters: [{{name: {name}, in: path, required: true, schema: {{type: string}}}}]\n      \
+             responses: {{'200': {{description: ok}}}}\n"
+        )
+    };
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}paths:\n  /genres/{{id}}/mix:\n{}  /genres/{{name}}/mix:\n{}  /genres/{{name}}.json:\n{}",
+        op("by_id", "id"),
+        op("by_name", "name"),
+        op("as_json", "name"),
+    ));
+    assert_eq!(model.operations.len(), 3, "every operation is kept");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].contains("/paths/~1genres~1{name}~1mix/get")
+            && findings[0].contains("never calls the trait's `by_name`")
+            && findings[0].contains("(`by_id`), declared first"),
+        "{findings:?}"
+    );
+}

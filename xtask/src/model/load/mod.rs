@@ -113,6 +113,7 @@ impl<'a> Loader<'a> {
             .collect();
         let conventions = self.conventions();
         let operations = self.operations(&security_schemes);
+        self.shadowed_operations(&operations);
         Model {
             title: api.info.title.clone(),
             version: api.info.version.clone(),
@@ -124,6 +125,38 @@ impl<'a> Loader<'a> {
             schema_nodes: std::mem::take(&mut self.nodes),
             typify_schemas,
             conventions,
+        }
+    }
+
+    /// Warns of each operation whose method and path template match the
+    /// same requests as an earlier operation's: templates that differ
+    /// only in their parameters' names (`/genres/{id}/mix`,
+    /// `/genres/{name}/mix`). The server routes those requests to the
+    /// first; the client calls both.
+    fn shadowed_operations(&mut self, operations: &[Operation]) {
+        let mut seen: Vec<(String, &Operation)> = Vec::new();
+        for operation in operations {
+            let key = format!(
+                "{:?} {}",
+                operation.method,
+                unnamed_parameters(&operation.path)
+            );
+            match seen.iter().find(|(k, _)| *k == key) {
+                Some((_, first)) => {
+                    let message = format!(
+                        "`{method} {path}` matches the same requests as `{method} {first_path}` \
+                         (`{first_id}`), declared first: the generated server answers them with \
+                         `{first_id}`, and never calls the trait's `{id}` (the client has both)",
+                        method = operation.method.as_str(),
+                        path = operation.path,
+                        first_path = first.path,
+                        first_id = first.id,
+                        id = operation.id,
+                    );
+                    self.warning(operation.pointer.clone(), message);
+                }
+                None => seen.push((key, operation)),
+            }
         }
     }
 
@@ -488,4 +521,20 @@ pub fn derived_operation_id(method: Method, path: &str) -> String {
 fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
     serde_json::from_value(to_typify(node))
         .map_err(|e| format!("this schema is not valid JSON Schema once translated: {e}"))
+}
+
+/// `path` with every `{name}` written `{}`: two templates the same after
+/// this match the same requests.
+fn unnamed_parameters(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..=open]);
+        match rest[open + 1..].find('}') {
+            Some(close) => rest = &rest[open + 1 + close..],
+            None => rest = &rest[open + 1..],
+        }
+    }
+    out.push_str(rest);
+    out
 }
