@@ -495,6 +495,16 @@ impl Types {
         if ours == theirs {
             return Ok(());
         }
+        // Both renderings, for the report (in the system's temporary
+        // folder: never beside the user's files).
+        let dir = std::env::temp_dir().join(format!("xtask-types-{}", std::process::id()));
+        let kept = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("model.rs"), &ours))
+            .and_then(|()| std::fs::write(dir.join("client.rs"), &theirs))
+            .map_or_else(
+                |_| String::new(),
+                |()| format!(" Both are in {} (model.rs, client.rs).", dir.display()),
+            );
         let only_ours: Vec<_> = our_names.difference(&their_names).collect();
         let only_theirs: Vec<_> = their_names.difference(&our_names).collect();
         let what = if only_ours.is_empty() && only_theirs.is_empty() {
@@ -508,8 +518,9 @@ impl Types {
         };
         bail!(
             "the model types and progenitor's client types differ ({what}). The model names and \
-             reads schemas as progenitor does (xtask/src/types.rs, `to_typify` in \
-             xtask/src/model/json_schema.rs); a progenitor or typify upgrade may have changed that."
+             reads schemas as progenitor does (xtask/src/types.rs, \
+             xtask/src/model/progenitor_schema.rs); a progenitor or typify upgrade may have changed \
+             that.{kept}"
         )
     }
 }

@@ -16,6 +16,7 @@ mod conventions;
 mod examples;
 pub mod json_schema;
 mod load;
+mod progenitor_schema;
 pub mod progenitor_view;
 mod security;
 pub mod view;

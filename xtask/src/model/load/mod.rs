@@ -17,7 +17,6 @@ mod refs;
 mod schema;
 mod security;
 
-use super::json_schema::to_typify;
 use super::*;
 use crate::spec::{escape_pointer, resolve_ref, Document};
 
@@ -519,8 +518,7 @@ pub fn derived_operation_id(method: Method, path: &str) -> String {
 
 /// A schema as typify reads it, or why it cannot.
 fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
-    serde_json::from_value(to_typify(node))
-        .map_err(|e| format!("this schema is not valid JSON Schema once translated: {e}"))
+    super::progenitor_schema::typify_schema(node)
 }
 
 /// `path` with every `{name}` written `{}`: two templates the same after
