@@ -254,6 +254,9 @@ async fn each_operation_answers_in_the_schema_it_declares_for_the_status() {
     assert_eq!(response.status(), 400);
     let missing: types::Missing = response.json().await.unwrap();
     assert_eq!(missing.error.status, 400);
+    // Required, filled by nothing in a problem: stand-ins the schema accepts.
+    assert_eq!(missing.href, "/api/pets/abc");
+    assert_eq!(missing.kind, types::MissingKind::Client);
     assert!(missing.error.message.contains("id: "), "{}", missing.error.message);
     // The backend's `types::Missing::not_found(…)`, read by the client.
     let (status, missing) = typed(

@@ -26,7 +26,14 @@
 //! | object `error`, `problem`, `fault` | filled the same way, one level down |
 //!
 //! A shape without a detail-like field puts the detail in its first
-//! title-like field. What the schema requires and no row fills makes it
+//! title-like field. A required property no row fills gets a stand-in the
+//! schema accepts, chosen by codegen (which warns): its first `enum`
+//! value or its `const`, `null` where it is nullable, the request's path
+//! for a URI (`href`, `url`, `link`, `format: uri`), the time for a
+//! `date-time`, the status for a number that may be one, else the
+//! smallest value of its type (`""`, `0`, `false`, `[]`, an object of its
+//! own required properties) — [`Source::Fixed`]. What the schema requires
+//! and no value can be chosen for (a `pattern`, a `oneOf`) makes it
 //! [`ErrorShape::Unfillable`]: codegen warns, and the adapter answers
 //! RFC 9457 `application/problem+json` instead.
 
@@ -91,6 +98,9 @@ pub enum Source {
     FieldErrors(FieldErrors),
     /// An object, filled from the same problem.
     Object(&'static [ErrorField]),
+    /// A value chosen by codegen (as JSON text) for a required property
+    /// that no part of a problem fills.
+    Fixed(&'static str),
 }
 
 /// The form of a field-errors property.
@@ -178,6 +188,7 @@ fn value(source: Source, problem: &Problem, room: bool) -> Option<Value> {
         Source::Timestamp => Value::from(rfc3339(std::time::SystemTime::now())),
         Source::FieldErrors(form) => field_errors(form, problem),
         Source::Object(fields) => Value::Object(object(fields, problem, room)),
+        Source::Fixed(json) => serde_json::from_str(json).ok()?,
     })
 }
 
@@ -332,6 +343,21 @@ mod tests {
                 "invalid": ["id: Must be an integer. Got \"x\"."],
                 "by_name": {"id": "Must be an integer. Got \"x\"."}
             })
+        );
+    }
+
+    #[test]
+    fn a_fixed_stand_in_is_sent_as_codegen_chose_it() {
+        static SHAPE: ErrorShape = ErrorShape::Fields(&[
+            ErrorField::new("message", Source::Detail),
+            ErrorField::new("kind", Source::Fixed("\"invalid\"")),
+            ErrorField::new("retry", Source::Fixed("false")),
+            ErrorField::new("links", Source::Fixed("[]")),
+        ]);
+        let not_found = Problem::of(None, Situation::NotFound, &[("path", "/x")]);
+        assert_eq!(
+            SHAPE.fill(&not_found).unwrap(),
+            json!({"message": "There is no resource at /x.", "kind": "invalid", "retry": false, "links": []})
         );
     }
 

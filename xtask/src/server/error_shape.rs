@@ -28,6 +28,9 @@ pub enum Source {
     /// `Map`, `MapOfText`, `Texts`, or `Objects { name, reason }`.
     FieldErrors(FieldErrors),
     Object(Vec<Field>),
+    /// A stand-in chosen here for a required property nothing fills
+    /// ([`stand_in`]).
+    Fixed(Value),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,8 +75,23 @@ const MEMBERS: [&str; 6] = [
 ];
 
 /// Reads `schema` (self-contained JSON Schema, `$ref`s inlined) as an
-/// error shape.
+/// error shape: a required property nothing in a problem fills gets a
+/// stand-in the schema accepts ([`stand_in`]); a shape is unfillable only
+/// where no value can be chosen.
 pub fn read(schema: &Value) -> Shape {
+    read_with(schema, true)
+}
+
+/// The required properties of `schema` that nothing in a problem fills
+/// (by path: `href`, `error.when`), stand-ins or not.
+pub fn unfilled(schema: &Value) -> Vec<String> {
+    match read_with(schema, false) {
+        Shape::Unfillable(missing) => missing,
+        _ => Vec::new(),
+    }
+}
+
+fn read_with(schema: &Value, fill: bool) -> Shape {
     let Some(object) = Object::of(schema) else {
         // Not an object with properties (free-form, `oneOf`, …): the
         // problem as it is, through the type, as before.
@@ -83,7 +101,7 @@ pub fn read(schema: &Value) -> Shape {
         return Shape::Problem;
     }
     let mut missing = Vec::new();
-    let mut fields = fields(&object, "", &mut missing);
+    let mut fields = fields(&object, "", &mut missing, fill);
     if !missing.is_empty() {
         return Shape::Unfillable(missing);
     }
@@ -225,38 +243,163 @@ fn normalized(name: &str) -> String {
         .collect()
 }
 
-fn fields(object: &Object<'_>, path: &str, missing: &mut Vec<String>) -> Vec<Field> {
+/// What fills each property of `object` (at `path`); a required one
+/// nothing fills gets a stand-in where `fill` (else it is `missing`).
+fn fields(object: &Object<'_>, path: &str, missing: &mut Vec<String>, fill: bool) -> Vec<Field> {
     let mut out = Vec::new();
-    for (name, property) in &object.properties {
+    let any = Value::Object(serde_json::Map::new());
+    // A required property the schema does not describe takes any value.
+    let undescribed = object
+        .required
+        .iter()
+        .filter(|name| !object.properties.iter().any(|(n, _)| n == *name))
+        .map(|name| (name.clone(), &any));
+    for (name, property) in object.properties.iter().cloned().chain(undescribed) {
         let full = if path.is_empty() {
             name.clone()
         } else {
             format!("{path}.{name}")
         };
-        match source(name, property, &full, missing) {
-            Some(source) => out.push(Field {
-                name: name.clone(),
-                source,
-            }),
-            None if object.required.contains(name) => missing.push(full),
+        let required = object.required.contains(&name);
+        let source = source(&name, property, &full, missing, fill).or_else(|| {
+            (required && fill)
+                .then(|| stand_in(&name, property, &full, missing))
+                .flatten()
+        });
+        match source {
+            Some(source) => out.push(Field { name, source }),
+            None if required => missing.push(full),
             None => {}
-        }
-    }
-    // A required property the schema does not describe cannot be filled.
-    for name in &object.required {
-        if !object.properties.iter().any(|(n, _)| n == name) {
-            missing.push(if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}.{name}")
-            });
         }
     }
     out
 }
 
+/// A value `property` accepts, for a required property nothing in a
+/// problem fills: its first `enum` value or its `const`; `null` where it
+/// is nullable; the request's path for a URI, the time for a date-time,
+/// the status for a number that may be one; else the smallest value of its
+/// type. `None` where no value can be chosen (a `pattern`, subschemas, a
+/// date, bounds nothing fits).
+fn stand_in(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -> Option<Source> {
+    if let Some(Value::Array(values)) = property.get("enum") {
+        return values.first().cloned().map(Source::Fixed);
+    }
+    if let Some(value) = property.get("const") {
+        return Some(Source::Fixed(value.clone()));
+    }
+    if let Some(Value::Array(types)) = property.get("type") {
+        if types.iter().any(|t| t == "null") {
+            return Some(Source::Fixed(Value::Null));
+        }
+    }
+    if ["$ref", "oneOf", "anyOf", "not"]
+        .iter()
+        .any(|k| property.get(*k).is_some())
+    {
+        return None;
+    }
+    let number = |key: &str| property.get(key).and_then(Value::as_f64);
+    match kind(property) {
+        Some("string") => {
+            let format = property.get("format").and_then(Value::as_str).unwrap_or("");
+            let uri = matches!(
+                format,
+                "uri" | "uri-reference" | "url" | "iri" | "iri-reference"
+            ) || matches!(
+                normalized(name).as_str(),
+                "href" | "url" | "uri" | "link" | "self"
+            );
+            if property.get("pattern").is_some() {
+                return None;
+            }
+            match format {
+                _ if uri => Some(Source::Path),
+                "date-time" => Some(Source::Timestamp),
+                "uuid" => Some(Source::Fixed(Value::from(
+                    "00000000-0000-0000-0000-000000000000",
+                ))),
+                "ipv4" => Some(Source::Fixed(Value::from("0.0.0.0"))),
+                "ipv6" => Some(Source::Fixed(Value::from("::"))),
+                "date" | "time" | "ip" | "email" | "hostname" => None,
+                _ => {
+                    let min = number("minLength").unwrap_or(0.0).max(0.0) as usize;
+                    let fits = number("maxLength").is_none_or(|max| max >= min as f64);
+                    fits.then(|| Source::Fixed(Value::from("-".repeat(min))))
+                }
+            }
+        }
+        Some(kind @ ("integer" | "number")) => {
+            let low = number("minimum").or(number("exclusiveMinimum").map(|n| n + 1.0));
+            let high = number("maximum").or(number("exclusiveMaximum").map(|n| n - 1.0));
+            let step = number("multipleOf");
+            let fits = |n: f64| {
+                low.is_none_or(|l| n >= l)
+                    && high.is_none_or(|h| n <= h)
+                    && step.is_none_or(|s| s > 0.0 && (n / s).fract() == 0.0)
+            };
+            if fits(100.0) && fits(599.0) && step.is_none() {
+                return Some(Source::Status);
+            }
+            let candidate = match low {
+                Some(low) => low,
+                None => high.map_or(0.0, |high| high.min(0.0)),
+            };
+            let candidate = match step {
+                Some(s) if s > 0.0 => (candidate / s).ceil() * s,
+                _ => candidate,
+            };
+            let candidate = if kind == "integer" {
+                candidate.ceil()
+            } else {
+                candidate
+            };
+            if !fits(candidate) {
+                return None;
+            }
+            let value = if kind == "integer" && candidate.abs() < 9.0e15 {
+                Value::from(candidate as i64)
+            } else {
+                serde_json::Number::from_f64(candidate).map(Value::Number)?
+            };
+            Some(Source::Fixed(value))
+        }
+        Some("boolean") => Some(Source::Fixed(Value::Bool(false))),
+        Some("null") => Some(Source::Fixed(Value::Null)),
+        Some("array") => (number("minItems").unwrap_or(0.0) <= 0.0)
+            .then(|| Source::Fixed(Value::Array(Vec::new()))),
+        Some("object") => {
+            if path.matches('.').count() > 8 {
+                return None;
+            }
+            let inner = Object::of(property)?;
+            if inner.required.is_empty() {
+                return Some(Source::Fixed(Value::Object(serde_json::Map::new())));
+            }
+            let mut inner_missing = Vec::new();
+            let mut fields = fields(&inner, path, &mut inner_missing, true);
+            if !inner_missing.is_empty() {
+                missing.extend(inner_missing);
+                return None;
+            }
+            // Only what it requires: the rest is the shape's choice.
+            fields.retain(|f| inner.required.contains(&f.name));
+            Some(Source::Object(fields))
+        }
+        // No type: any value, `null` the simplest.
+        None if property.get("allOf").is_none() => Some(Source::Fixed(Value::Null)),
+        _ => None,
+    }
+}
+
 /// What fills property `name` of schema `property`, if anything does.
-fn source(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -> Option<Source> {
+fn source(
+    name: &str,
+    property: &Value,
+    path: &str,
+    missing: &mut Vec<String>,
+    fill: bool,
+) -> Option<Source> {
     let key = normalized(name);
     let kind = kind(property);
     // A value from a closed list (`enum`, `const`) is not ours to choose.
@@ -336,7 +479,7 @@ fn source(name: &str, property: &Value, path: &str, missing: &mut Vec<String>) -
     if matches!(key, "error" | "err" | "problem" | "fault") && kind == Some("object") {
         let inner = Object::of(property)?;
         let mut inner_missing = Vec::new();
-        let fields = fields(&inner, path, &mut inner_missing);
+        let fields = fields(&inner, path, &mut inner_missing, fill);
         if fields.is_empty() {
             return None;
         }
@@ -458,6 +601,10 @@ fn fields_tokens(fields: &[Field]) -> Vec<TokenStream> {
                     let inner = fields_tokens(inner);
                     quote! { Object(&[#(#inner),*]) }
                 }
+                Source::Fixed(value) => {
+                    let json = value.to_string();
+                    quote! { Fixed(#json) }
+                }
             };
             quote! { ErrorField::new(#name, Source::#source) }
         })
@@ -483,6 +630,7 @@ pub fn describe(fields: &[Field]) -> String {
                 Source::Timestamp => "the time of the answer".to_string(),
                 Source::FieldErrors(_) => "the field errors".to_string(),
                 Source::Object(inner) => format!("{{{}}}", describe(inner)),
+                Source::Fixed(value) => format!("`{value}`"),
             };
             format!("`{}` ← {what}", f.name)
         })
@@ -516,19 +664,85 @@ pub fn findings(model: &Model) -> Vec<Finding> {
         .flat_map(|o| &o.responses)
         .filter(|r| r.status.is_error());
     for response in responses {
-        let Some((Shape::Unfillable(missing), pointer)) =
-            typed_media(&response.content).and_then(of_media)
-        else {
+        let Some(media) = typed_media(&response.content) else {
+            continue;
+        };
+        let Some((shape, pointer)) = of_media(media) else {
             continue;
         };
         if warned.contains(&pointer) {
             continue;
         }
         warned.push(pointer.clone());
-        findings.push(Finding::warning(pointer, unfillable_message(&missing)));
+        match shape {
+            Shape::Unfillable(missing) => {
+                findings.push(Finding::warning(pointer, unfillable_message(&missing)));
+            }
+            Shape::Fields(fields) => {
+                let schema = media.schema.as_ref().and_then(|s| s.json_schema.as_ref());
+                let stood_in = schema.map(unfilled).unwrap_or_default();
+                if !stood_in.is_empty() {
+                    findings.push(Finding::warning(
+                        pointer,
+                        stand_in_message(&stood_in, &fields),
+                    ));
+                }
+            }
+            Shape::Problem => {}
+        }
     }
     findings
 }
+
+/// The warning for stand-ins: what each required property gets.
+fn stand_in_message(stood_in: &[String], fields: &[Field]) -> String {
+    let each = stood_in
+        .iter()
+        .map(|path| {
+            let mut level = fields;
+            let mut what = None;
+            for part in path.split('.') {
+                match level.iter().find(|f| f.name == part).map(|f| &f.source) {
+                    Some(Source::Object(inner)) => {
+                        level = inner;
+                        what = Some("an object of what it requires".to_string());
+                    }
+                    Some(source) => {
+                        let field = Field {
+                            name: part.to_string(),
+                            source: source.clone(),
+                        };
+                        what = Some(describe(std::slice::from_ref(&field)));
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            match what {
+                Some(what) if what.starts_with('`') => what.replacen(
+                    &format!("`{}`", path.rsplit('.').next().unwrap_or(path)),
+                    &format!("`{path}`"),
+                    1,
+                ),
+                Some(what) => format!("`{path}` ← {what}"),
+                None => format!("`{path}`"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "this error schema requires properties that nothing in a problem (status, title, detail, \
+         type, instance, field errors) fills; the adapter's own refusals (a 400 for bad \
+         parameters, 401, 403, 404, 405, 406, 413, 429, 500, 503) fill them with a value the \
+         schema accepts, so that a client decodes them as this schema: {each}. Make them \
+         optional, or name them as the README's error mapping does (`code`, `message`, …), to \
+         send what they mean"
+    )
+}
+
+/// The words of the warning for a schema no stand-in fits (see
+/// [`unfillable_message`]), which the directory report counts by.
+pub const PROBLEM_JSON_FALLBACK: &str = "it sends RFC 9457 application/problem+json instead";
 
 /// Why a schema cannot hold the adapter's problems, and what happens.
 pub fn unfillable_message(missing: &[String]) -> String {
@@ -542,10 +756,10 @@ pub fn unfillable_message(missing: &[String]) -> String {
         "this error schema requires {names}, which nothing in a problem (status, title, detail, \
          type, instance, field errors) fills: where the adapter answers one of its own errors (a \
          400 for bad parameters, 401, 403, 404, 405, 406, 413, 429, 500, 503) with a response of \
-         this schema, it sends RFC 9457 application/problem+json instead, which a client decoding \
-         this schema does not read, and the `Problems` constructors of its type return an error. \
-         Make {names} optional, or name {them} as the README's error mapping does (`code`, \
-         `message`, …)"
+         this schema, {PROBLEM_JSON_FALLBACK}, which a client decoding this schema does not \
+         read, and the `Problems` constructors of its type return an error: no value it accepts \
+         could be chosen (a `pattern`, a `date`, subschemas, bounds nothing fits). Make {names} \
+         optional, or name {them} as the README's error mapping does (`code`, `message`, …)"
     )
 }
 
@@ -696,15 +910,26 @@ mod tests {
             ]
         });
         assert_eq!(
-            read(&schema),
-            Shape::Unfillable(vec!["occurred".into(), "error.at".into()])
+            unfilled(&schema),
+            vec!["occurred".to_string(), "error.at".to_string()]
         );
-        // A closed list of codes is not ours to choose from.
+        // A date has no stand-in; `error.at` gets the empty string.
+        assert_eq!(read(&schema), Shape::Unfillable(vec!["occurred".into()]));
+        // A closed list of codes is not ours to choose from: its first.
         let enumerated = json!({
             "type": "object", "required": ["code"],
             "properties": {"code": {"type": "string", "enum": ["E1", "E2"]}}
         });
-        assert_eq!(read(&enumerated), Shape::Unfillable(vec!["code".into()]));
+        assert_eq!(unfilled(&enumerated), vec!["code".to_string()]);
+        assert_eq!(
+            read(&enumerated),
+            Shape::Fields(vec![field("code", Source::Fixed(json!("E1")))])
+        );
+        let patterned = json!({
+            "type": "object", "required": ["trace"],
+            "properties": {"trace": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+        });
+        assert_eq!(read(&patterned), Shape::Unfillable(vec!["trace".into()]));
         // Untyped properties get what their name says.
         let untyped = json!({
             "type": "object", "required": ["code", "message"],
@@ -726,5 +951,69 @@ mod tests {
             read(&optional),
             Shape::Fields(vec![field("message", Source::Detail)])
         );
+    }
+
+    #[test]
+    fn required_properties_nothing_fills_get_a_value_the_schema_accepts() {
+        // The shape of the issue: `{message, code, statusCode, href, details}`.
+        let schema = json!({
+            "type": "object",
+            "required": ["message", "code", "statusCode", "href", "details", "kind",
+                         "retry", "tags", "meta", "count", "when", "id", "maybe"],
+            "properties": {
+                "message": {"type": "string"},
+                "code": {"type": "string"},
+                "statusCode": {"type": "integer"},
+                "href": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object"}},
+                "kind": {"type": "string", "enum": ["client", "server"]},
+                "retry": {"type": "boolean"},
+                "tags": {"type": "array", "items": {"type": "string"}, "minItems": 0},
+                "meta": {"type": "object", "required": ["version"],
+                         "properties": {"version": {"type": "integer", "minimum": 1, "maximum": 9}}},
+                "count": {"type": "integer", "minimum": 1000, "multipleOf": 7},
+                "when": {"type": "string", "format": "date-time"},
+                "id": {"type": "string", "format": "uuid", "minLength": 3},
+                "maybe": {"type": ["string", "null"], "pattern": "^x$"}
+            }
+        });
+        assert_eq!(
+            read(&schema),
+            Shape::Fields(vec![
+                field("message", Source::Detail),
+                field("code", Source::Code),
+                field("statusCode", Source::Status),
+                field("href", Source::Path),
+                field("details", Source::Fixed(json!([]))),
+                field("kind", Source::Fixed(json!("client"))),
+                field("retry", Source::Fixed(json!(false))),
+                field("tags", Source::Fixed(json!([]))),
+                field(
+                    "meta",
+                    Source::Object(vec![field("version", Source::Fixed(json!(1)))])
+                ),
+                field("count", Source::Fixed(json!(1001))),
+                field("when", Source::Timestamp),
+                field(
+                    "id",
+                    Source::Fixed(json!("00000000-0000-0000-0000-000000000000"))
+                ),
+                field("maybe", Source::Fixed(json!(null))),
+            ])
+        );
+        let message = stand_in_message(
+            &unfilled(&schema),
+            &match read(&schema) {
+                Shape::Fields(fields) => fields,
+                other => panic!("{other:?}"),
+            },
+        );
+        assert!(message.contains("`href` ← the request's path"), "{message}");
+        assert!(message.contains("`kind` ← `\"client\"`"), "{message}");
+        assert!(
+            message.contains("`meta` ← an object of what it requires"),
+            "{message}"
+        );
+        assert!(!message.contains("`message`"), "{message}");
     }
 }

@@ -69,6 +69,10 @@ pub struct Outcome {
     pub class: Class,
     /// The `warning: <pointer>: …` lines codegen printed.
     pub warnings: usize,
+    /// Whether codegen warned that an error schema cannot hold the
+    /// adapter's refusals (no stand-in fits it), which are then RFC 9457
+    /// problem+json the generated client does not decode as that schema.
+    pub problem_json: bool,
     /// The first problem that decided the class (none when generated): for a
     /// refusal its first problem, for an internal error the first one that
     /// is not a documented unsupported feature.
@@ -89,9 +93,11 @@ pub fn classify(exit: Exit, stderr: &str, replace: &[(&str, &str)]) -> Outcome {
         }
     }
     let warnings = crate::corpus::count_warnings(&text);
+    let problem_json = text.contains(crate::server::error_shape::PROBLEM_JSON_FALLBACK);
     let internal = |message: String| Outcome {
         class: Class::Internal,
         warnings,
+        problem_json,
         pointer: pointer_in(&message),
         message: Some(message),
     };
@@ -100,6 +106,7 @@ pub fn classify(exit: Exit, stderr: &str, replace: &[(&str, &str)]) -> Outcome {
             return Outcome {
                 class: Class::Generated,
                 warnings,
+                problem_json,
                 message: None,
                 pointer: None,
             }
@@ -169,6 +176,7 @@ pub fn classify(exit: Exit, stderr: &str, replace: &[(&str, &str)]) -> Outcome {
             return Outcome {
                 class: Class::Refused,
                 warnings,
+                problem_json,
                 pointer: pointer_in(&message),
                 message: Some(message),
             };
@@ -180,6 +188,7 @@ pub fn classify(exit: Exit, stderr: &str, replace: &[(&str, &str)]) -> Outcome {
         None => Outcome {
             class: Class::Refused,
             warnings,
+            problem_json,
             pointer: pointer_in(&problems[0]),
             message: Some(problems[0].clone()),
         },

@@ -240,9 +240,18 @@ pub fn markdown(run: &Run, total_seconds: f64) -> String {
         .filter(|r| r.outcome.class == Class::Generated)
         .map(|r| r.outcome.warnings)
         .sum();
+    // Documents whose refusals are not all in their own error shape.
+    let problem_json = rows
+        .iter()
+        .filter(|r| r.outcome.class == Class::Generated && r.outcome.problem_json)
+        .count();
     for (label, n) in [
         ("generated", generated),
         ("— of them with warnings", with_warnings),
+        (
+            "— of them with an error schema no stand-in fits (those refusals are problem+json)",
+            problem_json,
+        ),
         (
             "refused (documented unsupported features only)",
             count(Class::Refused),
