@@ -233,6 +233,10 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
     // Error schemas the adapter's own errors cannot fill: warned, answered
     // with problem+json.
     findings.extend(crate::server::error_shape::findings(&model));
+    // Struct fields typify names alike: told apart, warned.
+    if let Ok(types) = &built {
+        findings.extend(types.field_clash_findings());
+    }
     let path = slash_path(&document.path);
     let header = api.header();
     let (errors, warnings): (Vec<_>, Vec<_>) = findings.iter().partition(|f| f.is_error());
@@ -278,7 +282,7 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
         None
     };
     // Last: the server may have added types only it reads (headers).
-    let mut types_tokens = types.tokens();
+    let mut types_tokens = types.crate_tokens()?;
     let conveniences = types.conveniences(&types_tokens);
     types_tokens.extend(conveniences);
     let mut client = crate::client::without_types(client, &api.types_crate.ident, &model)?;

@@ -421,10 +421,22 @@ mod tests {
              properties: {title: {type: string}, status: {type: integer}, detail: {type: string}, instance: {type: string}}\n",
         ));
         assert!(closed.is_empty(), "{closed:?}");
-        // One that requires what no part of a problem fills is named.
-        let unfillable = lint_yaml(&doc(
+        // One that requires what no part of a problem fills is named,
+        // with the stand-in it gets…
+        let stood_in = lint_yaml(&doc(
             "      type: object\n      required: [code, trace]\n      \
              properties: {code: {type: integer}, trace: {type: string}}\n",
+        ));
+        assert_eq!(stood_in.len(), 1, "{stood_in:?}");
+        assert!(
+            stood_in[0].starts_with("/components/schemas/E: this error schema requires properties")
+                && stood_in[0].contains("`trace` ← `\"\"`"),
+            "{stood_in:?}"
+        );
+        // … or, where no value can be chosen, as answered with problem+json.
+        let unfillable = lint_yaml(&doc(
+            "      type: object\n      required: [code, trace]\n      \
+             properties: {code: {type: integer}, trace: {type: string, pattern: '^[a-f]+$'}}\n",
         ));
         assert_eq!(unfillable.len(), 1, "{unfillable:?}");
         assert!(

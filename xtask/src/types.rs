@@ -26,6 +26,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
+mod fields;
+
 use crate::client::progenitor_names;
 use crate::model::progenitor_view::{view, ClientBody};
 use crate::model::{Location, Media, Model, Operation, Parameter, RequestBody, Status};
@@ -336,6 +338,38 @@ impl Types {
     /// The types crate: every type, rendered.
     pub fn tokens(&self) -> TokenStream {
         self.space.to_stream()
+    }
+
+    /// The types crate as written: [`Types::tokens`], with the fields
+    /// typify names alike told apart (see [`fields`]).
+    pub fn crate_tokens(&self) -> Result<TokenStream> {
+        let clashing = fields::clashing(&self.space);
+        let tokens = self.tokens();
+        if clashing.is_empty() {
+            return Ok(tokens);
+        }
+        let (tokens, _) =
+            fields::distinct(tokens, &clashing).context("typify's output does not parse")?;
+        Ok(tokens)
+    }
+
+    /// A warning per struct with fields typify names alike: which field
+    /// name, and what the others get.
+    pub fn field_clash_findings(&self) -> Vec<crate::model::Finding> {
+        fields::clashing(&self.space)
+            .into_iter()
+            .map(|name| {
+                crate::model::Finding::warning(
+                    "/components/schemas",
+                    format!(
+                        "the type `{name}` has properties whose names differ only in case or \
+                         punctuation, which Rust names alike: the property whose name is the \
+                         field's keeps it, the others get `_2`, `_3`, … (their wire names are \
+                         kept)"
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// What the types crate adds to typify's output, for every newtype:

@@ -1014,6 +1014,6 @@ mod tests {
             message.contains("`meta` ← an object of what it requires"),
             "{message}"
         );
-        assert!(!message.contains("`message`"), "{message}");
+        assert!(!message.contains("`message` ←"), "{message}");
     }
 }
