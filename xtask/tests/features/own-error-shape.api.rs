@@ -254,12 +254,14 @@ impl runtime::Problems<Document> for types::Error {
         )
     };
 }
-/// Filled in the document's own error shape (`/components/schemas/Missing`): `error` ← {`status` ← the status, `message` ← the detail}.
+/// Filled in the document's own error shape (`/components/schemas/Missing`): `href` ← the request's path, `kind` ← `"client"`, `error` ← {`status` ← the status, `message` ← the detail}.
 impl runtime::Problems<Document> for types::Missing {
     const SHAPE: runtime::declare::ErrorShape = {
         use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
         ErrorShape::Fields(
             &[
+                ErrorField::new("href", Source::Path),
+                ErrorField::new("kind", Source::Fixed("\"client\"")),
                 ErrorField::new(
                     "error",
                     Source::Object(
