@@ -49,6 +49,12 @@ pub fn enum_values_nameable(values: &[&str]) -> bool {
         )
 }
 
+/// The Rust type typify names a `components/schemas` entry
+/// (`stringValueLength1to255` → `StringValueLength1to255`).
+pub fn component_type(name: &str) -> String {
+    typify_sanitize(name)
+}
+
 /// typify's own sanitizer (`typify-impl` `util::sanitize`, PascalCase):
 /// progenitor's but for the prefix of a name that cannot start an
 /// identifier (`X`, not `_`).

@@ -425,6 +425,11 @@ impl Parameter {
         if matches!(item, ValueKind::Object | ValueKind::Array(_)) {
             return Some("a value that is an object or a nested array".into());
         }
+        // progenitor writes a header with `to_string()`, which a list
+        // does not have (the client would not compile).
+        if self.location == Location::Header && matches!(self.schema.value, ValueKind::Array(_)) {
+            return Some("a header whose value is a list".into());
+        }
         // typify reads `anyOf` as a struct of optional members, which
         // progenitor cannot take as a parameter.
         if matches!(

@@ -598,3 +598,22 @@ fn an_operation_the_server_can_never_reach_is_warned_of() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn an_operation_with_a_list_valued_header_is_left_out_with_a_warning() {
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
+         parameters: [{{name: X-Attrs, in: header, schema: {{type: array, items: {{type: string}}}}}}]\n      \
+         responses: {{'204': {{description: ok}}}}\n    post:\n      operationId: b\n      \
+         parameters: [{{name: X-One, in: header, schema: {{type: string}}}}]\n      \
+         responses: {{'204': {{description: ok}}}}\n"
+    ));
+    let ids: Vec<&str> = model.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["b"]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].contains("a header whose value is a list is not supported")
+            && findings[0].contains("`a` (GET /a) is left out"),
+        "{findings:?}"
+    );
+}

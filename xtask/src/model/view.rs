@@ -229,6 +229,7 @@ pub fn normalize(mut raw: Value) -> Result<(Value, Vec<Finding>), String> {
     let mut hoisted = Vec::new();
     hoist::hoist(&mut raw, &mut hoisted);
     hoist::path_parameters(&mut raw, &mut hoisted);
+    hoist::distinct_type_names(&mut raw, &mut hoisted);
     view.findings.extend(hoisted);
     view.document(&mut raw);
     let View {

@@ -244,6 +244,92 @@ pub fn hoist(doc: &mut Value, findings: &mut Vec<Finding>) {
     }
 }
 
+/// `components/schemas` entries whose names typify makes one Rust type
+/// name (`StringValueLength1to255` and `stringValueLength1to255`,
+/// `FileDTO` and `FileDto`: the types crate would define it twice): each
+/// after the first is renamed `<name>-Alt` (`-Alt2`, …), every `$ref` to
+/// it with it, and warned. Names are not on the wire; only the Rust type
+/// changes. Run after [`hoist`], so that every schema `$ref` names an entry.
+pub fn distinct_type_names(doc: &mut Value, findings: &mut Vec<Finding>) {
+    use crate::client::progenitor_names::component_type;
+    let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") else {
+        return;
+    };
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    let mut renames: Vec<(String, String, String)> = Vec::new();
+    let keys: Vec<String> = schemas.keys().cloned().collect();
+    for key in &keys {
+        let ty = component_type(key);
+        let Some(first) = taken.get(&ty).cloned() else {
+            taken.insert(ty, key.clone());
+            continue;
+        };
+        let new = (1..)
+            .map(|n| match n {
+                1 => format!("{key}-Alt"),
+                n => format!("{key}-Alt{n}"),
+            })
+            .find(|candidate| {
+                !keys.contains(candidate) && !taken.contains_key(&component_type(candidate))
+            })
+            .unwrap_or_else(|| format!("{key}-Alt"));
+        taken.insert(component_type(&new), new.clone());
+        renames.push((key.clone(), new, first));
+    }
+    if renames.is_empty() {
+        return;
+    }
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        let entries = std::mem::take(schemas);
+        *schemas = entries
+            .into_iter()
+            .map(
+                |(key, value)| match renames.iter().find(|(old, _, _)| *old == key) {
+                    Some((_, new, _)) => (new.clone(), value),
+                    None => (key, value),
+                },
+            )
+            .collect();
+    }
+    let targets: BTreeMap<String, String> = renames
+        .iter()
+        .map(|(old, new, _)| {
+            (
+                format!("#/components/schemas/{}", super::escape_pointer(old)),
+                format!("#/components/schemas/{}", super::escape_pointer(new)),
+            )
+        })
+        .collect();
+    retarget(doc, &targets);
+    for (old, new, first) in renames {
+        findings.push(Finding::warning(
+            format!("/components/schemas/{}", super::escape_pointer(&new)),
+            format!(
+                "`{old}` and `{first}` would be one Rust type, `{}`: `{old}` is read as \
+                 `{new}` (the type `{}`), and every `$ref` to it with it",
+                component_type(&first),
+                component_type(&new),
+            ),
+        ));
+    }
+}
+
+/// Every `$ref` in `node` that is a key of `targets`, replaced by its value.
+fn retarget(node: &mut Value, targets: &BTreeMap<String, String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get_mut("$ref") {
+                if let Some(new) = targets.get(reference.as_str()) {
+                    *reference = new.clone();
+                }
+            }
+            map.values_mut().for_each(|v| retarget(v, targets));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| retarget(v, targets)),
+        _ => {}
+    }
+}
+
 /// Path templates and path parameters made to agree, as a server must
 /// read them: a `{name}` of the template that no path parameter of the
 /// operation (or its path item) declares is read as a required string
@@ -380,5 +466,39 @@ mod tests {
         let copied = responses["401"]["$ref"].as_str().unwrap();
         assert_eq!(copied, "#/components/responses/JobsId200");
         assert_eq!(findings.len(), 2, "{findings:?}");
+    }
+
+    #[test]
+    fn schemas_that_would_be_one_rust_type_are_told_apart() {
+        let mut doc = json!({
+            "paths": {"/a": {"get": {"responses": {"200": {"description": "ok", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/fileDto"}}}}}}}},
+            "components": {"schemas": {
+                "FileDTO": {"type": "string"},
+                "fileDto": {"type": "object", "properties": {"f": {"$ref": "#/components/schemas/FileDTO"}}},
+                "Other": {"type": "integer"}
+            }}
+        });
+        let mut findings = Vec::new();
+        distinct_type_names(&mut doc, &mut findings);
+        let keys: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(keys, ["FileDTO", "fileDto-Alt", "Other"]);
+        assert_eq!(
+            doc.pointer("/paths/~1a/get/responses/200/content/application~1json/schema/$ref"),
+            Some(&json!("#/components/schemas/fileDto-Alt"))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/fileDto-Alt/properties/f/$ref"),
+            Some(&json!("#/components/schemas/FileDTO"))
+        );
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0].to_string().contains("the type `FileDtoAlt`"),
+            "{findings:?}"
+        );
     }
 }
