@@ -139,6 +139,52 @@ pub fn fits(schema: &Value, value: &Value) -> bool {
     validates(schema, value).unwrap_or(true)
 }
 
+/// `schema` with the type its keywords imply written out wherever it has
+/// none: `object` beside `properties`, `required` or
+/// `additionalProperties`, `array` beside `items` (as the types read it).
+fn implied_types(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| {
+                    let value = match k.as_str() {
+                        "example" | "examples" | "default" | "enum" | "const" => v.clone(),
+                        // Maps of names to schemas.
+                        "properties" | "patternProperties" | "$defs" | "definitions" => match v {
+                            Value::Object(schemas) => Value::Object(
+                                schemas
+                                    .iter()
+                                    .map(|(name, s)| (name.clone(), implied_types(s)))
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        },
+                        _ => implied_types(v),
+                    };
+                    (k.clone(), value)
+                })
+                .collect();
+            let composed = ["oneOf", "anyOf", "allOf", "not", "$ref"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if !map.contains_key("type") && !composed {
+                if ["properties", "required", "additionalProperties"]
+                    .iter()
+                    .any(|k| map.contains_key(*k))
+                {
+                    out.insert("type".into(), Value::from("object"));
+                } else if map.contains_key("items") {
+                    out.insert("type".into(), Value::from("array"));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(implied_types).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Whether `value` matches `schema` (formats checked too).
 fn validates(schema: &Value, value: &Value) -> Result<bool, String> {
     jsonschema::draft202012::options()
@@ -311,7 +357,17 @@ impl Inventor<'_> {
                 };
             }
         }
-        match c.ty {
+        // No `type`: the one its keywords imply, as the types read it.
+        let ty = c.ty.or_else(|| {
+            if !c.properties.is_empty() || !c.required.is_empty() || c.additional.is_some() {
+                Some(JsonType::Object)
+            } else if c.items.is_some() {
+                Some(JsonType::Array)
+            } else {
+                None
+            }
+        });
+        match ty {
             Some(JsonType::String) => self.string(c),
             Some(JsonType::Integer) => integer(c),
             Some(JsonType::Number) => number(c),
@@ -549,12 +605,12 @@ pub fn fitting(
     components: &[(String, Node)],
     pointer: &str,
 ) -> Invented {
-    let found = candidates.into_iter().find(|value| {
-        schema
-            .json_schema
-            .as_ref()
-            .is_none_or(|json| fits(json, value))
-    });
+    // The types read a schema with `properties` (or `items`) and no
+    // `type` as an object (an array): an example must be one to fit them.
+    let typed = schema.json_schema.as_ref().map(implied_types);
+    let found = candidates
+        .into_iter()
+        .find(|value| typed.as_ref().is_none_or(|json| fits(json, value)));
     match found {
         Some(value) => Invented {
             value,
@@ -889,5 +945,21 @@ mod tests {
             "{:?}",
             invented.warnings
         );
+    }
+
+    #[test]
+    fn an_example_must_be_of_the_type_the_keywords_imply() {
+        let schema = serde_json::json!({
+            "items": {"properties": {"items": {"type": "string"}, "required": {"type": "boolean"}}}
+        });
+        let typed = implied_types(&schema);
+        assert_eq!(
+            typed,
+            serde_json::json!({"type": "array", "items": {"type": "object", "properties": {
+                "items": {"type": "string"}, "required": {"type": "boolean"}}}})
+        );
+        assert!(fits(&schema, &serde_json::json!(["example"])));
+        assert!(!fits(&typed, &serde_json::json!(["example"])));
+        assert!(fits(&typed, &serde_json::json!([{"items": "x"}])));
     }
 }

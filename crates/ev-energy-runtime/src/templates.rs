@@ -36,8 +36,13 @@ pub struct Template {
 
 impl Template {
     /// Reads `path` (`/users/{id}/files/{name}.{ext}`). Text that is not a
-    /// well-formed `{name}` (an unclosed `{`, a stray `}`) is literal.
+    /// well-formed `{name}` (an unclosed `{`, a stray `}`) is literal. What
+    /// follows a `#` or a `?` (`/user#maxResults`, `/{Bucket}?acl`, as the
+    /// directory's AWS documents write operations that differ by their
+    /// query) is not part of the path a request sends: the template ends
+    /// before it.
     pub fn parse(path: &str) -> Self {
+        let path = path.split(['#', '?']).next().unwrap_or(path);
         let segments = path
             .split('/')
             .map(|segment| {
@@ -222,6 +227,16 @@ mod tests {
             Some(captured(&[("from", "a"), ("to", "b-c")]))
         );
         assert_eq!(two.capture(&captured(&[("s1", "a-")])), None);
+    }
+
+    #[test]
+    fn a_query_or_fragment_written_in_the_template_is_not_routed() {
+        assert_eq!(Template::parse("/user#maxResults").route(), "/user");
+        assert_eq!(Template::parse("/{Bucket}?acl").route(), "/{s1}");
+        assert_eq!(
+            Template::parse("/{Bucket}?acl").capture(&captured(&[("s1", "b")])),
+            Some(captured(&[("Bucket", "b")]))
+        );
     }
 
     #[test]

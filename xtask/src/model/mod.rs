@@ -26,6 +26,7 @@ use std::fmt;
 
 pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
 pub use conventions::{Conventions, ProblemSituation, ProblemText};
+pub(crate) use load::unnamed_parameters;
 pub use load::{derived_operation_id, load};
 pub use security::{
     ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,

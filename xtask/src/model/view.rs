@@ -230,6 +230,7 @@ pub fn normalize(mut raw: Value) -> Result<(Value, Vec<Finding>), String> {
     hoist::hoist(&mut raw, &mut hoisted);
     hoist::path_parameters(&mut raw, &mut hoisted);
     hoist::distinct_type_names(&mut raw, &mut hoisted);
+    hoist::distinct_titles(&mut raw, &mut hoisted);
     view.findings.extend(hoisted);
     view.document(&mut raw);
     let View {

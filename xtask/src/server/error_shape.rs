@@ -402,11 +402,22 @@ fn source(
 ) -> Option<Source> {
     let key = normalized(name);
     let kind = kind(property);
-    // A value from a closed list (`enum`, `const`) is not ours to choose.
+    // A value from a closed list (`enum`, `const`) is not ours to choose;
+    // nor is text that a pattern, a bound on its length or a format the
+    // types read as more than text (typify: a UUID, a date, an address)
+    // would refuse (the problem's texts are any length).
+    let format = property.get("format").and_then(Value::as_str);
     let constrained = property.get("enum").is_some()
         || property.get("const").is_some()
         || property.get("pattern").is_some();
-    let string = kind.is_none_or(|k| k == "string") && !constrained;
+    let typed_format = matches!(
+        format,
+        Some("uuid" | "date" | "date-time" | "time" | "ip" | "ipv4" | "ipv6")
+    );
+    let string = kind.is_none_or(|k| k == "string")
+        && !constrained
+        && !typed_format
+        && property.get("maxLength").is_none();
     let number = matches!(kind, None | Some("integer") | Some("number")) && !constrained;
     let key = key.as_str();
     let status_like = matches!(
@@ -458,8 +469,10 @@ fn source(
     if key == "path" && string {
         return Some(Source::Path);
     }
-    let date_only = property.get("format").and_then(Value::as_str) == Some("date");
-    if matches!(key, "timestamp" | "time" | "datetime") && string && !date_only {
+    let when = kind.is_none_or(|k| k == "string")
+        && !constrained
+        && format.is_none_or(|f| f == "date-time");
+    if matches!(key, "timestamp" | "time" | "datetime") && when {
         return Some(Source::Timestamp);
     }
     if matches!(
@@ -1015,5 +1028,31 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("`message` ←"), "{message}");
+    }
+
+    #[test]
+    fn text_the_types_read_as_more_than_text_is_not_filled_with_problem_text() {
+        // HubSpot's error: a request ID is not a UUID.
+        let schema = json!({
+            "type": "object", "required": ["category", "correlationId", "message"],
+            "properties": {
+                "category": {"type": "string"},
+                "correlationId": {"type": "string", "format": "uuid"},
+                "message": {"type": "string"},
+                "when": {"type": "string", "format": "date-time"},
+                "hint": {"type": "string", "maxLength": 20}
+            }
+        });
+        assert_eq!(
+            read(&schema),
+            Shape::Fields(vec![
+                field("category", Source::Fixed(json!(""))),
+                field(
+                    "correlationId",
+                    Source::Fixed(json!("00000000-0000-0000-0000-000000000000"))
+                ),
+                field("message", Source::Detail),
+            ])
+        );
     }
 }

@@ -69,9 +69,18 @@ pub fn main_rs(
     let mut calls = Vec::new();
     let mut call_names = Vec::new();
     let mut total = 0;
-    for op in &operations {
+    for (n, op) in operations.iter().enumerate() {
         let plan = Plan::new(model, op, types)?;
         methods.push(plan.backend_method());
+        // An operation the server cannot tell from an earlier one (codegen
+        // warned: the earlier answers) is not called.
+        let key = crate::model::unnamed_parameters(&op.model.path);
+        if operations[..n].iter().any(|earlier| {
+            earlier.model.method == op.model.method
+                && crate::model::unnamed_parameters(&earlier.model.path) == key
+        }) {
+            continue;
+        }
         calls.push(plan.client_call(model)?);
         let id = &op.model.id;
         let call = format_ident!("call_{}", op.fn_name);

@@ -521,9 +521,11 @@ fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
     super::progenitor_schema::typify_schema(node)
 }
 
-/// `path` with every `{name}` written `{}`: two templates the same after
-/// this match the same requests.
-fn unnamed_parameters(path: &str) -> String {
+/// `path` with every `{name}` written `{}`, and without what follows a
+/// `#` or `?` (the server routes by the path a request sends): two
+/// templates the same after this match the same requests.
+pub(crate) fn unnamed_parameters(path: &str) -> String {
+    let path = path.split(['#', '?']).next().unwrap_or(path);
     let mut out = String::with_capacity(path.len());
     let mut rest = path;
     while let Some(open) = rest.find('{') {

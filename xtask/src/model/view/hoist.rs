@@ -314,6 +314,105 @@ pub fn distinct_type_names(doc: &mut Value, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Inline schemas whose `title` typify would take for a type that is
+/// already another's. typify names an inline schema after its title and,
+/// meeting a name it has, reuses that type without comparing (typify 0.8
+/// `TypeSpace::assign_type`): two request bodies titled alike, or titled as
+/// a component is named, would be sent as one of them, losing properties.
+/// Such a title (the same Rust name as a component's, or an earlier inline
+/// schema's with other content) is folded into the schema's description,
+/// as typify writes both in the docs, and warned; the type is then named
+/// from where the schema stands.
+pub fn distinct_titles(doc: &mut Value, findings: &mut Vec<Finding>) {
+    use crate::client::progenitor_names::component_type;
+    let mut taken: BTreeMap<String, Option<Value>> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().map(|k| (component_type(k), None)).collect())
+        .unwrap_or_default();
+    let mut folded = Vec::new();
+    for top in ["paths", "components"] {
+        if let Some(node) = doc.get_mut(top) {
+            let at = format!("/{top}");
+            titles(node, &at, &mut taken, &mut folded);
+        }
+    }
+    findings.extend(folded.into_iter().map(|(at, title)| {
+        Finding::warning(
+            format!("{at}/title"),
+            format!(
+                "the title `{title}` names another type too (typify would read this schema as \
+                 that one): it is read as the start of the description, and the type is named \
+                 after where the schema stands"
+            ),
+        )
+    }));
+}
+
+fn titles(
+    node: &mut Value,
+    at: &str,
+    taken: &mut BTreeMap<String, Option<Value>>,
+    folded: &mut Vec<(String, String)>,
+) {
+    use crate::client::progenitor_names::component_type;
+    match node {
+        Value::Object(map) => {
+            // A `components/schemas` entry is named after its key.
+            let entry = at.starts_with("/components/schemas/") && at.matches('/').count() == 3;
+            if let (false, Some(Value::String(title))) = (entry, map.get("title")) {
+                let title = title.clone();
+                let name = component_type(&title);
+                let mut content = map.clone();
+                content.remove("title");
+                let content = Value::Object(content);
+                let clash = match taken.get(&name) {
+                    None => {
+                        taken.insert(name, Some(content));
+                        false
+                    }
+                    Some(Some(earlier)) => *earlier != content,
+                    Some(None) => true,
+                };
+                if clash {
+                    map.remove("title");
+                    let description = match map.get("description").and_then(Value::as_str) {
+                        Some(d) if !title.trim().is_empty() => format!("{title}\n\n{d}"),
+                        Some(d) => d.to_string(),
+                        None => title.clone(),
+                    };
+                    if !description.trim().is_empty() {
+                        map.insert("description".into(), Value::String(description));
+                    }
+                    folded.push((at.to_string(), title));
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                // Data, not schemas.
+                if matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) || key.starts_with("x-")
+                {
+                    continue;
+                }
+                titles(
+                    child,
+                    &format!("{at}/{}", super::escape_pointer(key)),
+                    taken,
+                    folded,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                titles(item, &format!("{at}/{i}"), taken, folded);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Every `$ref` in `node` that is a key of `targets`, replaced by its value.
 fn retarget(node: &mut Value, targets: &BTreeMap<String, String>) {
     match node {
@@ -500,5 +599,49 @@ mod tests {
             findings[0].to_string().contains("the type `FileDtoAlt`"),
             "{findings:?}"
         );
+    }
+
+    #[test]
+    fn titles_that_would_name_another_type_are_folded_into_the_description() {
+        let body = |props: serde_json::Value| {
+            json!({"content": {"application/json": {"schema":
+            {"type": "array", "items": {"title": "", "type": "object", "properties": props}}}}})
+        };
+        let mut doc = json!({
+            "paths": {
+                "/a": {"post": {"requestBody": body(json!({"value": {"type": "number"}}))}},
+                "/b": {"post": {"requestBody": body(json!({"name": {"type": "string"}}))}},
+                "/c": {"post": {"requestBody": body(json!({"value": {"type": "number"}}))}},
+                "/d": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json":
+                    {"schema": {"title": "User", "description": "d", "type": "object"}}}}}}}
+            },
+            "components": {"schemas": {"User": {"title": "User", "type": "object", "properties": {"id": {"type": "string"}}}}}
+        });
+        let mut findings = Vec::new();
+        distinct_titles(&mut doc, &mut findings);
+        let items = |p: &str| {
+            doc.pointer(&format!(
+                "/paths/~1{p}/post/requestBody/content/application~1json/schema/items"
+            ))
+            .unwrap()
+            .clone()
+        };
+        // The first keeps its title; another with other content loses it;
+        // one with the same content keeps it (it is the same type).
+        assert_eq!(items("a")["title"], json!(""));
+        assert!(items("b").get("title").is_none());
+        assert_eq!(items("c")["title"], json!(""));
+        // A component's name is taken: the inline `User` is folded.
+        let user = doc
+            .pointer("/paths/~1d/get/responses/200/content/application~1json/schema")
+            .unwrap();
+        assert!(user.get("title").is_none());
+        assert_eq!(user["description"], json!("User\n\nd"));
+        // The component entry keeps its own title.
+        assert_eq!(
+            doc.pointer("/components/schemas/User/title"),
+            Some(&json!("User"))
+        );
+        assert_eq!(findings.len(), 2, "{findings:?}");
     }
 }
