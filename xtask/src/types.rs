@@ -341,7 +341,7 @@ impl Types {
     }
 
     /// The types crate as written: [`Types::tokens`], with the fields
-    /// typify names alike told apart (see [`fields`]).
+    /// typify names alike told apart (see `types/fields.rs`).
     pub fn crate_tokens(&self) -> Result<TokenStream> {
         let clashing = fields::clashing(&self.space);
         let tokens = self.tokens();

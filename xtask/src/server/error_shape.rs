@@ -29,7 +29,7 @@ pub enum Source {
     FieldErrors(FieldErrors),
     Object(Vec<Field>),
     /// A stand-in chosen here for a required property nothing fills
-    /// ([`stand_in`]).
+    /// (`stand_in`).
     Fixed(Value),
 }
 
@@ -76,7 +76,7 @@ const MEMBERS: [&str; 6] = [
 
 /// Reads `schema` (self-contained JSON Schema, `$ref`s inlined) as an
 /// error shape: a required property nothing in a problem fills gets a
-/// stand-in the schema accepts ([`stand_in`]); a shape is unfillable only
+/// stand-in the schema accepts (`stand_in`); a shape is unfillable only
 /// where no value can be chosen.
 pub fn read(schema: &Value) -> Shape {
     read_with(schema, true)
