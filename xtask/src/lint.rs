@@ -365,10 +365,12 @@ mod tests {
              '500': {{description: e, content: {{application/json: {{schema: {{type: object}}}}}}}}\n"
         );
         let found = lint_yaml(&doc);
-        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].starts_with(
             "/paths/~1a/get/responses/404: error response 404 has another body schema"
         ));
+        // An integer holds no problem either.
+        assert!(found[1].contains("this error schema is of type `integer`, not an object"));
     }
 
     #[test]

@@ -93,8 +93,12 @@ pub fn unfilled(schema: &Value) -> Vec<String> {
 
 fn read_with(schema: &Value, fill: bool) -> Shape {
     let Some(object) = Object::of(schema) else {
-        // Not an object with properties (free-form, `oneOf`, …): the
-        // problem as it is, through the type, as before.
+        // A schema of another type (a string, an array) holds no problem:
+        // the adapter's refusals are problem+json (warned, counted).
+        if let Some(other) = kind(schema).filter(|k| *k != "object") {
+            return Shape::Unfillable(vec![format!("{NOT_AN_OBJECT}`{other}`)")]);
+        }
+        // Free-form, `oneOf`, …: the problem as it is, through the type.
         return Shape::Problem;
     };
     if object.properties.is_empty() {
@@ -757,8 +761,27 @@ fn stand_in_message(stood_in: &[String], fields: &[Field]) -> String {
 /// [`unfillable_message`]), which the directory report counts by.
 pub const PROBLEM_JSON_FALLBACK: &str = "it sends RFC 9457 application/problem+json instead";
 
+/// What an error schema of another type than object "requires", in
+/// [`Shape::Unfillable`]: `a JSON object (this schema is of type `string`)`.
+const NOT_AN_OBJECT: &str = "a JSON object (this schema is of type ";
+
 /// Why a schema cannot hold the adapter's problems, and what happens.
 pub fn unfillable_message(missing: &[String]) -> String {
+    if let [only] = missing {
+        if let Some(kind) = only
+            .strip_prefix(NOT_AN_OBJECT)
+            .and_then(|k| k.strip_suffix(')'))
+        {
+            return format!(
+                "this error schema is of type {kind}, not an object, so no problem fits it: where \
+                 the adapter answers one of its own errors (a 400 for bad parameters, 401, 403, \
+                 404, 405, 406, 413, 429, 500, 503) with a response of this schema, \
+                 {PROBLEM_JSON_FALLBACK}, which a client decoding this schema does not read, and \
+                 the `Problems` constructors of its type return an error. Declare an object (an \
+                 RFC 9457 problem, or one the README's error mapping fills) for error responses"
+            );
+        }
+    }
     let names = missing
         .iter()
         .map(|m| format!("`{m}`"))
@@ -1053,6 +1076,24 @@ mod tests {
                 ),
                 field("message", Source::Detail),
             ])
+        );
+    }
+
+    #[test]
+    fn an_error_schema_of_another_type_than_object_holds_no_problem() {
+        assert_eq!(
+            read(&json!({"type": "string"})),
+            Shape::Unfillable(vec![format!("{NOT_AN_OBJECT}`string`)")])
+        );
+        assert_eq!(
+            read(&json!({"type": "array", "items": {"type": "object"}})),
+            Shape::Unfillable(vec![format!("{NOT_AN_OBJECT}`array`)")])
+        );
+        // Free-form and compositions are read as before.
+        assert_eq!(read(&json!({})), Shape::Problem);
+        assert_eq!(
+            read(&json!({"oneOf": [{"type": "object"}]})),
+            Shape::Problem
         );
     }
 }
