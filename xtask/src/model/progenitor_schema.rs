@@ -299,50 +299,21 @@ fn convert(schema: &Schema) -> Result<Json, String> {
             extensions,
             ..Default::default()
         },
-        SchemaKind::OneOf { one_of } => null_or(
-            subschemas(
-                metadata,
-                extensions,
-                SubschemaValidation {
-                    one_of: Some(all(one_of)?),
-                    ..Default::default()
-                },
-            ),
-            nullable,
-        ),
-        SchemaKind::AllOf { all_of } => null_or(
-            subschemas(
-                metadata,
-                extensions,
-                SubschemaValidation {
-                    all_of: Some(all(all_of)?),
-                    ..Default::default()
-                },
-            ),
-            nullable,
-        ),
-        SchemaKind::AnyOf { any_of } => null_or(
-            subschemas(
-                metadata,
-                extensions,
-                SubschemaValidation {
-                    any_of: Some(all(any_of)?),
-                    ..Default::default()
-                },
-            ),
-            nullable,
-        ),
-        SchemaKind::Not { not } => null_or(
-            subschemas(
-                metadata,
-                extensions,
-                SubschemaValidation {
-                    not: Some(Box::new(reference_or(not)?)),
-                    ..Default::default()
-                },
-            ),
-            nullable,
-        ),
+        // Subschemas: wrapped where nullable, as progenitor does.
+        SchemaKind::OneOf { .. }
+        | SchemaKind::AllOf { .. }
+        | SchemaKind::AnyOf { .. }
+        | SchemaKind::Not { .. } => {
+            let mut validation = SubschemaValidation::default();
+            match &schema.schema_kind {
+                SchemaKind::OneOf { one_of } => validation.one_of = Some(all(one_of)?),
+                SchemaKind::AllOf { all_of } => validation.all_of = Some(all(all_of)?),
+                SchemaKind::AnyOf { any_of } => validation.any_of = Some(all(any_of)?),
+                SchemaKind::Not { not } => validation.not = Some(Box::new(reference_or(not)?)),
+                _ => {}
+            }
+            null_or(subschemas(metadata, extensions, validation), nullable)
+        }
         SchemaKind::Any(any) => any_schema(any, metadata, extensions, nullable)?,
     };
     Ok(object.into())
