@@ -113,9 +113,15 @@ impl Template {
             };
             let name = format!("s{n}");
             let value = captured.iter().find(|(k, _)| *k == name)?.1.as_str();
-            if !fit(pieces, value, &mut out) {
+            let mut found = Vec::new();
+            if !fit(pieces, value, &mut found) {
                 return None;
             }
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
         }
         Some(out)
     }
@@ -150,8 +156,9 @@ fn pieces(segment: &str) -> Vec<Piece> {
     out
 }
 
-/// Matches `value` against `pieces`, pushing each parameter's text.
-fn fit(pieces: &[Piece], value: &str, out: &mut Vec<(String, String)>) -> bool {
+/// Matches `value` against `pieces`, pushing each parameter's text
+/// (borrowed: nothing is copied until the whole segment fits).
+fn fit<'a>(pieces: &'a [Piece], value: &'a str, out: &mut Vec<(&'a str, &'a str)>) -> bool {
     let Some((first, rest)) = pieces.split_first() else {
         return value.is_empty();
     };
@@ -160,14 +167,23 @@ fn fit(pieces: &[Piece], value: &str, out: &mut Vec<(String, String)>) -> bool {
             .strip_prefix(text.as_str())
             .is_some_and(|value| fit(rest, value, out)),
         Piece::Parameter(name) => {
-            let pushed = out.len();
-            // The shortest text that lets the rest match (the last
-            // parameter takes what remains).
-            for (end, _) in value.char_indices().skip(1).chain([(value.len(), ' ')]) {
-                if end == 0 || (rest.is_empty() && end != value.len()) {
-                    continue;
+            // The shortest text that lets the rest match; the last
+            // parameter takes what remains. Only the places where the next
+            // literal stands are tried, so a long segment sent to a
+            // template like `{from}-{to}` costs one scan, not one try per
+            // character.
+            let ends: Box<dyn Iterator<Item = usize>> = match rest.first() {
+                None => Box::new(std::iter::once(value.len())),
+                Some(Piece::Literal(next)) => {
+                    Box::new(value.match_indices(next.as_str()).map(|(at, _)| at))
                 }
-                out.push((name.clone(), value[..end].to_string()));
+                Some(Piece::Parameter(_)) => {
+                    Box::new(value.char_indices().map(|(at, _)| at).skip(1))
+                }
+            };
+            let pushed = out.len();
+            for end in ends.filter(|end| *end > 0) {
+                out.push((name.as_str(), &value[..end]));
                 if fit(rest, &value[end..], out) {
                     return true;
                 }
@@ -237,6 +253,19 @@ mod tests {
             Template::parse("/{Bucket}?acl").capture(&captured(&[("s1", "b")])),
             Some(captured(&[("Bucket", "b")]))
         );
+    }
+
+    #[test]
+    fn a_long_segment_is_matched_in_one_scan() {
+        // A hostile client's 64 KB segment against `{from}-{to}` and
+        // `{name}:cancel`: one pass over the text, no copy per try.
+        let long = "-".repeat(64 * 1024);
+        let two = Template::parse("/{from}-{to}");
+        let fitted = two.capture(&captured(&[("s1", &long)])).unwrap();
+        assert_eq!((fitted[0].1.len(), fitted[1].1.len()), (1, long.len() - 2));
+        let google = Template::parse("/v1/{name}:cancel");
+        let no_suffix = "a".repeat(64 * 1024);
+        assert_eq!(google.capture(&captured(&[("s2", &no_suffix)])), None);
     }
 
     #[test]
