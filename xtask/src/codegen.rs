@@ -209,6 +209,7 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 /// with a backtrace (the typify and progenitor calls are also guarded one
 /// by one, to say what they were reading).
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
+    crate::spec::subset::check_size(&document.raw)?;
     match crate::client::quiet_catch_unwind(|| generate_unguarded(document, api)) {
         Ok(result) => result,
         Err(panic) => bail!(
@@ -286,13 +287,18 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
     let conveniences = types.conveniences(&types_tokens);
     types_tokens.extend(conveniences);
     let mut client = crate::client::without_types(client, &api.types_crate.ident, &model)?;
-    client.extend(crate::client::server_url_const(&model));
-    client.extend(crate::client::security_consts(&model));
-    client.extend(crate::client::parameter_rules(&model));
-    client.extend(crate::client::request_headers(&model));
+    let mut extra = crate::client::server_url_const(&model);
+    extra.extend(crate::client::security_consts(&model));
+    extra.extend(crate::client::parameter_rules(&model));
+    extra.extend(crate::client::request_headers(&model));
+    client.items.extend(
+        syn::parse2::<syn::File>(extra)
+            .context("generated code for the client does not parse")?
+            .items,
+    );
     let mut files = vec![
         render(&api.types_crate.generated_file(), &header, types_tokens)?,
-        render(&api.client_crate.generated_file(), &header, client)?,
+        render_file(&api.client_crate.generated_file(), &header, &client),
         render(
             &api.server_crate.generated_module("api.rs"),
             &header,
@@ -331,13 +337,18 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
 fn render(path: &Path, header: &str, tokens: TokenStream) -> Result<GeneratedFile> {
     let file: syn::File = syn::parse2(tokens)
         .with_context(|| format!("generated code for {} does not parse", path.display()))?;
+    Ok(render_file(path, header, &file))
+}
+
+/// Renders a parsed file as a generated file.
+fn render_file(path: &Path, header: &str, file: &syn::File) -> GeneratedFile {
     let mut contents = header.to_string();
     contents.push('\n');
-    contents.push_str(&prettyplease::unparse(&file));
-    Ok(GeneratedFile {
+    contents.push_str(&prettyplease::unparse(file));
+    GeneratedFile {
         path: path.to_path_buf(),
         contents,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -607,7 +607,7 @@ pub fn fitting(
 ) -> Invented {
     // The types read a schema with `properties` (or `items`) and no
     // `type` as an object (an array): an example must be one to fit them.
-    let typed = schema.json_schema.as_ref().map(implied_types);
+    let typed = schema.json_schema.as_deref().map(implied_types);
     let found = candidates
         .into_iter()
         .find(|value| typed.as_ref().is_none_or(|json| fits(json, value)));
@@ -618,7 +618,7 @@ pub fn fitting(
         },
         None => invent_node(
             &schema.node,
-            schema.json_schema.as_ref(),
+            schema.json_schema.as_deref(),
             components,
             pointer,
         ),

@@ -160,7 +160,7 @@ fn check_adapter_problems(model: &Model, findings: &mut Vec<Finding>) {
                 .iter()
                 .filter(|m| m.is_json())
                 .find_map(|m| m.schema.as_ref())
-                .and_then(|s| s.json_schema.as_ref())
+                .and_then(|s| s.json_schema.as_deref())
             else {
                 continue;
             };

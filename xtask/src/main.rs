@@ -59,6 +59,12 @@ enum Task {
         /// The commit, tag or branch of --runtime-git.
         #[arg(long, value_name = "REV", requires = "runtime_git")]
         runtime_rev: Option<String>,
+        /// Generate only the operations whose path starts with PREFIX (whole segments:
+        /// `/users` takes `/users/{id}`, not `/usersettings`), and the components they use.
+        /// Repeat it for several. For a document with more operations than one set of
+        /// crates holds (5,000), or when you call a few of them.
+        #[arg(long = "paths", value_name = "PREFIX", requires = "out")]
+        paths: Vec<String>,
     },
     /// Check the OpenAPI documents for what the generators rely on.
     ///
@@ -215,6 +221,7 @@ fn main() -> ExitCode {
             runtime_path,
             runtime_git,
             runtime_rev,
+            paths,
         } => {
             let mode = if check { Mode::Check } else { Mode::Write };
             let runtime = match (runtime_path, runtime_git) {
@@ -228,6 +235,7 @@ fn main() -> ExitCode {
             let options = Options {
                 prefix: crate_prefix,
                 runtime,
+                paths,
             };
             let result = match (&document, &out) {
                 (Some(document), Some(out)) => {

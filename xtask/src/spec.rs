@@ -14,6 +14,7 @@ use crate::model::{
 
 mod lenient;
 mod responses;
+pub mod subset;
 
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and
 /// examples) and its typed form.
@@ -74,6 +75,40 @@ impl Document {
 
     /// A document from its JSON tree; `path` is only used in messages.
     /// OpenAPI 3.0.x and 3.1.x are read, into one 3.0 view.
+    /// The document with only the operations under `prefixes` and the
+    /// components they use ([`subset::keep_paths`]): `codegen --paths`.
+    pub fn only_paths(&self, prefixes: &[String]) -> Result<Self> {
+        let mut raw = self.raw.clone();
+        subset::keep_paths(&mut raw, prefixes)
+            .with_context(|| format!("{}", self.path.display()))?;
+        let api: OpenAPI = serde_json::from_value(raw.clone()).with_context(|| {
+            format!(
+                "{}: the part `--paths` chose is not a valid OpenAPI document",
+                self.path.display()
+            )
+        })?;
+        // What reading found in the paths left out is not about this part.
+        let findings = self
+            .findings
+            .iter()
+            .filter(|f| match f.pointer.strip_prefix("/paths/") {
+                Some(rest) => {
+                    let path = rest.split('/').next().unwrap_or("");
+                    let path = path.replace("~1", "/").replace("~0", "~");
+                    raw["paths"].get(&path).is_some()
+                }
+                None => true,
+            })
+            .cloned()
+            .collect();
+        Ok(Self {
+            path: self.path.clone(),
+            raw,
+            api,
+            findings,
+        })
+    }
+
     pub fn from_value(path: &Path, raw: Value) -> Result<Self> {
         let (raw, findings) =
             crate::model::view::normalize(raw).map_err(|e| anyhow!("{}: {e}", path.display()))?;

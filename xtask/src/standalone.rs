@@ -61,6 +61,9 @@ pub struct Options {
     pub prefix: Option<String>,
     /// Where the runtime comes from (`--runtime-path`, `--runtime-git`).
     pub runtime: RuntimeSource,
+    /// Generate only the operations under these path prefixes (`--paths`;
+    /// empty: all of them), see [`crate::spec::subset::keep_paths`].
+    pub paths: Vec<String>,
 }
 
 /// The crates' name prefix for a document: its file stem, lower case, with
@@ -163,7 +166,10 @@ pub fn generate(
         }
         None => crate_prefix(document)?,
     };
-    let parsed = Document::load(Path::new(""), document)?;
+    let mut parsed = Document::load(Path::new(""), document)?;
+    if !options.paths.is_empty() {
+        parsed = parsed.only_paths(&options.paths)?;
+    }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let out_dir = out
         .canonicalize()
@@ -189,6 +195,7 @@ pub fn generate(
         &document_from_out,
         own_prefix.then_some(prefix.as_str()),
         &runtime,
+        &options.paths,
     );
     api.run_in = Some(RUN_IN);
     let mut generated = codegen::generate_from_document(&parsed, &api)?;
@@ -253,13 +260,21 @@ fn check_runtime_folder(path: &Path) -> Result<()> {
 
 /// The command, run in the output folder, that writes the same files
 /// again: every path in it is relative to that folder.
-fn regenerate_command(document: &Path, prefix: Option<&str>, runtime: &RuntimeSource) -> String {
+fn regenerate_command(
+    document: &Path,
+    prefix: Option<&str>,
+    runtime: &RuntimeSource,
+    paths: &[String],
+) -> String {
     let mut command = format!(
         "xtask codegen --document {} --out .",
         shell_word(&codegen::slash_path(document))
     );
     if let Some(prefix) = prefix {
         command.push_str(&format!(" --crate-prefix {prefix}"));
+    }
+    for path in paths {
+        command.push_str(&format!(" --paths {}", shell_word(path)));
     }
     match runtime {
         RuntimeSource::Registry => {}
@@ -638,6 +653,20 @@ mod tests {
         assert_eq!(shell_word("../c d/api.yaml"), "'../c d/api.yaml'");
         assert_eq!(shell_word("../api.yaml"), "../api.yaml");
         assert_eq!(shell_word("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn the_header_command_carries_the_chosen_paths() {
+        let command = regenerate_command(
+            Path::new("../graph.json"),
+            None,
+            &RuntimeSource::Registry,
+            &["/me".to_string(), "/a b".to_string()],
+        );
+        assert_eq!(
+            command,
+            "xtask codegen --document ../graph.json --out . --paths /me --paths '/a b'"
+        );
     }
 
     #[test]

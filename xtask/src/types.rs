@@ -139,6 +139,49 @@ fn first_untypeable(schemas: &[(String, schemars::schema::Schema)]) -> Option<(u
     Some((hi - 1, last))
 }
 
+/// The types `tokens` implement `Display` for at their top level (`impl
+/// … Display for Name`), read from the tokens: parsing a large document's
+/// types to find them took seconds.
+fn displayed_types(tokens: &TokenStream) -> BTreeSet<String> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut displayed = BTreeSet::new();
+    // The item being read: after `impl`, until its body.
+    let mut header: Option<Vec<TokenTree>> = None;
+    for tree in tokens.clone() {
+        match (&tree, header.as_mut()) {
+            (TokenTree::Ident(ident), None) if ident == "impl" => header = Some(Vec::new()),
+            (TokenTree::Group(g), Some(words)) if g.delimiter() == Delimiter::Brace => {
+                let names: Vec<String> = words
+                    .iter()
+                    .filter_map(|t| match t {
+                        TokenTree::Ident(i) => Some(i.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                let trait_then_for = names
+                    .iter()
+                    .position(|n| n == "for")
+                    .filter(|&at| at > 0 && names[at - 1] == "Display");
+                // `impl Display for Name {` (or `…::Display for
+                // path::Name {`): the last word is the type.
+                if let (Some(_), Some(name)) = (trait_then_for, names.last()) {
+                    if !words
+                        .iter()
+                        .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '<'))
+                    {
+                        displayed.insert(name.clone());
+                    }
+                }
+                header = None;
+            }
+            (TokenTree::Punct(p), Some(_)) if p.as_char() == ';' => header = None,
+            (_, Some(words)) => words.push(tree),
+            _ => {}
+        }
+    }
+    displayed
+}
+
 /// Every type of one document, and which one each operation part uses.
 pub struct Types {
     space: TypeSpace,
@@ -380,28 +423,7 @@ impl Types {
     pub fn conveniences(&self, rendered: &TokenStream) -> TokenStream {
         // typify 0.8 reports `Display` for constrained string newtypes
         // (`has_impl`) but does not render it; ask its output instead.
-        let displayed: BTreeSet<String> = syn::parse2::<syn::File>(rendered.clone())
-            .map(|file| {
-                file.items
-                    .iter()
-                    .filter_map(|item| match item {
-                        syn::Item::Impl(imp) => {
-                            let (path, _) = imp.trait_.as_ref()?;
-                            if path.segments.last()?.ident != "Display" {
-                                return None;
-                            }
-                            match &*imp.self_ty {
-                                syn::Type::Path(p) => {
-                                    Some(p.path.segments.last()?.ident.to_string())
-                                }
-                                _ => None,
-                            }
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let displayed = displayed_types(rendered);
         let mut out = Vec::new();
         for ty in self.space.iter_types() {
             let TypeDetails::Newtype(newtype) = ty.details() else {
@@ -584,6 +606,20 @@ mod tests {
 
     use super::*;
     use crate::spec::Document;
+
+    #[test]
+    fn display_impls_are_read_from_the_tokens_at_the_top_level_only() {
+        let tokens = quote! {
+            impl ::std::fmt::Display for Plain { fn fmt(&self) {} }
+            impl std::fmt::Display for super::Pathed { fn fmt(&self) {} }
+            impl ::std::str::FromStr for NotDisplayed { type Err = (); }
+            impl From<Display> for AlsoNot { fn from(_: Display) -> Self { todo!() } }
+            pub struct Display;
+            pub mod inner { impl ::std::fmt::Display for Nested {} }
+        };
+        let found: Vec<String> = displayed_types(&tokens).into_iter().collect();
+        assert_eq!(found, ["Pathed", "Plain"]);
+    }
 
     #[test]
     fn a_typify_panic_is_an_error_naming_what_it_was_reading() {

@@ -133,8 +133,34 @@ pub fn progenitor_client(
             ));
         }
     };
-    let file = syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+    let file = syn::parse2(emptied_types_module(tokens))
+        .context("progenitor produced code that does not parse")?;
     Ok((file, generator))
+}
+
+/// `tokens` with the body of the top-level `mod types { … }` left out: the
+/// client uses the types crate in its place ([`without_types`]), and on a
+/// large document that module is most of progenitor's output, which would
+/// otherwise be parsed for nothing.
+fn emptied_types_module(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let mut out: Vec<TokenTree> = Vec::new();
+    for tree in tokens {
+        let empty = match (&tree, out.as_slice()) {
+            (TokenTree::Group(g), [.., TokenTree::Ident(m), TokenTree::Ident(name)]) => {
+                g.delimiter() == Delimiter::Brace && m == "mod" && name == "types"
+            }
+            _ => false,
+        };
+        if empty {
+            let mut group = Group::new(Delimiter::Brace, TokenStream::new());
+            group.set_span(tree.span());
+            out.push(TokenTree::Group(group));
+        } else {
+            out.push(tree);
+        }
+    }
+    out.into_iter().collect()
 }
 
 thread_local! {
@@ -175,11 +201,7 @@ pub(crate) fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Resul
 /// holds the same types ([`crate::types::Types::verify_client`] checked), so the client's
 /// paths (`types::DispatcherLog`, `types::builder::...`) name exactly the
 /// shared types: there is no second copy to drift apart.
-pub fn without_types(
-    mut client: syn::File,
-    types_crate: &str,
-    model: &Model,
-) -> Result<TokenStream> {
+pub fn without_types(mut client: syn::File, types_crate: &str, model: &Model) -> Result<syn::File> {
     wire_names(&mut client, model)?;
     body_content_types(&mut client, model)?;
     document_builders(&mut client, model)?;
@@ -195,7 +217,7 @@ pub fn without_types(
         /// The model types, shared with the server: see the types crate.
         pub use #types_crate as types;
     };
-    Ok(quote! { #client })
+    Ok(client)
 }
 
 /// progenitor sends a parameter under the name it was shown; where the
@@ -676,8 +698,11 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         let mut others = Vec::new();
         let alternatives = body.content.iter().filter(|m| !std::ptr::eq(*m, media));
         if encoding.is_typed() {
-            let schema =
-                |m: &crate::model::Media| m.schema.as_ref().and_then(|s| s.json_schema.clone());
+            let schema = |m: &crate::model::Media| {
+                m.schema
+                    .as_ref()
+                    .and_then(|s| s.json_schema.as_deref().cloned())
+            };
             let same = |m: &crate::model::Media| {
                 m.body_encoding().is_typed() && schema(m).is_some() && schema(m) == schema(media)
             };

@@ -101,10 +101,10 @@ fn sanitize_with(input: &str, pascal: bool, prefix: &str) -> String {
 
 /// Unicode `XID_Start`, as the Rust lexer reads it (`_` is not one).
 fn is_xid_start(c: char) -> bool {
-    c != '_' && syn::parse_str::<syn::Ident>(&c.to_string()).is_ok()
+    unicode_ident::is_xid_start(c)
 }
 
 /// Unicode `XID_Continue`, as the Rust lexer reads it.
 fn is_xid_continue(c: char) -> bool {
-    syn::parse_str::<syn::Ident>(&format!("x{c}")).is_ok()
+    unicode_ident::is_xid_continue(c)
 }

@@ -283,9 +283,8 @@ fn progenitor_gets_one_body_it_can_send_and_the_client_sends_the_documents_media
     );
 
     let (file, _) = progenitor_client(&spec, &ClientOptions::default()).unwrap();
-    let client = without_types(file, "bodies_types", &model)
-        .unwrap()
-        .to_string();
+    let client = without_types(file, "bodies_types", &model).unwrap();
+    let client = quote::quote! { #client }.to_string();
     assert!(client.contains("from_static (\"image/jpeg\")"), "{client}");
     assert!(
         !client.contains("form_urlencoded (& body)"),

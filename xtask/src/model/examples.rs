@@ -2,6 +2,10 @@
 //! schema it illustrates. Examples can stand almost anywhere in a
 //! document, so this walks the raw JSON tree (part of the loader).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde_json::{json, Value};
 
 use super::json_schema::{resolve as deref, to_json_schema};
@@ -15,7 +19,7 @@ use crate::spec::escape_pointer;
 /// admit: it stops, or panics).
 pub fn check(raw: &Value, findings: &mut Vec<Finding>) {
     let validator = ExampleValidator::new(raw);
-    walk(raw, &validator, String::new(), findings);
+    walk(raw, raw, &validator, String::new(), findings);
 }
 
 /// Makes every `default` of a schema match its schema, with a warning for
@@ -151,34 +155,40 @@ fn coerce(raw: &Value, schema: &Value, value: &Value) -> Option<Value> {
 
 /// The pointers of every schema with a `default`, found as [`walk`] finds
 /// schemas.
-fn schemas_with_default(raw: &Value, pointer: String, out: &mut Vec<String>) {
-    match raw.pointer(&pointer) {
-        Some(Value::Object(map)) => {
+fn schemas_with_default(node: &Value, pointer: String, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
             let is_property_map = pointer.ends_with("/properties");
             if is_schema_pointer(&pointer) && map.contains_key("default") {
                 out.push(pointer.clone());
             }
-            for key in map.keys() {
+            for (key, value) in map {
                 if matches!(key.as_str(), "example" | "examples" | "default" | "enum")
                     && !is_property_map
                 {
                     continue;
                 }
-                schemas_with_default(raw, format!("{pointer}/{}", escape_pointer(key)), out);
+                schemas_with_default(value, format!("{pointer}/{}", escape_pointer(key)), out);
             }
         }
-        Some(Value::Array(items)) => {
-            for i in 0..items.len() {
-                schemas_with_default(raw, format!("{pointer}/{i}"), out);
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                schemas_with_default(item, format!("{pointer}/{i}"), out);
             }
         }
         _ => {}
     }
 }
 
-fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<Finding>) {
-    match raw.pointer(&pointer) {
-        Some(Value::Object(map)) => {
+fn walk(
+    raw: &Value,
+    node: &Value,
+    v: &ExampleValidator,
+    pointer: String,
+    findings: &mut Vec<Finding>,
+) {
+    match node {
+        Value::Object(map) => {
             let is_schema = is_schema_pointer(&pointer);
             let is_property_map = pointer.ends_with("/properties");
             if let Some(schema) = map.get("schema").filter(|_| !is_schema && !is_property_map) {
@@ -202,7 +212,7 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
                     }
                 }
             }
-            if is_schema {
+            if is_schema && (map.contains_key("example") || map.contains_key("default")) {
                 let own = Value::Object(map.clone());
                 for keyword in ["example", "default"] {
                     if let Some(example) = map.get(keyword) {
@@ -210,7 +220,7 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
                     }
                 }
             }
-            for key in map.keys() {
+            for (key, value) in map {
                 // Examples are data, not document structure: don't descend into them.
                 if matches!(key.as_str(), "example" | "examples" | "default" | "enum")
                     && !is_property_map
@@ -219,15 +229,16 @@ fn walk(raw: &Value, v: &ExampleValidator, pointer: String, findings: &mut Vec<F
                 }
                 walk(
                     raw,
+                    value,
                     v,
                     format!("{pointer}/{}", escape_pointer(key)),
                     findings,
                 );
             }
         }
-        Some(Value::Array(items)) => {
-            for i in 0..items.len() {
-                walk(raw, v, format!("{pointer}/{i}"), findings);
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(raw, item, v, format!("{pointer}/{i}"), findings);
             }
         }
         _ => {}
@@ -284,6 +295,9 @@ fn refs_in<'v>(node: &'v Value, found: &mut impl FnMut(&'v str)) {
 /// translation of the document's OpenAPI 3.0 schemas.
 struct ExampleValidator {
     components: Value,
+    /// The validator of each `$ref` met, built once: a large document
+    /// illustrates one component in hundreds of places.
+    by_reference: RefCell<HashMap<String, Rc<Result<jsonschema::Validator, String>>>>,
 }
 
 impl ExampleValidator {
@@ -294,6 +308,7 @@ impl ExampleValidator {
             .unwrap_or_else(|| json!({}));
         Self {
             components: json!({ "schemas": to_json_schema(&schemas, true) }),
+            by_reference: RefCell::default(),
         }
     }
 
@@ -332,13 +347,36 @@ impl ExampleValidator {
         })
     }
 
+    /// The validator of `schema`, or why its schema is not valid.
+    fn validator(&self, schema: &Value) -> Rc<Result<jsonschema::Validator, String>> {
+        let build = || {
+            Rc::new(
+                jsonschema::draft202012::options()
+                    .should_validate_formats(true)
+                    .build(&self.root(schema))
+                    .map_err(|e| e.to_string()),
+            )
+        };
+        let reference = match schema.as_object() {
+            Some(map) if map.len() == 1 => map.get("$ref").and_then(Value::as_str),
+            _ => None,
+        };
+        let Some(reference) = reference else {
+            return build();
+        };
+        if let Some(built) = self.by_reference.borrow().get(reference) {
+            return built.clone();
+        }
+        let built = build();
+        self.by_reference
+            .borrow_mut()
+            .insert(reference.to_string(), built.clone());
+        built
+    }
+
     /// What is wrong with `value` for `schema` (empty: it matches).
     fn errors(&self, schema: &Value, value: &Value) -> Vec<String> {
-        let root = self.root(schema);
-        match jsonschema::draft202012::options()
-            .should_validate_formats(true)
-            .build(&root)
-        {
+        match &*self.validator(schema) {
             Ok(validator) => validator
                 .iter_errors(value)
                 .map(|error| {
@@ -357,11 +395,8 @@ impl ExampleValidator {
     fn check(&self, schema: &Value, example: &Value, pointer: &str, findings: &mut Vec<Finding>) {
         // The schema is validated inside a root that also holds the
         // components, so `#/components/schemas/X` references resolve.
-        let root = self.root(schema);
-        let validator = match jsonschema::draft202012::options()
-            .should_validate_formats(true)
-            .build(&root)
-        {
+        let built = self.validator(schema);
+        let validator = match &*built {
             Ok(validator) => validator,
             Err(e) => {
                 findings.push(mismatch(

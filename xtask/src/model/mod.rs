@@ -459,7 +459,7 @@ pub struct Schema {
     /// inlined, `nullable` and boolean `exclusiveMinimum` translated), for
     /// validators; `None` when it cannot be made self-contained (a
     /// reference cycle).
-    pub json_schema: Option<serde_json::Value>,
+    pub json_schema: Option<std::sync::Arc<serde_json::Value>>,
     /// The schema as typify reads it (JSON Schema with `$ref`s kept), to
     /// name its Rust type.
     pub typify: schemars::schema::Schema,
@@ -636,7 +636,7 @@ impl RequestBody {
                 other.is_typed()
                     && m.schema
                         .as_ref()
-                        .and_then(|s| s.json_schema.as_ref())
+                        .and_then(|s| s.json_schema.as_deref())
                         .is_some()
                     && m.schema.as_ref().map(|s| &s.json_schema)
                         == primary.schema.as_ref().map(|s| &s.json_schema)

@@ -27,8 +27,13 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
     let api_spec = api_spec(doc);
     let registrations = doc.operations.iter().map(registration);
     let tables = HeaderTables::new(doc);
-    let operations = doc.operations.iter().map(|op| operation(op, &tables, doc));
+    let schemas = SchemaTable::new(doc);
+    let operations = doc
+        .operations
+        .iter()
+        .map(|op| operation(op, &tables, &schemas, doc));
     let header_tables = tables.statics();
+    let schema_consts = schemas.consts();
     let gate = gate(doc);
     quote! {
         #![doc = #module_doc]
@@ -76,6 +81,8 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
         #(#operations)*
 
         #(#header_tables)*
+
+        #(#schema_consts)*
 
         impl rt::Document for Document {
             fn api() -> &'static rt::ApiSpec {
@@ -254,8 +261,20 @@ fn api_spec(doc: &Doc<'_>) -> TokenStream {
     }
 }
 
+/// The self-contained JSON Schema a parameter is validated against, as text.
+fn param_schema(p: &Param<'_>) -> String {
+    serde_json::to_string(
+        p.model
+            .schema
+            .json_schema
+            .as_deref()
+            .unwrap_or(&serde_json::Value::Bool(true)),
+    )
+    .unwrap_or_default()
+}
+
 /// `rt::ParamSpec::query("name", "field", rt::Kind::String).schema("…")`.
-fn param_spec(p: &Param<'_>) -> TokenStream {
+fn param_spec(p: &Param<'_>, schemas: &SchemaTable) -> TokenStream {
     let model = p.model;
     let name = &model.name;
     let field = p.field.to_string();
@@ -269,14 +288,7 @@ fn param_spec(p: &Param<'_>) -> TokenStream {
         let shape = vocab::shape(p.shape);
         tokens.extend(quote! { .shape(#shape) });
     }
-    let schema = serde_json::to_string(
-        model
-            .schema
-            .json_schema
-            .as_ref()
-            .unwrap_or(&serde_json::Value::Bool(true)),
-    )
-    .unwrap_or_default();
+    let schema = schemas.text(&param_schema(p));
     tokens.extend(quote! { .schema(#schema) });
     if let Some(hint) = model.schema.hint() {
         tokens.extend(quote! { .hint(#hint) });
@@ -350,7 +362,12 @@ fn integer_range(p: &Param<'_>) -> Option<(i128, i128)> {
     (min <= max).then_some((min, max))
 }
 
-fn operation(op: &Op<'_>, tables: &HeaderTables, document: &Doc<'_>) -> TokenStream {
+fn operation(
+    op: &Op<'_>,
+    tables: &HeaderTables,
+    schemas: &SchemaTable,
+    document: &Doc<'_>,
+) -> TokenStream {
     let model = op.model;
     let spec = op.spec_ident();
     let response = op.response_ident();
@@ -358,7 +375,7 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, document: &Doc<'_>) -> TokenStr
     let method = model.method.as_str();
     let path = &model.path;
     let produces = model.produces();
-    let params = op.params.iter().map(param_spec);
+    let params = op.params.iter().map(|p| param_spec(p, schemas));
     let security = model.security.iter().map(|requirement| {
         let uses = requirement.schemes.iter().map(|u| {
             let scheme = &u.scheme;
@@ -369,7 +386,7 @@ fn operation(op: &Op<'_>, tables: &HeaderTables, document: &Doc<'_>) -> TokenStr
     });
     let body = op.body.as_ref().map(|body| {
         let required = body.required;
-        let schema = &body.schema;
+        let schema = schemas.text(&body.schema);
         let mut tokens =
             quote! { body: Some(rt::BodySpec { required: #required, schema: #schema }), };
         if !body.consumes.is_empty() {
@@ -509,6 +526,73 @@ fn reply_arm(index: usize, r: &Resp<'_>) -> TokenStream {
 }
 
 /// The header tables of the responses, one `static` per distinct table.
+/// The JSON Schemas the operations validate against, each one used more
+/// than once written once, as a `const`: in a large document one component
+/// is the body or a parameter of hundreds of operations, and its
+/// self-contained schema can be much of the document (Microsoft Graph's
+/// adapter was 140 MB, 108 MB of it the same 177 schemas over and over).
+struct SchemaTable {
+    /// Schema text → how often it is used, and its `const` when it has one.
+    uses: BTreeMap<String, (usize, Option<Ident>)>,
+}
+
+impl SchemaTable {
+    fn new(doc: &Doc<'_>) -> Self {
+        let mut uses: BTreeMap<String, (usize, Option<Ident>)> = BTreeMap::new();
+        let mut order = Vec::new();
+        for op in &doc.operations {
+            let texts = op
+                .params
+                .iter()
+                .map(param_schema)
+                .chain(op.body.as_ref().map(|b| b.schema.clone()));
+            for text in texts {
+                let entry = uses.entry(text.clone()).or_default();
+                entry.0 += 1;
+                if entry.0 == 2 {
+                    order.push(text);
+                }
+            }
+        }
+        for (n, text) in order.iter().enumerate() {
+            if let Some(entry) = uses.get_mut(text) {
+                entry.1 = Some(format_ident!("SCHEMA_{}", n + 1));
+            }
+        }
+        Self { uses }
+    }
+
+    /// The schema as the spec writes it: its `const`, or the text itself.
+    fn text(&self, schema: &str) -> TokenStream {
+        match self.uses.get(schema) {
+            Some((_, Some(ident))) => quote! { #ident },
+            _ => quote! { #schema },
+        }
+    }
+
+    fn consts(&self) -> Vec<TokenStream> {
+        let mut consts: Vec<_> = self
+            .uses
+            .iter()
+            .filter_map(|(text, (_, ident))| Some((ident.as_ref()?, text)))
+            .collect();
+        consts.sort_by_key(|(ident, _)| {
+            ident.to_string()["SCHEMA_".len()..]
+                .parse::<usize>()
+                .unwrap_or_default()
+        });
+        consts
+            .into_iter()
+            .map(|(ident, text)| {
+                quote! {
+                    /// A JSON Schema that more than one parameter or body is validated against.
+                    const #ident: &str = #text;
+                }
+            })
+            .collect()
+    }
+}
+
 struct HeaderTables {
     /// Table tokens → its ident, tokens and length.
     tables: BTreeMap<String, (Ident, TokenStream, usize)>,

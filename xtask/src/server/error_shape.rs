@@ -659,7 +659,7 @@ pub fn describe(fields: &[Field]) -> String {
 /// that names it (its `components/schemas` entry, else where it is written).
 pub fn of_media(media: &Media) -> Option<(Shape, String)> {
     let schema = media.schema.as_ref()?;
-    let shape = schema.json_schema.as_ref().map_or(Shape::Problem, read);
+    let shape = schema.json_schema.as_deref().map_or(Shape::Problem, read);
     let pointer = match &schema.component {
         Some(name) => format!(
             "/components/schemas/{}",
@@ -696,7 +696,7 @@ pub fn findings(model: &Model) -> Vec<Finding> {
                 findings.push(Finding::warning(pointer, unfillable_message(&missing)));
             }
             Shape::Fields(fields) => {
-                let schema = media.schema.as_ref().and_then(|s| s.json_schema.as_ref());
+                let schema = media.schema.as_ref().and_then(|s| s.json_schema.as_deref());
                 let stood_in = schema.map(unfilled).unwrap_or_default();
                 if !stood_in.is_empty() {
                     findings.push(Finding::warning(

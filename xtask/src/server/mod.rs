@@ -303,7 +303,7 @@ impl Body {
             BodyEncoding::Json | BodyEncoding::Form => {
                 let schema = primary
                     .and_then(|m| m.schema.as_ref())
-                    .and_then(|s| s.json_schema.clone())
+                    .and_then(|s| s.json_schema.as_deref().cloned())
                     .ok_or_else(|| {
                         anyhow!(
                             "the request body's schema refers to itself ({})",
@@ -321,14 +321,14 @@ impl Body {
                 quote! { ::std::string::String },
                 primary
                     .and_then(|m| m.schema.as_ref())
-                    .and_then(|s| s.json_schema.clone())
+                    .and_then(|s| s.json_schema.as_deref().cloned())
                     .unwrap_or(serde_json::Value::Bool(true)),
             ),
             BodyEncoding::Multipart => (
                 quote! { runtime::Multipart },
                 primary
                     .and_then(|m| m.schema.as_ref())
-                    .and_then(|s| s.json_schema.clone())
+                    .and_then(|s| s.json_schema.as_deref().cloned())
                     .unwrap_or(serde_json::Value::Bool(true)),
             ),
             BodyEncoding::Binary => (quote! { runtime::Binary }, serde_json::Value::Bool(true)),

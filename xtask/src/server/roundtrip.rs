@@ -1031,7 +1031,10 @@ fn credentials(model: &Model, operation: &model::Operation) -> Vec<TokenStream> 
 /// ([`BYTES`]) for each binary property, a text part per value (an array
 /// one per item) for the others, from the invented `value`.
 fn multipart_parts(media: &model::Media, value: Value) -> Vec<(String, Option<String>, Vec<u8>)> {
-    let schema = media.schema.as_ref().and_then(|s| s.json_schema.clone());
+    let schema = media
+        .schema
+        .as_ref()
+        .and_then(|s| s.json_schema.as_deref().cloned());
     let properties = schema
         .as_ref()
         .and_then(|s| s.get("properties"))

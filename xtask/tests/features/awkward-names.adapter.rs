@@ -54,24 +54,20 @@ static API_OPERATION: rt::OperationSpec = rt::OperationSpec {
     path: "/items/{type}",
     produces: &["application/json"],
     params: &[
-        rt::ParamSpec::path("type", "type_", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
-        rt::ParamSpec::query("self", "self_", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+        rt::ParamSpec::path("type", "type_", rt::Kind::String).schema(SCHEMA_1),
+        rt::ParamSpec::query("self", "self_", rt::Kind::String).schema(SCHEMA_1),
         rt::ParamSpec::query("group_id ", "group_id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\"}")
+            .schema(SCHEMA_2)
             .range(-9223372036854775808, 9223372036854775807),
         rt::ParamSpec::query("filter[status]", "filter_status", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
         rt::ParamSpec::header("X-Rate-Limit", "x_rate_limit", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\"}")
+            .schema(SCHEMA_2)
             .range(-9223372036854775808, 9223372036854775807),
-        rt::ParamSpec::query("userId", "user_id", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+        rt::ParamSpec::query("userId", "user_id", rt::Kind::String).schema(SCHEMA_1),
         rt::ParamSpec::cookie("user_id", "user_id_cookie", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
-        rt::ParamSpec::cookie("body", "body_cookie", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
+        rt::ParamSpec::cookie("body", "body_cookie", rt::Kind::String).schema(SCHEMA_1),
     ],
     body: Some(rt::BodySpec {
         required: true,
@@ -111,6 +107,10 @@ static HEADERS_1: [rt::HeaderSpec; 4] = [
     rt::HeaderSpec::new("x-rate-limit", false),
     rt::HeaderSpec::new("x_rate_limit", false),
 ];
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"string\"}";
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_2: &str = "{\"type\":\"integer\"}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

@@ -68,7 +68,7 @@ static UPLOAD_COVER: rt::OperationSpec = rt::OperationSpec {
     ],
     body: Some(rt::BodySpec {
         required: true,
-        schema: "true",
+        schema: SCHEMA_1,
     }),
     consumes: &[rt::MediaSpec::binary("image/jpeg")],
     responses: &[rt::ResponseSpec::code(202, None, &[])],
@@ -89,7 +89,7 @@ static UPLOAD_FILE: rt::OperationSpec = rt::OperationSpec {
     path: "/files",
     body: Some(rt::BodySpec {
         required: true,
-        schema: "true",
+        schema: SCHEMA_1,
     }),
     consumes: &[rt::MediaSpec::binary("application/octet-stream")],
     responses: &[rt::ResponseSpec::code(204, None, &[])],
@@ -110,7 +110,7 @@ static POST_ORDER_XML: rt::OperationSpec = rt::OperationSpec {
     path: "/orders",
     body: Some(rt::BodySpec {
         required: false,
-        schema: "true",
+        schema: SCHEMA_1,
     }),
     consumes: &[rt::MediaSpec::binary("application/xml")],
     responses: &[rt::ResponseSpec::code(204, None, &[])],
@@ -131,7 +131,7 @@ static POST_EVENTS_MSGPACK: rt::OperationSpec = rt::OperationSpec {
     path: "/events",
     body: Some(rt::BodySpec {
         required: true,
-        schema: "true",
+        schema: SCHEMA_1,
     }),
     consumes: &[rt::MediaSpec::binary("application/msgpack")],
     responses: &[rt::ResponseSpec::code(204, None, &[])],
@@ -145,6 +145,8 @@ impl rt::Responses for PostEventsMsgpackResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "true";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

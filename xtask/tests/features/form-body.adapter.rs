@@ -60,7 +60,7 @@ static CREATE_DOCUMENT: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::path("ServiceSid", "service_sid", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
     ],
     body: Some(rt::BodySpec {
         required: false,
@@ -85,11 +85,9 @@ static UPDATE_DOCUMENT_PERMISSION: rt::OperationSpec = rt::OperationSpec {
     path: "/Services/{ServiceSid}/Documents/{Sid}/Permissions/{Identity}",
     params: &[
         rt::ParamSpec::path("ServiceSid", "service_sid", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
-        rt::ParamSpec::path("Sid", "sid", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
-        rt::ParamSpec::path("Identity", "identity", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
+        rt::ParamSpec::path("Sid", "sid", rt::Kind::String).schema(SCHEMA_1),
+        rt::ParamSpec::path("Identity", "identity", rt::Kind::String).schema(SCHEMA_1),
     ],
     body: Some(rt::BodySpec {
         required: true,
@@ -107,6 +105,8 @@ impl rt::Responses for UpdateDocumentPermissionResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"string\"}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

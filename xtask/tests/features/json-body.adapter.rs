@@ -58,7 +58,7 @@ static CREATE_NOTE: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     body: Some(rt::BodySpec {
         required: true,
-        schema: "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":200},\"pinned\":{\"type\":\"boolean\"}}}",
+        schema: SCHEMA_1,
     }),
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)
@@ -79,7 +79,7 @@ static TOUCH_NOTES: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     body: Some(rt::BodySpec {
         required: false,
-        schema: "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":200},\"pinned\":{\"type\":\"boolean\"}}}",
+        schema: SCHEMA_1,
     }),
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)
@@ -92,6 +92,8 @@ impl rt::Responses for TouchNotesResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\",\"maxLength\":200},\"pinned\":{\"type\":\"boolean\"}}}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

@@ -71,11 +71,11 @@ static LIST_CALLS: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::query("StartTime", "start_time", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
         rt::ParamSpec::query("StartTime<", "start_time_query", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
         rt::ParamSpec::query("StartTime>", "start_time_2", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
         rt::ParamSpec::query("MaxResults", "max_results", rt::Kind::Integer)
             .schema("{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}")
             .range(1, 100),
@@ -83,15 +83,13 @@ static LIST_CALLS: rt::OperationSpec = rt::OperationSpec {
             .schema("{\"type\":\"integer\"}")
             .range(-9223372036854775808, 9223372036854775807),
         rt::ParamSpec::query("partition", "partition", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+            .schema(SCHEMA_1),
         rt::ParamSpec::query("partition[]", "partition_query", rt::Kind::String)
             .shape(rt::Shape::Exploded)
             .schema("{\"type\":\"array\",\"items\":{\"type\":\"string\"}}"),
-        rt::ParamSpec::query("sort", "sort", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
-        rt::ParamSpec::query("filter", "filter", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
-        rt::ParamSpec::path("id", "id", rt::Kind::String).schema("{\"type\":\"string\"}"),
+        rt::ParamSpec::query("sort", "sort", rt::Kind::String).schema(SCHEMA_1),
+        rt::ParamSpec::query("filter", "filter", rt::Kind::String).schema(SCHEMA_1),
+        rt::ParamSpec::path("id", "id", rt::Kind::String).schema(SCHEMA_1),
     ],
     responses: &[
         rt::ResponseSpec::code(200, Some("application/json"), &[]),
@@ -158,8 +156,7 @@ static DELETE_DEVICE: rt::OperationSpec = rt::OperationSpec {
     method: "DELETE",
     path: "/devices/{deviceId}",
     params: &[
-        rt::ParamSpec::path("deviceId", "device_id", rt::Kind::String)
-            .schema("{\"type\":\"string\"}"),
+        rt::ParamSpec::path("deviceId", "device_id", rt::Kind::String).schema(SCHEMA_1),
     ],
     responses: &[rt::ResponseSpec::code(204, None, &[])],
     ..rt::OperationSpec::of(&API)
@@ -172,6 +169,8 @@ impl rt::Responses for DeleteDeviceResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"string\"}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

@@ -107,7 +107,7 @@ static ADD_PET: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     body: Some(rt::BodySpec {
         required: true,
-        schema: "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"}}}",
+        schema: SCHEMA_2,
     }),
     responses: &[
         rt::ResponseSpec::code(200, Some("application/json"), &[]),
@@ -133,7 +133,7 @@ static ADOPT_PET: rt::OperationSpec = rt::OperationSpec {
     path: "/pets/{id}/adoption",
     params: &[
         rt::ParamSpec::path("id", "id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"format\":\"int64\"}")
+            .schema(SCHEMA_1)
             .range(-9223372036854775808, 9223372036854775807),
     ],
     responses: &[
@@ -162,7 +162,7 @@ static FIND_PET_BY_ID: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::path("id", "id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"format\":\"int64\"}")
+            .schema(SCHEMA_1)
             .range(-9223372036854775808, 9223372036854775807),
     ],
     responses: &[
@@ -190,12 +190,12 @@ static UPDATE_PET: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::path("id", "id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"format\":\"int64\"}")
+            .schema(SCHEMA_1)
             .range(-9223372036854775808, 9223372036854775807),
     ],
     body: Some(rt::BodySpec {
         required: true,
-        schema: "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"}}}",
+        schema: SCHEMA_2,
     }),
     responses: &[
         rt::ResponseSpec::code(200, Some("application/json"), &[]),
@@ -222,7 +222,7 @@ static DELETE_PET: rt::OperationSpec = rt::OperationSpec {
     path: "/pets/{id}",
     params: &[
         rt::ParamSpec::path("id", "id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"format\":\"int64\"}")
+            .schema(SCHEMA_1)
             .range(-9223372036854775808, 9223372036854775807),
     ],
     responses: &[
@@ -242,6 +242,10 @@ impl rt::Responses for DeletePetResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"integer\",\"format\":\"int64\"}";
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_2: &str = "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"}}}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

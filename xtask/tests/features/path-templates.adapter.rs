@@ -75,7 +75,7 @@ static GET_GENRE: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::path("id", "id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"minimum\":1}")
+            .schema(SCHEMA_1)
             .range(1, 18446744073709551615),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
@@ -118,7 +118,7 @@ static GET_FILE_AS_JSON: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::path("id", "id", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\",\"minimum\":1}")
+            .schema(SCHEMA_1)
             .range(1, 18446744073709551615),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
@@ -138,10 +138,7 @@ static GET_FILE: rt::OperationSpec = rt::OperationSpec {
     method: "GET",
     path: "/files/{id}",
     produces: &["application/json"],
-    params: &[
-        rt::ParamSpec::path("id", "id", rt::Kind::String)
-            .schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+$\"}"),
-    ],
+    params: &[rt::ParamSpec::path("id", "id", rt::Kind::String).schema(SCHEMA_2)],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)
 };
@@ -158,10 +155,7 @@ static DELETE_FILE: rt::OperationSpec = rt::OperationSpec {
     id: "delete_file",
     method: "DELETE",
     path: "/files/{id}",
-    params: &[
-        rt::ParamSpec::path("id", "id", rt::Kind::String)
-            .schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+$\"}"),
-    ],
+    params: &[rt::ParamSpec::path("id", "id", rt::Kind::String).schema(SCHEMA_2)],
     responses: &[rt::ResponseSpec::code(204, None, &[])],
     ..rt::OperationSpec::of(&API)
 };
@@ -179,10 +173,7 @@ static CANCEL_OPERATION: rt::OperationSpec = rt::OperationSpec {
     method: "POST",
     path: "/v1/{name}:cancel",
     produces: &["application/json"],
-    params: &[
-        rt::ParamSpec::path("name", "name", rt::Kind::String)
-            .schema("{\"type\":\"string\",\"pattern\":\"^[a-z]+$\"}"),
-    ],
+    params: &[rt::ParamSpec::path("name", "name", rt::Kind::String).schema(SCHEMA_2)],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)
 };
@@ -202,10 +193,10 @@ static GET_REPORT: rt::OperationSpec = rt::OperationSpec {
     produces: &["application/json"],
     params: &[
         rt::ParamSpec::path("from", "from", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\"}")
+            .schema(SCHEMA_3)
             .range(-9223372036854775808, 9223372036854775807),
         rt::ParamSpec::path("to", "to", rt::Kind::Integer)
-            .schema("{\"type\":\"integer\"}")
+            .schema(SCHEMA_3)
             .range(-9223372036854775808, 9223372036854775807),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
@@ -219,6 +210,12 @@ impl rt::Responses for GetReportResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"integer\",\"minimum\":1}";
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_2: &str = "{\"type\":\"string\",\"pattern\":\"^[a-z]+$\"}";
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_3: &str = "{\"type\":\"integer\"}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

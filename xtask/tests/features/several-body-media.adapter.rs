@@ -82,7 +82,7 @@ static IMPORT_PETS: rt::OperationSpec = rt::OperationSpec {
     path: "/pets/import",
     body: Some(rt::BodySpec {
         required: true,
-        schema: "true",
+        schema: SCHEMA_1,
     }),
     consumes: &[
         rt::MediaSpec::binary("application/json"),
@@ -107,7 +107,7 @@ static PUT_PHOTO: rt::OperationSpec = rt::OperationSpec {
     path: "/pets/photo",
     body: Some(rt::BodySpec {
         required: true,
-        schema: "true",
+        schema: SCHEMA_1,
     }),
     consumes: &[rt::MediaSpec::binary("image/png"), rt::MediaSpec::binary("image/jpeg")],
     responses: &[rt::ResponseSpec::code(204, None, &[])],
@@ -121,6 +121,8 @@ impl rt::Responses for PutPhotoResponse {
         }
     }
 }
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "true";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

@@ -98,12 +98,12 @@ static LIST_DISPATCHER_LOGS: rt::OperationSpec = rt::OperationSpec {
                 "{\"description\":\"The ID of a charging sub-session, `csub` followed by a 26-character ULID.\",\"type\":\"string\",\"pattern\":\"^csub[0-9A-Z]{26}$\"}",
             ),
         rt::ParamSpec::query("logged_at__gte", "logged_at_gte", rt::Kind::String)
-            .schema("{\"type\":\"string\",\"format\":\"date-time\"}")
+            .schema(SCHEMA_1)
             .hint(
                 "Use an RFC 3339 date-time such as 2024-04-17T09:39:45Z; percent-encode a `+` in an offset as %2B.",
             ),
         rt::ParamSpec::query("logged_at__lte", "logged_at_lte", rt::Kind::String)
-            .schema("{\"type\":\"string\",\"format\":\"date-time\"}")
+            .schema(SCHEMA_1)
             .hint(
                 "Use an RFC 3339 date-time such as 2024-04-17T09:39:45Z; percent-encode a `+` in an offset as %2B.",
             ),
@@ -159,6 +159,8 @@ static HEADERS_3: [rt::HeaderSpec; 4] = [
 static HEADERS_4: [rt::HeaderSpec; 1] = [
     rt::HeaderSpec::filled("evenergy-version", rt::Role::ApiVersion, true),
 ];
+/// A JSON Schema that more than one parameter or body is validated against.
+const SCHEMA_1: &str = "{\"type\":\"string\",\"format\":\"date-time\"}";
 impl rt::Document for Document {
     fn api() -> &'static rt::ApiSpec {
         &API

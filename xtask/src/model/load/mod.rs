@@ -31,6 +31,7 @@ pub fn load(document: &Document) -> (Model, Vec<Finding>) {
         api: &document.api,
         nodes: Vec::new(),
         findings: Vec::new(),
+        contained: BTreeMap::new(),
     };
     let model = loader.model();
     let mut findings = loader.findings;
@@ -47,6 +48,10 @@ struct Loader<'a> {
     /// What each of `components/schemas` allows, for following `$ref`s.
     nodes: Vec<(String, Node)>,
     findings: Vec<Finding>,
+    /// The self-contained JSON Schema of each `$ref` read so far, shared by
+    /// every use: a large document refers to one component from thousands
+    /// of places, and its self-contained copy can hold much of the document.
+    contained: BTreeMap<String, Option<std::sync::Arc<Value>>>,
 }
 
 /// A `$ref` or an item, resolved: the item, the pointer of the node that
