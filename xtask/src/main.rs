@@ -71,8 +71,30 @@ enum Task {
     /// Exits 1 if there is any finding; each names the JSON pointer of the node.
     Lint,
     /// Compare each document with its released copy (openapi/released/): fail on a change that
-    /// breaks deployed clients unless the major version in info.version went up.
-    Compat,
+    /// breaks deployed clients unless the major version in info.version went up. With --base
+    /// and --revision, compare any two revisions of any document.
+    ///
+    /// Exits 0 when nothing is at or above --fail-on, 1 when something is, 2 when a document
+    /// cannot be read.
+    Compat {
+        /// The released revision: a file, or `REV:PATH` read with `git show` from the
+        /// repository the command runs in (`origin/main:openapi/api.yaml`). No URLs.
+        #[arg(long, value_name = "OLD", requires = "revision")]
+        base: Option<String>,
+        /// The revision to judge, likewise (a file, or `REV:PATH`).
+        #[arg(long, value_name = "NEW", requires = "base")]
+        revision: Option<String>,
+        /// How to print the findings (with --base/--revision).
+        #[arg(long, value_enum, default_value = "text", requires = "base")]
+        format: xtask::compat::pair::Format,
+        /// The level at or above which a finding fails the gate (a major version bump in
+        /// info.version accepts breaking findings).
+        #[arg(long, value_enum, default_value = "breaking", requires = "base")]
+        fail_on: xtask::compat::pair::FailOn,
+        /// Print the catalogue of rules (id, level, who it breaks, an example) and exit.
+        #[arg(long, conflicts_with_all = ["base", "revision"])]
+        rules: bool,
+    },
     /// Promote the current document to released, after a version bump in info.version.
     Release,
     /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, the corpus round trip, a sample of the public OpenAPI directory, docs, packaging, conformance, the API reference.
@@ -259,7 +281,28 @@ fn main() -> ExitCode {
             }
             findings == 0
         })),
-        Task::Compat => verdict(xtask::compat::check(&root, &mut stdout)),
+        Task::Compat {
+            base,
+            revision,
+            format,
+            fail_on,
+            rules,
+        } => match (rules, base, revision) {
+            (true, _, _) => report(
+                xtask::compat::rules::print(&mut stdout).map_err(anyhow::Error::from),
+            ),
+            (false, Some(base), Some(revision)) => {
+                let options = xtask::compat::pair::Options {
+                    base,
+                    revision,
+                    format,
+                    fail_on,
+                };
+                let dir = std::env::current_dir().unwrap_or_else(|_| root.clone());
+                verdict(xtask::compat::pair::check(&dir, &options, &mut stdout))
+            }
+            _ => verdict(xtask::compat::check(&root, &mut stdout)),
+        },
         Task::Release => report(xtask::compat::release(&root, &mut stdout)),
         Task::Synthetic { operations, out } => report(xtask::synthetic::write(operations, &out)),
         Task::Demo { logs } => report(xtask::ci::demo(&root, logs)),

@@ -458,8 +458,8 @@ fn describe(findings: &[Finding]) -> String {
         .iter()
         .map(|f| {
             format!(
-                "{:?} {} {} ({} -> {})",
-                f.severity, f.pointer, f.subject, f.old, f.new
+                "{:?} [{}] {} {} ({} -> {})",
+                f.severity, f.rule, f.pointer, f.subject, f.old, f.new
             )
         })
         .collect::<Vec<_>>()
@@ -471,6 +471,7 @@ fn every_fixture_pair_gives_its_verdict_and_names_what_changed() {
     let cases = cases();
     assert!(cases.len() >= 25, "at least 25 fixture pairs");
     let old = released();
+    let catalogue = xtask::compat::rules::catalogue();
     let mut failures = Vec::new();
     for (name, expect, edit) in cases {
         let mut new = old.clone();
@@ -493,6 +494,16 @@ fn every_fixture_pair_gives_its_verdict_and_names_what_changed() {
                 "{name}: expected {expect:?}, the gate said:\n{}",
                 describe(&findings)
             ));
+        }
+        // Every finding carries a rule of the catalogue, at its level.
+        for finding in &findings {
+            let rule = catalogue.iter().find(|r| r.id == finding.rule);
+            assert!(
+                rule.is_some_and(|r| r.level == finding.severity),
+                "{name}: rule `{}` of {finding} is not in the catalogue at level {:?}",
+                finding.rule,
+                finding.severity
+            );
         }
         for finding in findings
             .iter()
@@ -570,4 +581,90 @@ fn the_workspace_document_is_compatible_with_its_release() {
     let mut out = Vec::new();
     let passes = xtask::compat::check(&xtask::workspace_root(), &mut out).unwrap();
     assert!(passes, "{}", String::from_utf8_lossy(&out));
+}
+
+/// Runs git in `dir`, failing the test when it fails.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
+    use xtask::compat::pair::{check, FailOn, Format, Options};
+    let dir = std::env::temp_dir().join(format!("compat-pair-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("api")).unwrap();
+    let old = released();
+    let mut new = old.clone();
+    // A parameter made required: breaking, on GET /items.
+    params(&mut new)[0]["required"] = json!(true);
+    let file = dir.join("api/doc.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "released"]);
+    std::fs::write(&file, serde_json::to_string_pretty(&new).unwrap()).unwrap();
+
+    let options = |format, fail_on| Options {
+        base: "HEAD:api/doc.json".into(),
+        revision: "api/doc.json".into(),
+        format,
+        fail_on,
+    };
+    let mut out = Vec::new();
+    let passes = check(&dir, &options(Format::Json, FailOn::Breaking), &mut out).unwrap();
+    assert!(!passes, "a parameter made required fails the gate");
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let finding = findings
+        .iter()
+        .find(|f| f["rule"] == "parameter-became-required")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(finding["level"], "breaking");
+    assert_eq!(finding["operation"]["method"], "GET");
+    assert_eq!(finding["operation"]["path"], "/items");
+    assert!(finding["pointer"]
+        .as_str()
+        .unwrap()
+        .starts_with("#/paths/~1items/get"));
+    assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(report["passes"], false);
+
+    // The same change after an unrelated edit has the same fingerprint.
+    let mut edited = new.clone();
+    edited["info"]["description"] = json!("Reworded.");
+    std::fs::write(&file, serde_json::to_string(&edited).unwrap()).unwrap();
+    let mut again = Vec::new();
+    check(&dir, &options(Format::Json, FailOn::Breaking), &mut again).unwrap();
+    let again: Value = serde_json::from_slice(&again).unwrap();
+    let same = again["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "parameter-became-required")
+        .unwrap();
+    assert_eq!(same["fingerprint"], finding["fingerprint"]);
+
+    // Text names the rule; an unknown revision is an error naming it.
+    let mut text = Vec::new();
+    check(&dir, &options(Format::Text, FailOn::Breaking), &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("= rule: parameter-became-required"), "{text}");
+    let mut bad = options(Format::Text, FailOn::Breaking);
+    bad.base = "no-such-rev:api/doc.json".into();
+    let error = format!("{:#}", check(&dir, &bad, &mut Vec::new()).unwrap_err());
+    assert!(
+        error.contains("git cannot show `no-such-rev:api/doc.json`"),
+        "{error}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

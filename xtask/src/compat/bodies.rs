@@ -12,6 +12,7 @@ impl<'a> Comparer<'a> {
             (None, None) => {}
             (None, Some(n)) => self.body_added(new, n),
             (Some(o), None) => self.push(
+                "request-body-removed",
                 Severity::Breaking,
                 &o.pointer,
                 format!("request body of `{}` removed", old.id),
@@ -23,6 +24,7 @@ impl<'a> Comparer<'a> {
             (Some(o), Some(n)) => {
                 if !o.required && n.required {
                     self.push(
+                        "request-body-became-required",
                         Severity::Breaking,
                         &n.pointer,
                         format!("request body of `{}` made required", new.id),
@@ -57,6 +59,11 @@ impl<'a> Comparer<'a> {
             )
         };
         self.push(
+            if n.required {
+                "required-request-body-added"
+            } else {
+                "optional-request-body-added"
+            },
             severity,
             &n.pointer,
             format!("request body of `{}` added", new.id),
@@ -74,6 +81,7 @@ impl<'a> Comparer<'a> {
         for media in &o.content {
             let Some(now) = n.content.iter().find(|m| m.media_type == media.media_type) else {
                 self.push(
+                    "request-media-type-removed",
                     Severity::Breaking,
                     &n.pointer,
                     format!(
@@ -130,6 +138,7 @@ impl<'a> Comparer<'a> {
         let v = self.version.clone();
         if o.status.is_success() {
             self.push(
+                "response-success-status-removed",
                 Severity::Breaking,
                 &o.pointer,
                 format!("{} response of `{}` removed", o.status, old.id),
@@ -140,6 +149,7 @@ impl<'a> Comparer<'a> {
             );
         } else {
             self.push(
+                "response-error-status-removed",
                 Severity::Compatible,
                 &o.pointer,
                 format!("{} response of `{}` removed", o.status, old.id),
@@ -157,6 +167,7 @@ impl<'a> Comparer<'a> {
         for media in &o.content {
             let Some(now) = n.content.iter().find(|m| m.media_type == media.media_type) else {
                 self.push(
+                    "response-media-type-removed",
                     Severity::Breaking,
                     &n.pointer,
                     format!("media type of {what}"),
@@ -192,6 +203,7 @@ impl<'a> Comparer<'a> {
             let subject = format!("header `{}` of {what}", header.name);
             match now {
                 None if header.required => self.push(
+                    "response-required-header-removed",
                     Severity::Breaking,
                     &n.pointer,
                     format!("required {subject} removed"),
@@ -207,6 +219,7 @@ impl<'a> Comparer<'a> {
                 Some(h) => {
                     if header.required && !h.required {
                         self.push(
+                            "response-header-became-optional",
                             Severity::Breaking,
                             &n.pointer,
                             format!("{subject} made optional"),
@@ -262,6 +275,7 @@ impl<'a> Comparer<'a> {
             )
         };
         self.push(
+            match severity { Severity::Breaking => "response-success-status-added", Severity::Compatible => "response-status-added-under-range", _ => "response-status-added" },
             severity,
             &n.pointer,
             format!("{} response of `{}` declared", n.status, new.id),

@@ -14,6 +14,8 @@
 
 mod bodies;
 mod operations;
+pub mod pair;
+pub mod rules;
 pub mod schema;
 mod security;
 
@@ -58,6 +60,9 @@ pub struct Finding {
     pub impact: String,
     /// How to keep deployed clients working; empty where nothing breaks.
     pub fix: String,
+    /// The catalogue's id of the change (`parameter-became-required`), see
+    /// [`rules::catalogue`] and `cargo xtask compat --rules`.
+    pub rule: String,
 }
 
 impl Finding {
@@ -183,6 +188,7 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
         };
         writeln!(out, "{label}: {}", finding.subject)?;
         writeln!(out, "  --> {name}{}", finding.pointer)?;
+        writeln!(out, "   = rule: {}", finding.rule)?;
         writeln!(out, "   = was: {}", finding.old)?;
         writeln!(out, "   = now: {}", finding.new)?;
         let effect = if finding.breaks_clients() {

@@ -56,6 +56,7 @@ impl<'a> Comparer<'a> {
                     let v = self.version.clone();
                     match new.operation(&old_op.id) {
                         Some(moved) => self.push(
+                            "operation-moved",
                             Severity::Breaking,
                             &moved.pointer,
                             format!("operation `{}` moved", old_op.id),
@@ -68,6 +69,7 @@ impl<'a> Comparer<'a> {
                             "keep the old route (both may exist), or bump the major version in info.version",
                         ),
                         None => self.push(
+                            "operation-removed",
                             Severity::Breaking,
                             &old_op.pointer,
                             format!("operation `{}` removed", old_op.id),
@@ -90,6 +92,7 @@ impl<'a> Comparer<'a> {
             });
             if !existed {
                 self.push(
+                    "operation-added",
                     Severity::Compatible,
                     &new_op.pointer,
                     format!("operation `{}` added", new_op.id),
@@ -108,6 +111,7 @@ impl<'a> Comparer<'a> {
         let (Some(o), Some(n)) = (old.servers.first(), new.servers.first()) else {
             if old.servers.first().map(|s| &s.url) != new.servers.first().map(|s| &s.url) {
                 self.push(
+                    "server-url-changed",
                     Severity::Breaking,
                     "/servers",
                     "the server URL".into(),
@@ -125,6 +129,7 @@ impl<'a> Comparer<'a> {
         };
         if old.base_path() != new.base_path() {
             self.push(
+                "server-base-path-changed",
                 Severity::Breaking,
                 "/servers/0/url",
                 "the base path of the server URL".into(),
@@ -138,6 +143,7 @@ impl<'a> Comparer<'a> {
             );
         } else if o.url != n.url {
             self.push(
+                "server-url-changed",
                 Severity::Breaking,
                 "/servers/0/url",
                 "the server URL".into(),
@@ -154,6 +160,7 @@ impl<'a> Comparer<'a> {
         let id = &new.id;
         if old.id != new.id {
             self.push(
+                "operation-id-changed",
                 Severity::Breaking,
                 &format!("{}/operationId", new.pointer),
                 format!("the operationId of {} {}", new.method, new.path),
@@ -191,6 +198,7 @@ impl<'a> Comparer<'a> {
             let subject = format!("{} parameter `{}` of `{}`", o.location, o.name, new.id);
             let Some(n) = new_params.get(key) else {
                 self.push(
+                    "parameter-removed",
                     Severity::Breaking,
                     &o.pointer,
                     format!("{subject} removed"),
@@ -216,6 +224,7 @@ impl<'a> Comparer<'a> {
         if o.required != n.required {
             if n.required {
                 self.push(
+                        "parameter-became-required",
                         Severity::Breaking,
                         &n.pointer,
                         format!("{subject} made required"),
@@ -226,6 +235,7 @@ impl<'a> Comparer<'a> {
                     );
             } else {
                 self.push(
+                    "parameter-became-optional",
                     Severity::Compatible,
                     &n.pointer,
                     format!("{subject} made optional"),
@@ -238,6 +248,7 @@ impl<'a> Comparer<'a> {
         }
         if o.style != n.style || o.explode != n.explode {
             self.push(
+                    "parameter-style-changed",
                     Severity::Breaking,
                     &n.pointer,
                     format!("how {subject} is written (`style`/`explode`)"),
@@ -269,6 +280,7 @@ impl<'a> Comparer<'a> {
         );
         if n.required {
             self.push(
+                "required-parameter-added",
                 Severity::Breaking,
                 &n.pointer,
                 subject,
@@ -279,6 +291,7 @@ impl<'a> Comparer<'a> {
             );
         } else {
             self.push(
+                "optional-parameter-added",
                 Severity::Compatible,
                 &n.pointer,
                 subject,

@@ -63,6 +63,7 @@ impl<'a> Comparer<'a> {
                     for flow in a {
                         match b.iter().find(|f| f.kind == flow.kind) {
                             None => self.push(
+                                "security-flow-removed",
                                 Severity::Breaking,
                                 &pointer,
                                 format!("the `{}` flow of security scheme `{name}`", flow.kind.key()),
@@ -72,6 +73,7 @@ impl<'a> Comparer<'a> {
                                 "keep the flow, or bump the major version in info.version",
                             ),
                             Some(f) if f.token_url != flow.token_url => self.push(
+                                "security-token-url-changed",
                                 Severity::Breaking,
                                 &format!("{pointer}/flows/{}/tokenUrl", flow.kind.key()),
                                 format!("the token URL of the `{}` flow of `{name}`", flow.kind.key()),
@@ -89,6 +91,7 @@ impl<'a> Comparer<'a> {
             };
             if !same {
                 self.push(
+                    "security-scheme-changed",
                     Severity::Breaking,
                     &pointer,
                     format!("security scheme `{name}`"),
@@ -144,6 +147,7 @@ impl<'a> Comparer<'a> {
                 format!("security requirement of operation `{}` changed", new.id)
             };
             self.push(
+                if way.schemes.is_empty() { "security-required" } else if !scopes.is_empty() { "security-scope-added" } else { "security-requirement-changed" },
                 Severity::Breaking,
                 &pointer,
                 subject,

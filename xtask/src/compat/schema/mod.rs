@@ -91,6 +91,22 @@ pub struct Comparer<'a> {
     seen: BTreeSet<(String, String, Direction)>,
 }
 
+/// The rule id of a constraint change: `<direction>-<kind>-<how>`
+/// (`request-maximum-narrowed`), or `<direction>-<kind>` where the kind
+/// says how (`response-enum-value-added`); see [`super::rules`].
+fn constraint_rule(direction: Direction, change: Change, what: &str) -> String {
+    let kind = super::rules::constraint_kind(what);
+    if kind.ends_with("-added") || kind.ends_with("-removed") {
+        return format!("{}-{kind}", direction.word());
+    }
+    let how = match change {
+        Change::Narrower => "narrowed",
+        Change::Wider => "widened",
+        Change::Different => "changed",
+    };
+    format!("{}-{kind}-{how}", direction.word())
+}
+
 /// Fix advice for a change that breaks in `direction`.
 fn fix_for(direction: Direction) -> &'static str {
     match direction {
@@ -117,10 +133,11 @@ impl<'a> Comparer<'a> {
         }
     }
 
-    /// Adds a finding.
+    /// Adds a finding of the catalogue's rule `rule` ([`super::rules`]).
     #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
+        rule: impl Into<String>,
         severity: Severity,
         pointer: &str,
         subject: String,
@@ -137,6 +154,7 @@ impl<'a> Comparer<'a> {
             new,
             impact,
             fix: fix.to_string(),
+            rule: rule.into(),
         });
     }
 
@@ -178,6 +196,7 @@ impl<'a> Comparer<'a> {
             Severity::Compatible
         };
         self.push(
+            constraint_rule(place.direction, change, &what),
             severity,
             &place.new_pointer,
             format!("{what} {} {}", place.direction.word(), place.subject),
@@ -197,6 +216,7 @@ impl<'a> Comparer<'a> {
         let (Some(old), Some(new)) = (self.old.resolve(old_node), self.new.resolve(new_node))
         else {
             self.push(
+                format!("{}-schema-unresolvable", place.direction.word()),
                 Severity::Breaking,
                 &place.new_pointer,
                 format!("{} {}", place.direction.word(), place.subject),
@@ -235,6 +255,7 @@ impl<'a> Comparer<'a> {
     /// A change the gate has no rule for: it fails, naming the node.
     fn unclassified(&mut self, place: &Place, what: &str, how: &str) {
         self.push(
+            format!("{}-change-unclassified", place.direction.word()),
             Severity::Breaking,
             &place.new_pointer,
             format!("{what} of {} {}", place.direction.word(), place.subject),
@@ -249,6 +270,7 @@ impl<'a> Comparer<'a> {
     pub fn deprecated(&mut self, pointer: &str, subject: &str) {
         let v = self.version.clone();
         self.push(
+            "deprecated",
             Severity::Warning,
             pointer,
             format!("{subject} deprecated"),

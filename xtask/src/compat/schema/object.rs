@@ -93,6 +93,11 @@ impl<'a> Comparer<'a> {
                 ""
             };
             self.push(
+                format!(
+                    "{}-property-became-{}",
+                    place.direction.word(),
+                    required_text(is_required)
+                ),
                 severity,
                 &child.new_pointer,
                 format!(
@@ -158,7 +163,14 @@ impl<'a> Comparer<'a> {
             ),
         };
         let was = describe(self.old, old_node);
+        let rule = match (place.direction, was_required) {
+            (Direction::Response, true) => "response-required-property-removed",
+            (Direction::Response, false) => "response-optional-property-removed",
+            (Direction::Request, _) if closed(n) => "request-property-removed-from-closed-object",
+            (Direction::Request, _) => "request-property-removed",
+        };
         self.push(
+            rule,
             severity,
             &format!("{}/properties/{}", place.old_pointer, escape_pointer(name)),
             format!(
@@ -209,7 +221,14 @@ impl<'a> Comparer<'a> {
             ),
         };
         let now = describe(self.new, node);
+        let rule = match (place.direction, is_required) {
+            (Direction::Response, _) if closed(o) => "response-property-added-to-closed-object",
+            (Direction::Response, _) => "response-property-added",
+            (Direction::Request, true) => "request-required-property-added",
+            (Direction::Request, false) => "request-optional-property-added",
+        };
         self.push(
+            rule,
             severity,
             &format!("{}/properties/{}", place.new_pointer, escape_pointer(name)),
             format!(

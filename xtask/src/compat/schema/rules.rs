@@ -232,6 +232,7 @@ impl<'a> Comparer<'a> {
             let text = |d: &Option<Value>| d.as_ref().map_or("none".into(), show);
             let v = self.version.clone();
             self.push(
+                "request-default-changed",
                 Severity::Warning,
                 &place.new_pointer,
                 format!("the default of request {}", place.subject),
