@@ -91,6 +91,10 @@ enum Task {
         /// info.version accepts breaking findings).
         #[arg(long, value_enum, default_value = "breaking", requires = "base")]
         fail_on: xtask::compat::pair::FailOn,
+        /// The policy file: rule levels (`[rules] id = "warning"`, or "off") and acknowledged
+        /// findings by fingerprint with a reason (default: compat.toml beside the revision).
+        #[arg(long, value_name = "PATH", requires = "base")]
+        config: Option<std::path::PathBuf>,
         /// Print the catalogue of rules (id, level, who it breaks, an example) and exit.
         #[arg(long, conflicts_with_all = ["base", "revision"])]
         rules: bool,
@@ -286,6 +290,7 @@ fn main() -> ExitCode {
             revision,
             format,
             fail_on,
+            config,
             rules,
         } => match (rules, base, revision) {
             (true, _, _) => report(
@@ -297,6 +302,7 @@ fn main() -> ExitCode {
                     revision,
                     format,
                     fail_on,
+                    config,
                 };
                 let dir = std::env::current_dir().unwrap_or_else(|_| root.clone());
                 verdict(xtask::compat::pair::check(&dir, &options, &mut stdout))

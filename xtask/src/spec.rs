@@ -13,6 +13,7 @@ use crate::model::{
 };
 
 mod lenient;
+pub mod lines;
 mod responses;
 pub mod subset;
 

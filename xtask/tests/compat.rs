@@ -619,6 +619,7 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
         revision: "api/doc.json".into(),
         format,
         fail_on,
+        config: None,
     };
     let mut out = Vec::new();
     let passes = check(&dir, &options(Format::Json, FailOn::Breaking), &mut out).unwrap();
@@ -654,6 +655,57 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
         .unwrap();
     assert_eq!(same["fingerprint"], finding["fingerprint"]);
 
+    // GitHub annotations stand on the revision's line of the change.
+    let mut github = Vec::new();
+    check(
+        &dir,
+        &options(Format::Github, FailOn::Breaking),
+        &mut github,
+    )
+    .unwrap();
+    let github = String::from_utf8(github).unwrap();
+    let annotation = github
+        .lines()
+        .find(|l| l.contains("title=parameter-became-required"))
+        .unwrap_or_else(|| panic!("{github}"));
+    assert!(
+        annotation.starts_with("::error file=api/doc.json,line="),
+        "{annotation}"
+    );
+    let line: usize = annotation["::error file=api/doc.json,line=".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let written = std::fs::read_to_string(&file).unwrap();
+    // One-line JSON: the line is the only one there is.
+    assert!(line >= 1 && line <= written.lines().count(), "{annotation}");
+    // Markdown: counts first, the breaking finding under its operation.
+    let mut markdown = Vec::new();
+    check(
+        &dir,
+        &options(Format::Markdown, FailOn::Breaking),
+        &mut markdown,
+    )
+    .unwrap();
+    let markdown = String::from_utf8(markdown).unwrap();
+    assert!(
+        markdown.starts_with("## API compatibility: fails"),
+        "{markdown}"
+    );
+    let counts = markdown
+        .find("**1** breaking")
+        .unwrap_or_else(|| panic!("{markdown}"));
+    let operation = markdown
+        .find("#### `GET /items`")
+        .unwrap_or_else(|| panic!("{markdown}"));
+    assert!(counts < operation);
+    assert!(
+        markdown.contains("| `parameter-became-required` |"),
+        "{markdown}"
+    );
+
     // Text names the rule; an unknown revision is an error naming it.
     let mut text = Vec::new();
     check(&dir, &options(Format::Text, FailOn::Breaking), &mut text).unwrap();
@@ -666,5 +718,110 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
         error.contains("git cannot show `no-such-rev:api/doc.json`"),
         "{error}"
     );
+
+    // The team's policy beside the document: acknowledged by fingerprint,
+    // the finding is printed as acknowledged and fails nothing.
+    let policy = dir.join("api/compat.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[acknowledged]]\nfingerprint = {}\nreason = \"no client leaves `color` out\"\n",
+            finding["fingerprint"]
+        ),
+    )
+    .unwrap();
+    let mut text = Vec::new();
+    let passes = check(&dir, &options(Format::Text, FailOn::Breaking), &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(passes, "{text}");
+    assert!(
+        text.contains("note[acknowledged]: query parameter `color`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= acknowledged: no client leaves `color` out"),
+        "{text}"
+    );
+    // A rule turned off is dropped, and counted; a level can be raised.
+    std::fs::write(&policy, "[rules]\nparameter-became-required = \"off\"\n").unwrap();
+    let mut text = Vec::new();
+    assert!(check(&dir, &options(Format::Text, FailOn::Breaking), &mut text).unwrap());
+    let text = String::from_utf8(text).unwrap();
+    assert!(!text.contains("parameter-became-required"), "{text}");
+    assert!(
+        text.contains("0 finding(s) acknowledged, 1 of rules turned off"),
+        "{text}"
+    );
+    // A rule id the catalogue does not have is an error naming it.
+    std::fs::write(&policy, "[rules]\nparameter-made-required = \"off\"\n").unwrap();
+    let error = format!(
+        "{:#}",
+        check(
+            &dir,
+            &options(Format::Text, FailOn::Breaking),
+            &mut Vec::new()
+        )
+        .unwrap_err()
+    );
+    assert!(
+        error.contains("`parameter-made-required` is no rule of the catalogue"),
+        "{error}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The 3.1 rewrite of a 3.0 schema tree: `nullable: true` into the type
+/// array (or an `anyOf` with null where there is no type), `example` into
+/// `examples`.
+fn to_3_1(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.remove("nullable") == Some(json!(true)) {
+                match map.get("type").cloned() {
+                    Some(Value::String(t)) => {
+                        map.insert("type".into(), json!([t, "null"]));
+                    }
+                    _ => {
+                        let inner = Value::Object(std::mem::take(map));
+                        map.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                    }
+                }
+            }
+            if let Some(example) = map.remove("example") {
+                map.insert("examples".into(), json!([example]));
+            }
+            map.values_mut().for_each(to_3_1);
+        }
+        Value::Array(items) => items.iter_mut().for_each(to_3_1),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_3_0_document_against_its_3_1_rewrite_breaks_nothing() {
+    let mut old = released();
+    // Nullable and illustrated, in a response and in a request.
+    let item = &mut schema(&mut old, "Item")["properties"];
+    item["size"] = json!({"type": "integer", "nullable": true, "example": 3});
+    item["created_at"]["nullable"] = json!(true);
+    schema(&mut old, "NewItem")["properties"]["name"]["example"] = json!("Kettle");
+    schema(&mut old, "NewItem")["properties"]["size"]["nullable"] = json!(true);
+    let mut new = old.clone();
+    new["openapi"] = json!("3.1.0");
+    to_3_1(&mut new["components"]);
+    to_3_1(&mut new["paths"]);
+    assert_ne!(
+        old["components"], new["components"],
+        "the fixture has something to rewrite"
+    );
+    let findings = compare(&old, &new).unwrap();
+    let breaking: Vec<&Finding> = findings.iter().filter(|f| f.breaks_clients()).collect();
+    assert!(breaking.is_empty(), "{}", describe(&findings));
+    // And back: the 3.1 document against its 3.0 original.
+    let findings = compare(&new, &old).unwrap();
+    assert!(
+        !findings.iter().any(Finding::breaks_clients),
+        "{}",
+        describe(&findings)
+    );
 }

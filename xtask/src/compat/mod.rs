@@ -63,12 +63,16 @@ pub struct Finding {
     /// The catalogue's id of the change (`parameter-became-required`), see
     /// [`rules::catalogue`] and `cargo xtask compat --rules`.
     pub rule: String,
+    /// Why the team accepted this finding (a policy file's acknowledgement,
+    /// see [`pair::Policy`]): it is printed, and fails nothing.
+    pub acknowledged: Option<String>,
 }
 
 impl Finding {
-    /// Whether deployed clients may not survive this change.
+    /// Whether deployed clients may not survive this change (and the team
+    /// did not acknowledge it).
     pub fn breaks_clients(&self) -> bool {
-        self.severity == Severity::Breaking
+        self.severity == Severity::Breaking && self.acknowledged.is_none()
     }
 }
 
@@ -181,6 +185,7 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
     let accepted = verdict.major_bumped;
     for finding in &verdict.findings {
         let label = match (finding.severity, accepted) {
+            _ if finding.acknowledged.is_some() => "note[acknowledged]",
             (Severity::Breaking, false) => "error[breaking]",
             (Severity::Breaking, true) => "warning[breaking, major bump]",
             (Severity::Warning, _) => "warning",
@@ -189,6 +194,9 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
         writeln!(out, "{label}: {}", finding.subject)?;
         writeln!(out, "  --> {name}{}", finding.pointer)?;
         writeln!(out, "   = rule: {}", finding.rule)?;
+        if let Some(reason) = &finding.acknowledged {
+            writeln!(out, "   = acknowledged: {reason}")?;
+        }
         writeln!(out, "   = was: {}", finding.old)?;
         writeln!(out, "   = now: {}", finding.new)?;
         let effect = if finding.breaks_clients() {
@@ -201,7 +209,13 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
             writeln!(out, "   = fix: {}", finding.fix)?;
         }
     }
-    let count = |s: Severity| verdict.findings.iter().filter(|f| f.severity == s).count();
+    let count = |s: Severity| {
+        verdict
+            .findings
+            .iter()
+            .filter(|f| f.severity == s && f.acknowledged.is_none())
+            .count()
+    };
     let (breaking, warnings, compatible) = (
         count(Severity::Breaking),
         count(Severity::Warning),

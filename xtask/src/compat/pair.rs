@@ -19,8 +19,14 @@ pub enum Format {
     /// cargo-style text, as the workspace mode prints.
     Text,
     /// One JSON object: the versions, and each finding with its rule id,
-    /// level, operation, pointer, texts and fingerprint.
+    /// level, operation, pointer, line, texts and fingerprint.
     Json,
+    /// Markdown for a pull-request comment or a job summary: counts, then
+    /// the breaking findings by operation, then the others collapsed.
+    Markdown,
+    /// GitHub Actions workflow commands: one `::error`/`::warning`/`::notice`
+    /// annotation per finding, on the revision's line.
+    Github,
 }
 
 /// The level at or above which findings fail the gate.
@@ -40,11 +46,108 @@ pub struct Options {
     pub revision: String,
     pub format: Format,
     pub fail_on: FailOn,
+    /// The policy file (`--config`); default: `compat.toml` beside the
+    /// revision's document, when there is one.
+    pub config: Option<std::path::PathBuf>,
+}
+
+/// The policy a team keeps in its repository (`compat.toml`):
+///
+/// ```toml
+/// [rules]
+/// response-status-added = "info"      # breaking, warning, info, or off
+/// [[acknowledged]]
+/// fingerprint = "4f1c0e2a9b7d3e85"
+/// reason = "the mobile app never sends `site`; agreed with its team"
+/// ```
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// A rule id → its level here, or `off`.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, Level>,
+    /// Findings accepted, by fingerprint, each with its reason.
+    #[serde(default)]
+    pub acknowledged: Vec<Acknowledged>,
+}
+
+/// A rule's level in a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Breaking,
+    Warning,
+    Info,
+    Off,
+}
+
+/// One acknowledged finding.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledged {
+    pub fingerprint: String,
+    pub reason: String,
+}
+
+impl Policy {
+    /// Reads a policy file; a rule id the catalogue does not have is an
+    /// error naming it (a typo would otherwise change nothing).
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the policy {}", path.display()))?;
+        let policy: Policy = toml::from_str(&text)
+            .with_context(|| format!("{} is not a compat policy", path.display()))?;
+        let known = rules::catalogue();
+        for id in policy.rules.keys() {
+            if !known.iter().any(|r| &r.id == id) {
+                bail!(
+                    "{}: `{id}` is no rule of the catalogue (see `cargo xtask compat --rules`)",
+                    path.display()
+                );
+            }
+        }
+        Ok(policy)
+    }
+
+    /// Applies the policy: levels changed, rules turned off (dropped, and
+    /// counted), findings acknowledged. Returns how many were turned off,
+    /// and the acknowledgements that matched nothing.
+    fn apply(&self, findings: &mut Vec<(Finding, String)>) -> (usize, Vec<&Acknowledged>) {
+        let before = findings.len();
+        findings.retain(|(f, _)| self.rules.get(&f.rule) != Some(&Level::Off));
+        let off = before - findings.len();
+        for (finding, fingerprint) in findings.iter_mut() {
+            match self.rules.get(&finding.rule) {
+                Some(Level::Breaking) => finding.severity = Severity::Breaking,
+                Some(Level::Warning) => finding.severity = Severity::Warning,
+                Some(Level::Info) => finding.severity = Severity::Compatible,
+                _ => {}
+            }
+            if let Some(ack) = self
+                .acknowledged
+                .iter()
+                .find(|a| &a.fingerprint == fingerprint)
+            {
+                finding.acknowledged = Some(ack.reason.clone());
+            }
+        }
+        let stale = self
+            .acknowledged
+            .iter()
+            .filter(|a| !findings.iter().any(|(_, fp)| fp == &a.fingerprint))
+            .collect();
+        (off, stale)
+    }
 }
 
 /// Reads one side: a file, or `REV:PATH` through `git show` in `dir`. A
 /// URL is refused: the gate reads no network.
 pub fn load_side(dir: &Path, side: &str) -> Result<Document> {
+    Ok(read_side(dir, side)?.0)
+}
+
+/// [`load_side`], with the document's text (for line numbers).
+fn read_side(dir: &Path, side: &str) -> Result<(Document, String)> {
     if side.starts_with("http://") || side.starts_with("https://") {
         bail!(
             "`{side}` is a URL: the gate reads files and git revisions, never the network. \
@@ -55,7 +158,7 @@ pub fn load_side(dir: &Path, side: &str) -> Result<Document> {
     if file.is_file() {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        return Document::parse(Path::new(side), &text);
+        return Ok((Document::parse(Path::new(side), &text)?, text));
     }
     let Some((rev, path)) = side.split_once(':').filter(|(rev, _)| !rev.is_empty()) else {
         bail!("{side} is neither a file nor `REV:PATH` (a git revision and the document's path in it)");
@@ -74,16 +177,34 @@ pub fn load_side(dir: &Path, side: &str) -> Result<Document> {
     }
     let text =
         String::from_utf8(output.stdout).map_err(|_| anyhow!("`{side}` is not UTF-8 text"))?;
-    Document::parse(Path::new(side), &text)
+    Ok((Document::parse(Path::new(side), &text)?, text))
 }
 
 /// Judges `options.revision` against `options.base` and prints the
 /// findings; returns whether the gate passes.
 pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool> {
-    let old = load_side(dir, &options.base).context("the base document")?;
-    let new = load_side(dir, &options.revision).context("the revision")?;
+    let (old, old_text) = read_side(dir, &options.base).context("the base document")?;
+    let (new, new_text) = read_side(dir, &options.revision).context("the revision")?;
     let (old_model, new_model) = (crate::model::load(&old).0, crate::model::load(&new).0);
-    let findings = super::compare_models(&old_model, &new_model);
+    let mut findings: Vec<(Finding, String)> = super::compare_models(&old_model, &new_model)
+        .into_iter()
+        .map(|f| {
+            let fingerprint = finding_fingerprint(&f, &old_model, &new_model);
+            (f, fingerprint)
+        })
+        .collect();
+    let policy_path = options.config.clone().or_else(|| {
+        let beside = dir
+            .join(side_path(&options.revision))
+            .with_file_name("compat.toml");
+        beside.is_file().then_some(beside)
+    });
+    let policy = match &policy_path {
+        Some(path) => Policy::read(path)?,
+        None => Policy::default(),
+    };
+    let (off, stale) = policy.apply(&mut findings);
+    let (findings, fingerprints): (Vec<Finding>, Vec<String>) = findings.into_iter().unzip();
     let versions = (old.api.info.version.clone(), new.api.info.version.clone());
     let major_bumped = match (major(&versions.0), major(&versions.1)) {
         (Some(old), Some(new)) => new > old,
@@ -95,6 +216,7 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
         major_bumped,
     };
     let failing = |f: &Finding| match (f.severity, options.fail_on) {
+        _ if f.acknowledged.is_some() => false,
         (Severity::Breaking, _) => !verdict.major_bumped,
         (Severity::Warning, FailOn::Warning | FailOn::Info) => true,
         (Severity::Compatible, FailOn::Info) => true,
@@ -104,24 +226,218 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
     match options.format {
         Format::Text => {
             report(Path::new(&options.revision), &verdict, out)?;
+            if let Some(path) = &policy_path {
+                let acknowledged = verdict
+                    .findings
+                    .iter()
+                    .filter(|f| f.acknowledged.is_some())
+                    .count();
+                writeln!(
+                    out,
+                    "{:>12} {}: {acknowledged} finding(s) acknowledged, {off} of rules turned off",
+                    "Policy",
+                    path.display()
+                )?;
+            }
+            for ack in &stale {
+                writeln!(
+                    out,
+                    "warning: the acknowledgement of {} matches no finding (\"{}\"); remove it",
+                    ack.fingerprint, ack.reason
+                )?;
+            }
         }
         Format::Json => {
             let findings: Vec<Value> = verdict
                 .findings
                 .iter()
-                .map(|f| finding_json(f, &old_model, &new_model))
+                .zip(&fingerprints)
+                .map(|(f, fingerprint)| {
+                    let mut value = finding_json(f, &old_model, &new_model);
+                    value["fingerprint"] = json!(fingerprint);
+                    value["acknowledged"] = json!(f.acknowledged);
+                    let side = if f.new == "absent" {
+                        "base"
+                    } else {
+                        "revision"
+                    };
+                    value["in"] = json!(side);
+                    value["line"] = json!(line_for(f, &old_text, &new_text).map(|(_, l)| l));
+                    value
+                })
                 .collect();
             let document = json!({
                 "base": { "document": options.base, "version": verdict.versions.0 },
                 "revision": { "document": options.revision, "version": verdict.versions.1 },
                 "major_version_bumped": verdict.major_bumped,
                 "passes": passes,
+                "turned_off": off,
+                "stale_acknowledgements": stale.iter().map(|a| &a.fingerprint).collect::<Vec<_>>(),
                 "findings": findings,
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&document)?)?;
         }
+        Format::Markdown => {
+            markdown(options, &verdict, passes, &old_model, &new_model, out)?;
+        }
+        Format::Github => {
+            for f in &verdict.findings {
+                let command = match f.severity {
+                    _ if f.acknowledged.is_some() => "notice",
+                    Severity::Breaking if !verdict.major_bumped => "error",
+                    Severity::Breaking | Severity::Warning => "warning",
+                    Severity::Compatible => "notice",
+                };
+                // Removed things are in the base; the annotation stands on
+                // the revision's file all the same (GitHub shows only it).
+                let file = side_path(&options.revision);
+                let line = line_for(f, &old_text, &new_text)
+                    .map(|(_, line)| format!(",line={line}"))
+                    .unwrap_or_default();
+                let message = format!("{}. {}", f.subject, f.impact);
+                let message = match f.fix.is_empty() {
+                    true => message,
+                    false => format!("{message}. Fix: {}", f.fix),
+                };
+                writeln!(
+                    out,
+                    "::{command} file={}{line},title={}::{}",
+                    escape_property(&file),
+                    escape_property(&f.rule),
+                    escape_data(&message)
+                )?;
+            }
+        }
     }
     Ok(passes)
+}
+
+/// The file a side names: the path of a file, or the `PATH` of `REV:PATH`.
+fn side_path(side: &str) -> String {
+    if Path::new(side).exists() {
+        return side.to_string();
+    }
+    side.split_once(':')
+        .map_or(side, |(_, path)| path)
+        .to_string()
+}
+
+/// Where a finding stands: which side (`base` for what was removed, whose
+/// pointer is in the base) and its line there.
+fn line_for(f: &Finding, old_text: &str, new_text: &str) -> Option<(&'static str, usize)> {
+    let pointer = f.pointer.strip_prefix('#').unwrap_or(&f.pointer);
+    match f.new == "absent" {
+        true => crate::spec::lines::line_of(old_text, pointer).map(|l| ("base", l)),
+        false => crate::spec::lines::line_of(new_text, pointer).map(|l| ("revision", l)),
+    }
+}
+
+/// A workflow command's property value, escaped as GitHub reads it.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A workflow command's message, escaped as GitHub reads it.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// The markdown report: counts, the breaking findings by operation, the
+/// others collapsed.
+fn markdown(
+    options: &Options,
+    verdict: &Verdict,
+    passes: bool,
+    old: &Model,
+    new: &Model,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let count = |s: Severity| {
+        verdict
+            .findings
+            .iter()
+            .filter(|f| f.severity == s && f.acknowledged.is_none())
+            .count()
+    };
+    let (old_version, new_version) = &verdict.versions;
+    writeln!(
+        out,
+        "## API compatibility: {}\n",
+        if passes { "passes" } else { "fails" }
+    )?;
+    writeln!(
+        out,
+        "`{}` ({new_version}) against `{}` ({old_version}): **{}** breaking, **{}** warning(s), **{}** info.{}\n",
+        options.revision,
+        options.base,
+        count(Severity::Breaking),
+        count(Severity::Warning),
+        count(Severity::Compatible),
+        if verdict.major_bumped && count(Severity::Breaking) > 0 {
+            " The major version went up, which accepts the breaking changes."
+        } else {
+            ""
+        }
+    )?;
+    let row = |f: &Finding| {
+        let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+        format!(
+            "| `{}` | {} | {} → {} | {} | {} |",
+            f.rule,
+            cell(&f.subject),
+            cell(&f.old),
+            cell(&f.new),
+            cell(&f.impact),
+            cell(&f.fix)
+        )
+    };
+    let breaking: Vec<&Finding> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.breaks_clients())
+        .collect();
+    if !breaking.is_empty() {
+        writeln!(out, "### Breaking\n")?;
+        let mut by_operation: std::collections::BTreeMap<String, Vec<&Finding>> =
+            Default::default();
+        for f in breaking {
+            let key = operation_of(&f.pointer, old, new)
+                .map_or("Outside operations".to_string(), |(method, path, id)| {
+                    format!("`{method} {path}` (`{id}`)")
+                });
+            by_operation.entry(key).or_default().push(f);
+        }
+        for (operation, findings) in by_operation {
+            writeln!(out, "#### {operation}\n")?;
+            writeln!(out, "| rule | what | was → now | who breaks | fix |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+            for f in findings {
+                writeln!(out, "{}", row(f))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let others: Vec<&Finding> = verdict
+        .findings
+        .iter()
+        .filter(|f| !f.breaks_clients())
+        .collect();
+    if !others.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>{} warning(s), info and acknowledged</summary>\n",
+            others.len()
+        )?;
+        writeln!(out, "| rule | what | was → now | effect | |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for f in others {
+            writeln!(out, "{}", row(f))?;
+        }
+        writeln!(out, "\n</details>")?;
+    }
+    Ok(())
 }
 
 /// The operation a finding's pointer is in: (method, path, operationId).
@@ -140,10 +456,6 @@ fn operation_of(pointer: &str, old: &Model, new: &Model) -> Option<(String, Stri
 /// A finding as JSON (its schema is in the README, "Gate your document").
 fn finding_json(f: &Finding, old: &Model, new: &Model) -> Value {
     let operation = operation_of(&f.pointer, old, new);
-    let route = operation
-        .as_ref()
-        .map(|(method, path, _)| format!("{method} {path}"))
-        .unwrap_or_default();
     json!({
         "rule": f.rule,
         "level": rules::level_word(f.severity),
@@ -156,8 +468,16 @@ fn finding_json(f: &Finding, old: &Model, new: &Model) -> Value {
         "new": f.new,
         "impact": f.impact,
         "fix": f.fix,
-        "fingerprint": fingerprint(&[&f.rule, &route, &f.subject]),
     })
+}
+
+/// A finding's [`fingerprint`]: of its rule, its operation's method and
+/// path, and its subject.
+fn finding_fingerprint(f: &Finding, old: &Model, new: &Model) -> String {
+    let route = operation_of(&f.pointer, old, new)
+        .map(|(method, path, _)| format!("{method} {path}"))
+        .unwrap_or_default();
+    fingerprint(&[&f.rule, &route, &f.subject])
 }
 
 /// A finding's fingerprint: FNV-1a (64 bits, hex) of its rule, its

@@ -155,6 +155,7 @@ impl<'a> Comparer<'a> {
             impact,
             fix: fix.to_string(),
             rule: rule.into(),
+            acknowledged: None,
         });
     }
 
