@@ -825,3 +825,55 @@ fn a_3_0_document_against_its_3_1_rewrite_breaks_nothing() {
         describe(&findings)
     );
 }
+
+#[test]
+fn the_ci_script_gates_two_commits_of_a_repository() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-gate.sh");
+    let dir = std::env::temp_dir().join(format!("compat-script-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let document = dir.join("openapi.json");
+    let old = released();
+    std::fs::write(&document, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "released"]);
+    let run = |base: &str| {
+        std::process::Command::new("sh")
+            .arg(&script)
+            .args([base, "openapi.json", "summary.md"])
+            .current_dir(&dir)
+            .env("XTASK", env!("CARGO_BIN_EXE_xtask"))
+            .output()
+            .expect("sh runs the script")
+    };
+    // A compatible commit: an optional parameter added.
+    let mut compatible = old.clone();
+    params(&mut compatible).push(json!({"name": "q", "in": "query", "schema": {"type": "string"}}));
+    std::fs::write(
+        &document,
+        serde_json::to_string_pretty(&compatible).unwrap(),
+    )
+    .unwrap();
+    git(&dir, &["commit", "-q", "-am", "optional parameter"]);
+    let output = run("HEAD~1");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // A breaking commit on top: an operation removed.
+    let mut breaking = compatible.clone();
+    breaking["paths"].as_object_mut().unwrap().remove("/items");
+    std::fs::write(&document, serde_json::to_string_pretty(&breaking).unwrap()).unwrap();
+    git(&dir, &["commit", "-q", "-am", "operation removed"]);
+    let output = run("HEAD~1");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("= rule: operation-removed"), "{stdout}");
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(
+        summary.starts_with("## API compatibility: fails"),
+        "{summary}"
+    );
+    // A revision that is not there: 2, and the summary names nothing.
+    let output = run("no-such-branch");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
