@@ -1,0 +1,475 @@
+//! The compatibility gate on documents nobody here wrote: each kind of
+//! change the catalogue names is applied to every corpus document
+//! (`../shared/corpus/`, beside the checkout; skipped with a note when
+//! absent) where it applies, and the gate must report it with the right
+//! rule id, as breaking; rewrites that change nothing a client sees (keys
+//! reordered, texts edited, an inline schema moved into `components`, the
+//! document printed as JSON) must give no breaking finding.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+use xtask::compat::{compare, Finding, Severity};
+use xtask::spec::Document;
+
+fn documents() -> Option<Vec<PathBuf>> {
+    let dir = xtask::workspace_root()
+        .join("..")
+        .join("shared")
+        .join("corpus");
+    if !dir.is_dir() {
+        eprintln!(
+            "note: {} is absent: the mutation suite is not run",
+            dir.display()
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    for sub in [dir.clone(), dir.join("3.1")] {
+        for entry in std::fs::read_dir(&sub).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml" || e == "json") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Some(out)
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
+
+/// Every operation: (path, method).
+fn operations(raw: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in raw["paths"].as_object().into_iter().flatten() {
+        for method in METHODS {
+            if item.get(*method).is_some_and(Value::is_object) {
+                out.push((path.clone(), method.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn op<'a>(raw: &'a mut Value, (path, method): &(String, String)) -> &'a mut Value {
+    &mut raw["paths"][path][method]
+}
+
+/// Reads a node without inserting anything (`Value`'s `IndexMut` inserts
+/// null for a missing key).
+fn read(raw: &Value, (path, method): &(String, String), pointer: &str) -> Value {
+    raw["paths"][path][method]
+        .pointer(pointer)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// The component a `$ref` names, or the node itself.
+fn target<'a>(raw: &'a mut Value, node: &Value) -> Option<&'a mut Value> {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.strip_prefix('#')?.to_string();
+            raw.pointer_mut(&pointer)
+        }
+        None => None,
+    }
+}
+
+/// A mutation: its name, the rule it must be reported as, and the edit
+/// (false: it does not apply to this document).
+type Mutation = (&'static str, &'static str, fn(&mut Value) -> bool);
+
+fn mutations() -> Vec<Mutation> {
+    vec![
+        ("remove an operation", "operation-removed", |raw| {
+            let Some(first) = operations(raw).into_iter().next() else {
+                return false;
+            };
+            raw["paths"][&first.0]
+                .as_object_mut()
+                .unwrap()
+                .remove(&first.1);
+            true
+        }),
+        (
+            "make a parameter required",
+            "parameter-became-required",
+            |raw| {
+                for o in operations(raw) {
+                    let Some(params) = op(raw, &o)
+                        .get_mut("parameters")
+                        .and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    if let Some(p) = params.iter_mut().find(|p| {
+                        p["in"] == "query" && p["required"] != true && p.get("$ref").is_none()
+                    }) {
+                        p["required"] = json!(true);
+                        return true;
+                    }
+                }
+                false
+            },
+        ),
+        (
+            "add a required parameter",
+            "required-parameter-added",
+            |raw| {
+                let Some(first) = operations(raw).into_iter().next() else {
+                    return false;
+                };
+                let o = op(raw, &first);
+                if o.get("parameters").is_none() {
+                    o["parameters"] = json!([]);
+                }
+                o["parameters"].as_array_mut().unwrap().push(json!({
+                    "name": "mutation_added", "in": "query", "required": true,
+                    "schema": {"type": "string"}
+                }));
+                true
+            },
+        ),
+        (
+            "remove a success status",
+            "response-success-status-removed",
+            |raw| {
+                for o in operations(raw) {
+                    let Some(responses) = op(raw, &o)
+                        .get_mut("responses")
+                        .and_then(Value::as_object_mut)
+                    else {
+                        continue;
+                    };
+                    let success = responses.keys().find(|k| k.starts_with('2')).cloned();
+                    if let (Some(status), true) = (success, responses.len() >= 2) {
+                        responses.remove(&status);
+                        return true;
+                    }
+                }
+                false
+            },
+        ),
+        ("require authentication", "security-required", |raw| {
+            // The document's first scheme, or a new API key where it has none.
+            let scheme = match raw
+                .pointer("/components/securitySchemes")
+                .and_then(Value::as_object)
+                .and_then(|s| s.keys().next().cloned())
+            {
+                Some(scheme) => scheme,
+                None => {
+                    if !raw["components"].is_object() {
+                        raw["components"] = json!({});
+                    }
+                    raw["components"]["securitySchemes"] = json!({"mutation_key":
+                        {"type": "apiKey", "in": "header", "name": "X-Mutation-Key"}});
+                    "mutation_key".to_string()
+                }
+            };
+            let root_empty = raw
+                .get("security")
+                .and_then(Value::as_array)
+                .is_none_or(|s| s.is_empty() || s.iter().any(|r| r == &json!({})));
+            for o in operations(raw) {
+                let own = read(raw, &o, "/security");
+                let open = match own.as_array() {
+                    Some(alternatives) => {
+                        alternatives.is_empty() || alternatives.iter().any(|r| r == &json!({}))
+                    }
+                    None => root_empty,
+                };
+                if open {
+                    op(raw, &o)["security"] = json!([{ scheme: [] }]);
+                    return true;
+                }
+            }
+            false
+        }),
+        (
+            "add a security scheme to every alternative",
+            "security-requirement-changed",
+            |raw| {
+                let schemes: Vec<String> = raw["components"]["securitySchemes"]
+                    .as_object()
+                    .map(|s| s.keys().cloned().collect())
+                    .unwrap_or_default();
+                let root = raw.get("security").cloned().unwrap_or(json!([]));
+                for o in operations(raw) {
+                    let own = read(raw, &o, "/security");
+                    let effective = if own.is_array() { own } else { root.clone() };
+                    let Some(alternatives) = effective.as_array().filter(|a| !a.is_empty()) else {
+                        continue;
+                    };
+                    let mut changed = Vec::new();
+                    for alternative in alternatives {
+                        let Some(map) = alternative.as_object().filter(|m| !m.is_empty()) else {
+                            break;
+                        };
+                        let Some(extra) = schemes.iter().find(|s| !map.contains_key(*s)) else {
+                            break;
+                        };
+                        let mut map = map.clone();
+                        map.insert(extra.clone(), json!([]));
+                        changed.push(Value::Object(map));
+                    }
+                    if changed.len() == alternatives.len() {
+                        op(raw, &o)["security"] = Value::Array(changed);
+                        return true;
+                    }
+                }
+                false
+            },
+        ),
+        (
+            "remove a request enum value",
+            "request-enum-value-removed",
+            |raw| {
+                for o in operations(raw) {
+                    let Some(params) = op(raw, &o)
+                        .get_mut("parameters")
+                        .and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    for p in params.iter_mut().filter(|p| p.get("$ref").is_none()) {
+                        let values = p["schema"]["enum"].as_array_mut();
+                        if let Some(values) = values.filter(|v| v.len() >= 2) {
+                            values.pop();
+                            return true;
+                        }
+                    }
+                }
+                false
+            },
+        ),
+        (
+            "add a required request property",
+            "request-required-property-added",
+            |raw| {
+                for o in operations(raw) {
+                    let schema = read(raw, &o, "/requestBody/content/application~1json/schema");
+                    let object = |s: &Value| s["type"] == "object" && s["properties"].is_object();
+                    let node = match target(raw, &schema) {
+                        Some(component) if object(component) => component,
+                        _ if object(&schema) => {
+                            &mut op(raw, &o)["requestBody"]["content"]["application/json"]["schema"]
+                        }
+                        _ => continue,
+                    };
+                    node["properties"]["mutation_added"] = json!({"type": "string"});
+                    if !node["required"].is_array() {
+                        node["required"] = json!([]);
+                    }
+                    node["required"]
+                        .as_array_mut()
+                        .unwrap()
+                        .push(json!("mutation_added"));
+                    return true;
+                }
+                false
+            },
+        ),
+        (
+            "remove a required response property",
+            "response-required-property-removed",
+            |raw| {
+                for o in operations(raw) {
+                    let responses = read(raw, &o, "/responses");
+                    let Some(status) = responses
+                        .as_object()
+                        .and_then(|r| r.keys().find(|k| k.starts_with('2')).cloned())
+                    else {
+                        continue;
+                    };
+                    // The object the client decodes: the schema, or its items,
+                    // through one `$ref` each.
+                    let mut pointer = format!(
+                        "/paths/{}/{}/responses/{status}/content/application~1json/schema",
+                        o.0.replace('~', "~0").replace('/', "~1"),
+                        o.1
+                    );
+                    for _ in 0..4 {
+                        let node = raw.pointer(&pointer).cloned().unwrap_or(Value::Null);
+                        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+                            pointer = reference.trim_start_matches('#').to_string();
+                        } else if node["type"] == "array" {
+                            pointer.push_str("/items");
+                        } else {
+                            break;
+                        }
+                    }
+                    let Some(node) = raw.pointer_mut(&pointer) else {
+                        continue;
+                    };
+                    let required: Vec<String> = node["required"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .filter(|name| node["properties"].get(name).is_some())
+                        .collect();
+                    let Some(name) = required.first() else {
+                        continue;
+                    };
+                    node["properties"].as_object_mut().unwrap().remove(name);
+                    node["required"]
+                        .as_array_mut()
+                        .unwrap()
+                        .retain(|v| v != name);
+                    return true;
+                }
+                false
+            },
+        ),
+    ]
+}
+
+/// Object keys in reverse order, all the way down.
+fn reversed(node: &Value) -> Value {
+    match node {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map.iter().rev() {
+                out.insert(k.clone(), reversed(v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(reversed).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Every `description` and `summary` text edited.
+fn reworded(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                match v {
+                    Value::String(text) if k == "description" || k == "summary" => {
+                        text.push_str(" (reworded)")
+                    }
+                    _ => reworded(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(reworded),
+        _ => {}
+    }
+}
+
+/// The first inline object schema of a success response moved into
+/// `components/schemas` and `$ref`ed.
+fn moved_into_components(raw: &mut Value) -> bool {
+    for o in operations(raw) {
+        let responses = read(raw, &o, "/responses");
+        let Some(status) = responses
+            .as_object()
+            .and_then(|r| r.keys().find(|k| k.starts_with('2')).cloned())
+        else {
+            continue;
+        };
+        let pointer = format!("/responses/{status}/content/application~1json/schema");
+        let found = read(raw, &o, &pointer);
+        if found["type"] != "object" || found.get("$ref").is_some() {
+            continue;
+        }
+        let Some(schema) = op(raw, &o).pointer_mut(&pointer) else {
+            continue;
+        };
+        let moved = schema.take();
+        *schema = json!({"$ref": "#/components/schemas/MutationMoved"});
+        if !raw["components"].is_object() {
+            raw["components"] = json!({});
+        }
+        if !raw["components"]["schemas"].is_object() {
+            raw["components"]["schemas"] = json!({});
+        }
+        raw["components"]["schemas"]["MutationMoved"] = moved;
+        return true;
+    }
+    false
+}
+
+fn breaking(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f.breaks_clients())
+        .map(|f| format!("[{}] {} {}", f.rule, f.pointer, f.subject))
+        .collect()
+}
+
+#[test]
+fn every_mutation_of_every_corpus_document_is_reported_by_its_rule() {
+    let Some(documents) = documents() else { return };
+    let mut failures = Vec::new();
+    let mut table: Vec<(String, &str, usize, usize)> = Vec::new();
+    for path in &documents {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        let raw = Document::parse(path, &text).unwrap().raw;
+        for (what, rule, edit) in mutations() {
+            let mut mutated = raw.clone();
+            if !edit(&mut mutated) {
+                continue;
+            }
+            let findings = compare(&raw, &mutated).unwrap();
+            let found = findings
+                .iter()
+                .any(|f| f.rule == rule && f.severity == Severity::Breaking);
+            let row = match table.iter_mut().find(|r| r.1 == rule) {
+                Some(row) => row,
+                None => {
+                    table.push((what.to_string(), rule, 0, 0));
+                    table.last_mut().unwrap()
+                }
+            };
+            row.2 += 1;
+            if found {
+                row.3 += 1;
+            } else {
+                failures.push(format!(
+                    "{name}: {what}: no breaking `{rule}`; the gate said: {:?}",
+                    findings
+                        .iter()
+                        .map(|f| format!("{:?} [{}] {}", f.severity, f.rule, f.subject))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+        // Rewrites no client notices.
+        let mut rewrites: Vec<(&str, Value)> = vec![("keys reordered", reversed(&raw))];
+        let mut edited = raw.clone();
+        reworded(&mut edited);
+        rewrites.push(("descriptions and summaries reworded", edited));
+        let mut moved = raw.clone();
+        if moved_into_components(&mut moved) {
+            rewrites.push(("an inline schema moved into components", moved));
+        }
+        let json_text = serde_json::to_string_pretty(&raw).unwrap();
+        let as_json = Document::parse(&path.with_extension("json"), &json_text)
+            .unwrap()
+            .raw;
+        rewrites.push(("printed as JSON", as_json));
+        for (what, rewritten) in rewrites {
+            let findings = compare(&raw, &rewritten).unwrap();
+            let wrong = breaking(&findings);
+            if !wrong.is_empty() {
+                failures.push(format!("{name}: {what} is no change, yet: {wrong:?}"));
+            }
+        }
+    }
+    for (what, rule, applied, found) in &table {
+        eprintln!("{what:<40} {rule:<40} found {found}/{applied}");
+    }
+    for (what, rule, _) in mutations() {
+        assert!(
+            table.iter().any(|r| r.1 == rule),
+            "`{what}` applies to no corpus document"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
