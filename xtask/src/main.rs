@@ -118,7 +118,8 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Measure the benchmarks (release build) and write docs/benchmarks.md.
+    /// Measure the benchmarks (release build) and write docs/benchmarks.md; then time the
+    /// compatibility gate on the largest corpus document against a mutation of it.
     Bench {
         /// Arguments for `perf bench` (see `cargo xtask bench -- --help`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -321,7 +322,10 @@ fn main() -> ExitCode {
                 }
             }),
         ),
-        Task::Bench { args } => report(xtask::ci::perf(&root, "bench", &args)),
+        Task::Bench { args } => report(
+            xtask::ci::perf(&root, "bench", &args)
+                .and_then(|()| xtask::compat::bench::run(&root, &mut stdout)),
+        ),
         Task::Load { args } => report(xtask::ci::perf(&root, "load", &args)),
         Task::Corpus {
             only,

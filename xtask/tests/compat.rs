@@ -877,3 +877,43 @@ fn the_ci_script_gates_two_commits_of_a_repository() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_operation_removed_after_deprecation_or_its_sunset_breaks_nothing() {
+    let removed = |edit: fn(&mut Value)| {
+        let mut old = released();
+        edit(&mut old["paths"]["/items/{id}"]["get"]);
+        let mut new = old.clone();
+        remove(&mut new["paths"], "/items/{id}");
+        let findings = compare(&old, &new).unwrap();
+        let finding = findings
+            .iter()
+            .find(|f| f.subject == "operation `get_item` removed")
+            .unwrap_or_else(|| panic!("{}", describe(&findings)))
+            .clone();
+        (finding.rule, finding.severity)
+    };
+    assert_eq!(
+        removed(|_| {}),
+        ("operation-removed".to_string(), Severity::Breaking)
+    );
+    assert_eq!(
+        removed(|op| op["deprecated"] = json!(true)),
+        (
+            "deprecated-operation-removed".to_string(),
+            Severity::Warning
+        )
+    );
+    assert_eq!(
+        removed(|op| op["x-sunset"] = json!("2020-01-31")),
+        (
+            "operation-removed-after-sunset".to_string(),
+            Severity::Compatible
+        )
+    );
+    // A sunset still to come: removing it now breaks its clients.
+    assert_eq!(
+        removed(|op| op["x-sunset"] = json!("2999-12-31")),
+        ("operation-removed".to_string(), Severity::Breaking)
+    );
+}

@@ -207,6 +207,7 @@ pub fn without_types(mut client: syn::File, types_crate: &str, model: &Model) ->
     document_builders(&mut client, model)?;
     text_responses(&mut client, model)?;
     event_responses(&mut client, model)?;
+    methods_reqwest_lacks(&mut client);
     let position = client
         .items
         .iter()
@@ -218,6 +219,36 @@ pub fn without_types(mut client: syn::File, types_crate: &str, model: &Model) ->
         pub use #types_crate as types;
     };
     Ok(client)
+}
+
+/// progenitor builds a request with the reqwest method named after the
+/// HTTP method (`client.get(url)`); reqwest has none for `TRACE` and
+/// `OPTIONS`, so those are written `client.request(Method::TRACE, url)`.
+fn methods_reqwest_lacks(client: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let verb = match call.method.to_string().as_str() {
+                "trace" => quote::format_ident!("TRACE"),
+                "options" => quote::format_ident!("OPTIONS"),
+                _ => return,
+            };
+            // The HTTP client is the `client` field (`client.client`).
+            let on_http_client = matches!(
+                &*call.receiver,
+                syn::Expr::Field(f) if matches!(&f.member, syn::Member::Named(m) if m == "client")
+            );
+            if !on_http_client || call.args.len() != 1 {
+                return;
+            }
+            let url = call.args[0].clone();
+            call.method = quote::format_ident!("request");
+            call.args = syn::parse_quote! { ::reqwest::Method::#verb, #url };
+        }
+    }
+    Rewrite.visit_file_mut(client);
 }
 
 /// progenitor sends a parameter under the name it was shown; where the

@@ -295,3 +295,21 @@ fn progenitor_gets_one_body_it_can_send_and_the_client_sends_the_documents_media
         assert!(client.contains(method), "{method}");
     }
 }
+
+#[test]
+fn trace_and_options_are_sent_through_reqwest_request() {
+    let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /anything:\n    \
+                trace:\n      operationId: trace_anything\n      responses:\n        '200': \
+                {description: ok}\n    options:\n      operationId: options_anything\n      \
+                responses:\n        '204': {description: ok}\n";
+    let (client, model) = client_and_model(text);
+    let client = without_types(client, "t_types", &model).unwrap();
+    let code = quote::quote! { #client }.to_string();
+    for verb in ["TRACE", "OPTIONS"] {
+        assert!(
+            code.contains(&format!("request (:: reqwest :: Method :: {verb} , url)")),
+            "{code}"
+        );
+    }
+    assert!(!code.contains(". trace (url)") && !code.contains(". options (url)"));
+}

@@ -12,6 +12,7 @@
 //! that changed, old and new, who breaks and how, and the fix. A change
 //! with no rule fails, naming the node.
 
+pub mod bench;
 mod bodies;
 mod operations;
 pub mod pair;

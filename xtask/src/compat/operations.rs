@@ -68,19 +68,7 @@ impl<'a> Comparer<'a> {
                             ),
                             "keep the old route (both may exist), or bump the major version in info.version",
                         ),
-                        None => self.push(
-                            "operation-removed",
-                            Severity::Breaking,
-                            &old_op.pointer,
-                            format!("operation `{}` removed", old_op.id),
-                            format!("{} {}", old_op.method, old_op.path),
-                            "absent".into(),
-                            format!(
-                                "clients built against {v} that call `{}` get a 404 or 405",
-                                old_op.id
-                            ),
-                            "deprecate it first (`deprecated: true`) and remove it in a major version",
-                        ),
+                        None => self.operation_removed(old_op),
                     }
                 }
             }
@@ -102,6 +90,58 @@ impl<'a> Comparer<'a> {
                     "",
                 );
             }
+        }
+    }
+
+    /// An operation the revision no longer has: breaking, unless the release
+    /// deprecated it (a warning: its clients were told) or its `x-sunset`
+    /// date has passed (info).
+    fn operation_removed(&mut self, old_op: &Operation) {
+        let v = self.version.clone();
+        let today = chrono::Utc::now().date_naive();
+        let sunset = old_op
+            .sunset
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok());
+        let subject = format!("operation `{}` removed", old_op.id);
+        let route = format!("{} {}", old_op.method, old_op.path);
+        match sunset {
+            Some(date) if date <= today => self.push(
+                "operation-removed-after-sunset",
+                Severity::Compatible,
+                &old_op.pointer,
+                subject,
+                format!("{route}, `x-sunset: {date}`"),
+                "absent".into(),
+                format!("its sunset date {date} has passed: clients were told it would go"),
+                "",
+            ),
+            _ if old_op.deprecated => self.push(
+                "deprecated-operation-removed",
+                Severity::Warning,
+                &old_op.pointer,
+                subject,
+                format!("{route}, deprecated"),
+                "absent".into(),
+                format!(
+                    "clients built against {v} that still call `{}` get a 404 or 405; it was deprecated, so they were told",
+                    old_op.id
+                ),
+                "",
+            ),
+            _ => self.push(
+                "operation-removed",
+                Severity::Breaking,
+                &old_op.pointer,
+                subject,
+                route,
+                "absent".into(),
+                format!(
+                    "clients built against {v} that call `{}` get a 404 or 405",
+                    old_op.id
+                ),
+                "deprecate it first (`deprecated: true`, with an `x-sunset` date) and remove it after that date, or bump the major version in info.version",
+            ),
         }
     }
 

@@ -456,7 +456,7 @@ pub fn crate_prefix(name: &str) -> String {
 }
 
 /// The binary that generates: the optimised build (built now), or this one.
-fn generator(root: &Path, generator: Generator) -> Result<PathBuf> {
+pub fn generator(root: &Path, generator: Generator) -> Result<PathBuf> {
     match generator {
         Generator::Current => std::env::current_exe().context("cannot find the xtask binary"),
         Generator::Optimised => {

@@ -290,6 +290,9 @@ pub struct Operation {
     pub tags: Vec<String>,
     /// `deprecated: true`.
     pub deprecated: bool,
+    /// `x-sunset`: the date (`2025-06-30`) after which the operation may be
+    /// removed, as written.
+    pub sunset: Option<String>,
     /// Every parameter: the path item's, overridden by the operation's of
     /// the same name and location; in document order.
     pub parameters: Vec<Parameter>,

@@ -230,9 +230,11 @@ pub fn normalize(mut raw: Value) -> Result<(Value, Vec<Finding>), String> {
     hoist::hoist(&mut raw, &mut hoisted);
     hoist::path_parameters(&mut raw, &mut hoisted);
     hoist::distinct_type_names(&mut raw, &mut hoisted);
+    hoist::distinct_derived_names(&mut raw, &mut hoisted);
     hoist::distinct_titles(&mut raw, &mut hoisted);
     view.findings.extend(hoisted);
     view.document(&mut raw);
+    hoist::parameters_not_null(&mut raw, &mut view.findings);
     let View {
         mut findings,
         formats,

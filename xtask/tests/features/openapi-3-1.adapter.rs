@@ -57,7 +57,7 @@ static GET_CHARGER: rt::OperationSpec = rt::OperationSpec {
             .schema("{\"type\":\"integer\",\"exclusiveMinimum\":0}")
             .range(1, 18446744073709551615),
         rt::ParamSpec::query("unit", "unit", rt::Kind::String)
-            .schema("{\"type\":[\"string\",\"null\"],\"enum\":[\"kW\",null]}"),
+            .schema("{\"type\":\"string\",\"enum\":[\"kW\"]}"),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)

@@ -407,6 +407,11 @@ impl<'a> Loader<'a> {
             description: operation.description.clone(),
             tags: operation.tags.clone(),
             deprecated: operation.deprecated,
+            sunset: operation
+                .extensions
+                .get("x-sunset")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             parameters,
             body,
             responses,

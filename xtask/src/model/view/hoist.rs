@@ -12,7 +12,7 @@
 //! node copied there under a name of its own (the same target once), the
 //! `$ref` then naming the copy (warned, naming both places).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToPascalCase;
 use serde_json::{Map, Value};
@@ -314,6 +314,143 @@ pub fn distinct_type_names(doc: &mut Value, findings: &mut Vec<Finding>) {
     }
 }
 
+/// `nullable: true` dropped from the inline schema of every parameter, with
+/// a warning: a parameter's value is text in a path, query, header or
+/// cookie, which cannot be JSON's `null` (absent is the only "no value").
+/// Read as written, the types made it `Option<Option<String>>`, which the
+/// client cannot write into a header or path (it has no `Display`).
+pub fn parameters_not_null(doc: &mut Value, findings: &mut Vec<Finding>) {
+    fn not_null(at: &str, parameter: &mut Value, findings: &mut Vec<Finding>) {
+        let Some(Value::Object(schema)) = parameter.get_mut("schema") else {
+            return;
+        };
+        if schema.get("nullable") == Some(&Value::Bool(true)) {
+            schema.remove("nullable");
+            findings.push(Finding::warning(
+                format!("{at}/schema/nullable"),
+                "a parameter's value cannot be null (it is text, or absent): read as not nullable",
+            ));
+        }
+    }
+    fn list(at: &str, list: &mut Value, findings: &mut Vec<Finding>) {
+        if let Value::Array(list) = list {
+            for (i, parameter) in list.iter_mut().enumerate() {
+                not_null(&format!("{at}/{i}"), parameter, findings);
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let Value::Object(item) = item else { continue };
+            let at = format!("/paths/{}", super::escape_pointer(path));
+            for (key, value) in item.iter_mut() {
+                match key.as_str() {
+                    "parameters" => list(&format!("{at}/parameters"), value, findings),
+                    _ => {
+                        if let Some(parameters) = value.get_mut("parameters") {
+                            list(&format!("{at}/{key}/parameters"), parameters, findings);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(parameters)) = doc.pointer_mut("/components/parameters") {
+        for (name, parameter) in parameters.iter_mut() {
+            let at = format!("/components/parameters/{}", super::escape_pointer(name));
+            not_null(&at, parameter, findings);
+        }
+    }
+}
+
+/// Inline schemas of a component that typify would name as another
+/// component is named. typify names an untitled property's schema
+/// `<parent>_<property>` and an array's items `<parent>_item` (typify 0.8
+/// `structs.rs`, `convert.rs`), in PascalCase: `Classification`'s property
+/// `$template` becomes `ClassificationTemplate`, which is also the
+/// component `ClassificationTemplate`, and the types crate defines it
+/// twice (E0428). Such a schema is given a title typify names apart
+/// (`<parent>_<property>_inline`), and warned. Run before
+/// [`distinct_titles`], which then sees that title as taken.
+pub fn distinct_derived_names(doc: &mut Value, findings: &mut Vec<Finding>) {
+    use crate::client::progenitor_names::component_type;
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    let mut names: BTreeSet<String> = schemas.keys().map(|k| component_type(k)).collect();
+    for (key, schema) in schemas.iter_mut() {
+        let at = format!("/components/schemas/{}", super::escape_pointer(key));
+        derived_names(schema, key, &at, &mut names, findings);
+    }
+}
+
+/// The inline schemas under `node` (named `base`): each one typify would
+/// name as a type in `names` is titled apart.
+fn derived_names(
+    node: &mut Value,
+    base: &str,
+    at: &str,
+    names: &mut BTreeSet<String>,
+    findings: &mut Vec<Finding>,
+) {
+    use crate::client::progenitor_names::component_type;
+    use heck::ToSnakeCase;
+    let Value::Object(map) = node else { return };
+    let mut children: Vec<(String, String, &mut Value)> = Vec::new();
+    let (properties, rest): (Vec<_>, Vec<_>) = map
+        .iter_mut()
+        .filter(|(k, _)| matches!(k.as_str(), "properties" | "items"))
+        .partition(|(k, _)| k.as_str() == "properties");
+    for (_, props) in properties {
+        if let Value::Object(props) = props {
+            for (prop, child) in props.iter_mut() {
+                children.push((
+                    format!("{base}_{}", prop.to_snake_case()),
+                    format!("{at}/properties/{}", super::escape_pointer(prop)),
+                    child,
+                ));
+            }
+        }
+    }
+    for (_, items) in rest {
+        children.push((format!("{base}_item"), format!("{at}/items"), items));
+    }
+    for (name, pointer, child) in children {
+        let Value::Object(child_map) = child else {
+            continue;
+        };
+        if child_map.contains_key("$ref") {
+            continue;
+        }
+        let name = match child_map.get("title").and_then(Value::as_str) {
+            Some(title) => title.to_string(),
+            None if names.contains(&component_type(&name)) => {
+                let taken = component_type(&name);
+                let title = (1..)
+                    .map(|n| match n {
+                        1 => format!("{name}_inline"),
+                        n => format!("{name}_inline{n}"),
+                    })
+                    .find(|t| !names.contains(&component_type(t)))
+                    .unwrap_or_else(|| format!("{name}_inline"));
+                names.insert(component_type(&title));
+                child_map.insert("title".into(), Value::String(title.clone()));
+                findings.push(Finding::warning(
+                    pointer.clone(),
+                    format!(
+                        "typify would name this schema `{taken}`, as another type is named: it is \
+                         named `{}`",
+                        component_type(&title)
+                    ),
+                ));
+                title
+            }
+            None => name,
+        };
+        derived_names(child, &name, &pointer, names, findings);
+    }
+}
+
 /// Inline schemas whose `title` typify would take for a type that is
 /// already another's. typify names an inline schema after its title and,
 /// meeting a name it has, reuses that type without comparing (typify 0.8
@@ -540,6 +677,65 @@ pub fn path_parameters(doc: &mut Value, findings: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn parameters_are_never_null() {
+        let mut doc = json!({
+            "paths": {"/a": {
+                "parameters": [{"name": "p", "in": "query", "schema": {"type": "string", "nullable": true}}],
+                "get": {"parameters": [{"name": "h", "in": "header", "schema": {"type": "string", "nullable": true}},
+                                       {"name": "q", "in": "query", "schema": {"type": "string"}}]}
+            }},
+            "components": {"parameters": {"C": {"name": "c", "in": "path", "required": true,
+                "schema": {"type": "string", "nullable": true}}}}
+        });
+        let mut findings = Vec::new();
+        parameters_not_null(&mut doc, &mut findings);
+        assert!(!doc.to_string().contains("nullable"), "{doc}");
+        let at: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "/paths/~1a/parameters/0/schema/nullable",
+                "/paths/~1a/get/parameters/0/schema/nullable",
+                "/components/parameters/C/schema/nullable"
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_schemas_typify_would_name_as_a_component_are_titled_apart() {
+        let mut doc = json!({"components": {"schemas": {
+            "Classification": {"type": "object", "properties": {
+                "$template": {"type": "string", "enum": ["a"]},
+                "name": {"type": "string"}
+            }},
+            "ClassificationTemplate": {"type": "object"},
+            "externalCloudInfoSchema": {"type": "array", "items": {"type": "object",
+                "properties": {"key": {"type": "string"}}}},
+            "externalCloudInfoSchemaItem": {"type": "object"}
+        }}});
+        let mut findings = Vec::new();
+        distinct_derived_names(&mut doc, &mut findings);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Classification"]["properties"]["$template"]["title"],
+            "Classification_template_inline"
+        );
+        assert_eq!(
+            schemas["externalCloudInfoSchema"]["items"]["title"],
+            "externalCloudInfoSchema_item_inline"
+        );
+        // Nothing else is titled.
+        assert!(schemas["Classification"]["properties"]["name"]
+            .get("title")
+            .is_none());
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(
+            findings[0].message.contains("`ClassificationTemplate`"),
+            "{findings:?}"
+        );
+    }
 
     #[test]
     fn references_anywhere_become_references_to_components() {
