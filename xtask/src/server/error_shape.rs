@@ -157,7 +157,14 @@ fn is_problem(object: &Object<'_>, fields: &[Field]) -> bool {
         || MEMBERS
             .iter()
             .all(|m| object.properties.iter().any(|(n, _)| n == m));
-    identity && takes_the_rest
+    // The runtime's problem leaves `type` out when it has none (RFC 9457:
+    // `about:blank`) and `instance` when it knows no request; a schema that
+    // requires either is filled field by field, which always writes them.
+    let optional_as_sent = !object
+        .required
+        .iter()
+        .any(|r| r == "type" || r == "instance");
+    identity && takes_the_rest && optional_as_sent
 }
 
 /// An object schema's properties (with `allOf` parts merged).
@@ -859,6 +866,21 @@ mod tests {
             ]),
             "the only text gets the detail"
         );
+        // Problem-like, but `type` and `instance` required (Mailchimp's): the
+        // problem as the runtime sends it may lack them, so field by field.
+        let strict = json!({
+            "type": "object", "required": ["type", "title", "status", "detail", "instance"],
+            "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "detail": {"type": "string"},
+                "instance": {"type": "string"}
+            }
+        });
+        let Shape::Fields(fields) = read(&strict) else {
+            panic!("{:?}", read(&strict))
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["type", "title", "status", "detail", "instance"]);
     }
 
     #[test]
