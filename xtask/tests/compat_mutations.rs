@@ -13,28 +13,13 @@ use xtask::compat::{compare, Finding, Severity};
 use xtask::spec::Document;
 
 fn documents() -> Option<Vec<PathBuf>> {
-    let dir = xtask::workspace_root()
-        .join("..")
-        .join("shared")
-        .join("corpus");
-    if !dir.is_dir() {
-        eprintln!(
-            "note: {} is absent: the mutation suite is not run",
-            dir.display()
-        );
+    let Some(dir) = xtask::corpus::corpus_dir(&xtask::workspace_root()) else {
+        eprintln!("note: ../shared/corpus is absent: the mutation suite is not run");
         return None;
-    }
-    let mut out = Vec::new();
-    for sub in [dir.clone(), dir.join("3.1")] {
-        for entry in std::fs::read_dir(&sub).into_iter().flatten() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "yaml" || e == "json") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Some(out)
+    };
+    let mut documents = xtask::corpus::documents(&dir).unwrap();
+    documents.sort();
+    Some(documents)
 }
 
 const METHODS: &[&str] = &[
@@ -56,6 +41,20 @@ fn operations(raw: &Value) -> Vec<(String, String)> {
 
 fn op<'a>(raw: &'a mut Value, (path, method): &(String, String)) -> &'a mut Value {
     &mut raw["paths"][path][method]
+}
+
+/// The operation's own parameter list, when it has one.
+fn parameters<'a>(raw: &'a mut Value, o: &(String, String)) -> Option<&'a mut Vec<Value>> {
+    op(raw, o)
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+}
+
+/// The operation's first success status.
+fn success_status(raw: &Value, o: &(String, String)) -> Option<String> {
+    read(raw, o, "/responses")
+        .as_object()
+        .and_then(|r| r.keys().find(|k| k.starts_with('2')).cloned())
 }
 
 /// Reads a node without inserting anything (`Value`'s `IndexMut` inserts
@@ -99,10 +98,7 @@ fn mutations() -> Vec<Mutation> {
             "parameter-became-required",
             |raw| {
                 for o in operations(raw) {
-                    let Some(params) = op(raw, &o)
-                        .get_mut("parameters")
-                        .and_then(Value::as_array_mut)
-                    else {
+                    let Some(params) = parameters(raw, &o) else {
                         continue;
                     };
                     if let Some(p) = params.iter_mut().find(|p| {
@@ -229,10 +225,7 @@ fn mutations() -> Vec<Mutation> {
             "request-enum-value-removed",
             |raw| {
                 for o in operations(raw) {
-                    let Some(params) = op(raw, &o)
-                        .get_mut("parameters")
-                        .and_then(Value::as_array_mut)
-                    else {
+                    let Some(params) = parameters(raw, &o) else {
                         continue;
                     };
                     for p in params.iter_mut().filter(|p| p.get("$ref").is_none()) {
@@ -278,11 +271,7 @@ fn mutations() -> Vec<Mutation> {
             "response-required-property-removed",
             |raw| {
                 for o in operations(raw) {
-                    let responses = read(raw, &o, "/responses");
-                    let Some(status) = responses
-                        .as_object()
-                        .and_then(|r| r.keys().find(|k| k.starts_with('2')).cloned())
-                    else {
+                    let Some(status) = success_status(raw, &o) else {
                         continue;
                     };
                     // The object the client decodes: the schema, or its items,
@@ -365,11 +354,7 @@ fn reworded(node: &mut Value) {
 /// `components/schemas` and `$ref`ed.
 fn moved_into_components(raw: &mut Value) -> bool {
     for o in operations(raw) {
-        let responses = read(raw, &o, "/responses");
-        let Some(status) = responses
-            .as_object()
-            .and_then(|r| r.keys().find(|k| k.starts_with('2')).cloned())
-        else {
+        let Some(status) = success_status(raw, &o) else {
             continue;
         };
         let pointer = format!("/responses/{status}/content/application~1json/schema");

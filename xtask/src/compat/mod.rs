@@ -152,6 +152,14 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// How many findings of `severity` the team has not acknowledged.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity && f.acknowledged.is_none())
+            .count()
+    }
+
     /// Whether the change is acceptable.
     pub fn passes(&self) -> bool {
         self.major_bumped || !self.findings.iter().any(Finding::breaks_clients)
@@ -210,13 +218,7 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
             writeln!(out, "   = fix: {}", finding.fix)?;
         }
     }
-    let count = |s: Severity| {
-        verdict
-            .findings
-            .iter()
-            .filter(|f| f.severity == s && f.acknowledged.is_none())
-            .count()
-    };
+    let count = |s: Severity| verdict.count(s);
     let (breaking, warnings, compatible) = (
         count(Severity::Breaking),
         count(Severity::Warning),

@@ -354,13 +354,7 @@ fn markdown(
     new: &Model,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let count = |s: Severity| {
-        verdict
-            .findings
-            .iter()
-            .filter(|f| f.severity == s && f.acknowledged.is_none())
-            .count()
-    };
+    let count = |s: Severity| verdict.count(s);
     let (old_version, new_version) = &verdict.versions;
     writeln!(
         out,
