@@ -891,6 +891,14 @@ fn an_operation_removed_after_deprecation_or_its_sunset_breaks_nothing() {
             .find(|f| f.subject == "operation `get_item` removed")
             .unwrap_or_else(|| panic!("{}", describe(&findings)))
             .clone();
+        let catalogue = xtask::compat::rules::catalogue();
+        assert!(
+            catalogue
+                .iter()
+                .any(|r| r.id == finding.rule && r.level == finding.severity),
+            "`{}` is in the catalogue at its level",
+            finding.rule
+        );
         (finding.rule, finding.severity)
     };
     assert_eq!(

@@ -35,6 +35,18 @@ const FIXED: &[(&str, Severity, &str, &str)] = {
             "DELETE /logs/{id} removed",
         ),
         (
+            "deprecated-operation-removed",
+            W,
+            "clients that still call it (they were told)",
+            "DELETE /logs/{id} removed after `deprecated: true`",
+        ),
+        (
+            "operation-removed-after-sunset",
+            C,
+            "nobody: its `x-sunset` date passed",
+            "DELETE /logs/{id} removed after `x-sunset: 2025-06-30`",
+        ),
+        (
             "operation-moved",
             B,
             "clients that call it",
