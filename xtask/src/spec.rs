@@ -95,7 +95,7 @@ impl Document {
             .filter(|f| match f.pointer.strip_prefix("/paths/") {
                 Some(rest) => {
                     let path = rest.split('/').next().unwrap_or("");
-                    let path = path.replace("~1", "/").replace("~0", "~");
+                    let path = unescape_pointer(path);
                     raw["paths"].get(&path).is_some()
                 }
                 None => true,
@@ -430,6 +430,11 @@ fn problem_as_json(response: &mut Value) {
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Reads one escaped JSON pointer segment back ([`escape_pointer`]'s inverse).
+pub fn unescape_pointer(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
 }
 
 /// Resolves a local `$ref` (`#/components/...`) in the raw document.

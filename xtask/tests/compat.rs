@@ -643,7 +643,7 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
     // The same change after an unrelated edit has the same fingerprint.
     let mut edited = new.clone();
     edited["info"]["description"] = json!("Reworded.");
-    std::fs::write(&file, serde_json::to_string(&edited).unwrap()).unwrap();
+    std::fs::write(&file, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
     let mut again = Vec::new();
     check(&dir, &options(Format::Json, FailOn::Breaking), &mut again).unwrap();
     let again: Value = serde_json::from_slice(&again).unwrap();
@@ -678,9 +678,17 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
         .unwrap()
         .parse()
         .unwrap();
+    // The line opens the parameter that changed (pretty JSON: `{`, then
+    // its members).
     let written = std::fs::read_to_string(&file).unwrap();
-    // One-line JSON: the line is the only one there is.
-    assert!(line >= 1 && line <= written.lines().count(), "{annotation}");
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines[line - 1].trim(), "{", "{annotation}");
+    let parameter = lines[line..].join("\n");
+    let end = parameter.find('}').unwrap();
+    assert!(
+        parameter[..end].contains("\"name\": \"color\""),
+        "{annotation}"
+    );
     // Markdown: counts first, the breaking finding under its operation.
     let mut markdown = Vec::new();
     check(
@@ -718,6 +726,13 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
         error.contains("git cannot show `no-such-rev:api/doc.json`"),
         "{error}"
     );
+    // A revision that git would read as an option is refused, and writes
+    // nothing.
+    let written = dir.join("written-by-git");
+    bad.base = format!("--output={}:api/doc.json", written.display());
+    let error = format!("{:#}", check(&dir, &bad, &mut Vec::new()).unwrap_err());
+    assert!(error.contains("is not a git revision"), "{error}");
+    assert!(!written.exists());
 
     // The team's policy beside the document: acknowledged by fingerprint,
     // the finding is printed as acknowledged and fails nothing.
@@ -750,6 +765,26 @@ fn two_revisions_of_any_document_are_judged_from_git_with_rule_ids_in_json() {
     assert!(!text.contains("parameter-became-required"), "{text}");
     assert!(
         text.contains("0 finding(s) acknowledged, 1 of rules turned off"),
+        "{text}"
+    );
+    // A rule made a warning passes by default, and fails under
+    // `--fail-on warning`, which the text then says.
+    std::fs::write(
+        &policy,
+        "[rules]\nparameter-became-required = \"warning\"\n",
+    )
+    .unwrap();
+    assert!(check(
+        &dir,
+        &options(Format::Text, FailOn::Breaking),
+        &mut Vec::new()
+    )
+    .unwrap());
+    let mut text = Vec::new();
+    assert!(!check(&dir, &options(Format::Text, FailOn::Warning), &mut text).unwrap());
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("a finding is at or above `--fail-on warning`"),
         "{text}"
     );
     // A rule id the catalogue does not have is an error naming it.

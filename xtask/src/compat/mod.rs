@@ -152,6 +152,19 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The verdict on `findings` between documents of these `info.version`s.
+    pub fn new(findings: Vec<Finding>, old_version: &str, new_version: &str) -> Self {
+        let major_bumped = match (major(old_version), major(new_version)) {
+            (Some(old), Some(new)) => new > old,
+            _ => false,
+        };
+        Self {
+            findings,
+            versions: (old_version.to_string(), new_version.to_string()),
+            major_bumped,
+        }
+    }
+
     /// How many findings of `severity` the team has not acknowledged.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
@@ -175,16 +188,11 @@ pub fn verdict(root: &Path, document: &Path) -> Result<Option<Verdict>> {
     let old = Document::load(root, &released)?;
     let new = Document::load(root, document)?;
     let findings = compare_models(&crate::model::load(&old).0, &crate::model::load(&new).0);
-    let versions = (old.api.info.version.clone(), new.api.info.version.clone());
-    let major_bumped = match (major(&versions.0), major(&versions.1)) {
-        (Some(old), Some(new)) => new > old,
-        _ => false,
-    };
-    Ok(Some(Verdict {
+    Ok(Some(Verdict::new(
         findings,
-        versions,
-        major_bumped,
-    }))
+        &old.api.info.version,
+        &new.api.info.version,
+    )))
 }
 
 /// Prints a verdict, cargo-style; returns whether it passes.

@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
 
-use super::{major, report, rules, Finding, Severity, Verdict};
+use super::{report, rules, Finding, Severity, Verdict};
 use crate::model::Model;
 use crate::spec::Document;
 
@@ -163,6 +163,10 @@ fn read_side(dir: &Path, side: &str) -> Result<(Document, String)> {
     let Some((rev, path)) = side.split_once(':').filter(|(rev, _)| !rev.is_empty()) else {
         bail!("{side} is neither a file nor `REV:PATH` (a git revision and the document's path in it)");
     };
+    // `git show` would read `--output=…:x` as an option (and write a file).
+    if rev.starts_with('-') {
+        bail!("`{rev}` is not a git revision (it starts with `-`)");
+    }
     let output = Command::new("git")
         .arg("show")
         .arg(format!("{rev}:{path}"))
@@ -195,7 +199,7 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
         .collect();
     let policy_path = options.config.clone().or_else(|| {
         let beside = dir
-            .join(side_path(&options.revision))
+            .join(side_path(dir, &options.revision))
             .with_file_name("compat.toml");
         beside.is_file().then_some(beside)
     });
@@ -205,16 +209,7 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
     };
     let (off, stale) = policy.apply(&mut findings);
     let (findings, fingerprints): (Vec<Finding>, Vec<String>) = findings.into_iter().unzip();
-    let versions = (old.api.info.version.clone(), new.api.info.version.clone());
-    let major_bumped = match (major(&versions.0), major(&versions.1)) {
-        (Some(old), Some(new)) => new > old,
-        _ => false,
-    };
-    let verdict = Verdict {
-        findings,
-        versions,
-        major_bumped,
-    };
+    let verdict = Verdict::new(findings, &old.api.info.version, &new.api.info.version);
     let failing = |f: &Finding| match (f.severity, options.fail_on) {
         _ if f.acknowledged.is_some() => false,
         (Severity::Breaking, _) => !verdict.major_bumped,
@@ -226,6 +221,21 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
     match options.format {
         Format::Text => {
             report(Path::new(&options.revision), &verdict, out)?;
+            // The summary above judges breaking findings; a lower --fail-on
+            // can fail the gate where it says "Compatible".
+            if !passes && verdict.passes() {
+                writeln!(
+                    out,
+                    "{:>12} {}: a finding is at or above `--fail-on {}`",
+                    "Error",
+                    options.revision,
+                    match options.fail_on {
+                        FailOn::Breaking => "breaking",
+                        FailOn::Warning => "warning",
+                        FailOn::Info => "info",
+                    }
+                )?;
+            }
             if let Some(path) = &policy_path {
                 let acknowledged = verdict
                     .findings
@@ -256,13 +266,8 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
                     let mut value = finding_json(f, &old_model, &new_model);
                     value["fingerprint"] = json!(fingerprint);
                     value["acknowledged"] = json!(f.acknowledged);
-                    let side = if f.new == "absent" {
-                        "base"
-                    } else {
-                        "revision"
-                    };
-                    value["in"] = json!(side);
-                    value["line"] = json!(line_for(f, &old_text, &new_text).map(|(_, l)| l));
+                    value["in"] = json!(side_of(f));
+                    value["line"] = json!(line_for(f, &old_text, &new_text));
                     value
                 })
                 .collect();
@@ -290,9 +295,9 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
                 };
                 // Removed things are in the base; the annotation stands on
                 // the revision's file all the same (GitHub shows only it).
-                let file = side_path(&options.revision);
+                let file = side_path(dir, &options.revision);
                 let line = line_for(f, &old_text, &new_text)
-                    .map(|(_, line)| format!(",line={line}"))
+                    .map(|line| format!(",line={line}"))
                     .unwrap_or_default();
                 let message = format!("{}. {}", f.subject, f.impact);
                 let message = match f.fix.is_empty() {
@@ -312,9 +317,10 @@ pub fn check(dir: &Path, options: &Options, out: &mut dyn Write) -> Result<bool>
     Ok(passes)
 }
 
-/// The file a side names: the path of a file, or the `PATH` of `REV:PATH`.
-fn side_path(side: &str) -> String {
-    if Path::new(side).exists() {
+/// The file a side names (relative to `dir`, where the command runs): the
+/// path of a file, or the `PATH` of `REV:PATH`, as [`read_side`] reads it.
+fn side_path(dir: &Path, side: &str) -> String {
+    if dir.join(side).is_file() {
         return side.to_string();
     }
     side.split_once(':')
@@ -322,14 +328,23 @@ fn side_path(side: &str) -> String {
         .to_string()
 }
 
-/// Where a finding stands: which side (`base` for what was removed, whose
-/// pointer is in the base) and its line there.
-fn line_for(f: &Finding, old_text: &str, new_text: &str) -> Option<(&'static str, usize)> {
-    let pointer = f.pointer.strip_prefix('#').unwrap_or(&f.pointer);
+/// Which document a finding's pointer is in: the base for what was
+/// removed (the comparer says `absent` for the new side), else the revision.
+fn side_of(f: &Finding) -> &'static str {
     match f.new == "absent" {
-        true => crate::spec::lines::line_of(old_text, pointer).map(|l| ("base", l)),
-        false => crate::spec::lines::line_of(new_text, pointer).map(|l| ("revision", l)),
+        true => "base",
+        false => "revision",
     }
+}
+
+/// The line of a finding's pointer in the document it is in ([`side_of`]).
+fn line_for(f: &Finding, old_text: &str, new_text: &str) -> Option<usize> {
+    let pointer = f.pointer.strip_prefix('#').unwrap_or(&f.pointer);
+    let text = match side_of(f) {
+        "base" => old_text,
+        _ => new_text,
+    };
+    crate::spec::lines::line_of(text, pointer)
 }
 
 /// A workflow command's property value, escaped as GitHub reads it.
@@ -376,7 +391,13 @@ fn markdown(
         }
     )?;
     let row = |f: &Finding| {
-        let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+        // Names and texts come from the document: no table breaks, no HTML.
+        let cell = |text: &str| {
+            text.replace('|', "\\|")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('\n', " ")
+        };
         format!(
             "| `{}` | {} | {} → {} | {} | {} |",
             f.rule,
@@ -437,7 +458,7 @@ fn markdown(
 /// The operation a finding's pointer is in: (method, path, operationId).
 fn operation_of(pointer: &str, old: &Model, new: &Model) -> Option<(String, String, String)> {
     let mut segments = pointer.strip_prefix("#/paths/")?.split('/');
-    let path = segments.next()?.replace("~1", "/").replace("~0", "~");
+    let path = crate::spec::unescape_pointer(segments.next()?);
     let method = segments.next()?.to_ascii_lowercase();
     let op = new
         .operations

@@ -520,6 +520,11 @@ pub fn catalogue() -> Vec<Rule> {
     rules
 }
 
+/// Whether `id` is a rule of the catalogue.
+pub fn is_known(id: &str) -> bool {
+    catalogue().iter().any(|rule| rule.id == id)
+}
+
 /// The catalogue as `compat --rules` prints it: one rule a line, its id,
 /// level, who it breaks and an example.
 pub fn print(out: &mut dyn std::io::Write) -> std::io::Result<()> {

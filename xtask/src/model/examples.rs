@@ -328,7 +328,7 @@ impl ExampleValidator {
                 let Some(name) = reference.strip_prefix("#/components/schemas/") else {
                     return;
                 };
-                let name = name.replace("~1", "/").replace("~0", "~");
+                let name = crate::spec::unescape_pointer(name);
                 if reached.contains_key(&name) {
                     return;
                 }

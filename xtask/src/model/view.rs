@@ -307,7 +307,7 @@ fn shorten(text: &str) -> String {
 fn doc_pointer<'m>(map: &'m Map<String, Value>, pointer: &str) -> Option<&'m Value> {
     let rest = pointer.strip_prefix('/')?;
     let (first, rest) = rest.split_once('/').unwrap_or((rest, ""));
-    let first = first.replace("~1", "/").replace("~0", "~");
+    let first = crate::spec::unescape_pointer(first);
     let node = map.get(&first)?;
     if rest.is_empty() {
         Some(node)

@@ -16,7 +16,7 @@ pub fn line_of(text: &str, pointer: &str) -> Option<usize> {
     // The line of the node found so far, and its indentation.
     let (mut at, mut indent) = (0usize, None::<usize>);
     for raw in pointer.split('/').skip(1) {
-        let segment = raw.replace("~1", "/").replace("~0", "~");
+        let segment = super::unescape_pointer(raw);
         let next = match segment.parse::<usize>() {
             // A number is an array index, or a key such as a status.
             Ok(index) => {

@@ -162,7 +162,7 @@ fn references(node: &Value, properties: bool, found: &mut Vec<String>) {
 fn component_of(reference: &str) -> Option<(String, String)> {
     let mut segments = reference.strip_prefix("#/components/")?.split('/');
     let section = segments.next()?;
-    let name = segments.next()?.replace("~1", "/").replace("~0", "~");
+    let name = super::unescape_pointer(segments.next()?);
     Some((section.to_string(), name))
 }
 

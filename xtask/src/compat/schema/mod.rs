@@ -146,6 +146,13 @@ impl<'a> Comparer<'a> {
         impact: String,
         fix: &str,
     ) {
+        let rule = rule.into();
+        // Every id a finding carries is one `compat --rules` lists (the
+        // tests, run with debug assertions, reach most of them).
+        debug_assert!(
+            super::rules::is_known(&rule),
+            "the rule `{rule}` is not in the catalogue (xtask/src/compat/rules.rs)"
+        );
         self.findings.push(Finding {
             severity,
             pointer: format!("#{pointer}"),
@@ -154,7 +161,7 @@ impl<'a> Comparer<'a> {
             new,
             impact,
             fix: fix.to_string(),
-            rule: rule.into(),
+            rule,
             acknowledged: None,
         });
     }

@@ -62,7 +62,7 @@ fn segments(pointer: &str) -> Vec<String> {
     pointer
         .split('/')
         .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(crate::spec::unescape_pointer)
         .collect()
 }
 
