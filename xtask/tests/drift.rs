@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use xtask::corpus::throwaway_cargo;
 use xtask::files::Mode;
 use xtask::{codegen, workspace_root, EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
 
@@ -74,14 +75,10 @@ impl Copy {
     /// `cargo <args>` in the copy, offline and locked, with one target
     /// folder under ours for every run, so dependencies build once.
     fn cargo(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO"))
+        throwaway_cargo(&workspace_root().join("target").join("drift-test"))
             .args(args)
             .args(["--offline", "--locked"])
             .current_dir(&self.root)
-            .env(
-                "CARGO_TARGET_DIR",
-                workspace_root().join("target").join("drift-test"),
-            )
             .output()
             .unwrap()
     }

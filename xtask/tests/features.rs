@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use xtask::codegen::generate_from_document;
+use xtask::corpus::throwaway_cargo;
 use xtask::spec::Document;
 use xtask::workspace_root;
 
@@ -294,7 +295,7 @@ fn feature_documents_generate_crates_that_compile() {
             ));
             std::fs::write(&manifest, text).unwrap();
         }
-        let check = Command::new(env!("CARGO"))
+        let check = throwaway_cargo(&target)
             .args([
                 "check",
                 "--quiet",
@@ -304,7 +305,6 @@ fn feature_documents_generate_crates_that_compile() {
                 "--manifest-path",
             ])
             .arg(dir.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
             .output()
             .unwrap();
         assert!(
@@ -314,7 +314,7 @@ fn feature_documents_generate_crates_that_compile() {
             String::from_utf8_lossy(&check.stderr)
         );
         if roundtrip.exists() {
-            let test = Command::new(env!("CARGO"))
+            let test = throwaway_cargo(&target)
                 .args([
                     "test",
                     "--quiet",
@@ -324,7 +324,6 @@ fn feature_documents_generate_crates_that_compile() {
                     "--manifest-path",
                 ])
                 .arg(dir.join(format!("{stem}-server")).join("Cargo.toml"))
-                .env("CARGO_TARGET_DIR", &target)
                 .output()
                 .unwrap();
             assert!(

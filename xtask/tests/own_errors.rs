@@ -18,6 +18,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use xtask::corpus::throwaway_cargo;
 use xtask::workspace_root;
 
 /// The round trip, for a document with petstore-expanded's four
@@ -328,7 +329,7 @@ fn round_trip(document: &Path, out: &Path, fixture: bool) {
         .replace("CRATE", &snake);
     std::fs::create_dir_all(server.join("tests")).unwrap();
     std::fs::write(server.join("tests").join("round_trip.rs"), source).unwrap();
-    let test = Command::new(env!("CARGO"))
+    let test = throwaway_cargo(&root.join("target").join("feature-fixtures"))
         .args([
             "test",
             "--quiet",
@@ -338,10 +339,6 @@ fn round_trip(document: &Path, out: &Path, fixture: bool) {
             "--manifest-path",
         ])
         .arg(&manifest)
-        .env(
-            "CARGO_TARGET_DIR",
-            root.join("target").join("feature-fixtures"),
-        )
         .output()
         .unwrap();
     assert!(

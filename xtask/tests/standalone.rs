@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use xtask::corpus::throwaway_cargo;
 use xtask::workspace_root;
 
 /// The xtask binary run in `dir` (the workspace root without it).
@@ -46,10 +47,9 @@ fn target() -> PathBuf {
 /// `cargo check --offline` of the workspace in `dir`, run there (so a
 /// `.cargo/config.toml` there counts).
 fn check_in(dir: &Path) {
-    let build = Command::new(env!("CARGO"))
+    let build = throwaway_cargo(&target())
         .args(["check", "--quiet", "--offline", "--workspace"])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target())
         .output()
         .unwrap();
     assert!(
@@ -304,10 +304,9 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
     assert!(patch.contains("ev-energy-runtime = "), "{patch}");
     // Without it, the runtime is a registry dependency that no registry
     // offline has: the patch is what the build below stands on.
-    let unpatched = Command::new(env!("CARGO"))
+    let unpatched = throwaway_cargo(&target())
         .args(["check", "--quiet", "--offline", "--workspace"])
         .current_dir(&out)
-        .env("CARGO_TARGET_DIR", target())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&unpatched.stderr);

@@ -704,7 +704,7 @@ fn build_sample(
         }
         eprintln!("{:>12} {}", "Checking", document.name);
         let started = Instant::now();
-        let checked = Command::new(crate::corpus::env_cargo())
+        let checked = crate::corpus::throwaway_cargo(&target)
             .args([
                 "check",
                 "--quiet",
@@ -714,7 +714,6 @@ fn build_sample(
                 "--manifest-path",
             ])
             .arg(dir.join("gen").join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
             .stdin(Stdio::null())
             .output()
             .context("cannot run cargo check")?;
