@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use regex_syntax::hir::{Hir, HirKind};
 use serde_json::{json, Map, Value};
 
-use crate::model::{Bound, Composition, Constraints, JsonType, Node};
+use crate::model::{Additional, Bound, Composition, Constraints, JsonType, Node};
 
 /// The date-time sent for a `format: date-time` string.
 pub const DATE_TIME: &str = "2024-01-01T00:00:00Z";
@@ -334,9 +334,9 @@ impl Inventor<'_> {
                             required.extend(self.required(member, depth));
                         }
                         for name in &required {
-                            if object.contains_key(name) {
-                                continue;
-                            }
+                            // A member that requires a property another
+                            // member declares has filled it with a
+                            // placeholder: the declaring schema wins.
                             let declared = members
                                 .iter()
                                 .find_map(|m| self.property(m, name, depth))
@@ -349,6 +349,8 @@ impl Inventor<'_> {
                             if let Some(node) = declared {
                                 let value = self.node(&node, depth);
                                 object.insert(name.clone(), value);
+                            } else if !object.contains_key(name) {
+                                object.insert(name.clone(), json!("example"));
                             }
                         }
                         Value::Object(object)
@@ -391,6 +393,19 @@ impl Inventor<'_> {
                         let value = self.node(node, depth);
                         object.insert(name.clone(), value);
                     }
+                }
+                // Required but not declared (documents have them: the
+                // types still want the member): a value of the schema of
+                // other properties, else a string.
+                for name in &c.required {
+                    if object.contains_key(name) {
+                        continue;
+                    }
+                    let value = match &c.additional {
+                        Some(Additional::Schema(node)) => self.node(node, depth),
+                        _ => json!("example"),
+                    };
+                    object.insert(name.clone(), value);
                 }
                 Value::Object(object)
             }
@@ -945,6 +960,35 @@ mod tests {
             "{:?}",
             invented.warnings
         );
+    }
+
+    #[test]
+    fn a_required_member_no_property_declares_gets_a_value() {
+        // box.com's invites: `required: [id]` beside `properties: {login}`.
+        let login = Node::Inline(Box::new(Constraints {
+            ty: Some(JsonType::String),
+            ..Constraints::default()
+        }));
+        let c = Constraints {
+            ty: Some(JsonType::Object),
+            required: vec!["id".into()],
+            properties: vec![("login".into(), login.clone())],
+            ..Constraints::default()
+        };
+        let schema = json!({"type": "object", "required": ["id"], "properties": {"login": {"type": "string"}}});
+        let invented = checked(c.clone(), schema);
+        assert_eq!(invented.value, json!({"id": "example"}));
+        assert!(invented.warnings.is_empty(), "{:?}", invented.warnings);
+        // Where other properties have a schema, the value is of it.
+        let numbers = Constraints {
+            additional: Some(Additional::Schema(Node::Inline(Box::new(Constraints {
+                ty: Some(JsonType::Integer),
+                ..Constraints::default()
+            })))),
+            ..c
+        };
+        let schema = json!({"type": "object", "required": ["id"], "additionalProperties": {"type": "integer"}});
+        assert!(checked(numbers, schema).value["id"].is_number());
     }
 
     #[test]

@@ -105,7 +105,13 @@ pub(crate) fn accepted(consumes: &'static [MediaSpec]) -> String {
 /// How each property of a form is read: its JSON kind, and whether it is
 /// an array (then repeated keys are its items).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct FormFields(BTreeMap<String, (Option<Kind>, bool)>, BTreeSet<String>);
+pub(crate) struct FormFields(
+    BTreeMap<String, (Option<Kind>, bool)>,
+    BTreeSet<String>,
+    /// Objects (or arrays of them): a multipart part of one is JSON, as
+    /// OpenAPI's default `contentType` for such a property says.
+    BTreeSet<String>,
+);
 
 impl FormFields {
     /// The properties of an object schema (and of its `allOf` members),
@@ -113,8 +119,9 @@ impl FormFields {
     pub(crate) fn of(schema: &Value) -> Self {
         let mut fields = BTreeMap::new();
         let mut binary = BTreeSet::new();
-        collect(schema, &mut fields, &mut binary, 0);
-        Self(fields, binary)
+        let mut structured = BTreeSet::new();
+        collect(schema, &mut fields, &mut binary, &mut structured, 0);
+        Self(fields, binary, structured)
     }
 
     /// Whether a property is a file (`format: binary`, or an array of them).
@@ -126,21 +133,22 @@ impl FormFields {
     /// message per bad field, each starting with its JSON pointer.
     pub(crate) fn read(&self, bytes: &[u8]) -> Result<Value, Vec<String>> {
         self.read_pairs(
-            form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned(), false)),
         )
     }
 
     /// Named text values (a form's pairs, a multipart body's fields) as a
-    /// JSON object of the schema's types.
+    /// JSON object of the schema's types; a value marked `true` is JSON
+    /// text (a multipart part of an object, or sent as JSON).
     pub(crate) fn read_pairs(
         &self,
-        pairs: impl Iterator<Item = (String, String)>,
+        pairs: impl Iterator<Item = (String, String, bool)>,
     ) -> Result<Value, Vec<String>> {
-        let mut values: Vec<(String, Vec<String>)> = Vec::new();
-        for (key, value) in pairs {
+        let mut values: Vec<(String, Vec<(String, bool)>)> = Vec::new();
+        for (key, value, json) in pairs {
             match values.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, all)) => all.push(value),
-                None => values.push((key, vec![value])),
+                Some((_, all)) => all.push((value, json)),
+                None => values.push((key, vec![(value, json)])),
             }
         }
         let mut object = Map::new();
@@ -156,7 +164,18 @@ impl FormFields {
                 continue;
             }
             let mut items = Vec::with_capacity(raw.len());
-            for text in &raw {
+            for (text, json) in &raw {
+                if *json {
+                    match serde_json::from_str(text) {
+                        Ok(item) => items.push(item),
+                        Err(e) => errors.push(format!(
+                            "{at}: Not valid JSON: {}. Got {}.",
+                            crate::params::truncate(&e.to_string()),
+                            crate::params::quote(text)
+                        )),
+                    }
+                    continue;
+                }
                 match kind {
                     None => items.push(Value::String(text.clone())),
                     Some(kind) => match crate::params::to_json(kind, None, text) {
@@ -189,6 +208,7 @@ fn collect(
     schema: &Value,
     fields: &mut BTreeMap<String, (Option<Kind>, bool)>,
     binary: &mut BTreeSet<String>,
+    structured: &mut BTreeSet<String>,
     depth: usize,
 ) {
     if depth > 8 {
@@ -212,6 +232,13 @@ fn collect(
             if is_file(property) || property.get("items").is_some_and(is_file) {
                 binary.insert(name.clone());
             }
+            let item = match ty.as_deref() {
+                Some("array") => property.get("items").and_then(json_type),
+                other => other.map(str::to_string),
+            };
+            if item.as_deref() == Some("object") {
+                structured.insert(name.clone());
+            }
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
@@ -221,7 +248,7 @@ fn collect(
             .into_iter()
             .flatten()
         {
-            collect(member, fields, binary, depth + 1);
+            collect(member, fields, binary, structured, depth + 1);
         }
     }
 }
@@ -324,12 +351,16 @@ pub(crate) fn read(
             // Files stand in as empty strings: their properties admit
             // anything (`without_files`), but `required` still sees them.
             let fields = multipart.parts.iter().map(|part| {
-                let value = if part.filename.is_some() || form.is_binary(&part.name) {
-                    String::new()
-                } else {
-                    String::from_utf8_lossy(&part.bytes).into_owned()
-                };
-                (part.name.clone(), value)
+                if part.filename.is_some() || form.is_binary(&part.name) {
+                    return (part.name.clone(), String::new(), false);
+                }
+                let json = form.2.contains(&part.name)
+                    || part
+                        .content_type
+                        .as_deref()
+                        .is_some_and(|ct| crate::spec::is_json(&essence(ct)));
+                let value = String::from_utf8_lossy(&part.bytes).into_owned();
+                (part.name.clone(), value, json)
             });
             let json = form.read_pairs(fields)?;
             Ok(Read::Multipart(multipart, json))
@@ -919,6 +950,47 @@ mod tests {
             &json!({"properties": {"photo": {"type": "string", "format": "binary", "maxLength": 1}}}),
         );
         assert_eq!(schema, json!({"properties": {"photo": true}}));
+    }
+
+    #[test]
+    fn a_multipart_part_of_an_object_is_read_as_json() {
+        // box.com's uploads: `attributes` is an object sent as a JSON part
+        // (OpenAPI's default `contentType` for an object property); a part
+        // labelled JSON is JSON whatever its property says.
+        let form = FormFields::of(&json!({
+            "type": "object",
+            "properties": {
+                "attributes": {"type": "object", "properties": {"name": {"type": "string"}}},
+                "tags": {"type": "array", "items": {"type": "object"}},
+                "note": {"type": "string"},
+                "meta": {}
+            }
+        }));
+        let body = Bytes::from_static(
+            b"--B\r\nContent-Disposition: form-data; name=\"attributes\"\r\n\r\n{\"name\":\"a.png\"}\r\n\
+              --B\r\nContent-Disposition: form-data; name=\"tags\"\r\n\r\n{\"k\":1}\r\n\
+              --B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n{\"not\":\"parsed\"}\r\n\
+              --B\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json; charset=utf-8\r\n\r\n[1]\r\n\
+              --B--\r\n",
+        );
+        let media = MediaSpec::multipart("multipart/form-data");
+        match read(media, &form, "multipart/form-data; boundary=B", &body) {
+            Ok(Read::Multipart(_, fields)) => assert_eq!(
+                fields,
+                json!({"attributes": {"name": "a.png"}, "tags": [{"k": 1}], "note": "{\"not\":\"parsed\"}", "meta": [1]})
+            ),
+            _ => panic!("not multipart"),
+        }
+        let bad = Bytes::from_static(
+            b"--B\r\nContent-Disposition: form-data; name=\"attributes\"\r\n\r\n{name\r\n--B--\r\n",
+        );
+        match read(media, &form, "multipart/form-data; boundary=B", &bad) {
+            Err(errors) => assert!(
+                errors[0].starts_with("/attributes: Not valid JSON"),
+                "{errors:?}"
+            ),
+            _ => panic!("bad JSON read"),
+        }
     }
 
     #[test]

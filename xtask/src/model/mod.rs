@@ -92,13 +92,36 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Whether a header parameter of this name is one OpenAPI says to ignore
-/// and the model leaves out (`Accept`, `Content-Type`, `Authorization`,
-/// in any case).
+/// Whether a header parameter of this name is one the model leaves out
+/// (in any case): the ones OpenAPI says to ignore (`Accept`,
+/// `Content-Type`, `Authorization`), and the ones that frame the message
+/// or the connection ([`is_framing_header`]).
 pub fn is_ignored_header(name: &str) -> bool {
     ["accept", "content-type", "authorization"]
         .iter()
         .any(|ignored| name.eq_ignore_ascii_case(ignored))
+        || is_framing_header(name)
+}
+
+/// Whether a header is one HTTP itself sets: the message's framing
+/// (`Content-Length`, `Transfer-Encoding`), the connection's (`Connection`
+/// and the hop-by-hop headers RFC 9110 §7.6.1 names) and `Host`. A client
+/// that sets one from a parameter breaks the message: a declared
+/// `Content-Length: 0` before a body cuts the body off.
+pub fn is_framing_header(name: &str) -> bool {
+    [
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "host",
+    ]
+    .iter()
+    .any(|framing| name.eq_ignore_ascii_case(framing))
 }
 
 /// A document, as the tasks read it.

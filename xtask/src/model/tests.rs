@@ -331,7 +331,8 @@ fn header_parameters_openapi_ignores_are_warned_about_and_left_out() {
         "{HEAD}paths:\n  /a:\n    parameters: [{{name: Authorization, in: header, required: true, schema: {{type: string}}}}]\n    \
          get:\n      operationId: a\n      parameters:\n        - {{name: accept, in: header, schema: {{type: string}}}}\n        \
          - {{$ref: '#/components/parameters/ContentType'}}\n        - {{name: X-Trace, in: header, schema: {{type: string}}}}\n        \
-         - {{name: Accept, in: query, schema: {{type: string}}}}\n      \
+         - {{name: Accept, in: query, schema: {{type: string}}}}\n        \
+         - {{name: Content-Length, in: header, required: true, schema: {{type: number}}}}\n      \
          responses: {{'204': {{description: ok}}}}\n\
          components:\n  parameters:\n    ContentType: {{name: Content-Type, in: header, schema: {{type: string}}}}\n"
     ));
@@ -345,10 +346,15 @@ fn header_parameters_openapi_ignores_are_warned_about_and_left_out() {
         [
             "/paths/~1a/get/parameters/0",
             "/paths/~1a/get/parameters/1",
+            "/paths/~1a/get/parameters/4",
             "/paths/~1a/parameters/0"
         ]
     );
-    assert!(findings[2]
+    assert!(
+        findings[2].1.contains("HTTP sets it from the body"),
+        "{findings:?}"
+    );
+    assert!(findings[3]
         .1
         .contains("header parameter `Authorization` is ignored"));
     let op = model.operation("a").unwrap();

@@ -105,6 +105,18 @@ impl<'a> Loader<'a> {
         } = self.resolve(parameter, pointer.clone(), "parameters", |c| &c.parameters)?;
         let data = item.parameter_data_ref();
         let (location, style) = location_and_style(item);
+        if location == Location::Header && is_framing_header(&data.name) {
+            self.warning(
+                &pointer,
+                format!(
+                    "header parameter `{}` is ignored: HTTP sets it from the body and the \
+                     connection, and a client that set it from a parameter would break the \
+                     message; the generated code leaves it out; remove it",
+                    data.name
+                ),
+            );
+            return None;
+        }
         if location == Location::Header && is_ignored_header(&data.name) {
             self.warning(
                 &pointer,

@@ -451,6 +451,110 @@ fn derived_names(
     }
 }
 
+/// Inline response schemas of one operation that differ from each other.
+/// progenitor (and the model, which must agree with it) suggests the one
+/// name `{operationId}-response` for every typed response of an
+/// operation, and typify, meeting a name it has, reuses that type without
+/// comparing (see [`distinct_titles`]): an inline 400 schema unlike the
+/// inline 200 one was typed as the 200's type, so neither the server nor
+/// the client could read the other's bodies. The operation's first
+/// inline success schema keeps the name; every other inline response
+/// schema unlike it is titled `{operationId}-{status}-response` (equal ones
+/// share the first one's title, so one type), and warned. Run before
+/// [`distinct_titles`], which then sees those titles as taken.
+pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
+    use crate::client::progenitor_names::component_type;
+    let mut names: BTreeSet<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().map(|k| component_type(k)).collect())
+        .unwrap_or_default();
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for (key, operation) in item.iter_mut() {
+            let Some(method) = crate::model::Method::from_key(key) else {
+                continue;
+            };
+            let name = match operation.get("operationId").and_then(Value::as_str) {
+                Some(id) => id.to_string(),
+                None => crate::model::load::derived_operation_id(method, path),
+            };
+            let at = format!("/paths/{}/{key}/responses", super::escape_pointer(path));
+            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                continue;
+            };
+            // (status, media type, schema), inline and untitled, in order.
+            let mut inline: Vec<(String, String, &mut Map<String, Value>)> = Vec::new();
+            for (status, response) in responses.iter_mut() {
+                let Some(Value::Object(content)) = response.get_mut("content") else {
+                    continue;
+                };
+                for (media, media_object) in content.iter_mut() {
+                    let Some(Value::Object(schema)) = media_object.get_mut("schema") else {
+                        continue;
+                    };
+                    // Only a schema typify names (a struct, an enum); an
+                    // integer or a string is a Rust type of its own.
+                    let named = ["properties", "allOf", "anyOf", "oneOf", "enum"]
+                        .iter()
+                        .any(|k| schema.contains_key(*k))
+                        || schema.get("type").and_then(Value::as_str) == Some("object");
+                    if named && !schema.contains_key("$ref") && !schema.contains_key("title") {
+                        inline.push((status.clone(), media.clone(), schema));
+                    }
+                }
+            }
+            if inline.len() < 2 {
+                continue;
+            }
+            let keeper = inline
+                .iter()
+                .position(|(status, _, _)| status.starts_with('2'))
+                .unwrap_or(0);
+            let kept = Value::Object(inline[keeper].2.clone());
+            let mut titled: Vec<(Value, String)> = Vec::new();
+            for (i, (status, media, schema)) in inline.into_iter().enumerate() {
+                let content = Value::Object(schema.clone());
+                if i == keeper || content == kept {
+                    continue;
+                }
+                let title = match titled.iter().find(|(c, _)| *c == content) {
+                    Some((_, title)) => title.clone(),
+                    None => {
+                        let base = format!("{name}-{}-response", status.to_ascii_lowercase());
+                        let title = (1..)
+                            .map(|n| match n {
+                                1 => base.clone(),
+                                n => format!("{base}{n}"),
+                            })
+                            .find(|t| !names.contains(&component_type(t)))
+                            .unwrap_or(base);
+                        names.insert(component_type(&title));
+                        titled.push((content, title.clone()));
+                        title
+                    }
+                };
+                schema.insert("title".into(), Value::String(title.clone()));
+                findings.push(Finding::warning(
+                    format!(
+                        "{at}/{}/content/{}/schema",
+                        super::escape_pointer(&status),
+                        super::escape_pointer(&media)
+                    ),
+                    format!(
+                        "this inline schema differs from the operation's other inline response \
+                         schema, which typify would give the same name: its type is named `{}`",
+                        component_type(&title)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// Inline schemas whose `title` typify would take for a type that is
 /// already another's. typify names an inline schema after its title and,
 /// meeting a name it has, reuses that type without comparing (typify 0.8
