@@ -590,11 +590,15 @@ pub fn parameter_value(
     is_array: bool,
     components: &[(String, Node)],
 ) -> Invented {
+    // An empty path segment routes nowhere (brex's `enum: ['', mini, …]`):
+    // a path parameter gets a value with text in it.
+    let path = p.location == crate::model::Location::Path;
+    let usable = |v: &Value| !(path && v.as_str() == Some(""));
     let written = [
-        p.example.clone(),
-        p.schema.example.clone(),
-        p.schema.default.clone(),
-        p.schema.enum_values.first().cloned(),
+        p.example.clone().filter(usable),
+        p.schema.example.clone().filter(usable),
+        p.schema.default.clone().filter(usable),
+        p.schema.enum_values.iter().find(|v| usable(v)).cloned(),
     ];
     let as_array = written.iter().flatten().find_map(|v| match v {
         Value::String(text) if is_array => Some(Value::Array(
@@ -683,6 +687,24 @@ mod tests {
                 (p.name.clone(), value)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_path_parameter_is_never_sent_empty() {
+        // brex.io: `enum: ['', mini, master]` on a path parameter; an
+        // empty segment routes nowhere. A query parameter may be empty.
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/{kind}:\n    get:\n      \
+             operationId: a\n      parameters: [{name: kind, in: path, required: true, schema: {type: string, \
+             enum: ['', mini, master]}}, {name: lang, in: query, schema: {type: string, enum: ['', EN]}}]\n      \
+             responses: {'204': {description: ok}}\n";
+        let document = crate::spec::Document::parse(std::path::Path::new("p.yaml"), text).unwrap();
+        let (model, _) = crate::model::load(&document);
+        let values: Vec<Value> = model.operations[0]
+            .parameters
+            .iter()
+            .map(|p| parameter_value(p, false, &model.schema_nodes).value)
+            .collect();
+        assert_eq!(values, [json!("mini"), json!("")]);
     }
 
     #[test]

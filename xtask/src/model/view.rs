@@ -231,6 +231,7 @@ pub fn normalize(mut raw: Value) -> Result<(Value, Vec<Finding>), String> {
     hoist::path_parameters(&mut raw, &mut hoisted);
     hoist::distinct_type_names(&mut raw, &mut hoisted);
     hoist::distinct_derived_names(&mut raw, &mut hoisted);
+    hoist::bodiless_statuses(&mut raw, &mut hoisted);
     hoist::distinct_response_types(&mut raw, &mut hoisted);
     hoist::distinct_titles(&mut raw, &mut hoisted);
     view.findings.extend(hoisted);

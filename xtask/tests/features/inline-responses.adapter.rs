@@ -21,6 +21,10 @@ pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
             &PUT_WIDGET,
             |gate, request| async move { gate.0.put_widget(request).await },
         )
+        .public(
+            &DELETE_WIDGET,
+            |gate, request| async move { gate.0.delete_widget(request).await },
+        )
         .build()
 }
 /// 404 as the document's problem, for a path it does not have (use it
@@ -71,6 +75,8 @@ static GET_WIDGET: rt::OperationSpec = rt::OperationSpec {
         rt::ResponseSpec::code(200, Some("application/json"), &[]),
         rt::ResponseSpec::code(400, Some("application/json"), &[]),
         rt::ResponseSpec::code(404, Some("application/json"), &[]),
+        rt::ResponseSpec::code(500, Some("application/json"), &[])
+            .problem(rt::shaped_problem::<types::FailureResponse, Document>),
     ],
     ..rt::OperationSpec::of(&API)
 };
@@ -81,6 +87,7 @@ impl rt::Responses for GetWidgetResponse {
             Self::Ok { body } => rt::Reply::new(0).body(body),
             Self::BadRequest { body } => rt::Reply::new(1).body(body),
             Self::NotFound { body } => rt::Reply::new(2).body(body),
+            Self::InternalServerError { body } => rt::Reply::new(3).body(body),
         }
     }
 }
@@ -108,6 +115,30 @@ impl rt::Responses for PutWidgetResponse {
         match self {
             Self::Ok { body } => rt::Reply::new(0).body(body),
             Self::BadRequest { body } => rt::Reply::new(1).body(body),
+        }
+    }
+}
+/// `DELETE /widgets/{id}` (`deleteWidget`) as the document declares it.
+static DELETE_WIDGET: rt::OperationSpec = rt::OperationSpec {
+    id: "deleteWidget",
+    method: "DELETE",
+    path: "/widgets/{id}",
+    params: &[rt::ParamSpec::path("id", "id", rt::Kind::String).schema(SCHEMA_1)],
+    responses: &[
+        rt::ResponseSpec::code(204, None, &[]),
+        rt::ResponseSpec::otherwise(Some("application/json"), &[])
+            .problem(rt::shaped_problem::<types::FailureResponse, Document>),
+    ],
+    ..rt::OperationSpec::of(&API)
+};
+impl rt::Responses for DeleteWidgetResponse {
+    const OPERATION: &'static rt::OperationSpec = &DELETE_WIDGET;
+    fn reply(&self) -> rt::Reply<'_> {
+        match self {
+            Self::NoContent {} => rt::Reply::new(0),
+            Self::Default { status, body } => {
+                rt::Reply::new(1).status(*status).body(body)
+            }
         }
     }
 }

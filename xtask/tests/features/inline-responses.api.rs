@@ -16,6 +16,13 @@ pub trait Api: Send + Sync + 'static {
         &self,
         request: PutWidgetRequest,
     ) -> impl ::std::future::Future<Output = runtime::Result<PutWidgetResponse>> + Send;
+    /// `DELETE /widgets/{id}` (operationId `deleteWidget`).
+    fn delete_widget(
+        &self,
+        request: DeleteWidgetRequest,
+    ) -> impl ::std::future::Future<
+        Output = runtime::Result<DeleteWidgetResponse>,
+    > + Send;
 }
 /// The parameters of [`Api::get_widget`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
@@ -33,6 +40,12 @@ pub struct PutWidgetRequest {
     /// The JSON request body, required.
     pub body: types::PutWidgetBody,
 }
+/// The parameters of [`Api::delete_widget`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
+#[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
+pub struct DeleteWidgetRequest {
+    /// Path parameter `id`, required.
+    pub id: types::DeleteWidgetId,
+}
 /// What [`Api::get_widget`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.
 #[derive(Clone, Debug, PartialEq)]
 pub enum GetWidgetResponse {
@@ -42,6 +55,8 @@ pub enum GetWidgetResponse {
     BadRequest { body: types::GetWidget400Response },
     /// 404: No such widget.
     NotFound { body: types::GetWidget400Response },
+    /// 500: A failure.
+    InternalServerError { body: types::FailureResponse },
 }
 impl GetWidgetResponse {
     /// 200.
@@ -55,6 +70,10 @@ impl GetWidgetResponse {
     /// 404.
     pub fn not_found(body: types::GetWidget400Response) -> Self {
         Self::NotFound { body }
+    }
+    /// 500.
+    pub fn internal_server_error(body: types::FailureResponse) -> Self {
+        Self::InternalServerError { body }
     }
     /// The HTTP status of this response.
     pub fn status(&self) -> StatusCode {
@@ -83,6 +102,32 @@ impl PutWidgetResponse {
         runtime::declare::Responses::status(self)
     }
 }
+/// What [`Api::delete_widget`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeleteWidgetResponse {
+    /// 204: Deleted.
+    NoContent {},
+    /// Any status not declared otherwise: A failure.
+    Default {
+        /// The status to answer with.
+        status: StatusCode,
+        body: types::FailureResponse,
+    },
+}
+impl DeleteWidgetResponse {
+    /// 204.
+    pub fn no_content() -> Self {
+        Self::NoContent {}
+    }
+    /// Any status not declared otherwise.
+    pub fn default(status: StatusCode, body: types::FailureResponse) -> Self {
+        Self::Default { status, body }
+    }
+    /// The HTTP status of this response.
+    pub fn status(&self) -> StatusCode {
+        runtime::declare::Responses::status(self)
+    }
+}
 /// The problems the adapter answers by itself, with the document's
 /// texts (`x-problem-details`), for the responses your methods build:
 /// `Ok(...Response::forbidden(types::Problem::forbidden()?))`.
@@ -90,6 +135,18 @@ pub use runtime::Problems;
 /// This document, for [`Problems`]: `types::Problem::forbidden()` has its texts.
 #[derive(Clone, Copy, Debug)]
 pub struct Document;
+/// Filled in the document's own error shape (`/components/responses/Failure/content/application~1json/schema`): `code` ← the status, `error` ← the detail.
+impl runtime::Problems<Document> for types::FailureResponse {
+    const SHAPE: runtime::declare::ErrorShape = {
+        use runtime::declare::{ErrorField, ErrorShape, FieldErrors, Source};
+        ErrorShape::Fields(
+            &[
+                ErrorField::new("code", Source::Status),
+                ErrorField::new("error", Source::Detail),
+            ],
+        )
+    };
+}
 /// Filled in the document's own error shape (`/paths/~1widgets~1{id}/get/responses/400/content/application~1json/schema`): `code` ← the status, `error` ← the title, `message` ← the detail.
 impl runtime::Problems<Document> for types::GetWidget400Response {
     const SHAPE: runtime::declare::ErrorShape = {

@@ -451,6 +451,63 @@ fn derived_names(
     }
 }
 
+/// Responses whose status never has content (RFC 9110: 1xx, 204, 205,
+/// 304) but declare some (mailchimp declares JSON for its 204s): HTTP
+/// sends them without a body whatever the server writes, so a client that
+/// waited for the declared JSON failed on every success. Their `content` is
+/// dropped, with a warning; a `$ref` to a shared response with content is
+/// replaced by a copy without it.
+pub fn bodiless_statuses(doc: &mut Value, findings: &mut Vec<Finding>) {
+    let shared = doc.pointer("/components/responses").cloned();
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for (key, operation) in item.iter_mut() {
+            if crate::model::Method::from_key(key).is_none() {
+                continue;
+            }
+            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let bodiless = matches!(status.as_str(), "204" | "205" | "304" | "1XX" | "1xx")
+                    || (status.len() == 3 && status.starts_with('1'));
+                if !bodiless {
+                    continue;
+                }
+                if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
+                    let target = reference
+                        .strip_prefix("#/components/responses/")
+                        .map(crate::spec::unescape_pointer)
+                        .and_then(|name| shared.as_ref()?.get(&name).cloned());
+                    match target {
+                        Some(target) if target.get("content").is_some() => *response = target,
+                        _ => continue,
+                    }
+                }
+                let Value::Object(map) = response else {
+                    continue;
+                };
+                if map.remove("content").is_some() {
+                    findings.push(Finding::warning(
+                        format!(
+                            "/paths/{}/{key}/responses/{status}/content",
+                            super::escape_pointer(path)
+                        ),
+                        format!(
+                            "a {status} response has no content (RFC 9110): HTTP sends it \
+                             without a body whatever the server writes, so the generated code \
+                             reads and answers it without one; remove `content`"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// Inline response schemas of one operation that differ from each other.
 /// progenitor (and the model, which must agree with it) suggests the one
 /// name `{operationId}-response` for every typed response of an
@@ -460,7 +517,9 @@ fn derived_names(
 /// the client could read the other's bodies. The operation's first
 /// inline success schema keeps the name; every other inline response
 /// schema unlike it is titled `{operationId}-{status}-response` (equal ones
-/// share the first one's title, so one type), and warned. Run before
+/// share the first one's title, so one type), and warned. A schema inline
+/// in a shared response (`$ref: '#/components/responses/Failure'`) is
+/// titled once, `{Failure}-response`, for every operation. Run before
 /// [`distinct_titles`], which then sees those titles as taken.
 pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
     use crate::client::progenitor_names::component_type;
@@ -469,12 +528,27 @@ pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
         .and_then(Value::as_object)
         .map(|schemas| schemas.keys().map(|k| component_type(k)).collect())
         .unwrap_or_default();
-    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+    // Only a schema typify names (a struct, an enum) can clash; an
+    // integer or a string is a Rust type of its own.
+    let nameable = |schema: &Value| {
+        let Value::Object(schema) = schema else {
+            return false;
+        };
+        let named = ["properties", "allOf", "anyOf", "oneOf", "enum"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
+            || schema.get("type").and_then(Value::as_str) == Some("object");
+        named && !schema.contains_key("$ref") && !schema.contains_key("title")
+    };
+    // Decided first, applied after: pointer of the schema -> its title.
+    let mut decided: BTreeMap<String, String> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let Some(Value::Object(paths)) = doc.get("paths") else {
         return;
     };
-    for (path, item) in paths.iter_mut() {
+    for (path, item) in paths {
         let Value::Object(item) = item else { continue };
-        for (key, operation) in item.iter_mut() {
+        for (key, operation) in item {
             let Some(method) = crate::model::Method::from_key(key) else {
                 continue;
             };
@@ -483,27 +557,42 @@ pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
                 None => crate::model::load::derived_operation_id(method, path),
             };
             let at = format!("/paths/{}/{key}/responses", super::escape_pointer(path));
-            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+            let Some(Value::Object(responses)) = operation.get("responses") else {
                 continue;
             };
-            // (status, media type, schema), inline and untitled, in order.
-            let mut inline: Vec<(String, String, &mut Map<String, Value>)> = Vec::new();
-            for (status, response) in responses.iter_mut() {
-                let Some(Value::Object(content)) = response.get_mut("content") else {
+            // (status, pointer of the schema, shared response's name, schema).
+            let mut inline: Vec<(String, String, Option<String>, &Value)> = Vec::new();
+            for (status, response) in responses {
+                let (base, shared, response) = match response
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/responses/"))
+                {
+                    Some(component) => (
+                        format!("/components/responses/{component}"),
+                        Some(crate::spec::unescape_pointer(component)),
+                        match doc.pointer(&format!("/components/responses/{component}")) {
+                            Some(target) => target,
+                            None => continue,
+                        },
+                    ),
+                    None => (
+                        format!("{at}/{}", super::escape_pointer(status)),
+                        None,
+                        response,
+                    ),
+                };
+                let Some(Value::Object(content)) = response.get("content") else {
                     continue;
                 };
-                for (media, media_object) in content.iter_mut() {
-                    let Some(Value::Object(schema)) = media_object.get_mut("schema") else {
+                for (media, media_object) in content {
+                    let Some(schema) = media_object.get("schema") else {
                         continue;
                     };
-                    // Only a schema typify names (a struct, an enum); an
-                    // integer or a string is a Rust type of its own.
-                    let named = ["properties", "allOf", "anyOf", "oneOf", "enum"]
-                        .iter()
-                        .any(|k| schema.contains_key(*k))
-                        || schema.get("type").and_then(Value::as_str) == Some("object");
-                    if named && !schema.contains_key("$ref") && !schema.contains_key("title") {
-                        inline.push((status.clone(), media.clone(), schema));
+                    if nameable(schema) {
+                        let pointer =
+                            format!("{base}/content/{}/schema", super::escape_pointer(media));
+                        inline.push((status.clone(), pointer, shared.clone(), schema));
                     }
                 }
             }
@@ -512,19 +601,21 @@ pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
             }
             let keeper = inline
                 .iter()
-                .position(|(status, _, _)| status.starts_with('2'))
+                .position(|(status, _, _, _)| status.starts_with('2'))
                 .unwrap_or(0);
-            let kept = Value::Object(inline[keeper].2.clone());
-            let mut titled: Vec<(Value, String)> = Vec::new();
-            for (i, (status, media, schema)) in inline.into_iter().enumerate() {
-                let content = Value::Object(schema.clone());
-                if i == keeper || content == kept {
+            let kept = inline[keeper].3;
+            let mut titled: Vec<(&Value, String)> = Vec::new();
+            for (i, (status, pointer, shared, schema)) in inline.iter().enumerate() {
+                if i == keeper || *schema == kept || decided.contains_key(pointer) {
                     continue;
                 }
-                let title = match titled.iter().find(|(c, _)| *c == content) {
+                let title = match titled.iter().find(|(c, _)| *c == *schema) {
                     Some((_, title)) => title.clone(),
                     None => {
-                        let base = format!("{name}-{}-response", status.to_ascii_lowercase());
+                        let base = match shared {
+                            Some(component) => format!("{component}-response"),
+                            None => format!("{name}-{}-response", status.to_ascii_lowercase()),
+                        };
                         let title = (1..)
                             .map(|n| match n {
                                 1 => base.clone(),
@@ -533,25 +624,30 @@ pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
                             .find(|t| !names.contains(&component_type(t)))
                             .unwrap_or(base);
                         names.insert(component_type(&title));
-                        titled.push((content, title.clone()));
+                        titled.push((schema, title.clone()));
                         title
                     }
                 };
-                schema.insert("title".into(), Value::String(title.clone()));
-                findings.push(Finding::warning(
-                    format!(
-                        "{at}/{}/content/{}/schema",
-                        super::escape_pointer(&status),
-                        super::escape_pointer(&media)
-                    ),
-                    format!(
-                        "this inline schema differs from the operation's other inline response \
-                         schema, which typify would give the same name: its type is named `{}`",
-                        component_type(&title)
-                    ),
-                ));
+                decided.insert(pointer.clone(), title);
+                order.push(pointer.clone());
             }
         }
+    }
+    for pointer in order {
+        let (Some(title), Some(Value::Object(schema))) =
+            (decided.get(&pointer), doc.pointer_mut(&pointer))
+        else {
+            continue;
+        };
+        schema.insert("title".into(), Value::String(title.clone()));
+        findings.push(Finding::warning(
+            pointer.clone(),
+            format!(
+                "this inline schema differs from another inline response schema of an \
+                 operation, which typify would give the same name: its type is named `{}`",
+                component_type(title)
+            ),
+        ));
     }
 }
 
