@@ -1,7 +1,15 @@
 //! Access tokens: JWTs verified with a configured key (an HS256 secret for
 //! the embedded default; an RS256 public key or a JWKS file in
-//! production), checking signature, expiry, issuer and audience. Claims
-//! carry the OAuth client, the user and the scopes.
+//! production), checking signature, expiry, issuer, audience and lifetime.
+//! Claims carry the OAuth client, the user and the scopes.
+//!
+//! The lifetime policy: a token may live at most
+//! [`Verifier::max_lifetime`] (`exp` − `iat`, or `exp` − now where `iat`
+//! is absent; [`DEFAULT_MAX_LIFETIME`] unless `--max-token-lifetime` says
+//! otherwise), and may not be issued in the future (`iat` beyond now and
+//! the clock [`LEEWAY`]). A leaked token with no practical expiry would be a
+//! credential forever; google-auth-library refuses ID tokens living longer
+//! than a day, or issued in the future, alike.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +26,10 @@ pub const DEFAULT_AUDIENCE: &str = "https://api.ev.energy/v2";
 /// The HS256 secret of the embedded default. Fine for a laptop; set
 /// `--jwt-secret` (or RS256/JWKS) anywhere else.
 pub const DEV_SECRET: &str = "dev-only-secret-do-not-use-in-production";
+/// The longest a token may live, unless `--max-token-lifetime` says otherwise.
+pub const DEFAULT_MAX_LIFETIME: u64 = 24 * 3600;
+/// The clock skew allowed on `exp`, `nbf`, `iat` and the lifetime, in seconds.
+pub const LEEWAY: u64 = 30;
 
 /// The claims of an access token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +46,9 @@ pub struct Claims {
     /// Space-separated scopes (RFC 8693 `scope`).
     #[serde(default)]
     pub scope: String,
-    /// Issued at (seconds since the epoch).
-    pub iat: u64,
+    /// Issued at (seconds since the epoch); optional, as RFC 7519 has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
     /// Expires at (seconds since the epoch).
     pub exp: u64,
     /// Not valid before (seconds since the epoch).
@@ -108,6 +121,7 @@ pub struct Verifier {
     keys: Vec<Key>,
     issuer: String,
     audience: String,
+    max_lifetime: u64,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -116,6 +130,7 @@ impl std::fmt::Debug for Verifier {
             .field("keys", &self.keys.len())
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("max_lifetime", &self.max_lifetime)
             .finish()
     }
 }
@@ -165,7 +180,7 @@ impl Verifier {
                 validation.set_required_spec_claims(&["exp", "iss", "aud"]);
                 // `nbf`, when present, is checked (with the same leeway as `exp`).
                 validation.validate_nbf = true;
-                validation.leeway = 30;
+                validation.leeway = LEEWAY;
                 Key {
                     kid,
                     key,
@@ -178,7 +193,40 @@ impl Verifier {
             keys,
             issuer: issuer.to_string(),
             audience: audience.to_string(),
+            max_lifetime: DEFAULT_MAX_LIFETIME,
         })
+    }
+
+    /// The same verifier, accepting tokens that live at most `seconds`.
+    pub fn with_max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = seconds;
+        self
+    }
+
+    /// The longest a token may live, in seconds (see the module docs).
+    pub fn max_lifetime(&self) -> u64 {
+        self.max_lifetime
+    }
+
+    /// The lifetime policy, on claims whose signature, expiry, issuer and
+    /// audience have passed: `Err` is the reason for the caller.
+    fn check_lifetime(&self, claims: &Claims, now: u64) -> Result<(), AuthError> {
+        if let Some(iat) = claims.iat {
+            if iat > now.saturating_add(LEEWAY) {
+                return Err(AuthError::new(
+                    "Token was issued in the future (`iat`): check the issuer's clock.",
+                ));
+            }
+        }
+        let from = claims.iat.unwrap_or(now);
+        if claims.exp.saturating_sub(from) > self.max_lifetime.saturating_add(LEEWAY) {
+            return Err(AuthError::new(format!(
+                "Token lives longer than this API accepts: at most {} seconds from `iat` \
+                 (or from now, without `iat`) to `exp`.",
+                self.max_lifetime
+            )));
+        }
+        Ok(())
     }
 
     /// Checks a token's signature, expiry, issuer and audience; returns its caller.
@@ -212,6 +260,7 @@ impl Verifier {
                         ));
                     }
                     let claims = data.claims;
+                    self.check_lifetime(&claims, now_secs())?;
                     return Ok(Caller {
                         client_id: claims.client_id,
                         user_id: claims.sub,
@@ -248,7 +297,21 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Mints an HS256 development token.
+/// Refuses a lifetime the policy would refuse: `token` mints only tokens
+/// a service with `max_lifetime` accepts (an expired one, `ttl_secs` below
+/// zero, is allowed, for tests of expiry).
+pub fn check_ttl(ttl_secs: i64, max_lifetime: u64) -> anyhow::Result<()> {
+    if ttl_secs > 0 && ttl_secs.unsigned_abs() > max_lifetime {
+        anyhow::bail!(
+            "a token living {ttl_secs} seconds would be refused: the service accepts tokens living \
+             at most {max_lifetime} seconds (--max-token-lifetime); mint a shorter one with --ttl, \
+             or raise --max-token-lifetime where the service runs"
+        );
+    }
+    Ok(())
+}
+
+/// Mints an HS256 development token, of any lifetime (see [`check_ttl`]).
 pub fn mint_hs256(
     secret: &str,
     issuer: &str,
@@ -265,7 +328,7 @@ pub fn mint_hs256(
         sub: user_id.map(str::to_string),
         client_id: client_id.to_string(),
         scope: scopes.join(" "),
-        iat: now,
+        iat: Some(now),
         exp: now.saturating_add_signed(ttl_secs),
         nbf: None,
     };
@@ -348,6 +411,70 @@ mod tests {
         verifier()
             .verify(&token(json!({"nbf": now_secs() - 60})))
             .unwrap();
+    }
+
+    #[test]
+    fn a_token_living_longer_than_the_policy_allows_is_refused() {
+        let now = now_secs();
+        let century = 100 * 365 * 24 * 3600;
+        let why = refused(&token(json!({"iat": now, "exp": now + century})));
+        assert!(why.contains("lives longer than this API accepts"), "{why}");
+        // Without `iat`, counted from now.
+        let mut no_iat = claims(json!({"exp": now + 2 * DEFAULT_MAX_LIFETIME}));
+        no_iat.as_object_mut().unwrap().remove("iat");
+        let why = refused(&sign(Header::new(Algorithm::HS256), &no_iat, SECRET));
+        assert!(why.contains("lives longer"), "{why}");
+        // At the limit, and without `iat` within it, it is accepted.
+        verifier()
+            .verify(&token(
+                json!({"iat": now, "exp": now + DEFAULT_MAX_LIFETIME}),
+            ))
+            .unwrap();
+        let mut short = claims(json!({}));
+        short.as_object_mut().unwrap().remove("iat");
+        verifier()
+            .verify(&sign(Header::new(Algorithm::HS256), &short, SECRET))
+            .unwrap();
+        // A deployment can change the limit.
+        let strict = verifier().with_max_lifetime(300);
+        assert!(strict.verify(&token(json!({}))).is_err(), "600 s > 300 s");
+        assert_eq!(strict.max_lifetime(), 300);
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let now = now_secs();
+        let why = refused(&token(
+            json!({"iat": now + 365 * 24 * 3600, "exp": now + 365 * 24 * 3600 + 600}),
+        ));
+        assert!(why.contains("issued in the future"), "{why}");
+        // Within the clock leeway it is fine.
+        verifier()
+            .verify(&token(json!({"iat": now + LEEWAY / 2})))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_token_command_mints_only_tokens_the_policy_accepts() {
+        let error = check_ttl(2 * 24 * 3600, DEFAULT_MAX_LIFETIME).unwrap_err();
+        assert!(
+            error.to_string().contains("--max-token-lifetime"),
+            "{error}"
+        );
+        check_ttl(DEFAULT_MAX_LIFETIME as i64, DEFAULT_MAX_LIFETIME).unwrap();
+        // An expired token (negative lifetime) may be minted, for tests.
+        check_ttl(-3600, DEFAULT_MAX_LIFETIME).unwrap();
+        let minted = mint_hs256(
+            SECRET,
+            DEFAULT_ISSUER,
+            DEFAULT_AUDIENCE,
+            "app",
+            None,
+            &[],
+            3600,
+        )
+        .unwrap();
+        verifier().verify(&minted).unwrap();
     }
 
     #[test]

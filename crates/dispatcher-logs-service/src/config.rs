@@ -48,6 +48,20 @@ pub struct AuthArgs {
     /// in the source (anyone can mint a token for any user with it). Loopback addresses only.
     #[arg(long)]
     pub dev_secret: bool,
+    /// The longest a token may live (`exp` - `iat`, or `exp` - now without `iat`): seconds, or a
+    /// number with s, m, h or d. Longer-lived tokens, and tokens issued in the future, are
+    /// answered 401; `token` mints no longer one.
+    #[arg(long, env = "MAX_TOKEN_LIFETIME", default_value = "24h", value_parser = parse_lifetime)]
+    pub max_token_lifetime: u64,
+}
+
+/// Parses `90`, `90s`, `15m`, `1h`, `7d` into seconds (`--max-token-lifetime`).
+fn parse_lifetime(text: &str) -> Result<u64, String> {
+    match crate::parse_duration(text) {
+        Ok(seconds) if seconds > 0 => Ok(seconds.unsigned_abs()),
+        Ok(_) => Err("the lifetime must be above zero".to_string()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl AuthArgs {
@@ -60,6 +74,7 @@ impl AuthArgs {
             jwt_issuer: DEFAULT_ISSUER.to_string(),
             jwt_audience: DEFAULT_AUDIENCE.to_string(),
             dev_secret: true,
+            max_token_lifetime: crate::auth::DEFAULT_MAX_LIFETIME,
         }
     }
 
@@ -112,11 +127,10 @@ impl AuthArgs {
         } else {
             KeySource::Hs256Secret(self.jwt_secret.clone())
         };
-        Ok(Verifier::new(
-            &source,
-            &self.jwt_issuer,
-            &self.jwt_audience,
-        )?)
+        Ok(
+            Verifier::new(&source, &self.jwt_issuer, &self.jwt_audience)?
+                .with_max_lifetime(self.max_token_lifetime),
+        )
     }
 }
 

@@ -18,3 +18,25 @@ pub mod store;
 
 pub use service::DispatcherLogs;
 pub use store::Store;
+
+/// Parses `90`, `90s`, `15m`, `1h`, `7d`, `-1h` into seconds (`token --ttl`,
+/// `--max-token-lifetime`).
+pub fn parse_duration(text: &str) -> anyhow::Result<i64> {
+    use anyhow::Context;
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let number: i64 = number
+        .parse()
+        .with_context(|| format!("`{text}` is not a duration such as 90s, 15m, 1h or 7d"))?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        other => anyhow::bail!("unknown unit `{other}` in `{text}`: use s, m, h or d"),
+    };
+    number.checked_mul(factor).context("duration too large")
+}

@@ -113,26 +113,6 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-/// Parses `90`, `90s`, `15m`, `1h`, `7d`, `-1h` into seconds.
-fn parse_ttl(text: &str) -> anyhow::Result<i64> {
-    let text = text.trim();
-    let (number, unit) = match text.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
-        _ => (text, 's'),
-    };
-    let number: i64 = number
-        .parse()
-        .with_context(|| format!("`{text}` is not a duration such as 90s, 15m, 1h or 7d"))?;
-    let factor = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        other => anyhow::bail!("unknown unit `{other}` in `{text}`: use s, m, h or d"),
-    };
-    number.checked_mul(factor).context("duration too large")
-}
-
 /// Where and how `serve` serves.
 struct Serving<'a> {
     listen: SocketAddr,
@@ -254,7 +234,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             ttl,
             auth,
         } => {
-            let ttl = parse_ttl(&ttl)?;
+            let ttl = dispatcher_logs_service::parse_duration(&ttl)?;
+            dispatcher_logs_service::auth::check_ttl(ttl, auth.max_token_lifetime)?;
             let user = (!user.is_empty()).then_some(user.as_str());
             let token = dispatcher_logs_service::auth::mint_hs256(
                 &auth.jwt_secret,
@@ -274,7 +255,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_ttl;
+    use dispatcher_logs_service::parse_duration as parse_ttl;
 
     #[test]
     fn ttls_read_seconds_minutes_hours_days_and_negatives_and_refuse_other_units() {

@@ -232,3 +232,211 @@ fn a_stalled_body_is_cut_off_and_a_huge_chunked_one_refused() {
     }
     assert_eq!(status(&service.valid(&token(&[]))), 200);
 }
+
+/// The answers on one connection, split: each is a head and a body of its
+/// `content-length`.
+fn answers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(end) = rest.find("\r\n\r\n") {
+        let head = &rest[..end];
+        let length = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0);
+        let total = (end + 4 + length).min(rest.len());
+        out.push(rest[..total].to_string());
+        rest = &rest[total..];
+    }
+    out
+}
+
+#[test]
+fn every_head_on_a_kept_alive_connection_gets_the_problem_the_first_gets() {
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &[]);
+    let valid = format!(
+        "GET /v2/dispatcher_logs?charging_sub_session_id={SUB} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        token(&[])
+    );
+    let oversized = [
+        (
+            format!(
+                "GET /v2/dispatcher_logs?charging_sub_session_id={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                "q".repeat(100 * 1024)
+            ),
+            414,
+        ),
+        (
+            format!(
+                "GET /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+                "t".repeat(1 << 20)
+            ),
+            431,
+        ),
+    ];
+    for (head, code) in &oversized {
+        // After a valid request on the same connection, and pipelined
+        // behind two valid ones in one write: the valid ones are answered
+        // first, then the refusal, then the connection is closed.
+        for before in [1, 2] {
+            let mut stream = service.connect();
+            let mut sent = valid.repeat(before).into_bytes();
+            sent.extend_from_slice(head.as_bytes());
+            sent.extend_from_slice(valid.as_bytes());
+            stream.write_all(&sent).unwrap();
+            let started = Instant::now();
+            let text = read_all(&mut stream);
+            assert!(started.elapsed() < Duration::from_secs(4));
+            let answers = answers(&text);
+            assert_eq!(answers.len(), before + 1, "{text:.600}");
+            for answer in &answers[..before] {
+                assert_eq!(status(answer), 200, "{answer:.300}");
+            }
+            let refusal = &answers[before];
+            assert!(is_problem(refusal, *code), "{refusal}");
+            assert!(
+                refusal.to_ascii_lowercase().contains("connection: close"),
+                "{refusal}"
+            );
+            assert!(
+                refusal.to_ascii_lowercase().contains("x-request-id:"),
+                "{refusal}"
+            );
+        }
+    }
+    // A later head dripped in small pieces past the watched size.
+    let mut stream = service.connect();
+    stream.write_all(valid.as_bytes()).unwrap();
+    stream
+        .write_all(b"GET /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+        .unwrap();
+    for _ in 0..(40 * 1024 / 64) {
+        if stream.write_all(&[b'd'; 64]).is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"\r\n\r\n");
+    let answers = answers(&read_all(&mut stream));
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert!(is_problem(&answers[1], 431), "{}", answers[1]);
+    assert_eq!(status(&service.valid(&token(&[]))), 200);
+}
+
+#[test]
+fn ambiguous_framing_is_refused_with_a_problem_and_the_connection_closed() {
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &[]);
+    let framings = [
+        "Content-Length: 5\r\nTransfer-Encoding: chunked",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5",
+        "Transfer-Encoding: gzip",
+        "Content-Length: 5\r\nContent-Length: 6",
+    ];
+    for framing in framings {
+        let request =
+            format!("POST /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\n{framing}\r\n\r\n0\r\n\r\n");
+        // First on its connection.
+        let answer = service.raw(request.as_bytes());
+        assert!(is_problem(&answer, 400), "{framing}: {answer}");
+        assert!(
+            body(&answer)["detail"]
+                .as_str()
+                .unwrap()
+                .contains("RFC 9112"),
+            "{answer}"
+        );
+        // After a valid request on the same connection: the valid one is
+        // answered, then the refusal, then nothing more (the GET after it
+        // is never read as a request).
+        let mut stream = service.connect();
+        let valid = format!(
+            "GET /v2/dispatcher_logs?charging_sub_session_id={SUB} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+            token(&[])
+        );
+        stream
+            .write_all(format!("{valid}{request}{valid}").as_bytes())
+            .unwrap();
+        let answers = answers(&read_all(&mut stream));
+        assert_eq!(answers.len(), 2, "{framing}: {answers:?}");
+        assert_eq!(status(&answers[0]), 200);
+        assert!(is_problem(&answers[1], 400), "{framing}: {}", answers[1]);
+    }
+    assert_eq!(status(&service.valid(&token(&[]))), 200);
+}
+
+#[test]
+fn tokens_living_too_long_or_issued_in_the_future_are_refused_with_the_reason() {
+    use dispatcher_logs_service::auth::{
+        mint_hs256, now_secs, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET,
+    };
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &["--max-token-lifetime", "2h"]);
+    let query = format!("charging_sub_session_id={SUB}");
+    let sign = |claims: serde_json::Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(DEV_SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    let now = now_secs();
+    let claims = |iat: u64, exp: u64| {
+        serde_json::json!({
+            "iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "sub": dispatcher_logs_service::seed::DEMO_USER,
+            "client_id": "dev-client", "scope": "debug:read", "iat": iat, "exp": exp
+        })
+    };
+    let century = 100 * 365 * 24 * 3600;
+    let cases = [
+        (sign(claims(now, now + century)), "lives longer"),
+        (
+            sign(claims(now + 365 * 24 * 3600, now + 365 * 24 * 3600 + 600)),
+            "issued in the future",
+        ),
+        // Signed by the service's own key, within the default but not this deployment's limit.
+        (
+            mint_hs256(
+                DEV_SECRET,
+                DEFAULT_ISSUER,
+                DEFAULT_AUDIENCE,
+                "dev-client",
+                None,
+                &["debug:read".into()],
+                3 * 3600,
+            )
+            .unwrap(),
+            "lives longer",
+        ),
+    ];
+    for (token, why) in cases {
+        let answer = service.get(&query, &[format!("Authorization: Bearer {token}")]);
+        assert!(is_problem(&answer, 401), "{why}: {answer}");
+        assert!(
+            body(&answer)["detail"].as_str().unwrap_or("").contains(why),
+            "{answer}"
+        );
+        let challenge = answer
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
+            .unwrap_or("");
+        assert!(
+            challenge.contains("error=\"invalid_token\"") && challenge.contains(why),
+            "{challenge}"
+        );
+    }
+    // The token command mints none the policy refuses.
+    let output = Command::new(BIN)
+        .args(["token", "--ttl", "3h", "--max-token-lifetime", "2h"])
+        .env_remove("JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--max-token-lifetime"));
+    assert_eq!(status(&service.valid(&token(&["--ttl", "1h"]))), 200);
+}

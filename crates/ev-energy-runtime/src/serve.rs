@@ -20,13 +20,14 @@
 //! installs a plain one (warnings and errors to stderr, or what `RUST_LOG`
 //! says), so a backend's error is logged with its causes by default.
 //!
-//! A connection's first request head of any size gets its `414`/`431`
-//! problem: past [`Limits::watched_head_bytes`] it is refused before hyper
-//! parses it (`head.rs`), so no connection buffers more of it.
-//! hyper still answers a few cases itself, with an empty body: a later head
-//! on a kept-alive connection over [`Limits::hard_head_bytes`], more than
-//! 100 header fields (`431`), and a request line or header that does not
-//! parse (`400`).
+//! Every request head of a connection, of any size, gets its `414`/`431`
+//! problem, and a head with ambiguous framing (`Content-Length` with
+//! `Transfer-Encoding`, …) its `400`: `head.rs` reads the connection before
+//! hyper and follows each request's framing to the next head, so no
+//! connection buffers more than [`Limits::watched_head_bytes`] of a head.
+//! hyper still answers a few cases itself, with an empty body: more than
+//! 100 header fields (`431`), and a request line, header or chunk that does
+//! not parse (`400`).
 
 use std::future::Future;
 use std::io;
@@ -207,27 +208,9 @@ fn raw_answer(api: &'static ApiSpec, problem: &Problem, extra_headers: &str) -> 
     answer
 }
 
-/// The answer to a first request head too large to read (`head.rs`):
-/// `414` when its request line did not end, else `431`.
-pub(crate) fn head_refusal(limits: &Limits, api: &'static ApiSpec, request_line: bool) -> Vec<u8> {
-    let read = limits.watched_head_bytes();
-    let (status, detail) = if request_line {
-        (
-            StatusCode::URI_TOO_LONG,
-            format!(
-                "The request target is over {read} bytes long; this server accepts at most {}.",
-                limits.max_uri_bytes
-            ),
-        )
-    } else {
-        (
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
-                "The request's header fields are over {read} bytes; this server accepts at most {}.",
-                limits.max_header_bytes
-            ),
-        )
-    };
+/// A refusal of `head.rs` written to the socket itself (nothing in
+/// flight), closing the connection.
+pub(crate) fn raw_refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Vec<u8> {
     let problem = Problem {
         type_: None,
         status: status.as_u16(),
@@ -340,6 +323,16 @@ impl tower::Service<Request> for Front {
         let router = self.router.clone();
         Box::pin(async move {
             Ok(crate::request_id::around(request, |request| async move {
+                // A head `head.rs` refused, reaching here after the answers
+                // to the requests before it on the connection.
+                if let Some(refused) = request
+                    .headers()
+                    .get(crate::head::STAND_IN)
+                    .and_then(|value| crate::head::stood_in_for(value.as_bytes()))
+                {
+                    let (status, detail) = refused.answer(&guard.limits);
+                    return refusal(guard.api, status, detail);
+                }
                 match refuse_oversized(&guard.limits, guard.api, &request) {
                     Some(refusal) => refusal,
                     None => match tower::ServiceExt::oneshot(router, request).await {

@@ -149,7 +149,11 @@ async fn authenticate<G: Gatekeeper>(
                     principal.get_or_insert(p);
                 }
                 Err(rejected) => {
-                    set_challenges(operation, context, Some("invalid_token"));
+                    set_challenges(
+                        operation,
+                        context,
+                        Some(("invalid_token", Some(&rejected.detail))),
+                    );
                     return Err(context.problem(
                         Situation::InvalidCredentials,
                         &[("reason", &rejected.detail)],
@@ -210,7 +214,7 @@ async fn authenticate<G: Gatekeeper>(
     }
     match malformed {
         Some(reason) => {
-            set_challenges(operation, context, Some("invalid_request"));
+            set_challenges(operation, context, Some(("invalid_request", None)));
             Err(context.problem(Situation::InvalidCredentials, &[("reason", &reason)]))
         }
         None => {
@@ -221,7 +225,14 @@ async fn authenticate<G: Gatekeeper>(
 }
 
 /// `WWW-Authenticate` with a challenge per scheme HTTP has one for.
-fn set_challenges(operation: &OperationSpec, context: &mut Context, error: Option<&str>) {
+/// `WWW-Authenticate` for each scheme of `operation`; a Bearer challenge
+/// carries `error` (RFC 6750 §3) and, where the backend said why, that
+/// reason as `error_description`.
+fn set_challenges(
+    operation: &OperationSpec,
+    context: &mut Context,
+    error: Option<(&str, Option<&str>)>,
+) {
     let mut seen = Vec::new();
     for (name, _) in operation.security.iter().flat_map(|r| r.iter()) {
         let Some(challenge) = operation.api.scheme(name).and_then(challenge) else {
@@ -232,7 +243,11 @@ fn set_challenges(operation: &OperationSpec, context: &mut Context, error: Optio
         }
         seen.push(challenge);
         let text = match error {
-            Some(error) if challenge == "Bearer" => {
+            Some((error, Some(why))) if challenge == "Bearer" => format!(
+                "{challenge} realm=\"api\", error=\"{error}\", error_description=\"{}\"",
+                description(why)
+            ),
+            Some((error, None)) if challenge == "Bearer" => {
                 format!("{challenge} realm=\"api\", error=\"{error}\"")
             }
             _ => format!("{challenge} realm=\"api\""),
@@ -241,6 +256,20 @@ fn set_challenges(operation: &OperationSpec, context: &mut Context, error: Optio
             context.extra.append(header::WWW_AUTHENTICATE, value);
         }
     }
+}
+
+/// `text` as RFC 6750's `error_description` may hold it (printable ASCII
+/// but `"` and `\\`), at most 200 characters.
+fn description(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            ' '..='~' => c,
+            _ => '?',
+        })
+        .take(200)
+        .collect()
 }
 
 /// 400 naming every invalid parameter.
@@ -460,7 +489,11 @@ mod tests {
         .await;
         assert_eq!(outcome.unwrap_err().detail, "Unknown token.");
         let challenge = context.extra.get("www-authenticate").unwrap();
-        assert_eq!(challenge, "Bearer realm=\"api\", error=\"invalid_token\"");
+        assert_eq!(
+            challenge,
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"Unknown token.\""
+        );
+        assert_eq!(description("a \"b\" \\ é"), "a 'b' / ?");
 
         let (outcome, _) = admitted(&backend, &request(&[("id", "1")], &[token, token])).await;
         let problem = outcome.unwrap_err();
