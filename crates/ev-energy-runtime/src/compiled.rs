@@ -185,6 +185,7 @@ mod tests {
             schema,
             hint: None,
             range: None,
+            absent_is_none: false,
         }));
         Version::of(param, &serde_json::from_str(schema).unwrap())
     }
@@ -245,6 +246,7 @@ mod tests {
                     schema: r#"{"type":"string","pattern":"^a","default":"abc"}"#,
                     hint: None,
                     range: None,
+                    absent_is_none: false,
                 },
                 ParamSpec {
                     name: "broken",
@@ -256,6 +258,7 @@ mod tests {
                     schema: r#"{"type":"string","pattern":"("}"#,
                     hint: None,
                     range: None,
+                    absent_is_none: false,
                 },
             ],
             body: None,

@@ -349,7 +349,9 @@ impl RawRequest {
                     errors.add(spec.name, "This parameter is required.");
                     return None;
                 }
-                None if spec.shape != Shape::Scalar => return Some(Some(Value::Array(Vec::new()))),
+                None if spec.shape != Shape::Scalar && !spec.absent_is_none => {
+                    return Some(Some(Value::Array(Vec::new())))
+                }
                 None => return Some(None),
             },
             Some(values) => {

@@ -233,6 +233,9 @@ pub struct ParamSpec {
     /// For an integer, the values its Rust type holds (`i32`: ±2³¹), so that
     /// a value beyond them gets the runtime's own message.
     pub range: Option<(i128, i128)>,
+    /// For an array: whether an absent one is `None` (its Rust type is not
+    /// a `Vec`: a fixed-size array, an enum of arrays) rather than `[]`.
+    pub absent_is_none: bool,
 }
 
 impl ParamSpec {
@@ -247,6 +250,7 @@ impl ParamSpec {
             schema: "true",
             hint: None,
             range: None,
+            absent_is_none: false,
         }
     }
 
@@ -279,6 +283,12 @@ impl ParamSpec {
     /// An array, sent as `shape` says.
     pub const fn shape(mut self, shape: Shape) -> Self {
         self.shape = shape;
+        self
+    }
+
+    /// An array whose Rust type is not a `Vec`: absent, it is `None`, not `[]`.
+    pub const fn absent_is_none(mut self) -> Self {
+        self.absent_is_none = true;
         self
     }
 

@@ -287,6 +287,11 @@ fn param_spec(p: &Param<'_>, schemas: &SchemaTable) -> TokenStream {
     if p.shape != Shape::Scalar {
         let shape = vocab::shape(p.shape);
         tokens.extend(quote! { .shape(#shape) });
+        // Not a `Vec` (a fixed-size array, an enum of arrays): the field
+        // is an `Option`, so an absent one is `None`, not `[]`.
+        if matches!(p.ty, ParamType::Scalar(_)) {
+            tokens.extend(quote! { .absent_is_none() });
+        }
     }
     let schema = schemas.text(&param_schema(p));
     tokens.extend(quote! { .schema(#schema) });

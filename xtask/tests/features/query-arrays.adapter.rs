@@ -61,6 +61,12 @@ static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
             .schema(
                 "{\"type\":\"array\",\"maxItems\":3,\"items\":{\"type\":\"string\",\"enum\":[\"S\",\"M\",\"L\"]}}",
             ),
+        rt::ParamSpec::query("action", "action", rt::Kind::String)
+            .shape(rt::Shape::CommaSeparated)
+            .absent_is_none()
+            .schema(
+                "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"enum\":[[\"open\"],[\"click\"]]}",
+            ),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)

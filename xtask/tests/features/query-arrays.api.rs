@@ -25,6 +25,10 @@ pub struct ListBooksRequest {
     ///
     /// Query parameter `size`.
     pub size: ::std::vec::Vec<types::Size>,
+    /// One of the listed sets of actions, comma-separated.
+    ///
+    /// Query parameter `action`.
+    pub action: ::std::option::Option<types::ListBooksAction>,
 }
 /// What [`Api::list_books`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.
 #[derive(Clone, Debug, PartialEq)]
