@@ -370,6 +370,66 @@ fn ambiguous_framing_is_refused_with_a_problem_and_the_connection_closed() {
 }
 
 #[test]
+fn heads_hyper_would_answer_bare_get_problems_and_garbage_is_refused_at_once() {
+    let (_dir, database) = seeded();
+    let service = Service::start(&database, &[]);
+    let mut many = String::from("GET /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..150 {
+        many.push_str(&format!("X-Field-{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    let cases = [
+        (many, 431, "more than 100 header fields"),
+        (
+            "GET /v2/dispatcher logs HTTP/1.1\r\nHost: x\r\n\r\n".to_string(),
+            400,
+            "request line",
+        ),
+        (
+            "GET /v2/dispatcher_logs HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n".to_string(),
+            400,
+            "header field",
+        ),
+    ];
+    let valid = format!(
+        "GET /v2/dispatcher_logs?charging_sub_session_id={SUB} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        token(&[])
+    );
+    for (head, code, words) in &cases {
+        // First on its connection, and behind a valid request.
+        let answer = service.raw(head.as_bytes());
+        assert!(is_problem(&answer, *code), "{words}: {answer}");
+        assert!(
+            body(&answer)["detail"].as_str().unwrap().contains(words),
+            "{answer}"
+        );
+        let mut stream = service.connect();
+        stream
+            .write_all(format!("{valid}{head}{valid}").as_bytes())
+            .unwrap();
+        let answers = answers(&read_all(&mut stream));
+        assert_eq!(answers.len(), 2, "{words}: {answers:?}");
+        assert_eq!(status(&answers[0]), 200);
+        assert!(is_problem(&answers[1], *code), "{words}: {}", answers[1]);
+    }
+    // A TLS handshake sent to the plain port: refused as it comes, not
+    // after the header-read timeout (10 s).
+    let mut stream = service.connect();
+    stream
+        .write_all(&[
+            0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03,
+        ])
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = [0u8; 512];
+    let read = stream.read(&mut answer).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert_eq!(status(&answer), 400, "{answer}");
+    assert_eq!(status(&service.valid(&token(&[]))), 200);
+}
+
+#[test]
 fn tokens_living_too_long_or_issued_in_the_future_are_refused_with_the_reason() {
     use dispatcher_logs_service::auth::{
         mint_hs256, now_secs, DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET,

@@ -19,8 +19,14 @@
 //!   line did not even end, else `431`;
 //! - a head whose framing is ambiguous — `Content-Length` together with
 //!   `Transfer-Encoding`, differing or malformed `Content-Length` values, a
-//!   `Transfer-Encoding` whose last coding is not `chunked` — is refused
-//!   with `400`.
+//!   `Transfer-Encoding` whose last coding is not `chunked`, or any
+//!   `Transfer-Encoding` in HTTP/1.0 — is refused with `400`;
+//! - a head hyper would refuse with an empty answer is refused first, with
+//!   a body: more header fields than hyper parses (`431`), a request line
+//!   or a header field that does not parse, a request target that is not a
+//!   URI (`400`). Bytes that cannot start a request line (a TLS handshake
+//!   sent to the plain port, say) are refused as soon as they come, not
+//!   when the header-read timeout ends the wait for a head.
 //!
 //! Each refusal is the document's problem, and closes the connection.
 //! Where nothing is in flight (the connection's first head too large), the
@@ -34,8 +40,8 @@
 //! the client has read the answer.
 //!
 //! Where the guard does not follow the framing (an `Upgrade`, `CONNECT`, a
-//! malformed chunk, more header fields than it parses), it passes every
-//! further byte to hyper, which answers as it does.
+//! malformed chunk), it passes every further byte to hyper, which answers as
+//! it does.
 
 use std::io;
 use std::pin::Pin;
@@ -57,8 +63,10 @@ pub(crate) const STAND_IN: &str = "x-ev-energy-head-guard";
 /// Bytes read from the connection at a time.
 const READ_BYTES: usize = 8 * 1024;
 
-/// The most header fields of a head the guard parses (hyper takes 100).
-const MAX_FIELDS: usize = 128;
+/// The most header fields in a head: hyper's own limit (its
+/// `DEFAULT_MAX_HEADERS`; `serve` does not change it), past which it
+/// answers a bare `431`.
+pub const MAX_FIELDS: usize = 100;
 
 /// Why a head is refused, for the stand-in and the problem's detail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,15 +81,27 @@ pub(crate) enum Refusal {
     NotChunked,
     /// `Content-Length` values that differ, or are not a number.
     BadLength,
+    /// `Transfer-Encoding` in an HTTP/1.0 request.
+    CodingInHttp10,
+    /// More than [`MAX_FIELDS`] header fields.
+    TooManyFields,
+    /// A request line that does not parse, or a target that is not a URI.
+    BadLine,
+    /// A header field that does not parse.
+    BadField,
 }
 
 impl Refusal {
-    const ALL: [Refusal; 5] = [
+    const ALL: [Refusal; 9] = [
         Refusal::UriTooLong,
         Refusal::FieldsTooLarge,
         Refusal::BothFramings,
         Refusal::NotChunked,
         Refusal::BadLength,
+        Refusal::CodingInHttp10,
+        Refusal::TooManyFields,
+        Refusal::BadLine,
+        Refusal::BadField,
     ];
 
     fn code(self) -> &'static str {
@@ -91,6 +111,10 @@ impl Refusal {
             Refusal::BothFramings => "both",
             Refusal::NotChunked => "coding",
             Refusal::BadLength => "length",
+            Refusal::CodingInHttp10 => "coding10",
+            Refusal::TooManyFields => "count",
+            Refusal::BadLine => "line",
+            Refusal::BadField => "field",
         }
     }
 
@@ -128,6 +152,31 @@ impl Refusal {
                 StatusCode::BAD_REQUEST,
                 "The request's Content-Length is not one number (several differing values, or not \
                  a number), so where its body ends is ambiguous (RFC 9112 §6.3)."
+                    .to_string(),
+            ),
+            Refusal::CodingInHttp10 => (
+                StatusCode::BAD_REQUEST,
+                "The request is HTTP/1.0 and has a Transfer-Encoding, which HTTP/1.0 does not \
+                 have, so where its body ends is ambiguous (RFC 9112 §6.1); send Content-Length."
+                    .to_string(),
+            ),
+            Refusal::TooManyFields => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!(
+                    "The request has more than {MAX_FIELDS} header fields; this server accepts at \
+                     most {MAX_FIELDS}."
+                ),
+            ),
+            Refusal::BadLine => (
+                StatusCode::BAD_REQUEST,
+                "The request line does not parse: it must be a method, a space, a request target \
+                 that is a URI, a space and HTTP/1.1 or HTTP/1.0, ending with CRLF (RFC 9112 §3)."
+                    .to_string(),
+            ),
+            Refusal::BadField => (
+                StatusCode::BAD_REQUEST,
+                "A header field does not parse: each must be a token name, a colon and a value of \
+                 visible characters, spaces and tabs, ending with CRLF (RFC 9112 §5)."
                     .to_string(),
             ),
         }
@@ -188,14 +237,51 @@ enum Framing {
     Unfollowed,
 }
 
+/// Why hyper would refuse what httparse says of a head, as a refusal.
+fn parse_refusal(error: httparse::Error, request: &httparse::Request<'_, '_>) -> Refusal {
+    match error {
+        httparse::Error::TooManyHeaders => Refusal::TooManyFields,
+        httparse::Error::HeaderName | httparse::Error::HeaderValue => Refusal::BadField,
+        // A bad new line or token after the request line is in a field.
+        httparse::Error::NewLine | httparse::Error::Token if request.version.is_some() => {
+            Refusal::BadField
+        }
+        _ => Refusal::BadLine,
+    }
+}
+
+/// Whether a byte can start a request line: a method is a token (RFC 9110 §5.6.2).
+fn starts_a_method(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// The refusal of a request line, checked once it ends, before the rest
+/// of its head comes.
+fn line_refusal(head: &[u8]) -> Option<Refusal> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+    let mut request = httparse::Request::new(&mut fields);
+    match request.parse(head) {
+        Err(error) => Some(parse_refusal(error, &request)),
+        Ok(_) => None,
+    }
+}
+
 /// The framing of a complete request head.
 fn framing(head: &[u8]) -> Framing {
     let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
     let mut request = httparse::Request::new(&mut fields);
     match request.parse(head) {
         Ok(httparse::Status::Complete(_)) => {}
-        // Malformed, or more fields than parsed: hyper answers it.
-        _ => return Framing::Unfollowed,
+        Ok(httparse::Status::Partial) => return Framing::Refused(Refusal::BadField),
+        Err(error) => return Framing::Refused(parse_refusal(error, &request)),
+    }
+    // What hyper makes of the target (`http::Uri`): a target it cannot
+    // read is a bare 400 from it.
+    if request
+        .path
+        .is_none_or(|path| axum::http::Uri::try_from(path).is_err())
+    {
+        return Framing::Refused(Refusal::BadLine);
     }
     if request.method == Some("CONNECT") {
         return Framing::Unfollowed;
@@ -213,6 +299,9 @@ fn framing(head: &[u8]) -> Framing {
     }
     let trim = |value: &[u8]| -> Vec<u8> { value.trim_ascii().to_ascii_lowercase() };
     if !codings.is_empty() {
+        if request.version == Some(0) {
+            return Framing::Refused(Refusal::CodingInHttp10);
+        }
         if !lengths.is_empty() {
             return Framing::Refused(Refusal::BothFramings);
         }
@@ -362,19 +451,34 @@ impl<S> HeadGuard<S> {
                 State::Head { bytes, line_done } => {
                     let mut ended = false;
                     let mut used = 0;
+                    let mut refused = None;
                     for &byte in rest {
                         used += 1;
                         bytes.push(byte);
-                        if byte == b'\n' && bytes.len() >= 2 && bytes[bytes.len() - 2] == b'\r' {
-                            // Empty lines before a request line are allowed (RFC 9112 §2.2).
-                            if bytes.len() == 2 {
+                        if bytes.len() == 1 && !starts_a_method(byte) && !b"\r\n".contains(&byte) {
+                            refused = Some(Refusal::BadLine);
+                            break;
+                        }
+                        if byte == b'\n' {
+                            // A line ends at LF, with or without CR before
+                            // it, as hyper reads it (RFC 9112 §2.2).
+                            let before = &bytes[..bytes.len() - 1];
+                            let before = before.strip_suffix(b"\r").unwrap_or(before);
+                            if before.is_empty() {
+                                // Empty lines before a request line are allowed.
                                 bytes.clear();
                                 continue;
                             }
-                            *line_done = true;
-                            if bytes.ends_with(b"\r\n\r\n") {
+                            if before.ends_with(b"\n") {
                                 ended = true;
                                 break;
+                            }
+                            if !*line_done {
+                                *line_done = true;
+                                refused = line_refusal(bytes);
+                                if refused.is_some() {
+                                    break;
+                                }
                             }
                         }
                         if bytes.len() > self.cap {
@@ -382,6 +486,9 @@ impl<S> HeadGuard<S> {
                         }
                     }
                     self.inbox_at += used;
+                    if let Some(refusal) = refused {
+                        return self.refuse(refusal);
+                    }
                     if ended {
                         let head = std::mem::take(bytes);
                         match framing(&head) {
@@ -832,6 +939,81 @@ mod tests {
         // The same values repeated are one length.
         let head = b"POST /a HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n";
         assert_eq!(framing(head), Framing::Length(3));
+    }
+
+    #[tokio::test]
+    async fn heads_hyper_would_answer_bare_are_refused_with_a_body() {
+        let fields = |n: usize| {
+            let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+            for i in 0..n {
+                head.extend(format!("X-F{i}: v\r\n").bytes());
+            }
+            head.extend(b"\r\n");
+            head
+        };
+        assert_eq!(framing(&fields(MAX_FIELDS)), Framing::Empty);
+        let cases: [(Vec<u8>, Refusal, &str); 6] = [
+            (fields(MAX_FIELDS + 1), Refusal::TooManyFields, "431"),
+            (fields(1000), Refusal::TooManyFields, "431"),
+            (
+                b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+                Refusal::BadLine,
+                "400",
+            ),
+            (
+                b"GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+                Refusal::BadLine,
+                "400",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n".to_vec(),
+                Refusal::BadField,
+                "400",
+            ),
+            (
+                b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+                Refusal::CodingInHttp10,
+                "400",
+            ),
+        ];
+        for (head, refusal, status) in cases {
+            let shown = String::from_utf8_lossy(&head[..head.len().min(60)]).into_owned();
+            let (passed, back) = through(head.clone()).await;
+            let back = String::from_utf8(back).unwrap();
+            assert!(
+                back.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{shown}: {back}"
+            );
+            assert!(back.contains(&format!("\"status\":{status}")), "{back}");
+            assert!(passed.is_empty(), "{shown}");
+            let mut sent = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+            sent.extend_from_slice(&head);
+            let (passed, _) = through(sent).await;
+            assert!(passed.ends_with(&stand_in(refusal)), "{shown}");
+        }
+        // A request line that does not parse is refused when it ends, and
+        // bytes that cannot start one as they come: the rest of the head is
+        // not waited for.
+        assert_eq!(
+            line_refusal(b"GET /a b HTTP/1.1\r\n"),
+            Some(Refusal::BadLine)
+        );
+        assert_eq!(line_refusal(b"GET /a HTTP/1.1\r\n"), None);
+        let (_, back) = through(vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).await;
+        assert!(
+            String::from_utf8(back)
+                .unwrap()
+                .starts_with("HTTP/1.1 400 "),
+            "a TLS handshake"
+        );
+    }
+
+    #[tokio::test]
+    async fn lines_ending_in_a_bare_lf_are_read_as_hyper_reads_them() {
+        let sent = b"\nGET /a HTTP/1.1\nHost: x\n\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+        let (passed, back) = through(sent.clone()).await;
+        assert_eq!(passed, sent[1..].to_vec());
+        assert!(back.is_empty());
     }
 
     #[tokio::test]
