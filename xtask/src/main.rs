@@ -98,6 +98,11 @@ enum Task {
         /// Print the catalogue of rules (id, level, who it breaks, an example) and exit.
         #[arg(long, conflicts_with_all = ["base", "revision"])]
         rules: bool,
+        /// Run the mutation suite over ../shared/corpus with this gate and with Atlassian's
+        /// openapi-diff (npm ci under xtask/compat-peers; needs Node.js), and write the table
+        /// to docs/compat.md. Fails if this gate is wrong on any pair.
+        #[arg(long, conflicts_with_all = ["base", "revision", "rules"])]
+        suite: bool,
     },
     /// Promote the current document to released, after a version bump in info.version.
     Release,
@@ -293,7 +298,9 @@ fn main() -> ExitCode {
             fail_on,
             config,
             rules,
+            suite,
         } => match (rules, base, revision) {
+            _ if suite => verdict(xtask::compat::suite::run(&root, &mut stdout)),
             (true, _, _) => report(
                 xtask::compat::rules::print(&mut stdout).map_err(anyhow::Error::from),
             ),

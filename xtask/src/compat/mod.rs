@@ -14,11 +14,13 @@
 
 pub mod bench;
 mod bodies;
+pub mod mutations;
 mod operations;
 pub mod pair;
 pub mod rules;
 pub mod schema;
 mod security;
+pub mod suite;
 
 use std::fmt;
 use std::io::Write;
