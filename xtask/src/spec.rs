@@ -12,6 +12,7 @@ use crate::model::{
     FORM,
 };
 
+pub mod bundle;
 mod lenient;
 pub mod lines;
 mod responses;
@@ -42,16 +43,40 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const JSON: &str = "application/json";
 
 impl Document {
-    /// Reads and parses a YAML or JSON OpenAPI 3.0.x or 3.1.x document.
+    /// Reads and parses a YAML or JSON OpenAPI 3.0.x or 3.1.x document,
+    /// with the other files its `$ref`s name ([`bundle`]).
     pub fn load(root: &Path, relative: &Path) -> Result<Self> {
         let full = root.join(relative);
         let text = std::fs::read_to_string(&full)
             .with_context(|| format!("cannot read the OpenAPI document {}", full.display()))?;
-        Self::parse(relative, &text)
+        Self::parse_reading(relative, &text, &|other: &Path| {
+            Ok(std::fs::read_to_string(root.join(other))?)
+        })
     }
 
-    /// Parses document text; `path` is only used in messages.
+    /// Parses document text; `path` is only used in messages. A `$ref`
+    /// into another file is an error here: [`Document::parse_reading`]
+    /// reads them.
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        Self::parse_reading(path, text, &|other: &Path| {
+            Err(anyhow!(
+                "{} was given as text, so the files its `$ref`s name are not read",
+                other.display()
+            ))
+        })
+    }
+
+    /// Parses document text, reading the other files its `$ref`s name
+    /// with `read`, by their paths relative to where `path` is
+    /// ([`bundle::bundle`]).
+    pub fn parse_reading(path: &Path, text: &str, read: &bundle::Reader<'_>) -> Result<Self> {
+        let mut raw = Self::tree(path, text)?;
+        bundle::bundle(&mut raw, path, read, &|file, text| Self::tree(file, text))?;
+        Self::from_value(path, raw)
+    }
+
+    /// A document's text as a JSON tree, YAML or JSON, leniently.
+    pub fn tree(path: &Path, text: &str) -> Result<Value> {
         // JSON is read by the JSON parser (several times faster on the
         // directory's multi-megabyte documents); YAML by the YAML one, into
         // the same tree, leniently: see [`lenient`].
@@ -71,7 +96,7 @@ impl Document {
             lenient::from_yaml(text)
                 .with_context(|| format!("{} is not valid YAML/JSON", path.display()))?
         };
-        Self::from_value(path, raw)
+        Ok(raw)
     }
 
     /// A document from its JSON tree; `path` is only used in messages.

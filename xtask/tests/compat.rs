@@ -960,3 +960,142 @@ fn an_operation_removed_after_deprecation_or_its_sunset_breaks_nothing() {
         ("operation-removed".to_string(), Severity::Breaking)
     );
 }
+
+#[test]
+fn a_document_split_over_files_is_judged_whole_from_files_and_from_git() {
+    use xtask::compat::pair::{check, FailOn, Format, Options};
+    let dir = std::env::temp_dir().join(format!("compat-split-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["api/schemas", "api/paths"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let write = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
+    write(
+        "api/openapi.yaml",
+        r#"openapi: 3.1.0
+info: {title: Split, version: 1.0.0}
+paths:
+  /pets:
+    $ref: paths/pets.yaml
+  /owners/{id}:
+    get:
+      operationId: getOwner
+      parameters:
+        - $ref: 'common.yaml#/components/parameters/Id'
+      responses:
+        '200':
+          description: An owner.
+          content:
+            application/json:
+              schema: {$ref: 'common.yaml#/components/schemas/Owner'}
+"#,
+    );
+    write(
+        "api/paths/pets.yaml",
+        r#"get:
+  operationId: listPets
+  responses:
+    '200':
+      description: Pets.
+      content:
+        application/json:
+          schema:
+            type: array
+            items: {$ref: '../schemas/pet.yaml'}
+"#,
+    );
+    let pet = r#"type: object
+required: [id, name]
+properties:
+  id: {type: string}
+  name: {type: string}
+  owner: {$ref: '../common.yaml#/components/schemas/Owner'}
+"#;
+    write("api/schemas/pet.yaml", pet);
+    write(
+        "api/common.yaml",
+        r#"components:
+  parameters:
+    Id: {name: id, in: path, required: true, schema: {type: string}}
+  schemas:
+    Owner:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+        pets: {type: array, items: {$ref: 'schemas/pet.yaml'}}
+"#,
+    );
+    // Read whole: the other files' nodes are components of their own
+    // names, and nothing of the bundling is left or warned about.
+    let document =
+        xtask::spec::Document::load(&dir, std::path::Path::new("api/openapi.yaml")).unwrap();
+    let schemas = document.raw["components"]["schemas"].as_object().unwrap();
+    assert!(
+        schemas.contains_key("Pet") && schemas.contains_key("Owner"),
+        "{schemas:?}"
+    );
+    assert!(document.raw.get("x-bundled").is_none());
+    assert!(
+        !document.raw.to_string().contains("x-bundled"),
+        "{:#}",
+        document.raw
+    );
+    assert!(document
+        .findings
+        .iter()
+        .all(|f| !f.message.contains("copy")));
+
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "released"]);
+    let options = |base: &str| Options {
+        base: base.into(),
+        revision: "api/openapi.yaml".into(),
+        format: Format::Json,
+        fail_on: FailOn::Breaking,
+        config: None,
+    };
+    let mut out = Vec::new();
+    assert!(check(&dir, &options("HEAD:api/openapi.yaml"), &mut out).unwrap());
+    // A change in another file only: a required response property removed.
+    write(
+        "api/schemas/pet.yaml",
+        &pet.replace("  name: {type: string}\n", ""),
+    );
+    std::fs::create_dir_all(dir.join("v1/api/schemas")).unwrap();
+    std::fs::create_dir_all(dir.join("v1/api/paths")).unwrap();
+    for file in ["api/openapi.yaml", "api/paths/pets.yaml", "api/common.yaml"] {
+        std::fs::copy(dir.join(file), dir.join("v1").join(file)).unwrap();
+    }
+    write("v1/api/schemas/pet.yaml", pet);
+    for base in ["HEAD:api/openapi.yaml", "v1/api/openapi.yaml"] {
+        let mut out = Vec::new();
+        let passes = check(&dir, &options(base), &mut out).unwrap();
+        let report: Value = serde_json::from_slice(&out).unwrap();
+        assert!(!passes, "{base}: {report:#}");
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "response-required-property-removed"
+                    && f["level"] == "breaking"),
+            "{base}: {report:#}"
+        );
+    }
+    // A file that is not there: an error naming the `$ref` and the file.
+    write(
+        "api/openapi.yaml",
+        &std::fs::read_to_string(dir.join("api/openapi.yaml"))
+            .unwrap()
+            .replace("paths/pets.yaml", "paths/gone.yaml"),
+    );
+    let error = check(&dir, &options("HEAD:api/openapi.yaml"), &mut Vec::new()).unwrap_err();
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("`$ref: paths/gone.yaml`") && message.contains("api/paths/gone.yaml"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -158,7 +158,11 @@ fn read_side(dir: &Path, side: &str) -> Result<(Document, String)> {
     if file.is_file() {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        return Ok((Document::parse(Path::new(side), &text)?, text));
+        let read = |other: &Path| Ok(std::fs::read_to_string(dir.join(other))?);
+        return Ok((
+            Document::parse_reading(Path::new(side), &text, &read)?,
+            text,
+        ));
     }
     let Some((rev, path)) = side.split_once(':').filter(|(rev, _)| !rev.is_empty()) else {
         bail!("{side} is neither a file nor `REV:PATH` (a git revision and the document's path in it)");
@@ -167,21 +171,39 @@ fn read_side(dir: &Path, side: &str) -> Result<(Document, String)> {
     if rev.starts_with('-') {
         bail!("`{rev}` is not a git revision (it starts with `-`)");
     }
-    let output = Command::new("git")
-        .arg("show")
-        .arg(format!("{rev}:{path}"))
-        .current_dir(dir)
-        .output()
-        .context("cannot run git to read `REV:PATH`")?;
-    if !output.status.success() {
-        bail!(
-            "git cannot show `{side}`: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let text =
-        String::from_utf8(output.stdout).map_err(|_| anyhow!("`{side}` is not UTF-8 text"))?;
-    Ok((Document::parse(Path::new(side), &text)?, text))
+    let show = |path: &str| -> Result<String> {
+        let side = format!("{rev}:{path}");
+        let output = Command::new("git")
+            .arg("show")
+            .arg(&side)
+            .current_dir(dir)
+            .output()
+            .context("cannot run git to read `REV:PATH`")?;
+        if !output.status.success() {
+            bail!(
+                "git cannot show `{side}`: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        String::from_utf8(output.stdout).map_err(|_| anyhow!("`{side}` is not UTF-8 text"))
+    };
+    let text = show(path)?;
+    // The other files the document names, at the same revision; `./` kept
+    // (git reads `REV:./x` relative to the directory it runs in).
+    let relative = path.starts_with("./");
+    let read = |other: &Path| {
+        let other = other.to_string_lossy().replace('\\', "/");
+        show(&match relative {
+            true => format!("./{other}"),
+            false => other,
+        })
+    };
+    let mut raw = Document::tree(Path::new(side), &text)?;
+    crate::spec::bundle::bundle(&mut raw, Path::new(path), &read, &|file, text| {
+        Document::tree(file, text)
+    })
+    .with_context(|| format!("`{side}`"))?;
+    Ok((Document::from_value(Path::new(side), raw)?, text))
 }
 
 /// Judges `options.revision` against `options.base` and prints the

@@ -18,6 +18,7 @@ use heck::ToPascalCase;
 use serde_json::{Map, Value};
 
 use super::{child, Finding};
+use crate::spec::bundle::BUNDLED;
 
 /// What a `$ref` stands for, by where it is written.
 fn kind_of(parent: &str, grandparent: &str) -> Option<&'static str> {
@@ -120,8 +121,18 @@ fn walk(node: &Value, pointer: &str, parent: &str, grandparent: &str, found: &mu
 }
 
 /// A name for the copy of the node at `pointer` in `components/<kind>`:
-/// the pointer's telling segments in PascalCase, made unique.
+/// the pointer's telling segments in PascalCase, made unique. In another
+/// file ([`BUNDLED`]): its component's name, or the file's name and the
+/// rest of the pointer.
 fn copy_name(pointer: &str, taken: &Map<String, Value>) -> String {
+    let pointer = match pointer.strip_prefix(&format!("/{BUNDLED}/")) {
+        Some(rest) => match rest.split_once("/components/") {
+            Some((_, inner)) => format!("/components/{inner}"),
+            None => format!("/{rest}"),
+        },
+        None => pointer.to_string(),
+    };
+    let pointer = pointer.as_str();
     const PLAIN: &[&str] = &[
         "paths",
         "components",
@@ -169,8 +180,9 @@ fn copy_name(pointer: &str, taken: &Map<String, Value>) -> String {
 pub fn hoist(doc: &mut Value, findings: &mut Vec<Finding>) {
     // Copies made, by the target's pointer: each target is copied once.
     let mut copies: BTreeMap<(&'static str, String), String> = BTreeMap::new();
-    // A copy may hold `$ref`s of its own to follow: a few rounds.
-    for _ in 0..8 {
+    // A copy may hold `$ref`s of its own to follow: rounds until none is
+    // left (a chain of files each naming the next takes one round each).
+    for _ in 0..64 {
         let mut found = Vec::new();
         walk(doc, "", "", "", &mut found);
         let mut changed = false;
@@ -217,15 +229,20 @@ pub fn hoist(doc: &mut Value, findings: &mut Vec<Finding>) {
                     };
                     let name = copy_name(&decoded, entries);
                     entries.insert(name.clone(), node);
-                    findings.push(Finding::warning(
-                        format!("{at}/$ref"),
-                        format!(
-                            "`{reference}` points at a node that is not an entry of \
+                    // Another file's node is where the writer meant it
+                    // to be: nothing to warn about.
+                    let bundled = decoded.starts_with(&format!("/{BUNDLED}/"));
+                    findings.extend((!bundled).then(|| {
+                        Finding::warning(
+                            format!("{at}/$ref"),
+                            format!(
+                                "`{reference}` points at a node that is not an entry of \
                              `components/{kind}`, which is where the generators follow \
                              references: read as a copy of it, `#/components/{kind}/{name}` \
                              (a type of its own)"
-                        ),
-                    ));
+                            ),
+                        )
+                    }));
                     copies.insert((kind, decoded.clone()), name.clone());
                     format!("/components/{kind}/{}", super::escape_pointer(&name))
                 }
@@ -241,6 +258,25 @@ pub fn hoist(doc: &mut Value, findings: &mut Vec<Finding>) {
         if !changed {
             break;
         }
+    }
+    // The other files, once every `$ref` into them names a copy: gone.
+    if !refers_into(doc, &format!("#/{BUNDLED}")) {
+        if let Some(map) = doc.as_object_mut() {
+            map.remove(BUNDLED);
+        }
+    }
+}
+
+/// Whether a `$ref` of `node` outside [`BUNDLED`] starts with `prefix`.
+fn refers_into(node: &Value, prefix: &str) -> bool {
+    match node {
+        Value::Object(map) => map.iter().any(|(k, v)| match (k.as_str(), v) {
+            ("$ref", Value::String(r)) => r.starts_with(prefix),
+            (BUNDLED, _) => false,
+            _ => refers_into(v, prefix),
+        }),
+        Value::Array(items) => items.iter().any(|v| refers_into(v, prefix)),
+        _ => false,
     }
 }
 
