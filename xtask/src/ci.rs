@@ -107,6 +107,26 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// `npm ci --prefix DIR` of a folder of pinned outside tools (its
+/// `package.json` and lock), for `why` (named in the error).
+pub fn npm_ci(root: &Path, dir: &str, why: &str) -> Result<()> {
+    let status = Command::new("npm")
+        .args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(root.join(dir))
+        .status()
+        .with_context(|| format!("cannot run npm ({why} needs Node.js and npm)"))?;
+    if !status.success() {
+        bail!("`npm ci --prefix {dir}` failed ({status}): {why} needs it");
+    }
+    Ok(())
+}
+
 /// Runs `cargo <args>` in `root`; `what` names it in the error.
 fn cargo(root: &Path, args: &[&str], what: &str) -> Result<()> {
     cargo_with(root, args, &[], what)

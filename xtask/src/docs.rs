@@ -47,22 +47,7 @@ fn install(root: &Path) -> Result<PathBuf> {
     let redocly = tools.join("node_modules/.bin/redocly");
     let driver = tools.join("node_modules/playwright-core/package.json");
     if !redocly.exists() || !driver.exists() {
-        let status = Command::new("npm")
-            .args([
-                "ci",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                "--prefix",
-            ])
-            .arg(&tools)
-            .status()
-            .context("cannot run npm (the API reference needs Node.js and npm)")?;
-        if !status.success() {
-            bail!(
-                "`npm ci --prefix {TOOLS}` failed ({status}): the API reference needs Redocly's CLI"
-            );
-        }
+        crate::ci::npm_ci(root, TOOLS, "the API reference (Redocly's CLI)")?;
     }
     Ok(redocly)
 }

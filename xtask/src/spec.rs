@@ -468,3 +468,25 @@ pub fn resolve_ref<'a>(raw: &'a Value, reference: &str) -> Option<&'a Value> {
         .strip_prefix('#')
         .and_then(|pointer| raw.pointer(pointer))
 }
+
+/// Decodes `%XX` escapes: a `$ref`'s pointer written as a URI fragment, or
+/// its file part (`my%20schemas.yaml`).
+pub fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}

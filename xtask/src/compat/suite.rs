@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::mutations::{self, Case, REWRITES};
@@ -54,20 +54,7 @@ fn install(root: &Path) -> Result<PathBuf> {
     let tools = root.join(PEERS);
     let binary = tools.join("node_modules/.bin/openapi-diff");
     if !binary.exists() {
-        let status = Command::new("npm")
-            .args([
-                "ci",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                "--prefix",
-            ])
-            .arg(&tools)
-            .status()
-            .context("cannot run npm (the suite runs openapi-diff, which needs Node.js and npm)")?;
-        if !status.success() {
-            bail!("`npm ci --prefix {PEERS}` failed ({status})");
-        }
+        crate::ci::npm_ci(root, PEERS, "the suite's other gate (openapi-diff)")?;
     }
     Ok(binary)
 }

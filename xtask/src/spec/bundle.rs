@@ -53,27 +53,6 @@ fn resolve(base: &Path, relative: &str) -> PathBuf {
     out
 }
 
-/// Percent-decodes a file part of a `$ref` (`my%20schemas.yaml`).
-fn decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&a), Some(&b)) if hex(a).is_some() && hex(b).is_some() => {
-                out.push((hex(a).unwrap_or(0) * 16 + hex(b).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 struct Bundler<'a> {
     read: &'a Reader<'a>,
     parse: &'a dyn Fn(&Path, &str) -> Result<Value>,
@@ -160,7 +139,7 @@ impl Bundler<'_> {
                 file.display()
             );
         }
-        let target = resolve(file, &decoded(target));
+        let target = resolve(file, &crate::spec::percent_decoded(target));
         let key = self.key(target, file, reference)?;
         Ok(format!("#/{BUNDLED}/{key}{fragment}"))
     }

@@ -37,27 +37,6 @@ fn kind_of(parent: &str, grandparent: &str) -> Option<&'static str> {
     })
 }
 
-/// Decodes `%XX` escapes (a pointer written as a URI fragment).
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
-}
-
 /// The segments of a JSON pointer, unescaped.
 fn segments(pointer: &str) -> Vec<String> {
     pointer
@@ -195,7 +174,7 @@ pub fn hoist(doc: &mut Value, findings: &mut Vec<Finding>) {
             let Some(fragment) = reference.strip_prefix('#') else {
                 continue;
             };
-            let decoded = percent_decoded(fragment);
+            let decoded = crate::spec::percent_decoded(fragment);
             let parts = segments(&decoded);
             let is_entry = parts.len() == 3 && parts[0] == "components" && parts[1] == kind;
             let target = if is_entry {
