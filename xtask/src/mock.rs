@@ -171,9 +171,17 @@ fn mock_module(
 
             /// The query pairs the client sends for a parameter: the same
             /// serializer (`progenitor_client::QueryParam` through
-            /// `serde_urlencoded`), decoded as the server decodes them.
+            /// `serde_urlencoded`), decoded as the server decodes them. A
+            /// fixed-size array, which that serializer refuses, is sent by
+            /// the client as a slice: its items, here as JSON values.
             fn query_pairs<T: ::serde::Serialize>(name: &str, value: &T) -> ::std::vec::Vec<(String, String)> {
                 let encoded = ::serde_urlencoded::to_string(progenitor_client::QueryParam::new(name, value))
+                    .or_else(|error| match ::serde_json::to_value(value) {
+                        Ok(::serde_json::Value::Array(items)) => ::serde_urlencoded::to_string(
+                            progenitor_client::QueryParam::new(name, &items),
+                        ),
+                        _ => Err(error),
+                    })
                     .expect("a generated type serializes as a query parameter");
                 ::form_urlencoded::parse(encoded.as_bytes()).into_owned().collect()
             }

@@ -11,7 +11,9 @@ pub mod operations {
     use crate::types;
     /// The query pairs the client sends for a parameter: the same
     /// serializer (`progenitor_client::QueryParam` through
-    /// `serde_urlencoded`), decoded as the server decodes them.
+    /// `serde_urlencoded`), decoded as the server decodes them. A
+    /// fixed-size array, which that serializer refuses, is sent by
+    /// the client as a slice: its items, here as JSON values.
     fn query_pairs<T: ::serde::Serialize>(
         name: &str,
         value: &T,
@@ -19,6 +21,14 @@ pub mod operations {
         let encoded = ::serde_urlencoded::to_string(
                 progenitor_client::QueryParam::new(name, value),
             )
+            .or_else(|error| match ::serde_json::to_value(value) {
+                Ok(::serde_json::Value::Array(items)) => {
+                    ::serde_urlencoded::to_string(
+                        progenitor_client::QueryParam::new(name, &items),
+                    )
+                }
+                _ => Err(error),
+            })
             .expect("a generated type serializes as a query parameter");
         ::form_urlencoded::parse(encoded.as_bytes()).into_owned().collect()
     }

@@ -208,6 +208,7 @@ pub fn without_types(mut client: syn::File, types_crate: &str, model: &Model) ->
     text_responses(&mut client, model)?;
     event_responses(&mut client, model)?;
     methods_reqwest_lacks(&mut client);
+    fixed_arrays_in_queries(&mut client);
     let position = client
         .items
         .iter()
@@ -249,6 +250,125 @@ fn methods_reqwest_lacks(client: &mut syn::File) {
         }
     }
     Rewrite.visit_file_mut(client);
+}
+
+/// progenitor sends a query parameter through `QueryParam`, whose
+/// serializer sends a `Vec` as one `name=value` per item (`form`,
+/// exploded) but hands a fixed-size array (`[f64; 4]`, the Rust type of an
+/// array with `minItems` equal to `maxItems`) to `serde_urlencoded` as a
+/// tuple, which refuses it when the request is built ("builder error"). So
+/// in each builder's `send`, such a value is given to `QueryParam` as a
+/// slice, which it sends as it sends a `Vec`.
+fn fixed_arrays_in_queries(client: &mut syn::File) {
+    use std::collections::HashMap;
+    use syn::visit_mut::VisitMut;
+
+    /// For a builder field's type (`Result<T, String>`): whether `T` is a
+    /// fixed-size array (`Some(false)`) or an optional one (`Some(true)`).
+    fn fixed_array(ty: &syn::Type) -> Option<bool> {
+        fn first_argument<'t>(ty: &'t syn::Type, outer: &str) -> Option<&'t syn::Type> {
+            let syn::Type::Path(path) = ty else {
+                return None;
+            };
+            let last = path.path.segments.last()?;
+            if last.ident != outer {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                return None;
+            };
+            arguments.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+        }
+        match first_argument(ty, "Result")? {
+            syn::Type::Array(_) => Some(false),
+            inner => {
+                matches!(first_argument(inner, "Option")?, syn::Type::Array(_)).then_some(true)
+            }
+        }
+    }
+
+    /// Rewrites `QueryParam::new(name, &field)` for the fields in `arrays`.
+    struct Rewrite<'a> {
+        arrays: &'a HashMap<String, bool>,
+    }
+    impl VisitMut for Rewrite<'_> {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let syn::Expr::Path(function) = &*call.func else {
+                return;
+            };
+            let names: Vec<String> = function
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if !names.ends_with(&["QueryParam".to_string(), "new".to_string()])
+                || call.args.len() != 2
+            {
+                return;
+            }
+            let syn::Expr::Reference(reference) = &call.args[1] else {
+                return;
+            };
+            let syn::Expr::Path(value) = &*reference.expr else {
+                return;
+            };
+            let Some(ident) = value.path.get_ident().cloned() else {
+                return;
+            };
+            call.args[1] = match self.arrays.get(&ident.to_string()) {
+                Some(true) => syn::parse_quote!(&#ident.as_ref().map(|v| v.as_slice())),
+                Some(false) => syn::parse_quote!(&#ident.as_slice()),
+                None => return,
+            };
+        }
+    }
+
+    let Some(items) = client.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    // Each builder's fields that hold a fixed-size array.
+    let mut by_builder: HashMap<String, HashMap<String, bool>> = HashMap::new();
+    for item in items.iter() {
+        let syn::Item::Struct(builder) = item else {
+            continue;
+        };
+        for field in &builder.fields {
+            if let (Some(name), Some(optional)) = (&field.ident, fixed_array(&field.ty)) {
+                by_builder
+                    .entry(builder.ident.to_string())
+                    .or_default()
+                    .insert(name.to_string(), optional);
+            }
+        }
+    }
+    if by_builder.is_empty() {
+        return;
+    }
+    for item in items.iter_mut() {
+        let syn::Item::Impl(implementation) = item else {
+            continue;
+        };
+        let syn::Type::Path(own) = &*implementation.self_ty else {
+            continue;
+        };
+        let Some(arrays) = own
+            .path
+            .segments
+            .last()
+            .and_then(|s| by_builder.get(&s.ident.to_string()))
+        else {
+            continue;
+        };
+        Rewrite { arrays }.visit_item_impl_mut(implementation);
+    }
 }
 
 /// progenitor sends a parameter under the name it was shown; where the

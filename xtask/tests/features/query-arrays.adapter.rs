@@ -67,6 +67,12 @@ static LIST_BOOKS: rt::OperationSpec = rt::OperationSpec {
             .schema(
                 "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"enum\":[[\"open\"],[\"click\"]]}",
             ),
+        rt::ParamSpec::query("bbox", "bbox", rt::Kind::Number)
+            .shape(rt::Shape::Exploded)
+            .absent_is_none()
+            .schema(
+                "{\"type\":\"array\",\"minItems\":4,\"maxItems\":4,\"items\":{\"type\":\"number\",\"minimum\":-180,\"maximum\":180}}",
+            ),
     ],
     responses: &[rt::ResponseSpec::code(200, Some("application/json"), &[])],
     ..rt::OperationSpec::of(&API)

@@ -29,6 +29,10 @@ pub struct ListBooksRequest {
     ///
     /// Query parameter `action`.
     pub action: ::std::option::Option<types::ListBooksAction>,
+    /// Books shelved inside this box (north, west, south, east), one `bbox=` each.
+    ///
+    /// Query parameter `bbox`.
+    pub bbox: ::std::option::Option<[f64; 4usize]>,
 }
 /// What [`Api::list_books`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.
 #[derive(Clone, Debug, PartialEq)]
