@@ -273,14 +273,8 @@ pub mod builder {
             let logged_at_lte = logged_at_lte.map_err(Error::InvalidRequest)?;
             let ev_energy_version = ev_energy_version.map_err(Error::InvalidRequest)?;
             let url = format!("{}/dispatcher_logs", client.baseurl,);
+            #[allow(unused_mut)]
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = ev_energy_version {
                 header_map.append("EvEnergy-Version", value.to_string().try_into()?);
             }

@@ -284,18 +284,6 @@ impl ClientBuilder {
 
 const VERSION_HEADER: &str = "evenergy-version";
 
-/// The header progenitor adds to every request (its `ClientInfo::api_version`).
-const PROGENITOR_VERSION_HEADER: &str = "api-version";
-
-/// Whether the document declares the header parameter `name` on the operation.
-fn declares_header(operation_id: &str, name: &str) -> bool {
-    crate::REQUEST_HEADERS
-        .iter()
-        .filter(|(id, _)| *id == operation_id)
-        .flat_map(|(_, headers)| headers.iter())
-        .any(|header| header.eq_ignore_ascii_case(name))
-}
-
 fn bearer(token: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
     value.set_sensitive(true);
@@ -312,15 +300,9 @@ impl ClientHooks<Session> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        info: &OperationInfo,
+        _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let session = self.inner();
-        // progenitor sends an `api-version` header of its own on every
-        // request; this API does not define it, so it goes unless the
-        // operation declares a header of that name.
-        if !declares_header(info.operation_id, PROGENITOR_VERSION_HEADER) {
-            request.headers_mut().remove(PROGENITOR_VERSION_HEADER);
-        }
         if !request.headers().contains_key(VERSION_HEADER) {
             request
                 .headers_mut()

@@ -209,6 +209,7 @@ pub fn without_types(mut client: syn::File, types_crate: &str, model: &Model) ->
     event_responses(&mut client, model)?;
     methods_reqwest_lacks(&mut client);
     fixed_arrays_in_queries(&mut client);
+    no_version_header(&mut client);
     let position = client
         .items
         .iter()
@@ -247,6 +248,46 @@ fn methods_reqwest_lacks(client: &mut syn::File) {
             let url = call.args[0].clone();
             call.method = quote::format_ident!("request");
             call.args = syn::parse_quote! { ::reqwest::Method::#verb, #url };
+        }
+    }
+    Rewrite.visit_file_mut(client);
+}
+
+/// progenitor adds an `api-version: <info.version>` header of its own to
+/// every request. The document does not declare it (a server that checks
+/// the headers it is sent may refuse it, and it tells the server nothing
+/// the document defines), so each builder's `send` drops that `append`.
+/// A header parameter the document declares under that name is sent by an
+/// `append` of its own, which stays.
+fn no_version_header(client: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    /// Whether `statement` is progenitor's own `api-version` append.
+    fn own_version_header(statement: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = statement else {
+            return false;
+        };
+        let text = quote!(#call).to_string();
+        call.method == "append"
+            && text.contains("from_static (\"api-version\")")
+            && text.contains("api_version ()")
+    }
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, block);
+            let before = block.stmts.len();
+            block.stmts.retain(|s| !own_version_header(s));
+            if block.stmts.len() == before {
+                return;
+            }
+            // The header map may now get nothing appended.
+            for statement in &mut block.stmts {
+                if let syn::Stmt::Local(local) = statement {
+                    if quote!(#local).to_string().starts_with("let mut header_map") {
+                        local.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
+                    }
+                }
+            }
         }
     }
     Rewrite.visit_file_mut(client);
@@ -1454,9 +1495,8 @@ pub fn parameter_rules(model: &Model) -> TokenStream {
     }
 }
 
-/// `REQUEST_HEADERS`: the header parameters each operation declares, so the
-/// client's hooks can tell a header the document defines from one that
-/// progenitor adds on its own (its `api-version`).
+/// `REQUEST_HEADERS`: the header parameters each operation declares, for
+/// the client's hooks to tell a header the document defines from any other.
 pub fn request_headers(model: &Model) -> TokenStream {
     let operations = model.operations.iter().map(|operation| {
         let id = &operation.id;

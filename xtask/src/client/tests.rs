@@ -313,3 +313,31 @@ fn trace_and_options_are_sent_through_reqwest_request() {
     }
     assert!(!code.contains(". trace (url)") && !code.contains(". options (url)"));
 }
+
+#[test]
+fn the_client_sends_no_api_version_header_the_document_does_not_declare() {
+    let doc = |declared: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '7.1'}}\npaths:\n  /a:\n    get:\n      \
+             operationId: get_a\n{declared}      responses:\n        '204': {{description: ok}}\n"
+        )
+    };
+    let (client, model) = client_and_model(&doc(""));
+    let before = quote::quote! { #client }.to_string();
+    assert!(
+        before.contains("\"api-version\""),
+        "progenitor adds it: {before}"
+    );
+    let client = without_types(client, "t_types", &model).unwrap();
+    let code = quote::quote! { #client }.to_string();
+    assert!(!code.contains("\"api-version\""), "{code}");
+    assert!(code.contains("allow (unused_mut)"), "{code}");
+    // Declared as a header parameter: sent, from the caller's value.
+    let (client, model) = client_and_model(&doc(
+        "      parameters:\n        - {name: api-version, in: header, schema: {type: string}}\n",
+    ));
+    let client = without_types(client, "t_types", &model).unwrap();
+    let code = quote::quote! { #client }.to_string();
+    assert!(code.contains("\"api-version\""), "{code}");
+    assert!(!code.contains("Client :: api_version ()"), "{code}");
+}
