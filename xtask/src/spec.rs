@@ -50,7 +50,7 @@ impl Document {
         let text = std::fs::read_to_string(&full)
             .with_context(|| format!("cannot read the OpenAPI document {}", full.display()))?;
         Self::parse_reading(relative, &text, &|other: &Path| {
-            Ok(std::fs::read_to_string(root.join(other))?)
+            bundle::read_under(root, relative, other)
         })
     }
 

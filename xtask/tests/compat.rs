@@ -1097,5 +1097,34 @@ properties:
         message.contains("`$ref: paths/gone.yaml`") && message.contains("api/paths/gone.yaml"),
         "{message}"
     );
+    // A file outside the document's directory and the one the gate runs
+    // in (a pull request's document naming a secret): not read.
+    let outside = std::env::temp_dir().join(format!("compat-secret-{}.yaml", std::process::id()));
+    std::fs::write(&outside, "secret: value\n").unwrap();
+    for reference in [
+        format!("../../{}", outside.file_name().unwrap().to_string_lossy()),
+        outside.display().to_string(),
+    ] {
+        write(
+            "api/openapi.yaml",
+            &std::fs::read_to_string(dir.join("api/openapi.yaml"))
+                .unwrap()
+                .lines()
+                .map(|line| match line.starts_with("    $ref:") {
+                    true => format!("    $ref: '{reference}'"),
+                    false => line.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        let error = check(&dir, &options("HEAD:api/openapi.yaml"), &mut Vec::new()).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("is outside the document's directory"),
+            "{message}"
+        );
+        assert!(!message.contains("secret: value"), "{message}");
+    }
+    let _ = std::fs::remove_file(&outside);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -158,7 +158,7 @@ fn read_side(dir: &Path, side: &str) -> Result<(Document, String)> {
     if file.is_file() {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        let read = |other: &Path| Ok(std::fs::read_to_string(dir.join(other))?);
+        let read = |other: &Path| crate::spec::bundle::read_under(dir, Path::new(side), other);
         return Ok((
             Document::parse_reading(Path::new(side), &text, &read)?,
             text,

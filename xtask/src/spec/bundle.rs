@@ -23,6 +23,41 @@ pub const BUNDLED: &str = "x-bundled";
 /// from the document's own path).
 pub type Reader<'a> = dyn Fn(&Path) -> Result<String> + 'a;
 
+/// Reads `file` from the disk for [`bundle`], only where a document may
+/// point: a regular file under `document`'s own directory or under `root`
+/// (the directory the tool works in), symbolic links followed. A document
+/// is often someone else's (a pull request's): a `$ref` to
+/// `../../.ssh/id_rsa`, `/etc/passwd` or `/dev/zero` must not be read into
+/// what the gate prints, nor hang it.
+pub fn read_under(root: &Path, document: &Path, file: &Path) -> Result<String> {
+    let full = root.join(file);
+    let canonical = |path: &Path| {
+        path.canonicalize()
+            .with_context(|| format!("{} cannot be read", path.display()))
+    };
+    let target = canonical(&full)?;
+    let document_dir = root.join(document);
+    let document_dir = document_dir.parent().unwrap_or(Path::new(""));
+    let allowed = [root, document_dir].map(|dir| match dir.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => dir,
+    });
+    let inside = allowed
+        .iter()
+        .filter_map(|dir| dir.canonicalize().ok())
+        .any(|dir| target.starts_with(dir));
+    if !inside {
+        bail!(
+            "{} is outside the document's directory and the directory the tool runs in: only              files under them are read; copy it there",
+            full.display()
+        );
+    }
+    if !target.is_file() {
+        bail!("{} is not a regular file", full.display());
+    }
+    Ok(std::fs::read_to_string(&target)?)
+}
+
 /// Whether any `$ref` of `node` names another file.
 pub fn has_external(node: &Value) -> bool {
     match node {
