@@ -124,6 +124,12 @@ impl FormFields {
         Self(fields, binary, structured)
     }
 
+    /// Whether a property is an object (or an array of them), whose
+    /// multipart part is JSON.
+    fn is_object(&self, name: &str) -> bool {
+        self.2.contains(name)
+    }
+
     /// Whether a property is a file (`format: binary`, or an array of them).
     pub(crate) fn is_binary(&self, name: &str) -> bool {
         self.1.contains(name)
@@ -354,7 +360,7 @@ pub(crate) fn read(
                 if part.filename.is_some() || form.is_binary(&part.name) {
                     return (part.name.clone(), String::new(), false);
                 }
-                let json = form.2.contains(&part.name)
+                let json = form.is_object(&part.name)
                     || part
                         .content_type
                         .as_deref()

@@ -25,9 +25,9 @@
 //! `Transfer-Encoding`, …) its `400`: `head.rs` reads the connection before
 //! hyper and follows each request's framing to the next head, so no
 //! connection buffers more than [`Limits::watched_head_bytes`] of a head.
-//! hyper still answers a few cases itself, with an empty body: more than
-//! 100 header fields (`431`), and a request line, header or chunk that does
-//! not parse (`400`).
+//! Heads hyper would refuse (more than 100 header fields, a request line or
+//! field that does not parse) get their problem from `head.rs` too; hyper
+//! still answers a malformed chunk itself, with an empty body (`400`).
 
 use std::future::Future;
 use std::io;

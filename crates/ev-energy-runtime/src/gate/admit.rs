@@ -224,7 +224,6 @@ async fn authenticate<G: Gatekeeper>(
     }
 }
 
-/// `WWW-Authenticate` with a challenge per scheme HTTP has one for.
 /// `WWW-Authenticate` for each scheme of `operation`; a Bearer challenge
 /// carries `error` (RFC 6750 §3) and, where the backend said why, that
 /// reason as `error_description`.

@@ -487,7 +487,8 @@ pub fn bodiless_statuses(doc: &mut Value, findings: &mut Vec<Finding>) {
                 continue;
             };
             for (status, response) in responses.iter_mut() {
-                let bodiless = matches!(status.as_str(), "204" | "205" | "304" | "1XX" | "1xx")
+                // 204, 205, 304, and every 1xx (`1XX` too).
+                let bodiless = matches!(status.as_str(), "204" | "205" | "304")
                     || (status.len() == 3 && status.starts_with('1'));
                 if !bodiless {
                     continue;
