@@ -291,6 +291,9 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
     extra.extend(crate::client::security_consts(&model));
     extra.extend(crate::client::parameter_rules(&model));
     extra.extend(crate::client::request_headers(&model));
+    if api.client.inner_type.is_none() {
+        extra.extend(crate::client::access::module(&model)?);
+    }
     client.items.extend(
         syn::parse2::<syn::File>(extra)
             .context("generated code for the client does not parse")?
@@ -322,12 +325,7 @@ fn generate_unguarded(document: &Document, api: &Api) -> Result<Vec<GeneratedFil
                 .join("tests")
                 .join("mock_matches_client.rs"),
             &header,
-            crate::mock::generate_test(
-                &model,
-                &types,
-                &api.client_crate.ident,
-                api.client.inner_type.is_some(),
-            )?,
+            crate::mock::generate_test(&model, &types, &api.client_crate.ident)?,
         )?);
     }
     Ok(files)

@@ -419,12 +419,14 @@ fn manifests(
     let mut client_deps = used(
         &api.client_crate,
         &[
+            "base64",
             "chrono",
             "futures-core",
             "progenitor-client",
             "reqwest",
             "serde",
             "serde_json",
+            "tokio",
             "uuid",
         ],
     )?;

@@ -119,7 +119,7 @@ async fn raw(method: &str, url: &str, body: Option<String>) -> (u16, String, typ
 #[tokio::test]
 async fn the_client_reads_its_servers_refusals_as_the_documents_error() {
     let base = serve(runtime::Limits::default()).await;
-    let client = Client::new(&format!("{base}/api"));
+    let client = Client::new(&format!("{base}/api"), Default::default());
 
     // A parameter the schema refuses: the adapter's 400.
     let (status, content_type, error) = raw("GET", &format!("{base}/api/pets?limit=x"), None).await;
@@ -147,7 +147,7 @@ async fn the_client_reads_its_servers_refusals_as_the_documents_error() {
     assert_eq!((status, error.code), (403, 403));
 
     // An unknown path (a client pointed at the wrong base path): 404, typed.
-    let lost = Client::new(&format!("{base}/v9"));
+    let lost = Client::new(&format!("{base}/v9"), Default::default());
     let (status, error) = typed(lost.find_pets().send().await);
     assert_eq!((status, error.code), (404, 404));
     assert!(error.message.contains("/v9/pets"), "{}", error.message);
@@ -244,7 +244,7 @@ const FIXTURE_TESTS: &str = r##"
 #[tokio::test]
 async fn each_operation_answers_in_the_schema_it_declares_for_the_status() {
     let base = serve(runtime::Limits::default()).await;
-    let client = Client::new(&format!("{base}/api"));
+    let client = Client::new(&format!("{base}/api"), Default::default());
     // `updatePet`'s 4XX is `Missing`: its refusals come nested.
     let response = reqwest::Client::new()
         .put(format!("{base}/api/pets/abc"))

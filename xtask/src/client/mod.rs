@@ -7,9 +7,10 @@
 use anyhow::{anyhow, bail, Context, Result};
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+pub mod access;
 pub(crate) mod progenitor_names;
 #[cfg(test)]
 mod tests;
@@ -27,10 +28,19 @@ fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
     for derive in crate::types::EXTRA_DERIVES {
         settings.with_derive(*derive);
     }
-    if let Some(inner) = &options.inner_type {
-        let inner: syn::Type =
-            syn::parse_str(inner).with_context(|| format!("`{inner}` is not a Rust type"))?;
-        settings.with_inner_type(quote! { #inner });
+    match &options.inner_type {
+        Some(inner) => {
+            let inner: syn::Type =
+                syn::parse_str(inner).with_context(|| format!("`{inner}` is not a Rust type"))?;
+            settings.with_inner_type(quote! { #inner });
+        }
+        // The generated `access` module's `Access`, whose hooks
+        // (`impl ClientHooks<Access> for Client`) authenticate and retry.
+        None => {
+            settings
+                .with_inner_type(quote! { access::Access })
+                .with_hooks(HooksMode::Expected);
+        }
     }
     Ok(settings)
 }

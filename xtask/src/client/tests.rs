@@ -341,3 +341,67 @@ fn the_client_sends_no_api_version_header_the_document_does_not_declare() {
     assert!(code.contains("\"api-version\""), "{code}");
     assert!(!code.contains("Client :: api_version ()"), "{code}");
 }
+
+#[test]
+fn access_gets_a_setter_per_scheme_and_a_table_of_the_alternatives_each_operation_takes() {
+    let text = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: 'https://api.example/v2'}]
+security: [{key: []}]
+paths:
+  /a:
+    get:
+      operationId: get_a
+      responses: {'204': {description: ok}}
+    post:
+      operationId: post_a
+      security: [{basic: [], send_with_retries: []}, {oauth: [write]}]
+      responses: {'204': {description: ok}}
+    put:
+      operationId: put_a
+      security: [{}]
+      responses: {'204': {description: ok}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: query, name: api_key}
+    basic: {type: http, scheme: basic}
+    send_with_retries: {type: http, scheme: bearer}
+    oauth:
+      type: oauth2
+      flows: {clientCredentials: {tokenUrl: /oauth/token, scopes: {read: r, write: w}}}
+"#;
+    let (_, model) = client_and_model(text);
+    let setters: Vec<(String, String, access::Takes)> = access::setters(&model)
+        .into_iter()
+        .map(|s| (s.scheme, s.method, s.takes))
+        .collect();
+    use access::Takes::*;
+    assert_eq!(
+        setters,
+        [
+            ("basic", "basic", UsernamePassword),
+            ("key", "key", Secret),
+            ("oauth", "oauth", Secret),
+            ("oauth", "oauth_client_credentials", ClientCredentials),
+            // A scheme named like one of `Access`'s own methods.
+            ("send_with_retries", "send_with_retries_scheme", Secret),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c))
+    );
+    let code = access::module(&model).unwrap().to_string();
+    // Schemes in the document's (sorted) order: basic 0, key 1, oauth 2, bearer 3.
+    assert!(code.contains("\"get_a\" => & [& [1]]"), "{code}");
+    assert!(
+        code.contains("\"post_a\" => & [& [0 , 3] , & [2]]"),
+        "{code}"
+    );
+    // An operation whose only alternative is empty sends nothing.
+    assert!(!code.contains("\"put_a\""), "{code}");
+    // The token URL resolved against the server.
+    assert!(
+        code.contains("Some (\"https://api.example/oauth/token\")"),
+        "{code}"
+    );
+    assert!(code.contains("Placement :: Query (\"api_key\")"), "{code}");
+}

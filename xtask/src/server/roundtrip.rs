@@ -25,6 +25,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::{Crates, Op, Resp};
+use crate::client::access::Takes;
 use crate::model::progenitor_view::{self, ClientBody};
 use crate::model::{
     self, ApiKeyLocation, BodyEncoding, BodyKind, Location, Model, Node, SchemeKind, Status,
@@ -570,7 +571,7 @@ impl<'a, 'b> Plan<'a, 'b> {
         let op = self.op;
         let call = format_ident!("call_{}", op.fn_name);
         let method = format_ident!("{}", crate::client::progenitor_names::method(&op.model.id));
-        let headers = credentials(model, op.model);
+        let access = access(model, op.model);
         let mut required = Vec::new();
         let mut optional = Vec::new();
         let mut cookies = Vec::new();
@@ -706,11 +707,11 @@ impl<'a, 'b> Plan<'a, 'b> {
                 let mut cookies: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
                 #(#cookies)*
                 let cookie = cookies.join("; ");
-                let mut headers: ::std::vec::Vec<(&str, &str)> = ::std::vec![#(#headers),*];
+                let mut headers: ::std::vec::Vec<(&str, &str)> = ::std::vec::Vec::new();
                 if !cookie.is_empty() {
                     headers.push(("cookie", &cookie));
                 }
-                let client = cl::Client::new_with_client(base, http(&headers));
+                let client = cl::Client::new_with_client(base, http(&headers), #access);
                 let mut call = client.#method();
                 #(#required)*
                 if full {
@@ -780,8 +781,7 @@ impl<'a, 'b> Plan<'a, 'b> {
             _ => return Ok(None),
         };
         let mut path = op.model.path.clone();
-        let mut query = Vec::new();
-        let mut headers: Vec<TokenStream> = credentials(model, op.model);
+        let (mut headers, mut query) = credentials(model, op.model);
         for (i, (p, json)) in op.params.iter().zip(&self.values).enumerate() {
             if Some(i) == left_out || p.model.location == Location::Cookie {
                 continue;
@@ -991,40 +991,78 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// `("Authorization", "Bearer …")` pairs for the operation's first
-/// requirement that the client can meet with headers.
-fn credentials(model: &Model, operation: &model::Operation) -> Vec<TokenStream> {
+/// The generated client's `Access` with a credential for each scheme of
+/// the operation's first security alternative (retries off: a round trip
+/// answers at once), through the setters the client has for them.
+fn access(model: &Model, operation: &model::Operation) -> TokenStream {
+    let setters = crate::client::access::setters(model);
+    let alternative = operation.security.iter().find(|r| {
+        !r.schemes.is_empty()
+            && r.schemes
+                .iter()
+                .all(|u| model.security_schemes.contains_key(&u.scheme))
+    });
+    let calls = alternative
+        .into_iter()
+        .flat_map(|r| &r.schemes)
+        .filter_map(|u| {
+            let setter = setters
+                .iter()
+                .find(|s| s.scheme == u.scheme && s.takes != Takes::ClientCredentials)?;
+            let method = format_ident!("{}", setter.method);
+            Some(
+                match (setter.takes, &model.security_schemes[&u.scheme].kind) {
+                    (Takes::UsernamePassword, _) => quote! { .#method("round", "trip") },
+                    (_, SchemeKind::ApiKey { .. }) => quote! { .#method("round-trip-key") },
+                    _ => quote! { .#method("round-trip-token") },
+                },
+            )
+        });
+    quote! { cl::Access::new().with_retry(cl::RetryPolicy::none()) #(#calls)* }
+}
+
+/// The credentials a raw request sends for the operation's first
+/// security alternative: `(name, value)` header pairs (a cookie key as a
+/// `cookie` header) and `name=value` query pairs.
+fn credentials(model: &Model, operation: &model::Operation) -> (Vec<TokenStream>, Vec<String>) {
     let requirement = operation.security.iter().find(|r| {
         r.schemes.iter().all(|u| {
-            model.security_schemes.get(&u.scheme).is_some_and(|s| {
-                !matches!(
-                    s.kind,
-                    SchemeKind::ApiKey {
-                        location: ApiKeyLocation::Query | ApiKeyLocation::Cookie,
-                        ..
-                    } | SchemeKind::HttpOther { .. }
-                )
-            })
+            model
+                .security_schemes
+                .get(&u.scheme)
+                .is_some_and(|s| !matches!(s.kind, SchemeKind::HttpOther { .. }))
         })
     });
+    let (mut headers, mut query) = (Vec::new(), Vec::new());
     let Some(requirement) = requirement else {
-        return Vec::new();
+        return (headers, query);
     };
-    requirement
+    for scheme in requirement
         .schemes
         .iter()
         .filter_map(|u| model.security_schemes.get(&u.scheme))
-        .filter_map(|scheme| match &scheme.kind {
+    {
+        match &scheme.kind {
             SchemeKind::HttpBearer { .. }
             | SchemeKind::OAuth2 { .. }
             | SchemeKind::OpenIdConnect { .. } => {
-                Some(quote! { ("authorization", "Bearer round-trip-token") })
+                headers.push(quote! { ("authorization", "Bearer round-trip-token") })
             }
-            SchemeKind::HttpBasic => Some(quote! { ("authorization", "Basic cm91bmQ6dHJpcA==") }),
-            SchemeKind::ApiKey { name, .. } => Some(quote! { (#name, "round-trip-key") }),
-            SchemeKind::HttpOther { .. } => None,
-        })
-        .collect()
+            SchemeKind::HttpBasic => {
+                headers.push(quote! { ("authorization", "Basic cm91bmQ6dHJpcA==") })
+            }
+            SchemeKind::ApiKey { location, name } => match location {
+                ApiKeyLocation::Header => headers.push(quote! { (#name, "round-trip-key") }),
+                ApiKeyLocation::Query => query.push(format!("{}=round-trip-key", encode(name))),
+                ApiKeyLocation::Cookie => {
+                    let cookie = format!("{name}=round-trip-key");
+                    headers.push(quote! { ("cookie", #cookie) })
+                }
+            },
+            SchemeKind::HttpOther { .. } => {}
+        }
+    }
+    (headers, query)
 }
 
 /// The parts the round trip sends for a multipart body: a file part

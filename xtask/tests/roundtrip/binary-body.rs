@@ -45,7 +45,7 @@ impl<T: Clone> Received<T> {
 async fn bytes_go_round_with_their_content_type() {
     let backend = Arc::new(Backend::default());
     let base = serve(backend.clone()).await;
-    let client = binary_body_client::Client::new(&base);
+    let client = binary_body_client::Client::new(&base, Default::default());
     client.upload_cover().id("p1").body(b"/9j/2wCE".to_vec()).send().await.unwrap();
     client.upload_file().body(vec![0u8, 1, 2, 255]).send().await.unwrap();
     client.post_order_xml().body("<order><id>1</id></order>").send().await.unwrap();

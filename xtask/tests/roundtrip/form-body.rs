@@ -38,7 +38,7 @@ impl Api for Backend {
 async fn forms_go_round_and_bad_ones_are_refused() {
     let backend = Arc::new(Backend::default());
     let base = serve(backend.clone()).await;
-    let client = form_body_client::Client::new(&base);
+    let client = form_body_client::Client::new(&base, Default::default());
     let full = types::CreateDocumentRequest {
         data: Some(serde_json::Value::String("{\"a\": [1, 2]}".to_string())),
         tags: vec!["x y".to_string(), "ä&=".to_string()],

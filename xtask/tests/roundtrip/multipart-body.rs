@@ -21,7 +21,7 @@ impl Api for Backend {
 async fn parts_go_round() {
     let backend = Arc::new(Backend::default());
     let base = serve(backend.clone()).await;
-    let client = multipart_body_client::Client::new(&base);
+    let client = multipart_body_client::Client::new(&base, Default::default());
     let parts = vec![
         MultipartPart::text("caption", "Rex, asleep"),
         MultipartPart::text("rating", "5"),

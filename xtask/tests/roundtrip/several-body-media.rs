@@ -33,7 +33,7 @@ impl Api for Backend {
 async fn each_media_type_goes_round() {
     let backend = Arc::new(Backend::default());
     let base = serve(backend.clone()).await;
-    let client = several_body_media_client::Client::new(&base);
+    let client = several_body_media_client::Client::new(&base, Default::default());
     let pet = types::Pet { age: Some(3), name: "Rex".to_string(), vaccinated: Some(true) };
     client.add_pet().body(pet.clone()).send().await.unwrap();
     client.add_pet().body(pet.clone()).send_form().await.unwrap();

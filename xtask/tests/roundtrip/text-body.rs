@@ -24,7 +24,7 @@ impl Api for Backend {
 async fn text_goes_round_as_strings() {
     let backend = Arc::new(Backend::default());
     let base = serve(backend.clone()).await;
-    let client = text_body_client::Client::new(&base);
+    let client = text_body_client::Client::new(&base, Default::default());
     client.post_note().body("héllo").send().await.unwrap();
     client.import_csv().body("a,b\n1,2\n").send().await.unwrap();
     assert_eq!(
