@@ -127,6 +127,7 @@ fn adapter_situations(operation: &Operation) -> Vec<ProblemSituation> {
         .chain([
             ProblemSituation::InternalError,
             ProblemSituation::Unavailable,
+            ProblemSituation::NotImplemented,
         ])
         .collect()
 }

@@ -21,13 +21,33 @@ pub enum FailureKind {
 
 /// A backend failure. `?` converts any `std::error::Error` into one
 /// ([`FailureKind::Internal`]); [`Error::unavailable`] marks a dependency
-/// that is down.
+/// that is down; [`Error::not_implemented`] is what the generated trait's
+/// default methods return.
 pub struct Error {
     inner: Box<dyn std::error::Error + Send + Sync + 'static>,
     kind: FailureKind,
+    not_implemented: bool,
 }
 
 impl Error {
+    /// The operation is not implemented: answered `501` in the document's
+    /// error shape (its declared 501, `5XX` or `default` response, else its
+    /// usual error body, else problem+json), and logged as a warning, not
+    /// as a failure. The generated `Api` trait's default methods return it,
+    /// so a backend can implement its operations one at a time.
+    pub fn not_implemented() -> Self {
+        Self {
+            inner: "the backend does not implement this operation".into(),
+            kind: FailureKind::Internal,
+            not_implemented: true,
+        }
+    }
+
+    /// Whether this is [`Error::not_implemented`].
+    pub fn is_not_implemented(&self) -> bool {
+        self.not_implemented
+    }
+
     /// A failure because a dependency is unavailable (answered with 503
     /// where the document declares it).
     pub fn unavailable(
@@ -36,6 +56,7 @@ impl Error {
         Self {
             inner: error.into(),
             kind: FailureKind::Unavailable,
+            not_implemented: false,
         }
     }
 
@@ -44,6 +65,7 @@ impl Error {
         Self {
             inner: message.to_string().into(),
             kind: FailureKind::Internal,
+            not_implemented: false,
         }
     }
 
@@ -70,6 +92,7 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for Error {
         Self {
             inner: Box::new(error),
             kind: FailureKind::Internal,
+            not_implemented: false,
         }
     }
 }

@@ -51,6 +51,7 @@ impl Generic for Situation {
             Situation::TooManyRequests => "Too many requests. Try again in {retry_after} seconds.",
             Situation::InternalError => "The server could not answer this request.",
             Situation::Unavailable => "The service cannot answer right now. Try again later.",
+            Situation::NotImplemented => "This operation is not implemented yet.",
         }
     }
 

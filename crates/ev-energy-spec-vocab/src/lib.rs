@@ -70,6 +70,9 @@ vocabulary! {
         InternalError,
         /// `unavailable` (503): the backend is unavailable.
         Unavailable,
+        /// `not-implemented` (501): the backend has not implemented the
+        /// operation yet (the trait's default method).
+        NotImplemented,
     }
 }
 
@@ -89,6 +92,7 @@ impl Situation {
             Situation::TooManyRequests => 429,
             Situation::InternalError => 500,
             Situation::Unavailable => 503,
+            Situation::NotImplemented => 501,
         }
     }
 
@@ -108,6 +112,7 @@ impl Situation {
             Situation::TooManyRequests => "too-many-requests",
             Situation::InternalError => "internal-error",
             Situation::Unavailable => "unavailable",
+            Situation::NotImplemented => "not-implemented",
         }
     }
 

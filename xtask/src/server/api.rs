@@ -38,6 +38,9 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
          `std::error::Error`, through `?`) is logged with its causes and answered with the \
          document's 500/503 problem, never shown to the caller."
     );
+    let default_doc = " Every method has a default that answers `501 Not Implemented` in the \
+         document's error shape (`runtime::Error::not_implemented`), so a backend \
+         implements its operations one at a time.";
     let methods = doc.operations.iter().map(trait_method);
     let hooks = hooks_trait(doc);
     let requests = doc.operations.iter().map(request_struct);
@@ -53,6 +56,8 @@ pub(super) fn tokens(doc: &Doc<'_>) -> TokenStream {
         pub use ::#types as types;
 
         #[doc = #trait_doc]
+        #[doc = ""]
+        #[doc = #default_doc]
         pub trait Api: #supertrait {
             #(#methods)*
         }
@@ -151,10 +156,16 @@ fn trait_method(op: &Op<'_>) -> TokenStream {
     let name = &op.fn_name;
     let request = op.request_ident();
     let response = op.response_ident();
-    let principal = match (model.secured(), model.auth_optional()) {
-        (false, _) => quote! {},
-        (true, false) => quote! { principal: Self::Principal, },
-        (true, true) => quote! { principal: ::std::option::Option<Self::Principal>, },
+    let (principal, unused) = match (model.secured(), model.auth_optional()) {
+        (false, _) => (quote! {}, quote! { request }),
+        (true, false) => (
+            quote! { principal: Self::Principal, },
+            quote! { (principal, request) },
+        ),
+        (true, true) => (
+            quote! { principal: ::std::option::Option<Self::Principal>, },
+            quote! { (principal, request) },
+        ),
     };
     quote! {
         #doc
@@ -162,7 +173,10 @@ fn trait_method(op: &Op<'_>) -> TokenStream {
             &self,
             #principal
             request: #request,
-        ) -> impl ::std::future::Future<Output = runtime::Result<#response>> + Send;
+        ) -> impl ::std::future::Future<Output = runtime::Result<#response>> + Send {
+            let _ = #unused;
+            ::std::future::ready(Err(runtime::Error::not_implemented()))
+        }
     }
 }
 

@@ -69,6 +69,7 @@ pub fn main_rs(
     let mut methods = Vec::new();
     let mut calls = Vec::new();
     let mut call_names = Vec::new();
+    let mut unimplemented_calls = Vec::new();
     let mut total = 0;
     for (n, op) in operations.iter().enumerate() {
         let plan = Plan::new(model, op, types)?;
@@ -89,7 +90,7 @@ pub fn main_rs(
             for full in [false, true] {
                 total += 1;
                 backend.full.store(full, ::std::sync::atomic::Ordering::SeqCst);
-                let result = #call(&base, full).await;
+                let result = #call(&base, full, false).await;
                 let mismatches: ::std::vec::Vec<::std::string::String> =
                     ::std::mem::take(&mut *backend.mismatches.lock().unwrap());
                 let run = if full { "every parameter" } else { "required parameters" };
@@ -101,6 +102,14 @@ pub fn main_rs(
             }
         });
         total += 2;
+        unimplemented_calls.push(quote! {
+            total += 1;
+            match #call(&base, false, true).await {
+                Ok(()) => passed += 1,
+                Err(e) => println!("FAIL {} (left unimplemented): {e}", #id),
+            }
+        });
+        total += 1;
         if let Some(bad) = plan.bad_call(model)? {
             calls.push(bad);
             let bad_name = format_ident!("bad_{}", op.fn_name);
@@ -131,6 +140,17 @@ pub fn main_rs(
             }
 
             impl srv::Hooks for Backend {
+                type Principal = Anyone;
+
+                async fn authenticate(
+                    &self,
+                    _credential: &srv::runtime::Credential,
+                ) -> ::std::result::Result<Anyone, srv::runtime::AuthError> {
+                    Ok(Anyone)
+                }
+            }
+
+            impl srv::Hooks for Nothing {
                 type Principal = Anyone;
 
                 async fn authenticate(
@@ -238,6 +258,12 @@ pub fn main_rs(
             #(#methods)*
         }
 
+        /// A backend that has implemented nothing yet: every operation
+        /// answers the trait's default 501.
+        struct Nothing;
+
+        impl srv::Api for Nothing {}
+
         #(#calls)*
 
         #[tokio::main(flavor = "current_thread")]
@@ -257,6 +283,21 @@ pub fn main_rs(
             let mut passed = 0usize;
             let mut total = 0usize;
             #(#call_names)*
+            let _ = stop.send(());
+            let _ = server.await;
+
+            let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            let (stop, stopped) = ::tokio::sync::oneshot::channel::<()>();
+            let server = ::tokio::spawn(srv::serve(
+                listener,
+                srv::router(::std::sync::Arc::new(Nothing)),
+                srv::runtime::Limits::default(),
+                async move {
+                    let _ = stopped.await;
+                },
+            ));
+            #(#unimplemented_calls)*
             let _ = stop.send(());
             let _ = server.await;
             println!("ROUNDTRIP passed={passed} total={total}");
@@ -702,8 +743,49 @@ impl<'a, 'b> Plan<'a, 'b> {
                 Ok(())
             }
         });
+        // Against a backend that implements nothing: the trait's default
+        // 501, in the document's error shape, which the client decodes as
+        // the operation's typed error where a JSON response covers 501.
+        // A schema no problem can fill (codegen warned) gets problem+json
+        // as it is, which the client cannot decode as that schema.
+        let shape_501 = op.model.response_for(501).and_then(|r| {
+            r.content
+                .iter()
+                .find(|m| m.is_json())
+                .map(|m| crate::server::error_shape::of_media(m).map(|(shape, _)| shape))
+        });
+        let (check_501, wanted) = match shape_501 {
+            Some(Some(crate::server::error_shape::Shape::Unfillable(_))) => (
+                quote! {
+                    matches!(&e, cl::Error::InvalidResponsePayload(bytes, _)
+                        if ::serde_json::from_slice::<::serde_json::Value>(bytes)
+                            .is_ok_and(|p| p["status"] == 501))
+                },
+                "a 501 problem+json (the declared error schema cannot hold it)",
+            ),
+            Some(_) => (
+                quote! {
+                    e.status().map(|s| s.as_u16()) == Some(501)
+                        && matches!(e, cl::Error::ErrorResponse(_))
+                },
+                "a 501 decoded as the operation's declared error",
+            ),
+            None => (
+                quote! { e.status().map(|s| s.as_u16()) == Some(501) },
+                "a 501",
+            ),
+        };
+        let unimplemented = quote! {
+            if unimplemented {
+                return match call.send().await {
+                    Ok(_) => Err("left unimplemented, it answered a success".to_string()),
+                    Err(e) if #check_501 => Ok(()),
+                    Err(e) => Err(format!("left unimplemented, the client got {e}, not {}", #wanted)),
+                };
+            }
+        };
         Ok(quote! {
-            async fn #call(base: &str, full: bool) -> ::std::result::Result<(), ::std::string::String> {
+            async fn #call(base: &str, full: bool, unimplemented: bool) -> ::std::result::Result<(), ::std::string::String> {
                 let mut cookies: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
                 #(#cookies)*
                 let cookie = cookies.join("; ");
@@ -717,6 +799,7 @@ impl<'a, 'b> Plan<'a, 'b> {
                 if full {
                     #(#optional)*
                 }
+                #unimplemented
                 #tail
             }
         })

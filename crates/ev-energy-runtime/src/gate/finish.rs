@@ -106,9 +106,18 @@ impl Context {
 /// The answer to a backend method's `Err`: logged with its causes, then
 /// the document's problem for its kind — for an unavailable dependency
 /// 503, else 500, whichever the document declares (exactly, by range or as
-/// `default`); the first of them as it is when it declares neither.
+/// `default`); the first of them as it is when it declares neither. An
+/// operation the backend does not implement is a 501, answered as the
+/// adapter's own refusals are ([`refuse`]).
 pub fn failure(context: &Context, error: &Error) -> Response {
     let operation = context.operation.map_or("", |o| o.id);
+    if error.is_not_implemented() {
+        tracing::warn!(
+            operation,
+            "the backend does not implement this operation; answering 501"
+        );
+        return refuse(&context.problem(Situation::NotImplemented, &[]), context);
+    }
     tracing::error!(operation, error = %error.chain(), "the backend failed; answering with a problem");
     let order = match error.kind() {
         FailureKind::Unavailable => [Situation::Unavailable, Situation::InternalError],
