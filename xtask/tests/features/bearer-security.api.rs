@@ -5,6 +5,8 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::bearer_security_types as types;
 /// The operations of Bearer security. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Hooks {
     /// The caller
     ///
@@ -13,7 +15,10 @@ pub trait Api: Hooks {
         &self,
         principal: Self::Principal,
         request: WhoAmIRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<WhoAmIResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<WhoAmIResponse>> + Send {
+        let _ = (principal, request);
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// Authentication and rate limiting, called by the adapter before an
 /// operation runs, in the order of `ev_energy_spec_vocab::GATE` (the README lists the checks).

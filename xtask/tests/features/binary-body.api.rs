@@ -5,6 +5,8 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::binary_body_types as types;
 /// The operations of Request bodies as bytes. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `PUT /playlists/{id}/images` (operationId `upload-cover`).
     fn upload_cover(
@@ -12,26 +14,40 @@ pub trait Api: Send + Sync + 'static {
         request: UploadCoverRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<UploadCoverResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /files` (operationId `upload-file`).
     fn upload_file(
         &self,
         request: UploadFileRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<UploadFileResponse>> + Send;
+    ) -> impl ::std::future::Future<
+        Output = runtime::Result<UploadFileResponse>,
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /orders` (operationId `post-order-xml`).
     fn post_order_xml(
         &self,
         request: PostOrderXmlRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<PostOrderXmlResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /events` (operationId `post-events-msgpack`).
     fn post_events_msgpack(
         &self,
         request: PostEventsMsgpackRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<PostEventsMsgpackResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::upload_cover`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

@@ -5,6 +5,8 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::header_param_types as types;
 /// The operations of Header parameter. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// List books
     ///
@@ -12,7 +14,10 @@ pub trait Api: Send + Sync + 'static {
     fn list_books(
         &self,
         request: ListBooksRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<ListBooksResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<ListBooksResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::list_books`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

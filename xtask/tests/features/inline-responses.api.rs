@@ -5,24 +5,35 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::inline_responses_types as types;
 /// The operations of Inline responses. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `GET /widgets/{id}` (operationId `getWidget`).
     fn get_widget(
         &self,
         request: GetWidgetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetWidgetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetWidgetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `PUT /widgets/{id}` (operationId `putWidget`).
     fn put_widget(
         &self,
         request: PutWidgetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<PutWidgetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<PutWidgetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `DELETE /widgets/{id}` (operationId `deleteWidget`).
     fn delete_widget(
         &self,
         request: DeleteWidgetRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<DeleteWidgetResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::get_widget`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

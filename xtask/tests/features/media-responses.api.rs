@@ -5,32 +5,49 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::media_responses_types as types;
 /// The operations of Media responses. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `GET /motd` (operationId `get_motd`).
     fn get_motd(
         &self,
         request: GetMotdRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetMotdResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetMotdResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /photo` (operationId `get_photo`).
     fn get_photo(
         &self,
         request: GetPhotoRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetPhotoResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetPhotoResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /feed` (operationId `get_feed`).
     fn get_feed(
         &self,
         request: GetFeedRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetFeedResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetFeedResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /packed` (operationId `get_packed`).
     fn get_packed(
         &self,
         request: GetPackedRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetPackedResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetPackedResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /blob` (operationId `get_blob`).
     fn get_blob(
         &self,
         request: GetBlobRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetBlobResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetBlobResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::get_motd`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

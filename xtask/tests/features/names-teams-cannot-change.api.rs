@@ -5,6 +5,8 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::names_teams_cannot_change_types as types;
 /// The operations of Names teams cannot change. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// Punctuation and case, told apart
     ///
@@ -12,7 +14,10 @@ pub trait Api: Send + Sync + 'static {
     fn list_calls(
         &self,
         request: ListCallsRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<ListCallsResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<ListCallsResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// The same client method as `listCalls`
     ///
     /// `GET /Calls` (operationId `list_calls_get_calls`).
@@ -21,14 +26,20 @@ pub trait Api: Send + Sync + 'static {
         request: ListCallsGetCallsRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<ListCallsGetCallsResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// A recursive request body
     ///
     /// `POST /trees` (operationId `plantTree`).
     fn plant_tree(
         &self,
         request: PlantTreeRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<PlantTreeResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<PlantTreeResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// A path variable nobody declared
     ///
     /// `DELETE /devices/{deviceId}` (operationId `deleteDevice`).
@@ -37,7 +48,10 @@ pub trait Api: Send + Sync + 'static {
         request: DeleteDeviceRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<DeleteDeviceResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::list_calls`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

@@ -5,12 +5,19 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::openapi_3_1_types as types;
 /// The operations of OpenAPI 3.1. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `GET /chargers/{charger_id}` (operationId `get_charger`).
     fn get_charger(
         &self,
         request: GetChargerRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetChargerResponse>> + Send;
+    ) -> impl ::std::future::Future<
+        Output = runtime::Result<GetChargerResponse>,
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::get_charger`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

@@ -5,39 +5,59 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::own_error_shape_types as types;
 /// The operations of Own error shape. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `GET /pets` (operationId `findPets`).
     fn find_pets(
         &self,
         request: FindPetsRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<FindPetsResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<FindPetsResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /pets` (operationId `addPet`).
     fn add_pet(
         &self,
         request: AddPetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<AddPetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<AddPetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /pets/{id}/adoption` (operationId `adoptPet`).
     fn adopt_pet(
         &self,
         request: AdoptPetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<AdoptPetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<AdoptPetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /pets/{id}` (operationId `find pet by id`).
     fn find_pet_by_id(
         &self,
         request: FindPetByIdRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<FindPetByIdResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `PUT /pets/{id}` (operationId `updatePet`).
     fn update_pet(
         &self,
         request: UpdatePetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<UpdatePetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<UpdatePetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `DELETE /pets/{id}` (operationId `deletePet`).
     fn delete_pet(
         &self,
         request: DeletePetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<DeletePetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<DeletePetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::find_pets`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

@@ -5,48 +5,73 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::path_templates_types as types;
 /// The operations of Path templates. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `GET /genres/{id}` (operationId `get_genre`).
     fn get_genre(
         &self,
         request: GetGenreRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetGenreResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetGenreResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /genres/{name}/mix` (operationId `get_genre_mix`).
     fn get_genre_mix(
         &self,
         request: GetGenreMixRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<GetGenreMixResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /files/{id}.json` (operationId `get_file_as_json`).
     fn get_file_as_json(
         &self,
         request: GetFileAsJsonRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<GetFileAsJsonResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /files/{id}` (operationId `get_file`).
     fn get_file(
         &self,
         request: GetFileRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetFileResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetFileResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `DELETE /files/{id}` (operationId `delete_file`).
     fn delete_file(
         &self,
         request: DeleteFileRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<DeleteFileResponse>> + Send;
+    ) -> impl ::std::future::Future<
+        Output = runtime::Result<DeleteFileResponse>,
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /v1/{name}:cancel` (operationId `cancel_operation`).
     fn cancel_operation(
         &self,
         request: CancelOperationRequest,
     ) -> impl ::std::future::Future<
         Output = runtime::Result<CancelOperationResponse>,
-    > + Send;
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `GET /reports/{from}-{to}` (operationId `get_report`).
     fn get_report(
         &self,
         request: GetReportRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<GetReportResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<GetReportResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::get_genre`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]

@@ -5,22 +5,35 @@ use runtime::reexports::axum::http::StatusCode;
 /// The model types, shared with the client: see the types crate.
 pub use ::several_body_media_types as types;
 /// The operations of Request bodies of several media types. Each method receives a parsed, validated request and returns one of the responses the document declares; an `Err` (any `std::error::Error`, through `?`) is logged with its causes and answered with the document's 500/503 problem, never shown to the caller.
+///
+/// Every method has a default that answers `501 Not Implemented` in the document's error shape (`runtime::Error::not_implemented`), so a backend implements its operations one at a time.
 pub trait Api: Send + Sync + 'static {
     /// `POST /pets` (operationId `add-pet`).
     fn add_pet(
         &self,
         request: AddPetRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<AddPetResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<AddPetResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `POST /pets/import` (operationId `import-pets`).
     fn import_pets(
         &self,
         request: ImportPetsRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<ImportPetsResponse>> + Send;
+    ) -> impl ::std::future::Future<
+        Output = runtime::Result<ImportPetsResponse>,
+    > + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
     /// `PUT /pets/photo` (operationId `put-photo`).
     fn put_photo(
         &self,
         request: PutPhotoRequest,
-    ) -> impl ::std::future::Future<Output = runtime::Result<PutPhotoResponse>> + Send;
+    ) -> impl ::std::future::Future<Output = runtime::Result<PutPhotoResponse>> + Send {
+        let _ = request;
+        ::std::future::ready(Err(runtime::Error::not_implemented()))
+    }
 }
 /// The parameters of [`Api::add_pet`], parsed and validated as the document declares them. Destructure it naming every field, without `..`: a parameter the document adds later then fails your build until you handle it.
 #[derive(Clone, Debug, PartialEq, ::serde::Deserialize)]
