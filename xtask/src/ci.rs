@@ -161,8 +161,8 @@ struct Tool {
     needed_by: &'static str,
     /// Whether it is there.
     found: fn() -> bool,
-    /// The command that installs it on Debian/Ubuntu.
-    install: &'static str,
+    /// The Debian/Ubuntu packages that install it.
+    packages: &'static [&'static str],
 }
 
 /// Whether `program args…` runs and exits 0.
@@ -185,53 +185,160 @@ const TOOLS: &[Tool] = &[
         name: "Java (openapi-generator's jar)",
         needed_by: "conformance",
         found: || runs("java", &["-version"]),
-        install: "sudo apt-get install -y default-jre-headless",
+        packages: &["default-jre-headless"],
     },
     Tool {
         name: "python3 with venv",
         needed_by: "conformance",
         found: || runs("python3", &["-m", "venv", "--help"]),
-        install: "sudo apt-get install -y python3-venv",
+        packages: &["python3-venv"],
     },
     Tool {
         name: "Node.js and npm",
         needed_by: "the public OpenAPI directory's sample, conformance, the API reference",
         found: || runs("node", &["--version"]) && runs("npm", &["--version"]),
-        install: "sudo apt-get install -y nodejs npm",
+        packages: &["nodejs", "npm"],
     },
     Tool {
         name: "Chromium (set CHROMIUM to use another build)",
         needed_by: "the API reference",
         found: || std::path::Path::new(&chromium()).is_file(),
-        install: "sudo apt-get install -y chromium",
+        packages: &["chromium"],
     },
 ];
+
+/// The Rust toolchain components the first steps need.
+const COMPONENTS: &[(&str, &[&str])] = &[("rustfmt", &["fmt"]), ("clippy", &["clippy"])];
+
+/// `sudo ` where installing needs it: not when running as root.
+fn as_root() -> &'static str {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.trim_ascii() == b"0");
+    if root {
+        ""
+    } else {
+        "sudo "
+    }
+}
+
+/// The apt command that installs `packages`, with `prefix` (`sudo ` or nothing).
+fn apt_install(prefix: &str, packages: &[&str]) -> String {
+    format!("{prefix}apt-get install -y {}", packages.join(" "))
+}
+
+/// What is missing: the toolchain components without which `cargo fmt`
+/// or `cargo clippy` do not run, and the outside tools.
+fn missing() -> (Vec<&'static str>, Vec<&'static Tool>) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let components = COMPONENTS
+        .iter()
+        .filter(|(_, args)| !runs(&cargo, &[args[0], "--version"]))
+        .map(|(name, _)| *name)
+        .collect();
+    let tools = TOOLS.iter().filter(|tool| !(tool.found)()).collect();
+    (components, tools)
+}
+
+/// Each missing component and tool, with the steps that need it and
+/// its install command (`prefix` before a command that needs root).
+fn describe_missing(components: &[&str], tools: &[&Tool], prefix: &str) -> Vec<String> {
+    components
+        .iter()
+        .map(|c| format!("the toolchain's {c}: install it with `rustup component add {c}`"))
+        .chain(tools.iter().map(|tool| {
+            format!(
+                "{} (for {}): install it with `{}`",
+                tool.name,
+                tool.needed_by,
+                apt_install(prefix, tool.packages)
+            )
+        }))
+        .collect()
+}
 
 /// The outside tools that are missing, each with the steps that need it
 /// and its install command: checked before the first step, so a missing
 /// tool is named at once, not after ten minutes of other steps.
 pub fn missing_tools() -> Vec<String> {
-    TOOLS
-        .iter()
-        .filter(|tool| !(tool.found)())
-        .map(|tool| {
-            format!(
-                "{} (for {}): install it with `{}`",
-                tool.name, tool.needed_by, tool.install
-            )
-        })
-        .collect()
+    let (components, tools) = missing();
+    describe_missing(&components, &tools, as_root())
+}
+
+/// Runs `program args…`, failing with `what` and the command line.
+fn run_command(program: &str, args: &[&str], what: &str) -> Result<()> {
+    eprintln!("{:>12} {program} {}", "Running", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .with_context(|| format!("cannot run `{program}` to {what}"))?;
+    if !status.success() {
+        bail!(
+            "`{program} {}` failed ({status}): cannot {what}",
+            args.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// `cargo xtask ci --install`: installs what is missing — the toolchain's
+/// rustfmt and clippy with rustup, the outside tools with apt-get (through
+/// `sudo` when not root) — after saying what and why, then checks again.
+fn install_missing() -> Result<()> {
+    let (components, tools) = missing();
+    if components.is_empty() && tools.is_empty() {
+        return Ok(());
+    }
+    let prefix = as_root();
+    eprintln!(
+        "{:>12} what the CI steps need and this machine lacks:\n  {}",
+        "Installing",
+        describe_missing(&components, &tools, prefix).join("\n  ")
+    );
+    if !components.is_empty() {
+        let mut args = vec!["component", "add"];
+        args.extend(components.iter().copied());
+        run_command("rustup", &args, "add the toolchain's components")?;
+    }
+    if !tools.is_empty() {
+        let packages: Vec<&str> = tools
+            .iter()
+            .flat_map(|t| t.packages.iter().copied())
+            .collect();
+        let (program, mut args) = if prefix.is_empty() {
+            ("apt-get", Vec::new())
+        } else {
+            ("sudo", vec!["apt-get"])
+        };
+        let mut update = args.clone();
+        update.extend(["update", "-qq"]);
+        run_command(program, &update, "read Debian's package lists")?;
+        args.extend(["install", "-y", "-qq"]);
+        args.extend(packages.iter().copied());
+        run_command(program, &args, "install the outside tools")?;
+    }
+    let still = missing_tools();
+    if !still.is_empty() {
+        bail!("installed, yet still missing:\n  {}", still.join("\n  "));
+    }
+    Ok(())
 }
 
 /// Runs every step with `cargo` in `root`, after checking that the
-/// outside tools the last steps need are there.
-pub fn run(root: &Path) -> Result<()> {
+/// outside tools the last steps need are there — or, with `install`,
+/// installing those that are not.
+pub fn run(root: &Path, install: bool) -> Result<()> {
+    if install {
+        install_missing()?;
+    }
     let missing = missing_tools();
     if !missing.is_empty() {
         bail!(
             "cargo xtask ci needs tools that are not installed; nothing was run:\n  {}\n\
-             `bash .ci/run` installs all of them (and PostgreSQL) from Debian's packages, then \
-             runs `cargo xtask ci`.",
+             `cargo xtask ci --install` installs them (apt-get, through sudo when not root), \
+             then runs every step.",
             missing.join("\n  ")
         );
     }
@@ -290,4 +397,28 @@ pub fn perf(root: &Path, task: &str, args: &[String]) -> Result<()> {
     ];
     all.extend(args.iter().map(String::as_str));
     cargo(root, &all, &format!("`perf {task}`"))
+}
+
+#[cfg(test)]
+mod install_tests {
+    use super::*;
+
+    #[test]
+    fn each_missing_tool_is_named_with_the_steps_that_need_it_and_its_install_command() {
+        let chromium = TOOLS.iter().find(|t| t.packages == ["chromium"]).unwrap();
+        let lines = describe_missing(&["clippy"], &[chromium], "sudo ");
+        assert_eq!(
+            lines,
+            [
+                "the toolchain's clippy: install it with `rustup component add clippy`",
+                "Chromium (set CHROMIUM to use another build) (for the API reference): install \
+                 it with `sudo apt-get install -y chromium`",
+            ]
+        );
+        // As root, no sudo.
+        assert_eq!(
+            apt_install("", &["nodejs", "npm"]),
+            "apt-get install -y nodejs npm"
+        );
+    }
 }

@@ -109,8 +109,14 @@ enum Task {
     /// Run every CI check in order: fmt, lint, drift check, compat, clippy, tests, the corpus round trip, a sample of the public OpenAPI directory, docs, packaging, conformance, the API reference.
     ///
     /// First checks that the outside tools the last steps need (Java, python3 venv, Node/npm,
-    /// Chromium) are installed, and names each missing one with its install command.
-    Ci,
+    /// Chromium) and the toolchain's rustfmt and clippy are installed, and names each missing one
+    /// with its install command.
+    Ci {
+        /// Install what is missing first: rustfmt and clippy with rustup, the outside tools
+        /// with apt-get (through sudo when not root), after printing what and why.
+        #[arg(long)]
+        install: bool,
+    },
     /// Check the document and the reference service with outside tools: Spectral, schemathesis, and a generated Python client.
     ///
     /// Installs pinned versions under target/ (needs python3, npm and Java).
@@ -373,7 +379,7 @@ fn main() -> ExitCode {
             verdict(xtask::corpus::wide::run(&root, &options, &mut stdout))
         }
         Task::Conformance => report(xtask::conformance::run(&root)),
-        Task::Ci => report(xtask::ci::run(&root)),
+        Task::Ci { install } => report(xtask::ci::run(&root, install)),
     };
     ExitCode::from(code as u8)
 }
