@@ -38,7 +38,7 @@ pub struct Document {
 }
 
 /// The media type of RFC 9457 problem details.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use ev_energy_spec_vocab::media::PROBLEM_JSON;
 /// The media type progenitor types responses for.
 pub const JSON: &str = "application/json";
 

@@ -63,15 +63,7 @@ impl From<Vec<u8>> for Binary {
     }
 }
 
-/// The essence of a `Content-Type`: lower case, without parameters.
-pub(crate) fn essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
+pub(crate) use ev_energy_spec_vocab::media::essence;
 
 /// The media type of the operation's that a request's `Content-Type`
 /// essence selects: an exact match first, then a range or JSON family.

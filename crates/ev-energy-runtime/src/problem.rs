@@ -19,7 +19,7 @@ use crate::shape::ErrorShape;
 use crate::spec::ApiSpec;
 
 /// The media type of every problem response.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use ev_energy_spec_vocab::media::PROBLEM_JSON;
 
 pub use ev_energy_spec_vocab::Situation;
 

@@ -417,10 +417,7 @@ impl MediaSpec {
     }
 }
 
-/// Whether a media type essence is JSON (`application/json`, `…+json`).
-pub(crate) fn is_json(essence: &str) -> bool {
-    essence == "application/json" || essence.ends_with("+json")
-}
+pub(crate) use ev_energy_spec_vocab::media::is_json;
 
 /// The status a response is declared for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -327,3 +327,45 @@ mod tests {
         }
     }
 }
+
+/// Media types as both sides read them: the one place that says what a
+/// media type's essence is and which media types are JSON.
+pub mod media {
+    /// RFC 9457 problem details in JSON.
+    pub const PROBLEM_JSON: &str = "application/problem+json";
+
+    /// A media type without its parameters, lower case (`Application/JSON;
+    /// charset=utf-8` → `application/json`).
+    pub fn essence(media_type: &str) -> String {
+        media_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    }
+
+    /// Whether a media type, with or without parameters, is JSON
+    /// (`application/json`, `…+json`), in any case.
+    pub fn is_json(media_type: &str) -> bool {
+        let essence = essence(media_type);
+        essence == "application/json" || essence.ends_with("+json")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn essences_and_json() {
+            assert_eq!(
+                essence(" Application/JSON ; charset=utf-8"),
+                "application/json"
+            );
+            assert!(is_json("application/problem+json"));
+            assert!(is_json("Application/Vnd.Api+JSON; q=1"));
+            assert!(!is_json("application/jsonl"));
+            assert!(!is_json("text/plain"));
+        }
+    }
+}

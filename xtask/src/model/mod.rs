@@ -607,15 +607,7 @@ pub const FORM: &str = "application/x-www-form-urlencoded";
 /// The media type of multipart bodies with named parts.
 pub const MULTIPART: &str = "multipart/form-data";
 
-/// A media type without parameters, lower case.
-pub fn essence(media_type: &str) -> String {
-    media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
+pub use ev_energy_spec_vocab::media::essence;
 
 /// How a request body is read (server) and sent (client).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -678,17 +670,7 @@ impl RequestBody {
     }
 }
 
-/// Whether a media type is JSON (`application/json`, `…+json`, with or
-/// without parameters).
-pub fn is_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
-}
+pub use ev_energy_spec_vocab::media::is_json;
 
 /// How a response body reaches the wire, in the server and the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -305,12 +305,7 @@ fn content_type(declared: &'static str, chosen: Option<&str>) -> Result<HeaderVa
 
 const OCTET_STREAM: &str = "application/octet-stream";
 
-/// Whether a media type is JSON (`application/json`, `…+json`).
-fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json")
-        || essence.to_ascii_lowercase().ends_with("+json")
-}
+use ev_energy_spec_vocab::media::is_json;
 
 /// A response of `status` with `bytes` as its body, in `content_type`.
 fn respond_as_is(
