@@ -16,7 +16,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{Location, Model, Node, Operation, Parameter, Status};
-use crate::server::{pascal, snake};
+use crate::naming::{pascal, snake};
 use crate::types::{typed_media, ParamType, Types};
 
 /// The mock module of `model`'s client.
@@ -439,7 +439,7 @@ fn parameter_test(
 ) -> Result<TokenStream> {
     let name = format_ident!("{}", snake(&operation.id));
     // The client's method by progenitor's own name.
-    let client_method = format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
+    let client_method = format_ident!("{}", crate::naming::progenitor::method(&operation.id));
     let test = format_ident!("{}_{}", snake(&operation.id), snake(&parameter.client_name));
     let mut sent: Vec<&Parameter> = operation
         .parameters
@@ -490,7 +490,7 @@ fn absence_check(
     setters: &[TokenStream],
 ) -> TokenStream {
     let name = format_ident!("{}", snake(&operation.id));
-    let client_method = format_ident!("{}", crate::client::progenitor_names::method(&operation.id));
+    let client_method = format_ident!("{}", crate::naming::progenitor::method(&operation.id));
     let var = format_ident!("{}", snake(&parameter.client_name));
     let others = sent
         .iter()
@@ -545,10 +545,7 @@ fn matcher_call(p: &Parameter) -> TokenStream {
 /// own name, given the example.
 fn setter_call(p: &Parameter) -> TokenStream {
     let var = format_ident!("{}", snake(&p.client_name));
-    let setter = format_ident!(
-        "{}",
-        crate::client::progenitor_names::setter(&p.client_name)
-    );
+    let setter = format_ident!("{}", crate::naming::progenitor::setter(&p.client_name));
     quote! { .#setter(#var.clone()) }
 }
 

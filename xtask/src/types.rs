@@ -28,9 +28,9 @@ use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
 mod fields;
 
-use crate::client::progenitor_names;
 use crate::model::progenitor_view::{view, ClientBody};
 use crate::model::{Location, Media, Model, Operation, Parameter, RequestBody, Status};
+use crate::naming::progenitor;
 
 /// The derives every model type gets, besides the ones typify always adds
 /// (`Clone`, `Debug`, `Serialize`, `Deserialize`).
@@ -253,10 +253,7 @@ impl Types {
                 let id = guarded(|| {
                     space.add_type_with_name(
                         &parameter.schema.typify,
-                        Some(progenitor_names::type_name(
-                            &operation.id,
-                            &parameter.client_name,
-                        )),
+                        Some(progenitor::type_name(&operation.id, &parameter.client_name)),
                     )
                 })
                 .map_err(|message| Untypeable {
@@ -271,7 +268,7 @@ impl Types {
                     let id = guarded(|| {
                         space.add_type_with_name(
                             schema,
-                            Some(progenitor_names::type_name(&operation.id, "body")),
+                            Some(progenitor::type_name(&operation.id, "body")),
                         )
                     })
                     .map_err(|message| Untypeable {
@@ -296,7 +293,7 @@ impl Types {
                 let id = guarded(|| {
                     space.add_type_with_name(
                         schema,
-                        Some(progenitor_names::type_name(&operation.id, "response")),
+                        Some(progenitor::type_name(&operation.id, "response")),
                     )
                 })
                 .map_err(|message| Untypeable {

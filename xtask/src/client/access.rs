@@ -70,7 +70,7 @@ pub fn setters(model: &Model) -> Vec<Setter> {
     let mut scope = Scope::with(FIXED_METHODS);
     let mut setters = Vec::new();
     for (index, (name, scheme)) in model.security_schemes.iter().enumerate() {
-        let base = crate::server::snake(name);
+        let base = crate::naming::snake(name);
         let takes = match scheme.kind {
             SchemeKind::HttpBasic => Takes::UsernamePassword,
             _ => Takes::Secret,
@@ -171,7 +171,7 @@ pub fn module(model: &Model) -> Result<TokenStream> {
         groups
             .entry(alternatives)
             .or_default()
-            .push(super::progenitor_names::method(&operation.id));
+            .push(crate::naming::progenitor::method(&operation.id));
     }
     let arms = groups.iter().map(|(alternatives, operations)| {
         let alternatives = alternatives.iter().map(|a| {

@@ -11,12 +11,12 @@ use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, 
 use quote::quote;
 
 pub mod access;
-pub(crate) mod progenitor_names;
 #[cfg(test)]
 mod tests;
 
 use crate::codegen::ClientOptions;
 use crate::model::{BodyEncoding, Bound, Constraints, JsonType, Model, SchemeKind, FORM};
+use crate::naming::progenitor;
 
 /// Runs progenitor (builder interface) on the document.
 fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
@@ -109,7 +109,7 @@ pub fn security_consts(model: &Model) -> TokenStream {
             let doc = format!(" The scopes the `{}` flow offers.", flow.kind.key());
             items.push(quote! { #[doc = #doc] pub const #ident: &[&str] = &[#(#scopes),*]; });
         }
-        let module = quote::format_ident!("{}", crate::server::snake(name));
+        let module = quote::format_ident!("{}", crate::naming::snake(name));
         let doc = format!(" The document's `{name}` OAuth 2.0 security scheme.");
         modules.push(quote! { #[doc = #doc] pub mod #module { #(#items)* } });
     }
@@ -443,7 +443,7 @@ fn wire_names(client: &mut syn::File, model: &Model) -> Result<()> {
         if renamed.is_empty() {
             continue;
         }
-        let name = progenitor_names::builder(&operation.id);
+        let name = progenitor::builder(&operation.id);
         let send = builder_impl(items, &index, &name)
             .and_then(|imp| {
                 imp.items.iter_mut().find_map(|member| match member {
@@ -550,7 +550,7 @@ fn rewrite_streams(
     const STREAM_VALUE: &str = "Ok (ResponseValue :: stream (response))";
     let index = builder_index(items);
     for operation in operations {
-        let name = progenitor_names::builder(&operation.id);
+        let name = progenitor::builder(&operation.id);
         let send = builder_impl(items, &index, &name)
             .and_then(|imp| {
                 imp.items.iter_mut().find_map(|member| match member {
@@ -766,7 +766,7 @@ fn document_builders(client: &mut syn::File, model: &Model) -> Result<()> {
     let mut misses = Vec::new();
     let index = builder_index(items);
     for operation in &model.operations {
-        let name = progenitor_names::builder(&operation.id);
+        let name = progenitor::builder(&operation.id);
         let builder = builder_impl(items, &index, &name);
         let Some(builder) = builder else {
             misses.push(format!(
@@ -860,7 +860,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                 (format!("{sent:?}"), (!keep).then(|| format!("{wanted:?}")))
             }
         };
-        let name = progenitor_names::builder(&operation.id);
+        let name = progenitor::builder(&operation.id);
         let builder = builder_impl(items, &index, &name).ok_or_else(|| {
             anyhow!(
                 "operation `{}`: progenitor wrote no `builder::{name}`",
@@ -1280,7 +1280,7 @@ fn builder_docs(model: &Model, operation: &crate::model::Operation) -> Vec<(Stri
         if let Some(rule) = accepts(model, p) {
             text.push_str(&format!(" Accepts {rule}."));
         }
-        docs.push((progenitor_names::setter(&p.client_name), text));
+        docs.push((progenitor::setter(&p.client_name), text));
     }
     if let Some(b) = &operation.body {
         let mut text = b.description.as_deref().unwrap_or("").trim().to_string();
@@ -1492,7 +1492,7 @@ pub fn parameter_rules(model: &Model) -> TokenStream {
         for parameter in &operation.parameters {
             if let Some(rule) = accepts(model, parameter) {
                 let id = &operation.id;
-                let name = progenitor_names::setter(&parameter.client_name);
+                let name = progenitor::setter(&parameter.client_name);
                 rules.push(quote! { (#id, #name, #rule) });
             }
         }

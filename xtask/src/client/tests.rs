@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::naming::progenitor;
 use crate::spec::Document;
 
 /// Operation ids and parameter names progenitor renames: a leading digit,
@@ -117,7 +118,7 @@ fn the_clients_methods_are_named_as_progenitor_names_them() {
         })
         .collect();
     for operation in &model.operations {
-        let method = progenitor_names::method(&operation.id);
+        let method = progenitor::method(&operation.id);
         assert!(
             methods.contains(&method),
             "no Client::{method} in {methods:?}"
@@ -160,14 +161,14 @@ fn an_operation_progenitor_named_otherwise_is_an_error() {
 
 #[test]
 fn progenitor_names_follow_its_sanitize() {
-    assert_eq!(progenitor_names::builder("listItems"), "ListItems");
-    assert_eq!(progenitor_names::builder("create-item.v2"), "CreateItemV2");
-    assert_eq!(progenitor_names::builder("2fa_delete"), "_2faDelete");
-    assert_eq!(progenitor_names::method("2fa_delete"), "_2fa_delete");
-    assert_eq!(progenitor_names::method("match"), "match_");
-    assert_eq!(progenitor_names::setter("type"), "type_");
-    assert_eq!(progenitor_names::setter("X-Request-ID"), "x_request_id");
-    assert_eq!(progenitor_names::setter("logged_at__gte"), "logged_at_gte");
+    assert_eq!(progenitor::builder("listItems"), "ListItems");
+    assert_eq!(progenitor::builder("create-item.v2"), "CreateItemV2");
+    assert_eq!(progenitor::builder("2fa_delete"), "_2faDelete");
+    assert_eq!(progenitor::method("2fa_delete"), "_2fa_delete");
+    assert_eq!(progenitor::method("match"), "match_");
+    assert_eq!(progenitor::setter("type"), "type_");
+    assert_eq!(progenitor::setter("X-Request-ID"), "x_request_id");
+    assert_eq!(progenitor::setter("logged_at__gte"), "logged_at_gte");
 }
 
 #[test]

@@ -622,7 +622,7 @@ impl View {
         let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
         if strings.len() < 2
             || strings.len() != values.len()
-            || crate::client::progenitor_names::enum_values_nameable(&strings)
+            || crate::naming::progenitor::enum_values_nameable(&strings)
         {
             return;
         }

@@ -1,4 +1,12 @@
-//! The one uniqueness check of the names the generators derive from a
+//! Every name the generators derive from a document, in one place, at the
+//! bottom of the generator (it imports nothing of it): [`snake`] and
+//! [`pascal`], the one sanitizer of the names we choose (server, mock,
+//! model, the client's `Access` setters); [`progenitor`], the names
+//! progenitor and typify choose, worked out by their own rules (a leading
+//! digit gets `_` there, `x` here: their output is not ours to change);
+//! and [`Scope`], the one uniqueness check per Rust scope.
+//!
+//! The uniqueness check of the names the generators derive from a
 //! document, per Rust scope. The model uses it for the names the generated
 //! client knows parameters by (`crate::model`, beside the request body's
 //! `body`); the server generator for the fields of an operation's request
@@ -6,7 +14,7 @@
 //! headers struct (beside the constructor's `status` and `body`), and the
 //! adapter's `static`s (one per operation, beside `API` and the
 //! `HEADERS_<n>` tables). Every name is first made a Rust identifier by
-//! [`crate::server::snake`] (keywords get a trailing `_`, `group_id ` loses its
+//! [`snake`] (keywords get a trailing `_`, `group_id ` loses its
 //! space, `filter[status]` is `filter_status`, `X-Rate-Limit` is
 //! `x_rate_limit`); a name another one of the scope already has gets a
 //! suffix that says where it comes from (`id_header`), then a number.
@@ -14,6 +22,40 @@
 //! declares beside the wire name.
 
 use std::collections::BTreeSet;
+
+use heck::{ToPascalCase, ToSnakeCase};
+
+pub mod progenitor;
+
+/// `name` as a snake-case Rust identifier (`logged_at__gte` →
+/// `logged_at_gte`, `EvEnergy-Version` → `ev_energy_version`), with a
+/// trailing `_` for keywords.
+pub fn snake(name: &str) -> String {
+    identifier(&cleaned(name).to_snake_case())
+}
+
+/// `name` as a PascalCase Rust identifier.
+pub fn pascal(name: &str) -> String {
+    identifier(&cleaned(name).to_pascal_case())
+}
+
+fn cleaned(name: &str) -> String {
+    name.replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+}
+
+fn identifier(name: &str) -> String {
+    let name = match name.chars().next() {
+        None => "x".to_string(),
+        Some(c) if c.is_alphabetic() || c == '_' => name.to_string(),
+        Some(_) => format!("x{name}"),
+    };
+    if typify::accept_as_ident(&name) {
+        name
+    } else {
+        format!("{name}_")
+    }
+}
 
 /// The names taken in one Rust scope.
 #[derive(Default)]
@@ -61,8 +103,8 @@ impl Scope {
 
 #[cfg(test)]
 mod tests {
+    use super::snake;
     use super::*;
-    use crate::server::snake;
 
     #[test]
     fn awkward_names_become_distinct_identifiers() {

@@ -20,10 +20,11 @@ pub mod error_shape;
 pub use crate::naming as names;
 pub mod roundtrip;
 
+use crate::naming::{pascal, snake};
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context, Result};
-use heck::{ToPascalCase, ToSnakeCase};
+
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -220,36 +221,6 @@ impl Doc<'_> {
                     })
             })
         })
-    }
-}
-
-/// `name` as a snake-case Rust identifier (`logged_at__gte` →
-/// `logged_at_gte`, `EvEnergy-Version` → `ev_energy_version`), with a
-/// trailing `_` for keywords.
-pub fn snake(name: &str) -> String {
-    identifier(&cleaned(name).to_snake_case())
-}
-
-/// `name` as a PascalCase Rust identifier.
-pub fn pascal(name: &str) -> String {
-    identifier(&cleaned(name).to_pascal_case())
-}
-
-fn cleaned(name: &str) -> String {
-    name.replace('\'', "")
-        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-}
-
-fn identifier(name: &str) -> String {
-    let name = match name.chars().next() {
-        None => "x".to_string(),
-        Some(c) if c.is_alphabetic() || c == '_' => name.to_string(),
-        Some(_) => format!("x{name}"),
-    };
-    if typify::accept_as_ident(&name) {
-        name
-    } else {
-        format!("{name}_")
     }
 }
 

@@ -611,7 +611,7 @@ impl<'a, 'b> Plan<'a, 'b> {
     fn client_call(&self, model: &Model) -> Result<TokenStream> {
         let op = self.op;
         let call = format_ident!("call_{}", op.fn_name);
-        let method = format_ident!("{}", crate::client::progenitor_names::method(&op.model.id));
+        let method = format_ident!("{}", crate::naming::progenitor::method(&op.model.id));
         let access = access(model, op.model);
         let mut required = Vec::new();
         let mut optional = Vec::new();
@@ -631,7 +631,7 @@ impl<'a, 'b> Plan<'a, 'b> {
             }
             let setter = format_ident!(
                 "{}",
-                crate::client::progenitor_names::setter(&p.model.client_name)
+                crate::naming::progenitor::setter(&p.model.client_name)
             );
             let ty = match &p.ty {
                 ParamType::Array(item) => quote! { ::std::vec::Vec<#item> },

@@ -214,7 +214,7 @@ impl<'a> Loader<'a> {
                                     format!(
                                         "operation `{id}` and operation `{other}` ({first}) would \
                                          both be `{}` in the generated client",
-                                        crate::client::progenitor_names::method(&id)
+                                        crate::naming::progenitor::method(&id)
                                     )
                                 })
                             });
@@ -250,9 +250,8 @@ impl<'a> Loader<'a> {
                             !ids.contains_key(candidate)
                                 && !explicit.contains_key(candidate.as_str())
                                 && Self::method_taken(&methods, candidate).is_none()
-                                && !methods.contains_key(&crate::client::progenitor_names::method(
-                                    candidate,
-                                ))
+                                && !methods
+                                    .contains_key(&crate::naming::progenitor::method(candidate))
                         };
                         let derived = derived_operation_id(method, path);
                         // A written id gets its method and path; a derived one
@@ -271,7 +270,7 @@ impl<'a> Loader<'a> {
                     }
                 };
                 methods.insert(
-                    crate::client::progenitor_names::method(&id),
+                    crate::naming::progenitor::method(&id),
                     (id.clone(), pointer.clone()),
                 );
                 ids.insert(id.clone(), pointer.clone());

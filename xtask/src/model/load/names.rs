@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::super::*;
 use super::Loader;
-use crate::client::progenitor_names;
+use crate::naming::progenitor;
 use crate::naming::Scope;
 
 impl Loader<'_> {
@@ -52,17 +52,17 @@ impl Loader<'_> {
             .collect::<std::collections::BTreeSet<_>>();
         for (_, i) in order {
             let parameter = &mut parameters[i];
-            let setter = progenitor_names::setter(&parameter.name);
+            let setter = progenitor::setter(&parameter.name);
             let this = format!("{} parameter `{}`", parameter.location, parameter.name);
             if scope.is_free(&setter) {
                 scope.claim(&setter, None);
                 owners.insert(setter, (this, parameter.pointer.clone()));
                 continue;
             }
-            let spelled = progenitor_names::setter(&spell_out_punctuation(&parameter.name));
+            let spelled = progenitor::setter(&spell_out_punctuation(&parameter.name));
             let name = if spelled != setter
                 && scope.is_free(&spelled)
-                && progenitor_names::setter(&spelled) == spelled
+                && progenitor::setter(&spelled) == spelled
             {
                 scope.claim(&spelled, None)
             } else {
@@ -88,7 +88,7 @@ impl Loader<'_> {
         id: &str,
     ) -> Option<&'m (String, String)> {
         methods
-            .get(&progenitor_names::method(id))
+            .get(&progenitor::method(id))
             .filter(|(other, _)| other != id)
     }
 }
@@ -151,7 +151,7 @@ mod tests {
             ("a.b", "a_b"),
         ] {
             assert_eq!(
-                progenitor_names::setter(&spell_out_punctuation(name)),
+                progenitor::setter(&spell_out_punctuation(name)),
                 spelled,
                 "{name}"
             );

@@ -266,7 +266,7 @@ fn refers_into(node: &Value, prefix: &str) -> bool {
 /// it with it, and warned. Names are not on the wire; only the Rust type
 /// changes. Run after [`hoist`], so that every schema `$ref` names an entry.
 pub fn distinct_type_names(doc: &mut Value, findings: &mut Vec<Finding>) {
-    use crate::client::progenitor_names::component_type;
+    use crate::naming::progenitor::component_type;
     let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") else {
         return;
     };
@@ -388,7 +388,7 @@ pub fn parameters_not_null(doc: &mut Value, findings: &mut Vec<Finding>) {
 /// (`<parent>_<property>_inline`), and warned. Run before
 /// [`distinct_titles`], which then sees that title as taken.
 pub fn distinct_derived_names(doc: &mut Value, findings: &mut Vec<Finding>) {
-    use crate::client::progenitor_names::component_type;
+    use crate::naming::progenitor::component_type;
     let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
         return;
     };
@@ -408,7 +408,7 @@ fn derived_names(
     names: &mut BTreeSet<String>,
     findings: &mut Vec<Finding>,
 ) {
-    use crate::client::progenitor_names::component_type;
+    use crate::naming::progenitor::component_type;
     use heck::ToSnakeCase;
     let Value::Object(map) = node else { return };
     let mut children: Vec<(String, String, &mut Value)> = Vec::new();
@@ -538,7 +538,7 @@ pub fn bodiless_statuses(doc: &mut Value, findings: &mut Vec<Finding>) {
 /// titled once, `{Failure}-response`, for every operation. Run before
 /// [`distinct_titles`], which then sees those titles as taken.
 pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
-    use crate::client::progenitor_names::component_type;
+    use crate::naming::progenitor::component_type;
     let mut names: BTreeSet<String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -677,7 +677,7 @@ pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
 /// as typify writes both in the docs, and warned; the type is then named
 /// from where the schema stands.
 pub fn distinct_titles(doc: &mut Value, findings: &mut Vec<Finding>) {
-    use crate::client::progenitor_names::component_type;
+    use crate::naming::progenitor::component_type;
     let mut taken: BTreeMap<String, Option<Value>> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -708,7 +708,7 @@ fn titles(
     taken: &mut BTreeMap<String, Option<Value>>,
     folded: &mut Vec<(String, String)>,
 ) {
-    use crate::client::progenitor_names::component_type;
+    use crate::naming::progenitor::component_type;
     match node {
         Value::Object(map) => {
             // A `components/schemas` entry is named after its key.
