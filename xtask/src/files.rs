@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use similar::TextDiff;
 
-use crate::codegen::{is_generated, slash_path, GeneratedFile, FIX_COMMAND};
+use crate::codegen::{is_generated, slash_path, GeneratedFile};
 
 /// Whether [`sync`] writes files or only compares them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,16 +69,17 @@ pub fn sync(
     files: &[GeneratedFile],
     scan_dirs: &[PathBuf],
     mode: Mode,
+    fix: &str,
     out: &mut dyn Write,
 ) -> Result<Summary> {
-    let plan = plan(root, files, scan_dirs)?;
+    let plan = plan(root, files, scan_dirs, fix)?;
     let changed = plan.iter().filter(|(_, _, c)| *c != Change::Fresh).count();
     let summary = Summary {
         checked: plan.len(),
         changed,
     };
     match mode {
-        Mode::Check => report(&plan, summary, out)?,
+        Mode::Check => report(&plan, summary, fix, out)?,
         Mode::Write => apply(root, &plan, out)?,
     }
     Ok(summary)
@@ -86,7 +87,7 @@ pub fn sync(
 
 type Plan = Vec<(PathBuf, String, Change)>;
 
-fn plan(root: &Path, files: &[GeneratedFile], scan_dirs: &[PathBuf]) -> Result<Plan> {
+fn plan(root: &Path, files: &[GeneratedFile], scan_dirs: &[PathBuf], fix: &str) -> Result<Plan> {
     let mut plan = Vec::new();
     let mut refused = Vec::new();
     let expected: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
@@ -108,7 +109,7 @@ fn plan(root: &Path, files: &[GeneratedFile], scan_dirs: &[PathBuf]) -> Result<P
              (they lack the `// @generated` header):\n  {}\n\
              Nothing was changed. Move the hand-written code elsewhere (generated code \
              lives in `src/generated.rs`; hand-written code belongs in `lib.rs` or its own \
-             module), delete the file, then run `{FIX_COMMAND}` again.",
+             module), delete the file, then run {fix} again.",
             refused.len(),
             refused.join("\n  ")
         );
@@ -164,7 +165,7 @@ fn generated_files_under(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-fn report(plan: &Plan, summary: Summary, out: &mut dyn Write) -> Result<()> {
+fn report(plan: &Plan, summary: Summary, fix: &str, out: &mut dyn Write) -> Result<()> {
     let mut counts = [0usize; 4];
     for (path, contents, change) in plan {
         let name = slash_path(path);
@@ -213,7 +214,7 @@ fn report(plan: &Plan, summary: Summary, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "The generated code no longer matches the OpenAPI document. \
-             To fix it, run `{FIX_COMMAND}` and commit the document and the generated code together."
+             To fix it, run {fix} and commit the document and the generated code together."
         )?;
     }
     Ok(())

@@ -74,7 +74,15 @@ pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<fi
     for api in &apis {
         generated.extend(codegen::generate_api(root, api)?);
     }
-    let mut summary = files::sync(root, &generated, &codegen::generated_dirs(), mode, out)?;
+    let fix = format!("`{}`", codegen::FIX_COMMAND);
+    let mut summary = files::sync(
+        root,
+        &generated,
+        &codegen::generated_dirs(),
+        mode,
+        &fix,
+        out,
+    )?;
     // The released crates' versions follow the document.
     for api in apis.iter().filter(|api| api.released) {
         let document = spec::Document::load(root, &api.document)?;

@@ -149,8 +149,50 @@ pub(crate) fn named_api(document: &Path, prefix: &str) -> Result<Api> {
     })
 }
 
+impl Options {
+    /// Whether no flag was given: every option at its default.
+    fn is_default(&self) -> bool {
+        self.prefix.is_none() && self.runtime == RuntimeSource::Registry && self.paths.is_empty()
+    }
+}
+
+/// The flags an earlier run recorded in the header of `out`'s generated
+/// `Cargo.toml` (the command that regenerates it), as options relative to
+/// the current folder; `None` when there is no such file, or its command
+/// names no flag.
+pub fn recorded_options(out: &Path) -> Option<Options> {
+    let text = std::fs::read_to_string(out.join("Cargo.toml")).ok()?;
+    let first = text.lines().next()?;
+    if !crate::codegen::is_generated(&text) {
+        return None;
+    }
+    let command = first.split_once("and run `")?.1.split_once('`')?.0;
+    let words = shlex::split(command)?;
+    let mut options = Options::default();
+    let (mut git, mut rev) = (None, None);
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--crate-prefix" => options.prefix = Some(words.next()?),
+            "--paths" => options.paths.push(words.next()?),
+            // Recorded relative to `out`.
+            "--runtime-path" => options.runtime = RuntimeSource::Path(out.join(words.next()?)),
+            "--runtime-git" => git = Some(words.next()?),
+            "--runtime-rev" => rev = Some(words.next()?),
+            _ => {}
+        }
+    }
+    if let Some(url) = git {
+        options.runtime = RuntimeSource::Git { url, rev };
+    }
+    (!options.is_default()).then_some(options)
+}
+
 /// Generates the crates of `document` (relative to the current folder or
-/// absolute) into `out`, in `mode`.
+/// absolute) into `out`, in `mode`. Given no flag, a run into a folder
+/// generated before takes the flags its header records (`--crate-prefix`,
+/// `--paths`, `--runtime-…`), so `--check` needs only `--document` and
+/// `--out`.
 pub fn generate(
     workspace: &Path,
     document: &Path,
@@ -159,6 +201,25 @@ pub fn generate(
     mode: Mode,
     report: &mut dyn Write,
 ) -> Result<Summary> {
+    let recorded;
+    let options = match options
+        .is_default()
+        .then(|| recorded_options(out))
+        .flatten()
+    {
+        Some(found) => {
+            recorded = found;
+            writeln!(
+                report,
+                "{:>12} the flags recorded in {}: {}",
+                "Using",
+                out.join("Cargo.toml").display(),
+                describe_flags(&recorded)
+            )?;
+            &recorded
+        }
+        None => options,
+    };
     let prefix = match &options.prefix {
         Some(prefix) => {
             check_prefix(prefix)?;
@@ -202,7 +263,8 @@ pub fn generate(
     generated.extend(manifests(
         workspace, &api, &prefix, &parsed, &runtime, &generated,
     )?);
-    let summary = files::sync(out, &generated, &[PathBuf::new()], mode, report)?;
+    let fix = format!("`{}` in {}", api.command, out.display());
+    let summary = files::sync(out, &generated, &[PathBuf::new()], mode, &fix, report)?;
     // The workspace's lock file seeds theirs, so the crates first build
     // with the versions this workspace is tested with (and offline, where
     // those are in cargo's cache); cargo drops what they do not use, and
@@ -290,6 +352,31 @@ fn regenerate_command(
         }
     }
     command
+}
+
+/// The flags of `options`, as a command line gives them.
+fn describe_flags(options: &Options) -> String {
+    let mut flags = Vec::new();
+    if let Some(prefix) = &options.prefix {
+        flags.push(format!("--crate-prefix {}", shell_word(prefix)));
+    }
+    for path in &options.paths {
+        flags.push(format!("--paths {}", shell_word(path)));
+    }
+    match &options.runtime {
+        RuntimeSource::Registry => {}
+        RuntimeSource::Path(path) => flags.push(format!(
+            "--runtime-path {}",
+            shell_word(&codegen::slash_path(path))
+        )),
+        RuntimeSource::Git { url, rev } => {
+            flags.push(format!("--runtime-git {}", shell_word(url)));
+            if let Some(rev) = rev {
+                flags.push(format!("--runtime-rev {}", shell_word(rev)));
+            }
+        }
+    }
+    flags.join(" ")
 }
 
 /// Where the command in the header of `--out` files runs.

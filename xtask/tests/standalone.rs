@@ -142,6 +142,32 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
         "the header's command finds nothing stale: {report}"
     );
 
+    // `--check` without the flags takes those the header records.
+    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    assert_eq!(code, 0, "the recorded flags: {report}");
+    assert!(
+        report.contains("Using the flags recorded in") && report.contains("--runtime-path"),
+        "{report}"
+    );
+    // Drift names the header's command, and where to run it.
+    let types = out
+        .path()
+        .join("lockers-types")
+        .join("src")
+        .join("generated.rs");
+    let text = std::fs::read_to_string(&types).unwrap();
+    std::fs::write(&types, text.replace("pub struct", "pub  struct")).unwrap();
+    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains(&format!(
+            "To fix it, run `xtask codegen --document {}",
+            again[3]
+        )) && report.contains(&format!("` in {dir}")),
+        "{report}"
+    );
+    std::fs::write(&types, text).unwrap();
+
     // The generator never overwrites what it did not write.
     let lib = out.path().join("lockers-server").join("src").join("lib.rs");
     std::fs::write(&lib, "// mine\n").unwrap();
