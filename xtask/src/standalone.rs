@@ -260,8 +260,9 @@ pub fn generate(
     );
     api.run_in = Some(RUN_IN);
     let mut generated = codegen::generate_from_document(&parsed, &api)?;
+    let team = team_crates(out, &prefix)?;
     generated.extend(manifests(
-        workspace, &api, &prefix, &parsed, &runtime, &generated,
+        workspace, &api, &prefix, &parsed, &runtime, &generated, &team,
     )?);
     let fix = format!("`{}` in {}", api.command, out.display());
     let summary = files::sync(out, &generated, &[PathBuf::new()], mode, &fix, report)?;
@@ -439,7 +440,39 @@ pub fn names_crate(text: &str, ident: &str) -> bool {
         })
 }
 
-/// The `Cargo.toml`s and `lib.rs`s of the three crates and their workspace.
+/// The team's own crates in `out`, as workspace members (`my-service`,
+/// `crates/worker`): every folder directly under `out`, or under
+/// `out/crates`, that holds a `Cargo.toml` the generator did not write.
+/// They join the generated workspace, so they build with the same runtime
+/// source (its `[patch]`) and the same `Cargo.lock`.
+pub fn team_crates(out: &Path, prefix: &str) -> Result<Vec<String>> {
+    let ours = ["types", "client", "server"].map(|part| format!("{prefix}-{part}"));
+    let mut found = Vec::new();
+    for (parent, under) in [(out.to_path_buf(), ""), (out.join("crates"), "crates/")] {
+        let Ok(entries) = std::fs::read_dir(&parent) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", parent.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ours.contains(&name) || name.starts_with('.') || name == "target" {
+                continue;
+            }
+            let manifest = entry.path().join("Cargo.toml");
+            let Ok(text) = std::fs::read_to_string(&manifest) else {
+                continue;
+            };
+            if !codegen::is_generated(&text) && text.contains("[package]") {
+                found.push(format!("{under}{name}"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The `Cargo.toml`s and `lib.rs`s of the three crates and their workspace
+/// (whose members are the three and the team's own crates, `team`).
 fn manifests(
     workspace: &Path,
     api: &Api,
@@ -447,6 +480,7 @@ fn manifests(
     document: &Document,
     runtime: &RuntimeSource,
     generated: &[GeneratedFile],
+    team: &[String],
 ) -> Result<Vec<GeneratedFile>> {
     let dependencies = WorkspaceDependencies::read(workspace)?;
     let runtime_version = runtime_version(workspace)?;
@@ -479,8 +513,15 @@ fn manifests(
             .collect()
     };
     let types_path = format!("{types_name} = {{ path = \"../{types_name}\" }}");
+    let members: Vec<String> = ["types", "client", "server"]
+        .iter()
+        .map(|part| format!("{prefix}-{part}"))
+        .chain(team.iter().cloned())
+        .map(|member| toml_string(&member))
+        .collect();
     let mut root = format!(
-        "{header}\n[workspace]\nresolver = \"2\"\nmembers = [\"{prefix}-types\", \"{prefix}-client\", \"{prefix}-server\"]\n"
+        "{header}\n[workspace]\nresolver = \"2\"\n# The generated crates, then your own crates found in this folder and in crates/ when\n# the code was generated (run the command above after adding one).\nmembers = [{}]\n",
+        members.join(", ")
     );
     let patch = match runtime {
         RuntimeSource::Registry => None,

@@ -177,8 +177,33 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
     std::fs::remove_file(&lib).unwrap();
     assert_eq!(xtask(&generate).0, 0);
 
+    // A crate of the team's beside the generated ones joins their
+    // workspace on the next run: the same runtime patch, the same lock.
+    let service = out.path().join("lockers-service");
+    std::fs::create_dir_all(service.join("src")).unwrap();
+    std::fs::write(
+        service.join("Cargo.toml"),
+        "[package]\nname = \"lockers-service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         publish = false\n\n[dependencies]\nlockers-server = { path = \"../lockers-server\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        service.join("src").join("lib.rs"),
+        "//! The team's backend.\npub use lockers_server::{runtime, Api};\n",
+    )
+    .unwrap();
+    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    assert_eq!(code, 1, "not yet a member: {report}");
+    assert_eq!(
+        xtask(&["codegen", "--document", document, "--out", dir]).0,
+        0
+    );
+    let manifest = std::fs::read_to_string(out.path().join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("\"lockers-service\""), "{manifest}");
+
     // They build there.
     check_in(out.path());
+    assert!(!service.join("Cargo.lock").exists());
 }
 
 /// What a team does: the document in their repository, the crates generated
