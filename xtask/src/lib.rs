@@ -20,6 +20,7 @@ pub mod conformance;
 pub mod corpus;
 pub mod docs;
 pub mod files;
+pub mod init;
 pub mod invent;
 pub mod lint;
 pub mod mock;

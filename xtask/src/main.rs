@@ -66,6 +66,30 @@ enum Task {
         #[arg(long = "paths", value_name = "PREFIX", requires = "out")]
         paths: Vec<String>,
     },
+    /// Start a spec-first workspace for an OpenAPI document in a new folder: the document
+    /// under openapi/, its generated types, client and server crates, a backend crate that
+    /// serves it (every operation answering 501 until implemented), a README with the two
+    /// commands, and a CI workflow with the drift check and the compatibility gate.
+    Init {
+        /// The OpenAPI document (3.0 or 3.1, YAML or JSON; copied into DIR/openapi/).
+        #[arg(long, value_name = "PATH")]
+        document: std::path::PathBuf,
+        /// The new workspace's folder (absent or empty: init overwrites nothing).
+        #[arg(value_name = "DIR")]
+        dir: std::path::PathBuf,
+        /// The crates' name prefix, in kebab-case (default: the document's file name).
+        #[arg(long, value_name = "NAME")]
+        crate_prefix: Option<String>,
+        /// Build against this copy of the ev-energy-runtime crate (its folder), as for codegen.
+        #[arg(long, value_name = "PATH", conflicts_with = "runtime_git")]
+        runtime_path: Option<std::path::PathBuf>,
+        /// Build against ev-energy-runtime from this git repository, as for codegen.
+        #[arg(long, value_name = "URL")]
+        runtime_git: Option<String>,
+        /// The commit, tag or branch of --runtime-git.
+        #[arg(long, value_name = "REV", requires = "runtime_git")]
+        runtime_rev: Option<String>,
+    },
     /// Check the OpenAPI documents for what the generators rely on.
     ///
     /// Exits 1 if there is any finding; each names the JSON pointer of the node.
@@ -287,6 +311,36 @@ fn main() -> ExitCode {
                 Err(e) => {
                     let _ = stdout.flush();
                     eprintln!("error: cargo xtask codegen could not generate the code: {e:#}");
+                    EXIT_GENERATOR_FAILED
+                }
+            }
+        }
+        Task::Init {
+            document,
+            dir,
+            crate_prefix,
+            runtime_path,
+            runtime_git,
+            runtime_rev,
+        } => {
+            let runtime = match (runtime_path, runtime_git) {
+                (Some(path), _) => RuntimeSource::Path(path),
+                (None, Some(url)) => RuntimeSource::Git {
+                    url,
+                    rev: runtime_rev,
+                },
+                (None, None) => RuntimeSource::Registry,
+            };
+            let options = Options {
+                prefix: crate_prefix,
+                runtime,
+                paths: Vec::new(),
+            };
+            match xtask::init::init(&root, &document, &dir, &options, &mut stdout) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = stdout.flush();
+                    eprintln!("error: cargo xtask init could not write the workspace: {e:#}");
                     EXIT_GENERATOR_FAILED
                 }
             }

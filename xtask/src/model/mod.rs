@@ -152,6 +152,32 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether any operation takes credentials: then the backend
+    /// authenticates them (`Hooks::authenticate`).
+    pub fn secured(&self) -> bool {
+        self.operations.iter().any(Operation::secured)
+    }
+
+    /// Whether any response requires a rate-limit header, named (`` `X`
+    /// on the 200 response of `op` ``): then the hooks must rate-limit
+    /// every request (`Hooks::rate_limit` is required).
+    pub fn requires_rate_limits(&self) -> Option<String> {
+        self.operations.iter().find_map(|op| {
+            op.responses.iter().find_map(|r| {
+                r.headers
+                    .iter()
+                    .find(|h| {
+                        h.required
+                            && matches!(
+                                h.role,
+                                Some(HeaderRole::RateLimitLimit | HeaderRole::RateLimitRemaining)
+                            )
+                    })
+                    .map(|h| format!("`{}` on the {} response of `{}`", h.name, r.status, op.id))
+            })
+        })
+    }
+
     /// The schema a `$ref` names (`#/components/schemas/X`), following
     /// chains of references.
     pub fn resolve_schema<'a>(

@@ -196,31 +196,13 @@ impl Doc<'_> {
     /// Whether any operation takes credentials: then the backend
     /// authenticates them (`Hooks::authenticate`).
     fn secured(&self) -> bool {
-        self.operations.iter().any(|op| op.model.secured())
+        self.model.secured()
     }
 
     /// Whether any response requires a rate-limit header: then the hooks
     /// must rate-limit every request.
     fn requires_rate_limits(&self) -> Option<String> {
-        self.operations.iter().find_map(|op| {
-            op.responses.iter().find_map(|r| {
-                r.headers
-                    .iter()
-                    .find(|h| {
-                        h.required
-                            && matches!(
-                                h.role,
-                                Some(HeaderRole::RateLimitLimit | HeaderRole::RateLimitRemaining)
-                            )
-                    })
-                    .map(|h| {
-                        format!(
-                            "`{}` on the {} response of `{}`",
-                            h.name, r.model.status, op.model.id
-                        )
-                    })
-            })
-        })
+        self.model.requires_rate_limits()
     }
 }
 

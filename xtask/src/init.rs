@@ -1,0 +1,452 @@
+//! `cargo xtask init --document api.yaml DIR`: a new spec-first workspace
+//! for a document, as this one is laid out — the document under
+//! `openapi/`, its three generated crates (`codegen --document … --out`),
+//! a backend crate that implements the generated `Api` trait and serves it
+//! (every operation answering `501` in the document's error shape until it
+//! is implemented, from the trait's defaults), a README with the team's two
+//! commands, and a CI workflow with the drift check and the compatibility
+//! gate.
+//!
+//! Everything but the generated crates is the team's from the start: no
+//! generated header, never written again. `init` refuses a folder that is
+//! not empty, so it never overwrites anything.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::files::Mode;
+use crate::model::{Model, Operation};
+use crate::spec::Document;
+use crate::standalone::{self, Options};
+
+/// Writes the workspace for `document` into `dir` (absent or empty).
+pub fn init(
+    workspace: &Path,
+    document: &Path,
+    dir: &Path,
+    options: &Options,
+    report: &mut dyn Write,
+) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(dir) {
+        if entries.next().is_some() {
+            bail!(
+                "{} is not empty: `init` writes a new workspace and overwrites nothing. Give a \
+                 new folder, or generate the crates into this one with `codegen --document {} \
+                 --out {}`",
+                dir.display(),
+                document.display(),
+                dir.display()
+            );
+        }
+    }
+    let parsed = Document::load(Path::new(""), document)?;
+    if parsed.raw.get(crate::spec::bundle::BUNDLED).is_some() {
+        bail!(
+            "{} refers to other files (`$ref`s into them): `init` copies one document. Copy \
+             the document's folder under DIR/openapi yourself and run `codegen --document \
+             DIR/openapi/<file> --out DIR`",
+            document.display()
+        );
+    }
+    let (model, findings) = crate::model::load(&parsed);
+    if let Some(error) = findings
+        .iter()
+        .find(|f| f.severity == crate::model::Severity::Error)
+    {
+        bail!("{}: {error}", document.display());
+    }
+    let prefix = match &options.prefix {
+        Some(prefix) => {
+            standalone::check_prefix(prefix)?;
+            prefix.clone()
+        }
+        None => standalone::crate_prefix(document)?,
+    };
+    let file_name = document
+        .file_name()
+        .context("the document's path names no file")?;
+    let openapi = dir.join("openapi");
+    std::fs::create_dir_all(&openapi)
+        .with_context(|| format!("cannot create {}", openapi.display()))?;
+    let copied = openapi.join(file_name);
+    std::fs::copy(document, &copied)
+        .with_context(|| format!("cannot copy {} to {}", document.display(), copied.display()))?;
+    let document_in_dir = PathBuf::from("openapi").join(file_name);
+    let document_text = crate::codegen::slash_path(&document_in_dir);
+    let dependencies = standalone::WorkspaceDependencies::read(workspace)?;
+    let service = format!("{prefix}-service");
+    // The team's files first, so the generated workspace lists the
+    // backend among its members.
+    let title = &parsed.api.info.title;
+    let files = [
+        (
+            PathBuf::from(&service).join("Cargo.toml"),
+            service_manifest(&prefix, title, &dependencies)?,
+        ),
+        (
+            PathBuf::from(&service).join("src").join("main.rs"),
+            service_main(&prefix, &model),
+        ),
+        (
+            PathBuf::from(&service).join("tests").join("serves.rs"),
+            service_test(&prefix, &model),
+        ),
+        (
+            PathBuf::from("README.md"),
+            readme(&prefix, title, &document_text),
+        ),
+        (
+            PathBuf::from(".github").join("workflows").join("ci.yml"),
+            workflow(&document_text),
+        ),
+        (PathBuf::from(".gitignore"), "/target\n".to_string()),
+    ];
+    for (path, text) in &files {
+        let full = dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&full, text).with_context(|| format!("cannot write {}", full.display()))?;
+        if path.extension().is_some_and(|e| e == "rs") {
+            // Laid out as `cargo fmt` would; left as written where rustfmt is missing.
+            let _ = std::process::Command::new("rustfmt")
+                .args(["--edition", "2021"])
+                .arg(&full)
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+        writeln!(
+            report,
+            "{:>12} {}",
+            "Wrote",
+            crate::codegen::slash_path(path)
+        )?;
+    }
+    let copied_from_cwd = dir.join(&document_in_dir);
+    standalone::generate(
+        workspace,
+        &copied_from_cwd,
+        dir,
+        options,
+        Mode::Write,
+        report,
+    )?;
+    writeln!(
+        report,
+        "{:>12} a workspace for {title} in {}: `cargo run -p {service}` serves it (every operation \
+         answers 501 until you implement it in {service}/src/main.rs); README.md has the rest",
+        "Finished",
+        dir.display()
+    )?;
+    Ok(())
+}
+
+/// The backend's `Cargo.toml`.
+fn service_manifest(
+    prefix: &str,
+    title: &str,
+    dependencies: &standalone::WorkspaceDependencies,
+) -> Result<String> {
+    Ok(format!(
+        "[package]\nname = \"{prefix}-service\"\nversion = \"0.1.0\"\ndescription = \"The backend of \
+         {}: implements the generated server trait.\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\n{prefix}-server = {{ path = \"../{prefix}-server\" }}\n{}\n\n\
+         [dev-dependencies]\n{prefix}-client = {{ path = \"../{prefix}-client\" }}\n",
+        title.replace('"', "'"),
+        dependencies.line("tokio")?
+    ))
+}
+
+/// The first server URL's path (`https://x.example/api/v3` → `/api/v3`),
+/// where the backend serves the operations; empty for the root.
+fn base_path(model: &Model) -> String {
+    let Some(url) = model.servers.first().map(|s| s.url.as_str()) else {
+        return String::new();
+    };
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |at| &rest[at..]),
+        None => url,
+    };
+    // A templated path (`/{version}`) cannot be nested under as written.
+    if path.contains('{') {
+        return String::new();
+    }
+    path.trim_end_matches('/').to_string()
+}
+
+/// The backend: `Api` with every method left to the trait's 501 default,
+/// `Hooks` as the document needs them, and `main` serving it.
+fn service_main(prefix: &str, model: &Model) -> String {
+    let krate = prefix.replace('-', "_");
+    let title = &model.title;
+    let base = base_path(model);
+    let mut hooks = String::new();
+    let rate_limit = model.requires_rate_limits();
+    if model.secured() {
+        hooks.push_str(
+            "/// Who called, as `authenticate` established it.\n\
+             #[derive(Clone, Debug)]\n\
+             pub struct Caller {\n    scopes: Vec<String>,\n}\n\n\
+             impl runtime::Principal for Caller {\n    \
+                 fn has_scope(&self, scope: &str) -> bool {\n        \
+                     self.scopes.iter().any(|s| s == scope)\n    }\n}\n\n\
+             impl Hooks for Backend {\n    type Principal = Caller;\n\n    \
+                 /// Checks a credential of one of the document's security schemes. Until\n    \
+                 /// you write it, every credential is refused (401), so the operations\n    \
+                 /// that need one are not answered: no one is let in by default.\n    \
+                 async fn authenticate(\n        &self,\n        \
+                     credential: &runtime::Credential,\n    \
+                 ) -> Result<Caller, runtime::AuthError> {\n        \
+                     let _ = credential;\n        \
+                     Err(runtime::AuthError::new(\"This service does not check credentials yet.\"))\n    }\n",
+        );
+        if rate_limit.is_some() {
+            hooks.push_str(
+                "\n    /// The document requires rate-limit figures on its responses: one budget\n    \
+                 /// for every caller, per minute.\n    \
+                 async fn rate_limit(\n        &self,\n        \
+                     _principal: Option<&Caller>,\n        \
+                     _operation_id: &'static str,\n    \
+                 ) -> runtime::Limited {\n        self.budget.take()\n    }\n",
+            );
+        }
+        hooks.push_str("}\n");
+    } else if rate_limit.is_some() {
+        hooks.push_str(
+            "impl Hooks for Backend {\n    \
+                 /// The document requires rate-limit figures on its responses: one budget\n    \
+                 /// for every caller, per minute.\n    \
+                 async fn rate_limit(&self, _operation_id: &'static str) -> runtime::Limited {\n        \
+                     self.budget.take()\n    }\n}\n",
+        );
+    }
+    let (budget_field, budget) = if rate_limit.is_some() {
+        (
+            "    /// The requests allowed per minute, and this minute's count.\n    budget: Budget,\n",
+            BUDGET,
+        )
+    } else {
+        ("", "")
+    };
+    let hooks_import = if hooks.is_empty() { "" } else { ", Hooks" };
+    let serve_at = if base.is_empty() {
+        "    let app = router(Arc::new(Backend::default()));\n".to_string()
+    } else {
+        format!(
+            "    // Under the first server URL's path, as the generated client's DEFAULT_BASE_URL.\n    \
+             let app = runtime::reexports::axum::Router::new()\n        \
+                 .nest(\"{base}\", router(Arc::new(Backend::default())));\n"
+        )
+    };
+    format!(
+        "//! The backend of {title}: it implements the generated `Api` trait.\n\
+         //!\n\
+         //! Every operation answers `501 Not Implemented` in the document's error\n\
+         //! shape until you implement its method in `impl Api for Backend` (the\n\
+         //! trait's defaults), so you can implement them one at a time. Run it\n\
+         //! with `cargo run -p {prefix}-service` (`ADDR` chooses the address;\n\
+         //! 127.0.0.1:8080 by default).\n\n\
+         use std::sync::Arc;\n\n\
+         use {krate}_server::{{router, runtime, serve, Api{hooks_import}}};\n\n\
+         /// Your backend's state: its stores, clients and settings.\n\
+         #[derive(Default)]\n\
+         pub struct Backend {{\n{budget_field}}}\n\n\
+         /// Implement the operations here, one at a time; the rest answer 501.\n\
+         impl Api for Backend {{}}\n\n\
+         {hooks}{budget}\n\
+         #[tokio::main]\n\
+         async fn main() -> std::io::Result<()> {{\n    \
+             let addr = std::env::var(\"ADDR\").unwrap_or_else(|_| \"127.0.0.1:8080\".to_string());\n    \
+             let listener = tokio::net::TcpListener::bind(&addr).await?;\n    \
+             eprintln!(\n        \"{title}: serving on http://{{}}{base} (Ctrl-C stops)\",\n        \
+                 listener.local_addr()?\n    );\n\
+         {serve_at}    \
+             serve(listener, app, runtime::Limits::default(), async {{\n        \
+                 let _ = tokio::signal::ctrl_c().await;\n    }})\n    .await\n}}\n",
+        title = title.replace('"', "'"),
+    )
+}
+
+/// A per-minute budget for the scaffold's rate-limit hook.
+const BUDGET: &str = "\n/// One fixed window of requests per minute, shared by every caller.\n\
+struct Budget {\n    limit: u64,\n    window: std::sync::Mutex<(std::time::Instant, u64)>,\n}\n\n\
+impl Default for Budget {\n    fn default() -> Self {\n        Self {\n            limit: 600,\n            \
+window: std::sync::Mutex::new((std::time::Instant::now(), 0)),\n        }\n    }\n}\n\n\
+impl Budget {\n    fn take(&self) -> runtime::Limited {\n        \
+let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());\n        \
+let elapsed = window.0.elapsed().as_secs();\n        \
+if elapsed >= 60 {\n            *window = (std::time::Instant::now(), 0);\n        }\n        \
+if window.1 >= self.limit {\n            \
+return runtime::Limited::Exceeded {\n                limit: self.limit,\n                \
+retry_after_secs: 60 - elapsed.min(59),\n            };\n        }\n        \
+window.1 += 1;\n        \
+runtime::Limited::Allowed {\n            limit: self.limit,\n            remaining: self.limit - window.1,\n        }\n    }\n}\n";
+
+/// An operation a fresh backend answers without credentials and that the
+/// client calls without arguments: public, no required parameter or body.
+fn callable(model: &Model) -> Option<&Operation> {
+    model.operations.iter().find(|op| {
+        (!op.secured() || op.auth_optional())
+            && op.parameters.iter().all(|p| !p.required)
+            && op.body.is_none()
+    })
+}
+
+/// The backend's test: served on 127.0.0.1, an operation called with the
+/// generated client answers the 501 of the trait's default.
+fn service_test(prefix: &str, model: &Model) -> String {
+    let krate = prefix.replace('-', "_");
+    let base = base_path(model);
+    let serve_at = if base.is_empty() {
+        "    let app = router(Arc::new(Backend::default()));\n".to_string()
+    } else {
+        format!(
+            "    let app = runtime::reexports::axum::Router::new()\n        \
+                 .nest(\"{base}\", router(Arc::new(Backend::default())));\n"
+        )
+    };
+    let Some(operation) = callable(model) else {
+        // Every operation needs credentials or arguments: the test asks for
+        // a path the document does not have, which the adapter answers.
+        return format!(
+            "//! The backend served on 127.0.0.1. Every operation of the document needs\n\
+             //! credentials or arguments, so this test asks for a path it does not have;\n\
+             //! add tests that call your operations with the generated client.\n\n\
+             use std::io::{{Read, Write}};\nuse std::sync::Arc;\n\n\
+             use {krate}_server::{{router, runtime, serve}};\n\n\
+             #[path = \"../src/main.rs\"]\n#[allow(dead_code)]\nmod service;\nuse service::Backend;\n\n\
+             #[tokio::test]\n\
+             async fn the_service_answers_a_path_it_does_not_have_with_404() {{\n    \
+                 let listener = tokio::net::TcpListener::bind(\"127.0.0.1:0\").await.unwrap();\n    \
+                 let addr = listener.local_addr().unwrap();\n\
+             {serve_at}    \
+                 tokio::spawn(serve(listener, app, runtime::Limits::default(), std::future::pending()));\n    \
+                 let answer = tokio::task::spawn_blocking(move || {{\n        \
+                     let mut stream = std::net::TcpStream::connect(addr).unwrap();\n        \
+                     stream\n            .write_all(b\"GET {base}/no-such-path HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n\")\n            .unwrap();\n        \
+                     let mut answer = String::new();\n        \
+                     stream.read_to_string(&mut answer).unwrap();\n        answer\n    }})\n    \
+                 .await\n    .unwrap();\n    \
+                 assert!(answer.starts_with(\"HTTP/1.1 404\"), \"{{answer}}\");\n}}\n"
+        );
+    };
+    let method = crate::naming::progenitor::method(&operation.id);
+    // Decoded as the operation's declared error where a JSON response that
+    // can hold the problem covers 501.
+    let typed = operation.response_for(501).is_some_and(|r| {
+        r.content.iter().find(|m| m.is_json()).is_some_and(|m| {
+            !matches!(
+                crate::server::error_shape::of_media(m),
+                Some((crate::server::error_shape::Shape::Unfillable(_), _))
+            )
+        })
+    });
+    let typed_check = if typed {
+        format!(
+            "    assert!(\n        matches!(error, {krate}_client::Error::ErrorResponse(_)),\n        \
+             \"decoded as the document's error: {{error:?}}\"\n    );\n"
+        )
+    } else {
+        String::new()
+    };
+    let hooks = if model.secured() || model.requires_rate_limits().is_some() {
+        "\n// The test uses the backend's own hooks.\n"
+    } else {
+        ""
+    };
+    format!(
+        "//! The backend served on 127.0.0.1 and called with the generated client.\n\n\
+         use std::sync::Arc;\n\n\
+         use {krate}_server::{{router, runtime, serve}};\n\n\
+         #[path = \"../src/main.rs\"]\n#[allow(dead_code)]\nmod service;\nuse service::Backend;\n{hooks}\n\
+         #[tokio::test]\n\
+         async fn an_operation_not_yet_implemented_answers_501() {{\n    \
+             let listener = tokio::net::TcpListener::bind(\"127.0.0.1:0\").await.unwrap();\n    \
+             let addr = listener.local_addr().unwrap();\n\
+         {serve_at}    \
+             tokio::spawn(serve(listener, app, runtime::Limits::default(), std::future::pending()));\n    \
+             let client = {krate}_client::Client::new(&format!(\"http://{{addr}}{base}\"), Default::default());\n    \
+             let error = client.{method}().send().await.err().expect(\"`{id}` answers an error\");\n    \
+             assert_eq!(error.status().map(|s| s.as_u16()), Some(501), \"{{error:?}}\");\n\
+         {typed_check}}}\n",
+        id = operation.id,
+    )
+}
+
+/// The workspace's README: what it is, and the team's two commands.
+fn readme(prefix: &str, title: &str, document: &str) -> String {
+    format!(
+        "# {title}\n\n\
+         A spec-first workspace: `{document}` is the single source of truth. The generator writes\n\
+         three crates from it, which are committed with it:\n\n\
+         - `{prefix}-types`: the model types the server sends and the client reads;\n\
+         - `{prefix}-client`: the client other services depend on (`Client::new(url, Access::new()…)`,\n  \
+           with a credential setter per security scheme and retries);\n\
+         - `{prefix}-server`: the `Api` trait the backend implements, and its HTTP adapter, which\n  \
+           parses, validates, authenticates and answers as the document says.\n\n\
+         `{prefix}-service` is the backend, yours to write: every operation answers `501 Not\n\
+         Implemented` in the document's error shape until you implement its method in\n\
+         `{prefix}-service/src/main.rs`, so you implement them one at a time.\n\n\
+         ## Two commands\n\n\
+         Serve the API on 127.0.0.1:8080 (`ADDR=… ` chooses another address):\n\n\
+         ```sh\ncargo run -p {prefix}-service\n```\n\n\
+         Every check CI runs — the drift check (the generated crates match the document), then the\n\
+         build and the tests:\n\n\
+         ```sh\nxtask codegen --check --document {document} --out . && cargo test --workspace\n```\n\n\
+         `xtask` is the generator (`cargo install --locked --path <generator checkout>/xtask`).\n\n\
+         ## Changing the API\n\n\
+         Edit `{document}`, then regenerate and commit the document and the code together:\n\n\
+         ```sh\nxtask codegen --document {document} --out .\n```\n\n\
+         Before a release, compare the document with the released one; the gate names every\n\
+         change that breaks a client, with its rule:\n\n\
+         ```sh\nxtask compat --base v1.0.0:{document} --revision {document}\n```\n\n\
+         A crate you add in this folder (or under `crates/`) joins the workspace on the next\n\
+         `xtask codegen`: it builds with the same runtime and the same `Cargo.lock`.\n"
+    )
+}
+
+/// The CI workflow: drift check, compatibility gate on pull requests, tests.
+fn workflow(document: &str) -> String {
+    format!(
+        "# The checks of this spec-first workspace. The generator is installed from its\n\
+         # repository: set the repository variable GENERATOR_GIT to its git URL.\n\
+         name: CI\n\
+         on:\n  push:\n  pull_request:\n\n\
+         jobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      \
+         - uses: actions/checkout@v4\n        with:\n          fetch-depth: 0\n      \
+         - name: Install the generator\n        \
+           env:\n          GENERATOR_GIT: ${{{{ vars.GENERATOR_GIT }}}}\n        \
+           run: cargo install --locked --git \"${{GENERATOR_GIT:?set the repository variable GENERATOR_GIT}}\" xtask\n      \
+         - name: The generated code matches the document\n        \
+           run: xtask codegen --check --document {document} --out .\n      \
+         - name: The document changes nothing a client relies on\n        \
+           if: github.event_name == 'pull_request'\n        \
+           run: xtask compat --base \"origin/${{{{ github.base_ref }}}}:{document}\" --revision {document}\n      \
+         - name: Build and test\n        \
+           run: cargo test --workspace --locked\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_serves_under_the_first_servers_path() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers: [{url: \
+                    'https://x.example/api/v3/'}]\npaths: {}\n";
+        let document = Document::parse(Path::new("t.yaml"), text).unwrap();
+        let (model, _) = crate::model::load(&document);
+        assert_eq!(base_path(&model), "/api/v3");
+        let main = service_main("t", &model);
+        assert!(main.contains(".nest(\"/api/v3\""), "{main}");
+        assert!(main.contains("impl Api for Backend {}"), "{main}");
+        assert!(
+            !main.contains("impl Hooks"),
+            "no security, no hooks: {main}"
+        );
+    }
+}
