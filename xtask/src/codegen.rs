@@ -51,15 +51,7 @@ impl Api {
     }
 }
 
-/// Per-API client generation options.
-#[derive(Clone, Debug, Default)]
-pub struct ClientOptions {
-    /// A hand-written type the client carries (progenitor's "inner type",
-    /// e.g. `crate::Session`), for hooks that authenticate and retry.
-    pub inner_type: Option<String>,
-    /// Also generate `src/mock.rs`: typed httpmock helpers for consumers' tests.
-    pub mock: bool,
-}
+pub use crate::client::ClientOptions;
 
 /// The hand-written runtime every generated server uses.
 pub const RUNTIME_CRATE: &str = "ev_energy_runtime";
@@ -210,7 +202,7 @@ pub fn generate_api(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 /// by one, to say what they were reading).
 pub fn generate_from_document(document: &Document, api: &Api) -> Result<Vec<GeneratedFile>> {
     crate::spec::subset::check_size(&document.raw)?;
-    match crate::client::quiet_catch_unwind(|| generate_unguarded(document, api)) {
+    match crate::panic_guard::quiet_catch_unwind(|| generate_unguarded(document, api)) {
         Ok(result) => result,
         Err(panic) => bail!(
             "{}: a generator panicked on this document, so nothing was written: {}",

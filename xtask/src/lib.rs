@@ -12,6 +12,7 @@
 //! server crate and the client's mock from the model; [`files`] writes
 //! them, or checks them for drift.
 
+pub mod adapt;
 pub mod ci;
 pub mod client;
 pub mod codegen;
@@ -26,6 +27,7 @@ pub mod lint;
 pub mod mock;
 pub mod model;
 pub mod naming;
+pub mod panic_guard;
 pub mod server;
 pub mod spec;
 pub mod standalone;

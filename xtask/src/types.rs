@@ -583,7 +583,7 @@ impl Types {
 fn guarded<T>(
     f: impl FnOnce() -> std::result::Result<T, typify::Error>,
 ) -> std::result::Result<T, String> {
-    match crate::client::quiet_catch_unwind(f) {
+    match crate::panic_guard::quiet_catch_unwind(f) {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(panic) => Err(format!("typify panicked: {}", panic.trim())),
     }

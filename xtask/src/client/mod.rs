@@ -14,9 +14,18 @@ pub mod access;
 #[cfg(test)]
 mod tests;
 
-use crate::codegen::ClientOptions;
 use crate::model::{BodyEncoding, Bound, Constraints, JsonType, Model, SchemeKind, FORM};
 use crate::naming::progenitor;
+
+/// Per-API client generation options.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// A hand-written type the client carries (progenitor's "inner type",
+    /// e.g. `crate::Session`), for hooks that authenticate and retry.
+    pub inner_type: Option<String>,
+    /// Also generate `src/mock.rs`: typed httpmock helpers for consumers' tests.
+    pub mock: bool,
+}
 
 /// Runs progenitor (builder interface) on the document.
 fn settings(options: &ClientOptions) -> Result<GenerationSettings> {
@@ -130,7 +139,7 @@ pub fn progenitor_client(
     // progenitor asserts on some documents it cannot handle (e.g. a
     // `default` response whose schema differs from the success one); turn
     // that into an error instead of a crash.
-    let outcome = quiet_catch_unwind(|| generator.generate_tokens(spec));
+    let outcome = crate::panic_guard::quiet_catch_unwind(|| generator.generate_tokens(spec));
     let tokens = match outcome {
         Ok(result) => {
             result.map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?
@@ -171,39 +180,6 @@ fn emptied_types_module(tokens: TokenStream) -> TokenStream {
         }
     }
     out.into_iter().collect()
-}
-
-thread_local! {
-    /// Whether this thread is inside [`quiet_catch_unwind`].
-    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into `Err(message)` without printing it. The
-/// panic hook is installed once for the process and stays quiet only for
-/// the thread that is inside this function, so panics elsewhere (other
-/// tests running in parallel) are reported as usual.
-pub(crate) fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !CATCHING.with(std::cell::Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    // Calls nest (codegen guards the whole generation, and each typify
-    // call inside it): the outer one stays quiet after an inner one returns.
-    let outer = CATCHING.with(|c| c.replace(true));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    CATCHING.with(|c| c.set(outer));
-    outcome.map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_string())
-    })
 }
 
 /// progenitor's client without its `types` module: the client refers to
@@ -843,15 +819,15 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
             BodyEncoding::Multipart => {
                 uses_multipart = true;
                 (
-                    format!("{:?}", crate::spec::BINARY),
+                    format!("{:?}", crate::adapt::BINARY),
                     Some(format!("{:?}", multipart_content_type())),
                 )
             }
             BodyEncoding::Text | BodyEncoding::Binary => {
                 let sent = if encoding == BodyEncoding::Text {
-                    crate::spec::TEXT
+                    crate::adapt::TEXT
                 } else {
-                    crate::spec::BINARY
+                    crate::adapt::BINARY
                 };
                 let wanted = media.media_type.trim();
                 let keep = wanted.eq_ignore_ascii_case(sent)

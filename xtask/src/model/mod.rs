@@ -13,84 +13,25 @@
 
 mod constraints;
 mod conventions;
-mod examples;
-pub mod json_schema;
 mod load;
 mod progenitor_schema;
 pub mod progenitor_view;
 mod security;
-pub mod view;
+
+// Read while the document is loaded (`crate::spec`), below the model.
+use crate::spec::examples;
+pub use crate::spec::{derived_operation_id, json_schema, view, Finding, Method, Severity};
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use constraints::{Additional, Bound, Composition, Constraints, JsonType, Node, Resolved};
 pub use conventions::{Conventions, ProblemSituation, ProblemText};
+pub use load::load;
 pub(crate) use load::unnamed_parameters;
-pub use load::{derived_operation_id, load};
 pub use security::{
     ApiKeyLocation, FlowKind, OAuthFlow, SchemeKind, SchemeUse, SecurityRequirement, SecurityScheme,
 };
-
-/// How bad a [`Finding`] is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// The generated code would be wrong, or cannot be written: `codegen`
-    /// stops.
-    #[default]
-    Error,
-    /// The document is sloppy but the generated code is right (an example
-    /// that does not match, a header parameter OpenAPI says to ignore, a
-    /// name derived for an operation without `operationId`): `codegen`
-    /// prints it and goes on; `cargo xtask lint` still fails on it.
-    Warning,
-}
-
-/// One problem in the document.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Finding {
-    /// JSON pointer (RFC 6901) of the offending node; `""` is the document.
-    pub pointer: String,
-    /// What is wrong, and how to fix it.
-    pub message: String,
-    /// Whether the generators can go on.
-    pub severity: Severity,
-}
-
-impl Finding {
-    /// An error at `pointer`: the generators cannot go on.
-    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            message: message.into(),
-            severity: Severity::Error,
-        }
-    }
-
-    /// A warning at `pointer`: the document is sloppy, the code is right.
-    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::new(pointer, message)
-        }
-    }
-
-    /// Whether the generators must stop on it.
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pointer = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
-        write!(f, "{pointer}: {}", self.message)
-    }
-}
 
 /// Whether a header parameter of this name is one the model leaves out
 /// (in any case): the ones OpenAPI says to ignore (`Accept`,
@@ -236,88 +177,6 @@ pub struct Server {
     pub url: String,
     /// What it is.
     pub description: Option<String>,
-}
-
-/// An HTTP method an operation can have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `PUT`
-    Put,
-    /// `POST`
-    Post,
-    /// `DELETE`
-    Delete,
-    /// `OPTIONS`
-    Options,
-    /// `HEAD`
-    Head,
-    /// `PATCH`
-    Patch,
-    /// `TRACE`
-    Trace,
-}
-
-impl Method {
-    /// Every method, in the order OpenAPI lists them in a path item.
-    pub const ALL: [Method; 8] = [
-        Method::Get,
-        Method::Put,
-        Method::Post,
-        Method::Delete,
-        Method::Options,
-        Method::Head,
-        Method::Patch,
-        Method::Trace,
-    ];
-
-    /// The lower-case key of the path item (`get`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Method::Get => "get",
-            Method::Put => "put",
-            Method::Post => "post",
-            Method::Delete => "delete",
-            Method::Options => "options",
-            Method::Head => "head",
-            Method::Patch => "patch",
-            Method::Trace => "trace",
-        }
-    }
-
-    /// The method as HTTP writes it (`GET`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Put => "PUT",
-            Method::Post => "POST",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-            Method::Head => "HEAD",
-            Method::Patch => "PATCH",
-            Method::Trace => "TRACE",
-        }
-    }
-
-    /// Whether RFC 9110 calls the method safe (read-only).
-    pub fn is_safe(self) -> bool {
-        matches!(
-            self,
-            Method::Get | Method::Head | Method::Options | Method::Trace
-        )
-    }
-
-    /// The method a path item key names (`get`), if it names one.
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.key() == key)
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// One operation.

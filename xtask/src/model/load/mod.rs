@@ -504,27 +504,6 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// The name of an operation without `operationId`: the method in lower
-/// case, then each segment of the path in snake case, a `{parameter}`
-/// written `by_<parameter>`, all joined by `_`; the path `/` is `root`.
-/// `GET /emails/{email_id}` is `get_emails_by_email_id`, `POST /api-keys`
-/// `post_api_keys`, `GET /` `get_root`.
-pub fn derived_operation_id(method: Method, path: &str) -> String {
-    use heck::ToSnakeCase;
-    let mut parts = vec![method.key().to_string()];
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        let words = segment.replace('{', " by ").replace('}', " ");
-        let part = words.to_snake_case();
-        if !part.is_empty() {
-            parts.push(part);
-        }
-    }
-    if parts.len() == 1 {
-        parts.push("root".to_string());
-    }
-    parts.join("_")
-}
-
 /// A schema as typify reads it, or why it cannot.
 fn typify_schema(node: &Value) -> Result<schemars::schema::Schema, String> {
     super::progenitor_schema::typify_schema(node)

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{resolve_ref, JSON};
 use crate::model::progenitor_view::{view, ClientBody};
 use crate::model::{Operation, Status};
+use crate::spec::{resolve_ref, JSON};
 
 /// Rewrites `responses` (an operation's raw `responses`, its
 /// `problem+json` already shown as JSON) to the view of `operation`.

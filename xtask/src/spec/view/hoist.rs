@@ -480,7 +480,7 @@ pub fn bodiless_statuses(doc: &mut Value, findings: &mut Vec<Finding>) {
     for (path, item) in paths.iter_mut() {
         let Value::Object(item) = item else { continue };
         for (key, operation) in item.iter_mut() {
-            if crate::model::Method::from_key(key).is_none() {
+            if crate::spec::Method::from_key(key).is_none() {
                 continue;
             }
             let Some(Value::Object(responses)) = operation.get_mut("responses") else {
@@ -565,12 +565,12 @@ pub fn distinct_response_types(doc: &mut Value, findings: &mut Vec<Finding>) {
     for (path, item) in paths {
         let Value::Object(item) = item else { continue };
         for (key, operation) in item {
-            let Some(method) = crate::model::Method::from_key(key) else {
+            let Some(method) = crate::spec::Method::from_key(key) else {
                 continue;
             };
             let name = match operation.get("operationId").and_then(Value::as_str) {
                 Some(id) => id.to_string(),
-                None => crate::model::load::derived_operation_id(method, path),
+                None => crate::spec::derived_operation_id(method, path),
             };
             let at = format!("/paths/{}/{key}/responses", super::escape_pointer(path));
             let Some(Value::Object(responses)) = operation.get("responses") else {
