@@ -232,15 +232,7 @@ fn service_main(prefix: &str, model: &Model) -> String {
         ("", "")
     };
     let hooks_import = if hooks.is_empty() { "" } else { ", Hooks" };
-    let serve_at = if base.is_empty() {
-        "    let app = router(Arc::new(Backend::default()));\n".to_string()
-    } else {
-        format!(
-            "    // Under the first server URL's path, as the generated client's DEFAULT_BASE_URL.\n    \
-             let app = runtime::reexports::axum::Router::new()\n        \
-                 .nest(\"{base}\", router(Arc::new(Backend::default())));\n"
-        )
-    };
+    let serve_at = app_at(&base);
     format!(
         "//! The backend of {title}: it implements the generated `Api` trait.\n\
          //!\n\
@@ -268,6 +260,20 @@ fn service_main(prefix: &str, model: &Model) -> String {
                  let _ = tokio::signal::ctrl_c().await;\n    }})\n    .await\n}}\n",
         title = title.replace('"', "'"),
     )
+}
+
+/// `let app = …;`: the backend's router, under `base` where the first
+/// server URL has a path (as the generated client's `DEFAULT_BASE_URL`).
+fn app_at(base: &str) -> String {
+    if base.is_empty() {
+        "    let app = router(Arc::new(Backend::default()));\n".to_string()
+    } else {
+        format!(
+            "    // Under the first server URL's path, as the generated client's DEFAULT_BASE_URL.\n    \
+             let app = runtime::reexports::axum::Router::new()\n        \
+                 .nest(\"{base}\", router(Arc::new(Backend::default())));\n"
+        )
+    }
 }
 
 /// A per-minute budget for the scaffold's rate-limit hook.
@@ -300,14 +306,7 @@ fn callable(model: &Model) -> Option<&Operation> {
 fn service_test(prefix: &str, model: &Model) -> String {
     let krate = prefix.replace('-', "_");
     let base = base_path(model);
-    let serve_at = if base.is_empty() {
-        "    let app = router(Arc::new(Backend::default()));\n".to_string()
-    } else {
-        format!(
-            "    let app = runtime::reexports::axum::Router::new()\n        \
-                 .nest(\"{base}\", router(Arc::new(Backend::default())));\n"
-        )
-    };
+    let serve_at = app_at(&base);
     let Some(operation) = callable(model) else {
         // Every operation needs credentials or arguments: the test asks for
         // a path the document does not have, which the adapter answers.

@@ -286,14 +286,7 @@ fn main() -> ExitCode {
             paths,
         } => {
             let mode = if check { Mode::Check } else { Mode::Write };
-            let runtime = match (runtime_path, runtime_git) {
-                (Some(path), _) => RuntimeSource::Path(path),
-                (None, Some(url)) => RuntimeSource::Git {
-                    url,
-                    rev: runtime_rev,
-                },
-                (None, None) => RuntimeSource::Registry,
-            };
+            let runtime = runtime_source(runtime_path, runtime_git, runtime_rev);
             let options = Options {
                 prefix: crate_prefix,
                 runtime,
@@ -323,14 +316,7 @@ fn main() -> ExitCode {
             runtime_git,
             runtime_rev,
         } => {
-            let runtime = match (runtime_path, runtime_git) {
-                (Some(path), _) => RuntimeSource::Path(path),
-                (None, Some(url)) => RuntimeSource::Git {
-                    url,
-                    rev: runtime_rev,
-                },
-                (None, None) => RuntimeSource::Registry,
-            };
+            let runtime = runtime_source(runtime_path, runtime_git, runtime_rev);
             let options = Options {
                 prefix: crate_prefix,
                 runtime,
@@ -436,4 +422,18 @@ fn main() -> ExitCode {
         Task::Ci { install } => report(xtask::ci::run(&root, install)),
     };
     ExitCode::from(code as u8)
+}
+
+/// Where the generated server's runtime comes from, as `--runtime-path`,
+/// `--runtime-git` and `--runtime-rev` say (a registry without them).
+fn runtime_source(
+    path: Option<std::path::PathBuf>,
+    git: Option<String>,
+    rev: Option<String>,
+) -> RuntimeSource {
+    match (path, git) {
+        (Some(path), _) => RuntimeSource::Path(path),
+        (None, Some(url)) => RuntimeSource::Git { url, rev },
+        (None, None) => RuntimeSource::Registry,
+    }
 }

@@ -126,7 +126,25 @@ pub fn main_rs(
     let client = format_ident!("{}", names.client);
     let server = format_ident!("{}", names.server);
     let types_crate = format_ident!("{}", names.crates.types);
+    // Both backends (the checking one, and the one that implements
+    // nothing) let anybody in.
+    let admit_anyone = |backend: TokenStream| {
+        quote! {
+            impl srv::Hooks for #backend {
+                type Principal = Anyone;
+
+                async fn authenticate(
+                    &self,
+                    _credential: &srv::runtime::Credential,
+                ) -> ::std::result::Result<Anyone, srv::runtime::AuthError> {
+                    Ok(Anyone)
+                }
+            }
+        }
+    };
     let hooks = secured.then(|| {
+        let backend = admit_anyone(quote! { Backend });
+        let nothing = admit_anyone(quote! { Nothing });
         quote! {
             /// Anybody: the round trip checks what the adapter passes on,
             /// not who may call.
@@ -139,27 +157,8 @@ pub fn main_rs(
                 }
             }
 
-            impl srv::Hooks for Backend {
-                type Principal = Anyone;
-
-                async fn authenticate(
-                    &self,
-                    _credential: &srv::runtime::Credential,
-                ) -> ::std::result::Result<Anyone, srv::runtime::AuthError> {
-                    Ok(Anyone)
-                }
-            }
-
-            impl srv::Hooks for Nothing {
-                type Principal = Anyone;
-
-                async fn authenticate(
-                    &self,
-                    _credential: &srv::runtime::Credential,
-                ) -> ::std::result::Result<Anyone, srv::runtime::AuthError> {
-                    Ok(Anyone)
-                }
-            }
+            #backend
+            #nothing
         }
     });
     let bytes_const = proc_macro2::Literal::byte_string(BYTES);
