@@ -132,7 +132,12 @@ impl ClientCredentials {
             .request_async(&send)
             .await
             .map_err(|e| AuthError::TokenRequest(describe(&e)))?;
-        let lifetime = response.expires_in().unwrap_or(Duration::from_secs(300));
+        // Kept at most a day, whatever `expires_in` says (an `Instant` cannot
+        // hold any `u64` of seconds from now).
+        let lifetime = response
+            .expires_in()
+            .unwrap_or(Duration::from_secs(300))
+            .min(Duration::from_secs(24 * 60 * 60));
         let token = response.access_token().clone();
         let secret = token.secret().clone();
         *cached = Some(Cached {

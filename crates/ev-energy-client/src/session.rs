@@ -346,7 +346,8 @@ impl ClientHooks<Session> for Client {
                 break;
             }
             let wait = asked.unwrap_or_else(|| policy.backoff(attempts));
-            if waited + wait > policy.max_total_wait {
+            // A `Retry-After` of any size is only compared, never slept.
+            if waited.saturating_add(wait) > policy.max_total_wait {
                 tracing::debug!(operation = info.operation_id, %reason, ?wait, "not retrying: the wait would pass the retry policy's total");
                 break;
             }

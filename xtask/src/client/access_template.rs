@@ -287,7 +287,8 @@ impl Access {
                 break;
             }
             let wait = asked.unwrap_or_else(|| policy.backoff(attempts));
-            if waited + wait > policy.max_total_wait {
+            // A `Retry-After` of any size is only compared, never slept.
+            if waited.saturating_add(wait) > policy.max_total_wait {
                 break;
             }
             let Some(retry) = again.as_ref().and_then(|r| r.try_clone()) else {
@@ -504,7 +505,10 @@ impl ClientCredentials {
             Some(serde_json::Value::String(s)) => s.parse().ok(),
             _ => None,
         }
-        .map_or(Duration::from_secs(300), Duration::from_secs);
+        .map_or(Duration::from_secs(300), Duration::from_secs)
+        // Kept at most a day, whatever `expires_in` says (an `Instant` cannot
+        // hold any `u64` of seconds from now).
+        .min(Duration::from_secs(24 * 60 * 60));
         let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| format!("the token endpoint {url} issued a token a header cannot hold"))?;
         value.set_sensitive(true);
