@@ -79,7 +79,8 @@ pub fn init(
     let service = format!("{prefix}-service");
     // The team's files first, so the generated workspace lists the
     // backend among its members.
-    let title = &parsed.api.info.title;
+    // One line: it goes into comments, a TOML string and a Rust literal.
+    let title = &one_line(&parsed.api.info.title);
     let files = [
         (
             PathBuf::from(&service).join("Cargo.toml"),
@@ -95,7 +96,7 @@ pub fn init(
         ),
         (
             PathBuf::from("README.md"),
-            readme(&prefix, title, &document_text),
+            readme(&prefix, title, &standalone::shell_word(&document_text)),
         ),
         (
             PathBuf::from(".github").join("workflows").join("ci.yml"),
@@ -151,11 +152,13 @@ fn service_manifest(
     dependencies: &standalone::WorkspaceDependencies,
 ) -> Result<String> {
     Ok(format!(
-        "[package]\nname = \"{prefix}-service\"\nversion = \"0.1.0\"\ndescription = \"The backend of \
-         {}: implements the generated server trait.\"\nedition = \"2021\"\npublish = false\n\n\
+        "[package]\nname = \"{prefix}-service\"\nversion = \"0.1.0\"\ndescription = {}\n\
+         edition = \"2021\"\npublish = false\n\n\
          [dependencies]\n{prefix}-server = {{ path = \"../{prefix}-server\" }}\n{}\n\n\
          [dev-dependencies]\n{prefix}-client = {{ path = \"../{prefix}-client\" }}\n",
-        title.replace('"', "'"),
+        standalone::toml_string(&format!(
+            "The backend of {title}: implements the generated server trait."
+        )),
         dependencies.line("tokio")?
     ))
 }
@@ -181,7 +184,7 @@ fn base_path(model: &Model) -> String {
 /// `Hooks` as the document needs them, and `main` serving it.
 fn service_main(prefix: &str, model: &Model) -> String {
     let krate = prefix.replace('-', "_");
-    let title = &model.title;
+    let title = one_line(&model.title);
     let base = base_path(model);
     let mut hooks = String::new();
     let rate_limit = model.requires_rate_limits();
@@ -233,6 +236,8 @@ fn service_main(prefix: &str, model: &Model) -> String {
     };
     let hooks_import = if hooks.is_empty() { "" } else { ", Hooks" };
     let serve_at = app_at(&base);
+    let title_literal = format!("{title:?}");
+    let base_literal = format!("{base:?}");
     format!(
         "//! The backend of {title}: it implements the generated `Api` trait.\n\
          //!\n\
@@ -253,12 +258,11 @@ fn service_main(prefix: &str, model: &Model) -> String {
          async fn main() -> std::io::Result<()> {{\n    \
              let addr = std::env::var(\"ADDR\").unwrap_or_else(|_| \"127.0.0.1:8080\".to_string());\n    \
              let listener = tokio::net::TcpListener::bind(&addr).await?;\n    \
-             eprintln!(\n        \"{title}: serving on http://{{}}{base} (Ctrl-C stops)\",\n        \
-                 listener.local_addr()?\n    );\n\
+             eprintln!(\n        \"{{}}: serving on http://{{}}{{}} (Ctrl-C stops)\",\n        \
+                 {title_literal},\n        listener.local_addr()?,\n        {base_literal}\n    );\n\
          {serve_at}    \
              serve(listener, app, runtime::Limits::default(), async {{\n        \
                  let _ = tokio::signal::ctrl_c().await;\n    }})\n    .await\n}}\n",
-        title = title.replace('"', "'"),
     )
 }
 
@@ -271,9 +275,14 @@ fn app_at(base: &str) -> String {
         format!(
             "    // Under the first server URL's path, as the generated client's DEFAULT_BASE_URL.\n    \
              let app = runtime::reexports::axum::Router::new()\n        \
-                 .nest(\"{base}\", router(Arc::new(Backend::default())));\n"
+                 .nest({base:?}, router(Arc::new(Backend::default())));\n"
         )
     }
+}
+
+/// `text` on one line: its runs of white space (line breaks too) one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A per-minute budget for the scaffold's rate-limit hook.
@@ -409,6 +418,18 @@ fn readme(prefix: &str, title: &str, document: &str) -> String {
 
 /// The CI workflow: drift check, compatibility gate on pull requests, tests.
 fn workflow(document: &str) -> String {
+    use standalone::shell_word;
+    // As YAML double-quoted strings (JSON's), whatever the file is called;
+    // Actions fills `${{ … }}` in before the shell reads the words.
+    let check = serde_json::Value::String(format!(
+        "xtask codegen --check --document {} --out .",
+        shell_word(document)
+    ));
+    let compat = serde_json::Value::String(format!(
+        "xtask compat --base {} --revision {}",
+        shell_word(&format!("origin/${{{{ github.base_ref }}}}:{document}")),
+        shell_word(document)
+    ));
     format!(
         "# The checks of this spec-first workspace. The generator is installed from its\n\
          # repository: set the repository variable GENERATOR_GIT to its git URL.\n\
@@ -420,10 +441,10 @@ fn workflow(document: &str) -> String {
            env:\n          GENERATOR_GIT: ${{{{ vars.GENERATOR_GIT }}}}\n        \
            run: cargo install --locked --git \"${{GENERATOR_GIT:?set the repository variable GENERATOR_GIT}}\" xtask\n      \
          - name: The generated code matches the document\n        \
-           run: xtask codegen --check --document {document} --out .\n      \
+           run: {check}\n      \
          - name: The document changes nothing a client relies on\n        \
            if: github.event_name == 'pull_request'\n        \
-           run: xtask compat --base \"origin/${{{{ github.base_ref }}}}:{document}\" --revision {document}\n      \
+           run: {compat}\n      \
          - name: Build and test\n        \
            run: cargo test --workspace --locked\n"
     )
@@ -432,6 +453,35 @@ fn workflow(document: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_and_file_names_of_any_spelling_give_valid_rust_toml_and_yaml() {
+        let text =
+            "openapi: 3.0.3\ninfo: {title: \"Fancy {API} \\\\ \\\"v2\\\"\\nbeta\", version: '1'}\n\
+                    servers: [{url: 'https://x.example/a\"b'}]\npaths: {}\n";
+        let document = Document::parse(Path::new("t.yaml"), text).unwrap();
+        let (model, _) = crate::model::load(&document);
+        assert!(
+            model.title.contains('{') && model.title.contains('\n'),
+            "{}",
+            model.title
+        );
+        let main = service_main("t", &model);
+        syn::parse_file(&main).unwrap_or_else(|e| panic!("{e}:\n{main}"));
+        let dependencies =
+            standalone::WorkspaceDependencies::read(&crate::workspace_root()).unwrap();
+        let manifest = service_manifest("t", &one_line(&model.title), &dependencies).unwrap();
+        manifest.parse::<toml::Table>().unwrap();
+        let name = "openapi/Parcel Lockers: v2.yaml";
+        let workflow: serde_yaml::Value = serde_yaml::from_str(&workflow(name)).unwrap();
+        let steps = &workflow["jobs"]["check"]["steps"];
+        assert_eq!(
+            steps[2]["run"].as_str().unwrap(),
+            "xtask codegen --check --document 'openapi/Parcel Lockers: v2.yaml' --out ."
+        );
+        assert!(readme("t", "T", &standalone::shell_word(name))
+            .contains("--document 'openapi/Parcel Lockers: v2.yaml' --out ."));
+    }
 
     #[test]
     fn the_backend_serves_under_the_first_servers_path() {

@@ -385,7 +385,7 @@ const RUN_IN: &str = "in the folder of this generated workspace, with the genera
      (see \"For teams bringing their own document\" in the generator's README)";
 
 /// A word as a POSIX shell reads it back (quoted only when it must be).
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     if !word.is_empty()
         && word
             .chars()
@@ -672,7 +672,7 @@ pub fn cargo_version(version: &str) -> String {
     }
 }
 
-fn toml_string(text: &str) -> String {
+pub(crate) fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
