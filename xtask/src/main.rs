@@ -294,7 +294,7 @@ fn main() -> ExitCode {
             };
             let result = match (&document, &out) {
                 (Some(document), Some(out)) => {
-                    xtask::standalone::generate(&root, document, out, &options, mode, &mut stdout)
+                    xtask::standalone::generate(document, out, &options, mode, &mut stdout)
                 }
                 _ => xtask::codegen(&root, mode, &mut stdout),
             };
@@ -322,7 +322,7 @@ fn main() -> ExitCode {
                 runtime,
                 paths: Vec::new(),
             };
-            match xtask::init::init(&root, &document, &dir, &options, &mut stdout) {
+            match xtask::init::init(&document, &dir, &options, &mut stdout) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
                     let _ = stdout.flush();

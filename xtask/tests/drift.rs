@@ -172,7 +172,7 @@ fn a_new_parameter_is_drift_until_regenerated_and_then_builds() {
         "the server's request gains the parameter:\n{report}"
     );
     assert!(
-        report.contains("14 files checked: 9 fresh, 5 stale, 0 missing, 0 orphaned"),
+        report.contains("16 files checked: 11 fresh, 5 stale, 0 missing, 0 orphaned"),
         "{report}"
     );
 
@@ -418,7 +418,7 @@ fn missing_and_orphaned_files_are_drift() {
     );
     assert!(report.contains(&format!("{orphan}: orphaned")), "{report}");
     assert!(
-        report.contains("15 files checked: 13 fresh, 0 stale, 1 missing, 1 orphaned"),
+        report.contains("17 files checked: 15 fresh, 0 stale, 1 missing, 1 orphaned"),
         "{report}"
     );
 

@@ -791,7 +791,7 @@ fn round_trips(
         eprintln!("{:>12} {}", "Round trip", document.name);
         std::fs::create_dir_all(&dir)?;
         let outcome = crate::corpus::one_named(
-            root,
+            Some(&crate::corpus::runtime_dir(root)),
             &dir,
             &document.path,
             document.name.clone(),

@@ -12,15 +12,12 @@
 //! that changed, old and new, who breaks and how, and the fix. A change
 //! with no rule fails, naming the node.
 
-pub mod bench;
 mod bodies;
-pub mod mutations;
 mod operations;
 pub mod pair;
 pub mod rules;
 pub mod schema;
 mod security;
-pub mod suite;
 
 use std::fmt;
 use std::io::Write;

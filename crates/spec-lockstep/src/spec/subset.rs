@@ -240,7 +240,7 @@ mod tests {
         let raw = json!({"paths": paths});
         let error = check_size(&raw).unwrap_err().to_string();
         assert!(error.starts_with("`/paths`: 5002 operations"), "{error}");
-        assert!(crate::corpus::wide::outcome::is_unsupported_feature(&error));
+        assert!(crate::spec::is_unsupported_feature(&error));
         assert!(error.contains("--paths PREFIX"));
     }
 }

@@ -151,7 +151,7 @@ impl<'a> Comparer<'a> {
         // tests, run with debug assertions, reach most of them).
         debug_assert!(
             super::rules::is_known(&rule),
-            "the rule `{rule}` is not in the catalogue (xtask/src/compat/rules.rs)"
+            "the rule `{rule}` is not in the catalogue (crates/spec-lockstep/src/compat/rules.rs)"
         );
         self.findings.push(Finding {
             severity,
@@ -231,7 +231,7 @@ impl<'a> Comparer<'a> {
                 "a schema".into(),
                 "a `$ref` that does not resolve".into(),
                 "the gate cannot tell what clients see here".into(),
-                "make the `$ref` resolve (cargo xtask lint names it)",
+                "make the `$ref` resolve (the lint names it)",
             );
             return;
         };

@@ -12,10 +12,8 @@
 //! generate, build or pass every call fails the task, after all documents
 //! have been tried.
 //!
-//! `cargo xtask corpus --wide` ([`wide`]) tries the generator on the whole
-//! public OpenAPI directory instead.
-
-pub mod wide;
+//! `cargo xtask corpus --wide` (the workspace's xtask) tries the generator
+//! on the whole public OpenAPI directory instead.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -114,19 +112,34 @@ pub fn run(root: &Path, only: &[String], also: &[PathBuf], out: &mut dyn Write) 
             .map(|d| (features.clone(), d)),
     );
     let work = root.join("target").join("corpus");
-    std::fs::create_dir_all(&work)?;
+    run_documents(&all, only, Some(&runtime_dir(root)), &work, out)
+}
+
+/// The round trip of `documents` (each with the folder its name is taken
+/// relative to; only those whose name contains one of `only`, or all),
+/// in `work`, against the runtime crate at `runtime` (by a
+/// `[patch.crates-io]`; from a registry without it); `Ok(true)` when every
+/// document passed.
+pub fn run_documents(
+    documents: &[(PathBuf, PathBuf)],
+    only: &[String],
+    runtime: Option<&Path>,
+    work: &Path,
+    out: &mut dyn Write,
+) -> Result<bool> {
+    std::fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
     let mut outcomes = Vec::new();
-    for (dir, document) in all {
+    for (dir, document) in documents {
         let name = document
-            .strip_prefix(&dir)
-            .unwrap_or(&document)
+            .strip_prefix(dir)
+            .unwrap_or(document)
             .to_string_lossy()
             .into_owned();
         if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
             continue;
         }
         eprintln!("{:>12} {name}", "Corpus");
-        let outcome = one(root, &work, &document, name)?;
+        let outcome = one(runtime, work, document, name)?;
         match &outcome.failure {
             Some(failure) => eprintln!("{:>12} {}: {failure}", "Failed", outcome.document),
             None => eprintln!(
@@ -165,16 +178,16 @@ pub fn run(root: &Path, only: &[String], also: &[PathBuf], out: &mut dyn Write) 
 }
 
 /// Generates, builds and round-trips one document.
-fn one(root: &Path, work: &Path, document: &Path, name: String) -> Result<Outcome> {
+fn one(runtime: Option<&Path>, work: &Path, document: &Path, name: String) -> Result<Outcome> {
     let prefix = standalone::crate_prefix(document)?;
-    one_named(root, work, document, name, &prefix)
+    one_named(runtime, work, document, name, &prefix)
 }
 
-/// [`one`], with the crates' name prefix given (`--crate-prefix`): for
+/// The round trip of one document, with the crates' name prefix given (`--crate-prefix`): for
 /// documents whose file names do not make one (`1forge.com.json`), or make
 /// the same one (`openapi.json`).
-pub(crate) fn one_named(
-    root: &Path,
+pub fn one_named(
+    runtime: Option<&Path>,
     work: &Path,
     document: &Path,
     name: String,
@@ -189,22 +202,20 @@ pub(crate) fn one_named(
     let log = work.join(format!("{prefix}.log"));
     // codegen in its own process: its warnings go to the log, and nothing it
     // meets (not even a panic in a generator crate) stops the other documents.
-    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
-    let generated = Command::new(exe)
-        .args(["--workspace"])
-        .arg(root)
+    let exe = std::env::current_exe().context("cannot find the generator's binary")?;
+    let mut codegen = Command::new(exe);
+    codegen
         .args(["codegen", "--document"])
         .arg(document)
         .arg("--out")
         .arg(&crates)
         .arg("--crate-prefix")
-        .arg(&prefix)
-        // No registry has the runtime offline: this checkout's, by a
-        // `[patch.crates-io]` in the generated workspace.
-        .arg("--runtime-path")
-        .arg(runtime_dir(root))
-        .output()
-        .context("cannot run codegen")?;
+        .arg(&prefix);
+    if let Some(runtime) = runtime {
+        // A copy of the runtime, by a `[patch.crates-io]` in the generated workspace.
+        codegen.arg("--runtime-path").arg(runtime);
+    }
+    let generated = codegen.output().context("cannot run codegen")?;
     let stderr = String::from_utf8_lossy(&generated.stderr).into_owned();
     std::fs::write(&log, &stderr)?;
     outcome.warnings = count_warnings(&stderr);
@@ -245,7 +256,7 @@ pub(crate) fn one_named(
         outcome.server_lines_per_op = Some(lines as f64 / outcome.operations as f64);
     }
     let round_trip = work.join(format!("{prefix}-roundtrip"));
-    let manifest = match write_round_trip(root, document, &crates, &round_trip, &prefix) {
+    let manifest = match write_round_trip(runtime, document, &crates, &round_trip, &prefix) {
         Ok(()) => round_trip.join("Cargo.toml"),
         Err(e) => {
             outcome.failure = Some(format!("round trip: {}", shorten(&format!("{e:#}"))));
@@ -320,11 +331,11 @@ pub fn count_warnings(stderr: &str) -> usize {
 }
 
 /// This checkout's runtime crate, which the corpus's crates build against.
-pub(crate) fn runtime_dir(root: &Path) -> PathBuf {
+pub fn runtime_dir(root: &Path) -> PathBuf {
     root.join("crates").join(standalone::RUNTIME_PACKAGE)
 }
 
-pub(crate) fn env_cargo() -> String {
+pub fn env_cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
@@ -351,7 +362,7 @@ fn append(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn shorten(text: &str) -> String {
+pub fn shorten(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(300) {
         Some((i, _)) => format!("{}…", &text[..i]),
@@ -369,7 +380,7 @@ pub fn code_lines(text: &str) -> usize {
 
 /// Writes the round-trip crate of `document` (whose crates are in `crates`).
 fn write_round_trip(
-    root: &Path,
+    runtime: Option<&Path>,
     document: &Path,
     crates: &Path,
     dir: &Path,
@@ -394,7 +405,7 @@ fn write_round_trip(
     let file = syn::parse2::<syn::File>(tokens)
         .map_err(|e| anyhow!("the round trip does not parse as Rust: {e}"))?;
     let main = prettyplease::unparse(&file);
-    let deps = standalone::WorkspaceDependencies::read(root)?;
+    let deps = crate::pins::pinned();
     let path = |suffix: &str| {
         let target = crates.join(format!("{prefix}-{suffix}"));
         format!(
@@ -416,18 +427,24 @@ fn write_round_trip(
     }
     // A workspace of its own, so the generated one's patch does not reach
     // it: the same patch again.
+    let patch = match runtime {
+        Some(runtime) => format!(
+            "\n[patch.crates-io]\n{} = {{ path = {} }}\n",
+            standalone::RUNTIME_PACKAGE,
+            toml::Value::String(runtime.to_string_lossy().into_owned())
+        ),
+        None => String::new(),
+    };
     let manifest = format!(
-        "# Written by `cargo xtask corpus`.\n[package]\nname = \"{prefix}-roundtrip\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}\n\n[patch.crates-io]\n{} = {{ path = {} }}\n",
+        "# Written by the generator's round trip.\n[package]\nname = \"{prefix}-roundtrip\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}\n{patch}",
         lines.join("\n"),
-        standalone::RUNTIME_PACKAGE,
-        toml::Value::String(runtime_dir(root).to_string_lossy().into_owned())
     );
     std::fs::create_dir_all(dir.join("src"))?;
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     write_if_changed(&dir.join("src").join("main.rs"), &main)?;
     let lock = dir.join("Cargo.lock");
     if !lock.exists() {
-        std::fs::copy(root.join("Cargo.lock"), &lock)?;
+        std::fs::write(&lock, crate::pins::lock_seed())?;
     }
     Ok(())
 }

@@ -571,8 +571,8 @@ impl Types {
         };
         bail!(
             "the model types and progenitor's client types differ ({what}). The model names and \
-             reads schemas as progenitor does (xtask/src/types.rs, \
-             xtask/src/model/progenitor_schema.rs); a progenitor or typify upgrade may have changed \
+             reads schemas as progenitor does (crates/spec-lockstep/src/types.rs, \
+             crates/spec-lockstep/src/model/progenitor_schema.rs); a progenitor or typify upgrade may have changed \
              that.{kept}"
         )
     }

@@ -20,7 +20,7 @@ mod method;
 pub mod subset;
 pub mod view;
 
-pub use finding::{Finding, Severity};
+pub use finding::{is_unsupported_feature, Finding, Severity, UNSUPPORTED_PHRASES};
 pub use method::{derived_operation_id, Method};
 
 /// A parsed OpenAPI document: the raw JSON tree (for JSON pointers and

@@ -1,4 +1,4 @@
-//! `cargo xtask init --document api.yaml DIR`: a new spec-first workspace
+//! `spec-lockstep init --document api.yaml DIR`: a new spec-first workspace
 //! for a document, as this one is laid out — the document under
 //! `openapi/`, its three generated crates (`codegen --document … --out`),
 //! a backend crate that implements the generated `Api` trait and serves it
@@ -22,13 +22,7 @@ use crate::spec::Document;
 use crate::standalone::{self, Options};
 
 /// Writes the workspace for `document` into `dir` (absent or empty).
-pub fn init(
-    workspace: &Path,
-    document: &Path,
-    dir: &Path,
-    options: &Options,
-    report: &mut dyn Write,
-) -> Result<()> {
+pub fn init(document: &Path, dir: &Path, options: &Options, report: &mut dyn Write) -> Result<()> {
     if let Ok(mut entries) = std::fs::read_dir(dir) {
         if entries.next().is_some() {
             bail!(
@@ -75,7 +69,7 @@ pub fn init(
         .with_context(|| format!("cannot copy {} to {}", document.display(), copied.display()))?;
     let document_in_dir = PathBuf::from("openapi").join(file_name);
     let document_text = crate::codegen::slash_path(&document_in_dir);
-    let dependencies = standalone::WorkspaceDependencies::read(workspace)?;
+    let dependencies = crate::pins::pinned();
     let service = format!("{prefix}-service");
     // The team's files first, so the generated workspace lists the
     // backend among its members.
@@ -84,7 +78,7 @@ pub fn init(
     let files = [
         (
             PathBuf::from(&service).join("Cargo.toml"),
-            service_manifest(&prefix, title, &dependencies)?,
+            service_manifest(&prefix, title, dependencies)?,
         ),
         (
             PathBuf::from(&service).join("src").join("main.rs"),
@@ -127,14 +121,7 @@ pub fn init(
         )?;
     }
     let copied_from_cwd = dir.join(&document_in_dir);
-    standalone::generate(
-        workspace,
-        &copied_from_cwd,
-        dir,
-        options,
-        Mode::Write,
-        report,
-    )?;
+    standalone::generate(&copied_from_cwd, dir, options, Mode::Write, report)?;
     writeln!(
         report,
         "{:>12} a workspace for {title} in {}: `cargo run -p {service}` serves it (every operation \
@@ -146,11 +133,7 @@ pub fn init(
 }
 
 /// The backend's `Cargo.toml`.
-fn service_manifest(
-    prefix: &str,
-    title: &str,
-    dependencies: &standalone::WorkspaceDependencies,
-) -> Result<String> {
+fn service_manifest(prefix: &str, title: &str, dependencies: &crate::pins::Pins) -> Result<String> {
     Ok(format!(
         "[package]\nname = \"{prefix}-service\"\nversion = \"0.1.0\"\ndescription = {}\n\
          edition = \"2021\"\npublish = false\n\n\
@@ -403,16 +386,19 @@ fn readme(prefix: &str, title: &str, document: &str) -> String {
          ```sh\ncargo run -p {prefix}-service\n```\n\n\
          Every check CI runs — the drift check (the generated crates match the document), then the\n\
          build and the tests:\n\n\
-         ```sh\nxtask codegen --check --document {document} --out . && cargo test --workspace\n```\n\n\
-         `xtask` is the generator (`cargo install --locked --path <generator checkout>/xtask`).\n\n\
+         ```sh\nspec-lockstep codegen --check --document {document} --out . && cargo test --workspace\n```\n\n\
+         `spec-lockstep` is the generator: `cargo install --locked spec-lockstep --version {version}`\n\
+         installs the version that wrote the crates (their first line names it; from a clone of its\n\
+         repository, `cargo install --locked --path crates/spec-lockstep`).\n\n\
          ## Changing the API\n\n\
          Edit `{document}`, then regenerate and commit the document and the code together:\n\n\
-         ```sh\nxtask codegen --document {document} --out .\n```\n\n\
+         ```sh\nspec-lockstep codegen --document {document} --out .\n```\n\n\
          Before a release, compare the document with the released one; the gate names every\n\
          change that breaks a client, with its rule:\n\n\
-         ```sh\nxtask compat --base v1.0.0:{document} --revision {document}\n```\n\n\
+         ```sh\nspec-lockstep compat --base v1.0.0:{document} --revision {document}\n```\n\n\
          A crate you add in this folder (or under `crates/`) joins the workspace on the next\n\
-         `xtask codegen`: it builds with the same runtime and the same `Cargo.lock`.\n"
+         `spec-lockstep codegen`: it builds with the same runtime and the same `Cargo.lock`.\n",
+        version = crate::pins::VERSION,
     )
 }
 
@@ -422,24 +408,31 @@ fn workflow(document: &str) -> String {
     // As YAML double-quoted strings (JSON's), whatever the file is called;
     // Actions fills `${{ … }}` in before the shell reads the words.
     let check = serde_json::Value::String(format!(
-        "xtask codegen --check --document {} --out .",
+        "spec-lockstep codegen --check --document {} --out .",
         shell_word(document)
     ));
     let compat = serde_json::Value::String(format!(
-        "xtask compat --base {} --revision {}",
+        "spec-lockstep compat --base {} --revision {}",
         shell_word(&format!("origin/${{{{ github.base_ref }}}}:{document}")),
         shell_word(document)
     ));
+    let install = serde_json::Value::String(format!(
+        "if [ -n \"$GENERATOR_GIT\" ]; then cargo install --locked --git \"$GENERATOR_GIT\" {g}; \
+         else cargo install --locked {g} --version {v}; fi",
+        g = crate::pins::GENERATOR,
+        v = crate::pins::VERSION,
+    ));
     format!(
-        "# The checks of this spec-first workspace. The generator is installed from its\n\
-         # repository: set the repository variable GENERATOR_GIT to its git URL.\n\
+        "# The checks of this spec-first workspace. The generator is installed at the version\n\
+         # that wrote the crates, from crates.io; set the repository variable GENERATOR_GIT to a\n\
+         # git URL of its repository to install it from there instead.\n\
          name: CI\n\
          on:\n  push:\n  pull_request:\n\n\
          jobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      \
          - uses: actions/checkout@v4\n        with:\n          fetch-depth: 0\n      \
          - name: Install the generator\n        \
            env:\n          GENERATOR_GIT: ${{{{ vars.GENERATOR_GIT }}}}\n        \
-           run: cargo install --locked --git \"${{GENERATOR_GIT:?set the repository variable GENERATOR_GIT}}\" xtask\n      \
+           run: {install}\n      \
          - name: The generated code matches the document\n        \
            run: {check}\n      \
          - name: The document changes nothing a client relies on\n        \
@@ -468,16 +461,15 @@ mod tests {
         );
         let main = service_main("t", &model);
         syn::parse_file(&main).unwrap_or_else(|e| panic!("{e}:\n{main}"));
-        let dependencies =
-            standalone::WorkspaceDependencies::read(&crate::workspace_root()).unwrap();
-        let manifest = service_manifest("t", &one_line(&model.title), &dependencies).unwrap();
+        let manifest =
+            service_manifest("t", &one_line(&model.title), crate::pins::pinned()).unwrap();
         manifest.parse::<toml::Table>().unwrap();
         let name = "openapi/Parcel Lockers: v2.yaml";
         let workflow: serde_yaml::Value = serde_yaml::from_str(&workflow(name)).unwrap();
         let steps = &workflow["jobs"]["check"]["steps"];
         assert_eq!(
             steps[2]["run"].as_str().unwrap(),
-            "xtask codegen --check --document 'openapi/Parcel Lockers: v2.yaml' --out ."
+            "spec-lockstep codegen --check --document 'openapi/Parcel Lockers: v2.yaml' --out ."
         );
         assert!(readme("t", "T", &standalone::shell_word(name))
             .contains("--document 'openapi/Parcel Lockers: v2.yaml' --out ."));

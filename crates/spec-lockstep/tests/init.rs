@@ -1,4 +1,4 @@
-//! `cargo xtask init --document DOC DIR` on a real document: the workspace
+//! `spec-lockstep init --document DOC DIR` on a real document: the workspace
 //! it writes builds and passes its own tests, its service runs and answers
 //! an operation it has not implemented with the document's 501, its drift
 //! check passes with the command its README gives, and a second `init`
@@ -8,11 +8,18 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use xtask::corpus::throwaway_cargo;
-use xtask::workspace_root;
+use spec_lockstep::corpus::throwaway_cargo;
 
-fn xtask_in(dir: &Path, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+/// The checkout the generator is developed in (two folders above this crate).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn generator_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_spec-lockstep"))
         .args(args)
         .current_dir(dir)
         .output()
@@ -46,7 +53,7 @@ fn init_writes_a_workspace_that_builds_serves_and_answers_501() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("petstore");
     let runtime = root.join("crates").join("ev-energy-runtime");
-    let (code, report) = xtask_in(
+    let (code, report) = generator_in(
         &root,
         &[
             "init",
@@ -78,7 +85,7 @@ fn init_writes_a_workspace_that_builds_serves_and_answers_501() {
     assert!(manifest.contains("\"petstore-service\""), "{manifest}");
 
     // Nothing is overwritten: a second init into the folder is refused.
-    let (code, report) = xtask_in(
+    let (code, report) = generator_in(
         &root,
         &[
             "init",
@@ -94,10 +101,11 @@ fn init_writes_a_workspace_that_builds_serves_and_answers_501() {
     // with the flags its header records; then the tests, which call an
     // operation with the generated client and decode its 501.
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
-    let check = "xtask codegen --check --document openapi/oai-petstore-expanded.yaml --out .";
+    let check =
+        "spec-lockstep codegen --check --document openapi/oai-petstore-expanded.yaml --out .";
     assert!(readme.contains(check), "{readme}");
     let words: Vec<&str> = check.split(' ').skip(1).collect();
-    let (code, report) = xtask_in(&dir, &words);
+    let (code, report) = generator_in(&dir, &words);
     assert_eq!(code, 0, "{report}");
     let test = throwaway_cargo(&target())
         .args(["test", "--quiet", "--offline", "--workspace"])

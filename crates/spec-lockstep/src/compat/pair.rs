@@ -101,7 +101,7 @@ impl Policy {
         for id in policy.rules.keys() {
             if !known.iter().any(|r| &r.id == id) {
                 bail!(
-                    "{}: `{id}` is no rule of the catalogue (see `cargo xtask compat --rules`)",
+                    "{}: `{id}` is no rule of the catalogue (see `compat --rules`)",
                     path.display()
                 );
             }

@@ -27,8 +27,7 @@ use crate::codegen::{self, Api, ClientOptions, CrateOut, GeneratedFile};
 use crate::files::{self, Mode, Summary};
 use crate::spec::Document;
 
-/// The runtime crate the generated server depends on, as a package name.
-pub const RUNTIME_PACKAGE: &str = "ev-energy-runtime";
+pub use crate::pins::RUNTIME_PACKAGE;
 
 /// Where the generated server's `ev-energy-runtime` comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -194,7 +193,6 @@ pub fn recorded_options(out: &Path) -> Option<Options> {
 /// `--paths`, `--runtime-…`), so `--check` needs only `--document` and
 /// `--out`.
 pub fn generate(
-    workspace: &Path,
     document: &Path,
     out: &Path,
     options: &Options,
@@ -262,37 +260,35 @@ pub fn generate(
     let mut generated = codegen::generate_from_document(&parsed, &api)?;
     let team = team_crates(out, &prefix)?;
     generated.extend(manifests(
-        workspace, &api, &prefix, &parsed, &runtime, &generated, &team,
+        &api, &prefix, &parsed, &runtime, &generated, &team,
     )?);
     let fix = format!("`{}` in {}", api.command, out.display());
     let summary = files::sync(out, &generated, &[PathBuf::new()], mode, &fix, report)?;
-    // The workspace's lock file seeds theirs, so the crates first build
-    // with the versions this workspace is tested with (and offline, where
+    // The generator's lock file seeds theirs, so the crates first build
+    // with the versions the generator is tested with (and offline, where
     // those are in cargo's cache); cargo drops what they do not use, and
     // the lock is theirs from then on: never checked, never overwritten.
     let lock = out.join("Cargo.lock");
     if mode == Mode::Write && !lock.exists() {
-        let seed = workspace.join("Cargo.lock");
-        std::fs::copy(&seed, &lock)
-            .with_context(|| format!("cannot copy {} to {}", seed.display(), lock.display()))?;
+        std::fs::write(&lock, crate::pins::lock_seed())
+            .with_context(|| format!("cannot write {}", lock.display()))?;
         writeln!(
             report,
-            "{:>12} Cargo.lock (seeded from the generator's workspace; cargo keeps it from now on)",
+            "{:>12} Cargo.lock (seeded with the versions the generator is tested with; cargo keeps it from now on)",
             "Seeded"
         )?;
     }
     if mode == Mode::Write && matches!(runtime, RuntimeSource::Registry) {
         // Said every time: the first build fails without it where the
         // team's registry does not have the runtime.
-        let version = runtime_version(workspace)?;
-        let local = workspace.join("crates").join(RUNTIME_PACKAGE);
+        let version = crate::pins::pinned().runtime_version();
         writeln!(
             report,
             "{:>12} the server crate names `{RUNTIME_PACKAGE} = \"{version}\"` from your registry; \
-             where the registry does not have it, run again with `--runtime-path {}` (or \
-             `--runtime-git URL`), or add a [patch.crates-io] for it",
+             where the registry does not have it, run again with `--runtime-path PATH` (the \
+             folder of a copy of the runtime crate) or `--runtime-git URL`, or add a \
+             [patch.crates-io] for it",
             "Note",
-            local.display()
         )?;
     }
     Ok(summary)
@@ -330,7 +326,8 @@ fn regenerate_command(
     paths: &[String],
 ) -> String {
     let mut command = format!(
-        "xtask codegen --document {} --out .",
+        "{} codegen --document {} --out .",
+        crate::pins::GENERATOR,
         shell_word(&codegen::slash_path(document))
     );
     if let Some(prefix) = prefix {
@@ -381,8 +378,8 @@ fn describe_flags(options: &Options) -> String {
 }
 
 /// Where the command in the header of `--out` files runs.
-const RUN_IN: &str = "in the folder of this generated workspace, with the generator's xtask \
-     (see \"For teams bringing their own document\" in the generator's README)";
+const RUN_IN: &str = "in the folder of this generated workspace, with the generator version named \
+     above (`cargo install --locked spec-lockstep --version <it>`)";
 
 /// A word as a POSIX shell reads it back (quoted only when it must be).
 pub(crate) fn shell_word(word: &str) -> String {
@@ -474,7 +471,6 @@ pub fn team_crates(out: &Path, prefix: &str) -> Result<Vec<String>> {
 /// The `Cargo.toml`s and `lib.rs`s of the three crates and their workspace
 /// (whose members are the three and the team's own crates, `team`).
 fn manifests(
-    workspace: &Path,
     api: &Api,
     prefix: &str,
     document: &Document,
@@ -482,8 +478,8 @@ fn manifests(
     generated: &[GeneratedFile],
     team: &[String],
 ) -> Result<Vec<GeneratedFile>> {
-    let dependencies = WorkspaceDependencies::read(workspace)?;
-    let runtime_version = runtime_version(workspace)?;
+    let dependencies = crate::pins::pinned();
+    let runtime_version = dependencies.runtime_version();
     let rs_header = api.header();
     let header = rs_header.replacen("//", "#", 1);
     let title = &document.api.info.title;
@@ -491,7 +487,7 @@ fn manifests(
     let types_name = format!("{prefix}-types");
     let package = |name: &str, what: &str, deps: Vec<String>| {
         format!(
-            "{header}\n[package]\nname = \"{name}\"\nversion = \"{}\"\ndescription = \"{what} of {}, generated by `cargo xtask codegen`.\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{}\n",
+            "{header}\n[package]\nname = \"{name}\"\nversion = \"{}\"\ndescription = \"{what} of {}, generated by spec-lockstep.\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{}\n",
             cargo_version(version),
             title.replace('"', "'"),
             deps.join("\n")
@@ -635,27 +631,6 @@ fn manifests(
     Ok(files)
 }
 
-/// The version of the runtime in `workspace` (`crates/ev-energy-runtime`):
-/// the version the generated server requires (`"0.1.0"` is `^0.1.0`, any
-/// 0.1.x from 0.1.0 on), since it is the runtime the code was generated
-/// against.
-pub fn runtime_version(workspace: &Path) -> Result<String> {
-    let path = workspace
-        .join("crates")
-        .join(RUNTIME_PACKAGE)
-        .join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the runtime's manifest {}", path.display()))?;
-    let manifest: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
-    manifest
-        .get("package")
-        .and_then(|p| p.get("version"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("{} has no package.version", path.display()))
-}
-
 /// `2.0` → `2.0.0`: `info.version` as a Cargo (semver) version.
 pub fn cargo_version(version: &str) -> String {
     let numbers: Vec<u64> = version
@@ -674,54 +649,6 @@ pub fn cargo_version(version: &str) -> String {
 
 pub(crate) fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
-}
-
-/// This workspace's `[workspace.dependencies]`.
-pub struct WorkspaceDependencies(toml::Table);
-
-impl WorkspaceDependencies {
-    /// Reads them from the workspace's `Cargo.toml`.
-    pub fn read(workspace: &Path) -> Result<Self> {
-        let path = workspace.join("Cargo.toml");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let manifest: toml::Table = toml::from_str(&text)
-            .with_context(|| format!("{} is not valid TOML", path.display()))?;
-        let dependencies = manifest
-            .get("workspace")
-            .and_then(|w| w.get("dependencies"))
-            .and_then(|d| d.as_table())
-            .cloned()
-            .ok_or_else(|| anyhow!("{} has no [workspace.dependencies]", path.display()))?;
-        Ok(Self(dependencies))
-    }
-
-    /// `name = <the workspace's spec>`.
-    pub fn line(&self, name: &str) -> Result<String> {
-        let spec = self
-            .0
-            .get(name)
-            .ok_or_else(|| anyhow!("the workspace has no dependency `{name}`"))?;
-        Ok(format!("{name} = {}", inline(spec)))
-    }
-}
-
-/// A TOML value on one line (tables as inline tables).
-fn inline(value: &toml::Value) -> String {
-    match value {
-        toml::Value::Table(table) => {
-            let entries: Vec<String> = table
-                .iter()
-                .map(|(key, value)| format!("{key} = {}", inline(value)))
-                .collect();
-            format!("{{ {} }}", entries.join(", "))
-        }
-        toml::Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(inline).collect();
-            format!("[{}]", items.join(", "))
-        }
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -795,7 +722,7 @@ mod tests {
         );
         assert_eq!(
             command,
-            "xtask codegen --document ../graph.json --out . --paths /me --paths '/a b'"
+            "spec-lockstep codegen --document ../graph.json --out . --paths /me --paths '/a b'"
         );
     }
 
@@ -808,19 +735,5 @@ mod tests {
         assert!(names_crate(code, "uuid"));
         assert!(!names_crate(code, "serde_json"));
         assert!(!names_crate(code, "regress"));
-    }
-
-    #[test]
-    fn workspace_dependencies_become_inline_tables() {
-        let deps = WorkspaceDependencies::read(&crate::workspace_root()).unwrap();
-        let line = deps.line("chrono").unwrap();
-        assert!(line.starts_with("chrono = { "), "{line}");
-        assert!(line.contains("default-features = false"), "{line}");
-        let parsed: toml::Table = toml::from_str(&line).unwrap();
-        assert!(parsed["chrono"]["features"].as_array().is_some());
-        assert_eq!(
-            deps.line("progenitor-client").unwrap(),
-            "progenitor-client = \"=0.15.1\""
-        );
     }
 }

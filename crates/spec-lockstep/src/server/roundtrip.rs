@@ -165,7 +165,7 @@ pub fn main_rs(
     let tokens = quote! {
         //! The round trip of the generated client against the generated
         //! server: written by `cargo xtask corpus`, see
-        //! `xtask/src/server/roundtrip.rs`.
+        //! `crates/spec-lockstep/src/server/roundtrip.rs`.
         #![allow(unused_variables, unused_mut, unused_imports, clippy::all)]
 
         use ::#server as srv;

@@ -62,3 +62,18 @@ impl fmt::Display for Finding {
         write!(f, "{pointer}: {}", self.message)
     }
 }
+
+/// The phrases a generator message uses for a feature the generators
+/// document as unsupported. A document whose every problem says one of
+/// them is *refused*, not an internal error: the generator side words such
+/// a refusal with one of these, and [`is_unsupported_feature`] is the one
+/// place that reads them.
+pub const UNSUPPORTED_PHRASES: &[&str] = &["is not supported", "are not supported"];
+
+/// Whether a problem's message names a documented unsupported feature
+/// (contains one of [`UNSUPPORTED_PHRASES`]).
+pub fn is_unsupported_feature(message: &str) -> bool {
+    UNSUPPORTED_PHRASES
+        .iter()
+        .any(|phrase| message.contains(phrase))
+}

@@ -1,4 +1,4 @@
-//! `cargo xtask codegen --document PATH --out DIR`: a document outside the
+//! `spec-lockstep codegen --document PATH --out DIR`: a document outside the
 //! workspace list gets its own crates, which build where they are written,
 //! and again after being moved to another folder with the runtime from a
 //! registry-style copy: nothing written names a path of this checkout.
@@ -6,12 +6,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::corpus::throwaway_cargo;
-use xtask::workspace_root;
+use spec_lockstep::corpus::throwaway_cargo;
 
-/// The xtask binary run in `dir` (the workspace root without it).
-fn xtask_in(dir: Option<&Path>, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+/// The checkout the generator is developed in (two folders above this crate).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The generator binary run in `dir` (the workspace root without it).
+fn generator_in(dir: Option<&Path>, args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_spec-lockstep"))
         .args(args)
         .current_dir(dir.map_or_else(workspace_root, Path::to_path_buf))
         .output()
@@ -26,8 +33,8 @@ fn xtask_in(dir: Option<&Path>, args: &[&str]) -> (i32, String) {
     )
 }
 
-fn xtask(args: &[&str]) -> (i32, String) {
-    xtask_in(None, args)
+fn generator(args: &[&str]) -> (i32, String) {
+    generator_in(None, args)
 }
 
 /// This checkout's runtime crate.
@@ -91,7 +98,7 @@ fn header_command(text: &str) -> Vec<String> {
         "{first}"
     );
     let words: Vec<String> = command.split(' ').map(str::to_string).collect();
-    assert_eq!(words[0], "xtask", "{first}");
+    assert_eq!(words[0], "spec-lockstep", "{first}");
     words[1..].to_vec()
 }
 
@@ -110,7 +117,7 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
         "--runtime-path",
         &runtime,
     ];
-    let (code, report) = xtask(&generate);
+    let (code, report) = generator(&generate);
     assert_eq!(code, 0, "{report}");
     for file in [
         "Cargo.toml",
@@ -126,7 +133,7 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
     assert!(report.contains("Seeded Cargo.lock"), "{report}");
     let mut check = generate.to_vec();
     check.insert(1, "--check");
-    let (code, report) = xtask(&check);
+    let (code, report) = generator(&check);
     assert_eq!(code, 0, "a second run finds everything fresh: {report}");
 
     // The header's command, run where it says, with paths relative to
@@ -136,14 +143,14 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
     assert!(again.iter().any(|w| w == "--runtime-path"), "{manifest}");
     again.insert(1, "--check".into());
     let again: Vec<&str> = again.iter().map(String::as_str).collect();
-    let (code, report) = xtask_in(Some(out.path()), &again);
+    let (code, report) = generator_in(Some(out.path()), &again);
     assert_eq!(
         code, 0,
         "the header's command finds nothing stale: {report}"
     );
 
     // `--check` without the flags takes those the header records.
-    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    let (code, report) = generator(&["codegen", "--check", "--document", document, "--out", dir]);
     assert_eq!(code, 0, "the recorded flags: {report}");
     assert!(
         report.contains("Using the flags recorded in") && report.contains("--runtime-path"),
@@ -157,11 +164,11 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
         .join("generated.rs");
     let text = std::fs::read_to_string(&types).unwrap();
     std::fs::write(&types, text.replace("pub struct", "pub  struct")).unwrap();
-    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    let (code, report) = generator(&["codegen", "--check", "--document", document, "--out", dir]);
     assert_eq!(code, 1, "{report}");
     assert!(
         report.contains(&format!(
-            "To fix it, run `xtask codegen --document {}",
+            "To fix it, run `spec-lockstep codegen --document {}",
             again[3]
         )) && report.contains(&format!("` in {dir}")),
         "{report}"
@@ -171,11 +178,11 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
     // The generator never overwrites what it did not write.
     let lib = out.path().join("lockers-server").join("src").join("lib.rs");
     std::fs::write(&lib, "// mine\n").unwrap();
-    let (code, report) = xtask(&generate);
+    let (code, report) = generator(&generate);
     assert_eq!(code, 2, "{report}");
     assert!(report.contains("refusing to overwrite"), "{report}");
     std::fs::remove_file(&lib).unwrap();
-    assert_eq!(xtask(&generate).0, 0);
+    assert_eq!(generator(&generate).0, 0);
 
     // A crate of the team's beside the generated ones joins their
     // workspace on the next run: the same runtime patch, the same lock.
@@ -192,10 +199,10 @@ fn a_document_outside_the_workspace_generates_crates_that_build_there() {
         "//! The team's backend.\npub use lockers_server::{runtime, Api};\n",
     )
     .unwrap();
-    let (code, report) = xtask(&["codegen", "--check", "--document", document, "--out", dir]);
+    let (code, report) = generator(&["codegen", "--check", "--document", document, "--out", dir]);
     assert_eq!(code, 1, "not yet a member: {report}");
     assert_eq!(
-        xtask(&["codegen", "--document", document, "--out", dir]).0,
+        generator(&["codegen", "--document", document, "--out", dir]).0,
         0
     );
     let manifest = std::fs::read_to_string(out.path().join("Cargo.toml")).unwrap();
@@ -219,7 +226,7 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
     let document = project.join("api").join("parcel-lockers.yaml");
     std::fs::copy(root.join("xtask/fixtures/lockers/lockers.yaml"), &document).unwrap();
     let out = project.join("api").join("generated");
-    let (code, report) = xtask(&[
+    let (code, report) = generator(&[
         "codegen",
         "--document",
         document.to_str().unwrap(),
@@ -253,7 +260,7 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
             assert!(
                 first.contains(" from ../parcel-lockers.yaml. ")
                     && first.contains(
-                        "run `xtask codegen --document ../parcel-lockers.yaml --out . \
+                        "run `spec-lockstep codegen --document ../parcel-lockers.yaml --out . \
                          --crate-prefix lockers-api` in the folder"
                     ),
                 "{}: {first}",
@@ -264,7 +271,7 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
     }
     // The crate names come from --crate-prefix; the runtime by version.
     let server = std::fs::read_to_string(out.join("lockers-api-server/Cargo.toml")).unwrap();
-    let version = xtask::standalone::runtime_version(&root).unwrap();
+    let version = spec_lockstep::pins::pinned().runtime_version();
     assert!(
         server.contains(&format!("\nev-energy-runtime = \"{version}\"\n")),
         "{server}"
@@ -281,12 +288,12 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
         for name in manifest["dependencies"].as_table().unwrap().keys() {
             let ident = name.replace('-', "_");
             assert!(
-                xtask::standalone::names_crate(&code, &ident),
+                spec_lockstep::standalone::names_crate(&code, &ident),
                 "lockers-api-{krate} depends on {name}, which its code does not name"
             );
         }
         for unused in ["chrono", "uuid", "regress", "serde_json"] {
-            if !xtask::standalone::names_crate(&code, unused) {
+            if !spec_lockstep::standalone::names_crate(&code, unused) {
                 assert!(!manifest["dependencies"]
                     .as_table()
                     .unwrap()
@@ -374,7 +381,7 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
     let mut again = header_command(&manifest);
     again.insert(1, "--check".into());
     let again: Vec<&str> = again.iter().map(String::as_str).collect();
-    let (code, report) = xtask_in(Some(&out), &again);
+    let (code, report) = generator_in(Some(&out), &again);
     assert_eq!(code, 0, "{report}");
 }
 
@@ -390,7 +397,7 @@ fn bad_crate_prefixes_and_runtime_folders_are_clear_errors() {
         "lockers--api",
         "lockers-",
     ] {
-        let (code, report) = xtask(&[
+        let (code, report) = generator(&[
             "codegen",
             "--document",
             document,
@@ -407,7 +414,7 @@ fn bad_crate_prefixes_and_runtime_folders_are_clear_errors() {
             "{report}"
         );
     }
-    let (code, report) = xtask(&[
+    let (code, report) = generator(&[
         "codegen",
         "--document",
         document,
