@@ -1,6 +1,6 @@
 //! The vocabulary the code generator and the server runtime share.
 //!
-//! The generator (`xtask`) decides, from an OpenAPI document, what each
+//! The generator (`spec-lockstep`) decides, from an OpenAPI document, what each
 //! operation declares; the runtime (`ev-energy-runtime`) interprets those
 //! declarations for every request. Both sides need the same words: the
 //! situations in which the adapter answers a problem by itself and their
@@ -168,7 +168,76 @@ pub const GATE: [Check; 6] = [
     Check::Parameters,
 ];
 
+/// What the gate needs to know of an operation to say which of its checks
+/// can refuse it (see [`Check::applies`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Operation {
+    /// A success response has content, so `Accept` is negotiated.
+    pub success_content: bool,
+    /// A parameter is the API version header (`x-api-version`).
+    pub version_parameter: bool,
+    /// The operation has a security requirement.
+    pub secured: bool,
+    /// The operation has parameters.
+    pub parameters: bool,
+    /// The operation has a request body.
+    pub body: bool,
+}
+
+/// What the adapter answers for every operation when the backend fails
+/// (or has not implemented it), after the gate let the request through.
+pub const BACKEND_FAILURES: [Situation; 3] = [
+    Situation::InternalError,
+    Situation::Unavailable,
+    Situation::NotImplemented,
+];
+
+/// The problems the adapter may answer an operation with by itself: the
+/// situations of the gate's checks that apply to it, in the gate's order,
+/// then [`BACKEND_FAILURES`]. What the document must declare for it.
+pub fn refusals(operation: &Operation) -> Vec<Situation> {
+    GATE.into_iter()
+        .filter(|check| check.applies(operation))
+        .flat_map(|check| check.situations_for(operation))
+        .chain(BACKEND_FAILURES)
+        .collect()
+}
+
+/// Every status the adapter answers in the document's error shape, for
+/// some operation: the statuses of [`Situation::ALL`], ascending. (Limits
+/// of the server itself — 413, 414, 431 — are answered before an
+/// operation is known, as `application/problem+json`.)
+pub fn shaped_statuses() -> Vec<u16> {
+    let mut statuses: Vec<u16> = Situation::ALL.into_iter().map(Situation::status).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses
+}
+
 impl Check {
+    /// Whether the check can refuse `operation`. Every operation is
+    /// rate-limited: the hook is asked about anonymous callers too (public
+    /// operations, optional security without credentials), with no
+    /// principal, so a backend can hold back a client by its address.
+    pub const fn applies(self, operation: &Operation) -> bool {
+        match self {
+            Check::Negotiate => operation.success_content,
+            Check::Version => operation.version_parameter,
+            Check::Authenticate | Check::Authorize => operation.secured,
+            Check::RateLimit => true,
+            Check::Parameters => operation.parameters || operation.body,
+        }
+    }
+
+    /// [`Check::situations`] that can arise for `operation`: a body's media
+    /// type is refused (415) only where there is a body.
+    pub fn situations_for(self, operation: &Operation) -> impl Iterator<Item = Situation> + '_ {
+        self.situations()
+            .iter()
+            .copied()
+            .filter(move |s| *s != Situation::UnsupportedMediaType || operation.body)
+    }
+
     /// The problems this check answers with when it fails.
     pub const fn situations(self) -> &'static [Situation] {
         match self {
@@ -317,6 +386,50 @@ mod tests {
         assert!(Check::Negotiate.before_rate_limit());
         assert!(Check::Authenticate.before_rate_limit());
         assert!(!Check::Parameters.before_rate_limit());
+    }
+
+    #[test]
+    fn parameters_are_read_last() {
+        // The runtime's `admit` reads the parameters once every other check
+        // passed, so that a refused request does not pay for them.
+        assert_eq!(GATE.last(), Some(&Check::Parameters));
+    }
+
+    #[test]
+    fn what_an_operation_can_be_refused_with_follows_its_traits() {
+        let public = Operation::default();
+        assert_eq!(
+            refusals(&public),
+            [
+                Situation::TooManyRequests,
+                Situation::InternalError,
+                Situation::Unavailable,
+                Situation::NotImplemented
+            ]
+        );
+        let secured_with_body = Operation {
+            secured: true,
+            body: true,
+            success_content: true,
+            ..Operation::default()
+        };
+        let statuses: Vec<u16> = refusals(&secured_with_body)
+            .into_iter()
+            .map(Situation::status)
+            .collect();
+        assert_eq!(
+            statuses,
+            [406, 400, 401, 401, 403, 429, 415, 400, 500, 503, 501]
+        );
+        let parameters_only = Operation {
+            parameters: true,
+            ..Operation::default()
+        };
+        assert!(!refusals(&parameters_only).contains(&Situation::UnsupportedMediaType));
+        assert_eq!(
+            shaped_statuses(),
+            [400, 401, 403, 404, 405, 406, 415, 429, 500, 501, 503]
+        );
     }
 
     #[test]

@@ -69,35 +69,21 @@ fn check_error_schemas(model: &Model, findings: &mut Vec<Finding>) {
 
 /// The generated adapter answers some statuses itself; the document must
 /// declare them, so that neither a client nor a conformance tool meets a
-/// status it was not told about.
+/// status it was not told about. Which ones is the gate's table
+/// ([`ev_energy_spec_vocab::refusals`]); a backend's failure needs a 500
+/// or a 503 (the 501 of an operation not implemented yet is a stage of
+/// development, not asked for).
 fn check_adapter_statuses(model: &Model, findings: &mut Vec<Finding>) {
     for operation in &model.operations {
-        let mut needed = Vec::new();
-        if !operation.parameters.is_empty() || operation.body.is_some() {
-            needed.push((
-                400,
-                "the adapter answers it for invalid parameters or bodies",
-            ));
-        }
-        if operation.secured() {
-            needed.push((
-                401,
-                "the adapter answers it for missing or rejected credentials",
-            ));
-            needed.push((
-                403,
-                "the adapter answers it when the principal lacks a scope",
-            ));
-            needed.push((
-                429,
-                "the adapter answers it when the rate-limit hook refuses a caller",
-            ));
-        }
-        if operation.successes().any(|r| !r.content.is_empty()) {
-            needed.push((
-                406,
-                "the adapter answers it when `Accept` rules out the success media type",
-            ));
+        let traits = operation.gate();
+        let mut needed: Vec<(u16, &str)> = Vec::new();
+        for check in GATE.into_iter().filter(|c| c.applies(&traits)) {
+            for situation in check.situations_for(&traits) {
+                let status = situation.status();
+                if !needed.iter().any(|(s, _)| *s == status) {
+                    needed.push((status, why(check, situation)));
+                }
+            }
         }
         if operation.response_for(500).is_none() && operation.response_for(503).is_none() {
             findings.push(Finding::new(
@@ -117,31 +103,36 @@ fn check_adapter_statuses(model: &Model, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The problems the adapter answers for an operation, by situation: the
-/// gate's checks that apply to it, in the gate's order, and the backend's
-/// failures.
-fn adapter_situations(operation: &Operation) -> Vec<ProblemSituation> {
-    adapter_checks(operation)
-        .into_iter()
-        .flat_map(|check| check.situations().iter().copied())
-        .chain([
-            ProblemSituation::InternalError,
-            ProblemSituation::Unavailable,
-            ProblemSituation::NotImplemented,
-        ])
-        .collect()
+/// Why the adapter answers `situation` when `check` fails, for a finding.
+fn why(check: Check, situation: ProblemSituation) -> &'static str {
+    match (check, situation) {
+        (Check::Negotiate, _) => {
+            "the adapter answers it when `Accept` rules out the success media type"
+        }
+        (Check::Version, _) => {
+            "the adapter answers it for an API version the document does not have"
+        }
+        (Check::Authenticate, ProblemSituation::BadRequest) => {
+            "the adapter answers it for a credential sent twice"
+        }
+        (Check::Authenticate, _) => "the adapter answers it for missing or rejected credentials",
+        (Check::Authorize, _) => "the adapter answers it when the principal lacks a scope",
+        (Check::RateLimit, _) => {
+            "the adapter answers it when the rate-limit hook refuses a caller (every operation \
+             is rate-limited, anonymous callers too)"
+        }
+        (Check::Parameters, ProblemSituation::UnsupportedMediaType) => {
+            "the adapter answers it when the body's `Content-Type` is none of the request \
+             body's media types"
+        }
+        (Check::Parameters, _) => "the adapter answers it for invalid parameters or bodies",
+    }
 }
 
-/// The gate's checks that apply to an operation, in the gate's order.
-fn adapter_checks(operation: &Operation) -> Vec<Check> {
-    GATE.into_iter()
-        .filter(|check| match check {
-            Check::Negotiate => operation.successes().any(|r| !r.content.is_empty()),
-            Check::Version => operation.parameters.iter().any(|p| p.api_version),
-            Check::Authenticate | Check::Authorize | Check::RateLimit => operation.secured(),
-            Check::Parameters => !operation.parameters.is_empty() || operation.body.is_some(),
-        })
-        .collect()
+/// The problems the adapter answers for an operation, by situation (the
+/// gate's table).
+fn adapter_situations(operation: &Operation) -> Vec<ProblemSituation> {
+    ev_energy_spec_vocab::refusals(&operation.gate())
 }
 
 /// The adapter converts its own problems into the body type the document
@@ -216,11 +207,13 @@ fn check_adapter_problems(model: &Model, findings: &mut Vec<Finding>) {
 /// except on 429.
 fn check_runtime_headers(model: &Model, findings: &mut Vec<Finding>) {
     for operation in &model.operations {
-        let mut before_counting: Vec<u16> = adapter_checks(operation)
+        let traits = operation.gate();
+        let mut before_counting: Vec<u16> = GATE
             .into_iter()
-            .filter(|check| check.before_rate_limit())
-            .flat_map(|check| check.situations().iter().map(|s| s.status()))
+            .filter(|check| check.applies(&traits) && check.before_rate_limit())
+            .flat_map(|check| check.situations_for(&traits).map(|s| s.status()))
             .collect();
+        before_counting.sort_unstable();
         before_counting.dedup();
         for status in before_counting {
             let Some(response) = operation.response_for(status) else {
@@ -295,8 +288,8 @@ mod tests {
     #[test]
     fn finds_missing_and_duplicate_operation_ids() {
         let doc = format!(
-            "{HEAD}paths:\n  /a:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}, '500': {{description: e}}}}}}\n    \
-             post: {{responses: {{'200': {{description: ok}}, '500': {{description: e}}}}}}\n  /b:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}}}}}\n"
+            "{HEAD}paths:\n  /a:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}, '429': {{description: slow}}, '500': {{description: e}}}}}}\n    \
+             post: {{responses: {{'200': {{description: ok}}, '429': {{description: slow}}, '500': {{description: e}}}}}}\n  /b:\n    get: {{operationId: x, responses: {{'200': {{description: ok}}, '429': {{description: slow}}}}}}\n"
         );
         let found = lint_yaml(&doc);
         assert_eq!(
@@ -313,7 +306,7 @@ mod tests {
     fn warnings_fail_the_lint_too() {
         let doc = format!(
             "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
-             '204': {{description: ok}}\n        '500': {{description: e}}\n\
+             '204': {{description: ok}}\n        '429': {{description: slow}}\n        '500': {{description: e}}\n\
              components:\n  schemas:\n    Id: {{type: integer, example: nope}}\n"
         );
         let found = lint_text(Path::new("test.yaml"), &doc);
@@ -327,7 +320,7 @@ mod tests {
     #[test]
     fn finds_unresolved_refs() {
         let doc = format!(
-            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {{$ref: '#/components/responses/Nope'}}\n        '500': {{description: e}}\n"
+            "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {{$ref: '#/components/responses/Nope'}}\n        '429': {{description: slow}}\n        '500': {{description: e}}\n"
         );
         assert_eq!(
             lint_yaml(&doc),
@@ -363,6 +356,7 @@ mod tests {
             "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
              '400': {{description: bad, content: {{application/json: {{schema: {{type: object}}}}}}}}\n        \
              '404': {{description: gone, content: {{application/json: {{schema: {{type: integer}}}}}}}}\n        \
+             '429': {{description: slow, content: {{application/json: {{schema: {{type: object}}}}}}}}\n        \
              '500': {{description: e, content: {{application/json: {{schema: {{type: object}}}}}}}}\n"
         );
         let found = lint_yaml(&doc);
@@ -403,6 +397,7 @@ mod tests {
                 "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      \
                  parameters: [{{name: q, in: query, schema: {{type: string}}}}]\n      responses:\n        \
                  '204': {{description: ok}}\n        '400': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n        \
+                 '429': {{description: slow, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n        \
                  '500': {{description: bad, content: {{application/json: {{schema: {{$ref: '#/components/schemas/E'}}}}}}}}\n\
                  components:\n  schemas:\n    E:\n{schema}"
             )
@@ -452,7 +447,7 @@ mod tests {
     fn finds_runtime_headers_required_where_the_adapter_cannot_know_them() {
         let doc = format!(
             "{HEAD}security: [{{key: []}}]\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
-             '204': {{description: ok}}\n        '401': {{description: no, headers: {{X-Limit: {{required: true, x-rate-limit: limit, schema: {{type: integer}}}}}}}}\n        \
+             '204': {{description: ok}}\n        '400': {{description: twice}}\n        '401': {{description: no, headers: {{X-Limit: {{required: true, x-rate-limit: limit, schema: {{type: integer}}}}}}}}\n        \
              '403': {{description: no}}\n        '429': {{description: slow}}\n        \
              '503': {{description: down, headers: {{Retry-After: {{required: true, schema: {{type: integer}}}}}}}}\n\
              components:\n  securitySchemes:\n    key: {{type: apiKey, in: header, name: X-Key}}\n"

@@ -9,7 +9,8 @@ use crate::negotiate::accepts_any;
 use crate::params::{ParamErrors, RawRequest};
 use crate::problem::{Problem, Situation};
 use crate::security::{challenge, find, Found};
-use crate::spec::{OperationSpec, SchemeKind};
+use crate::spec::{OperationSpec, Requirement, SchemeKind};
+use ev_energy_spec_vocab::{Check, GATE};
 
 /// Runs the checks above. `parse` reads the operation's parameters and
 /// body; it runs only once the request is authenticated and within its
@@ -47,32 +48,39 @@ pub async fn admit<G: Gatekeeper, R>(
         }
     }
 
-    if !accepts_any(&request.headers, operation.produces) {
-        return Err(context.problem(Situation::NotAcceptable, &[]));
-    }
-    if let Some(requested) = unsupported {
-        return Err(context.problem(Situation::UnsupportedVersion, &[("requested", &requested)]));
-    }
-
-    let principal = authenticate(gate, operation, request, context).await?;
-
-    match gate.rate_limit(principal.as_ref(), operation.id).await {
-        RateLimit::Unlimited => {}
-        RateLimit::Allowed { limit, remaining } => context.rate_limit = Some((limit, remaining)),
-        RateLimit::Exceeded {
-            limit,
-            retry_after_secs,
-        } => {
-            context.rate_limit = Some((limit, 0));
-            context.retry_after = Some(retry_after_secs);
-            metrics::counter!(crate::observe::RATE_LIMIT_REFUSALS, "operation" => operation.id)
-                .increment(1);
-            return Err(context.problem(
-                Situation::TooManyRequests,
-                &[("retry_after", &retry_after_secs.to_string())],
-            ));
+    // The checks in the gate's order; the first that fails answers. The
+    // parameters are read last (`GATE` ends with them, which the
+    // vocabulary's tests hold), so a refused request does not pay for them.
+    let mut decided = None;
+    for check in GATE {
+        match check {
+            Check::Negotiate => {
+                if !accepts_any(&request.headers, operation.produces) {
+                    return Err(context.problem(Situation::NotAcceptable, &[]));
+                }
+            }
+            Check::Version => {
+                if let Some(requested) = unsupported.take() {
+                    return Err(context
+                        .problem(Situation::UnsupportedVersion, &[("requested", &requested)]));
+                }
+            }
+            Check::Authenticate => {
+                decided = authenticate(gate, operation, request, context).await?
+            }
+            Check::Authorize => {
+                if let Some((principal, requirement)) = &decided {
+                    authorize(principal, requirement, context)?;
+                }
+            }
+            Check::RateLimit => {
+                let principal = decided.as_ref().map(|(principal, _)| principal);
+                rate_limit(gate, principal, operation, context).await?;
+            }
+            Check::Parameters => {}
         }
     }
+    let principal = decided.map(|(principal, _)| principal);
 
     let mut parsed = parse();
     if let (Some(version), Err(errors)) = (&compiled.version, &mut parsed) {
@@ -102,14 +110,47 @@ pub async fn admit<G: Gatekeeper, R>(
     }
 }
 
-/// Authentication and authorization: the first alternative of the
-/// security requirement whose credentials the request carries decides.
+/// The rate-limit hook, for every operation: an anonymous caller (a
+/// public operation, or optional security without credentials) is asked
+/// about with no principal.
+async fn rate_limit<G: Gatekeeper>(
+    gate: &G,
+    principal: Option<&G::Principal>,
+    operation: &'static OperationSpec,
+    context: &mut Context,
+) -> Result<(), Problem> {
+    match gate.rate_limit(principal, operation.id).await {
+        RateLimit::Unlimited => Ok(()),
+        RateLimit::Allowed { limit, remaining } => {
+            context.rate_limit = Some((limit, remaining));
+            Ok(())
+        }
+        RateLimit::Exceeded {
+            limit,
+            retry_after_secs,
+        } => {
+            context.rate_limit = Some((limit, 0));
+            context.retry_after = Some(retry_after_secs);
+            metrics::counter!(crate::observe::RATE_LIMIT_REFUSALS, "operation" => operation.id)
+                .increment(1);
+            Err(context.problem(
+                Situation::TooManyRequests,
+                &[("retry_after", &retry_after_secs.to_string())],
+            ))
+        }
+    }
+}
+
+/// Authentication: the first alternative of the security requirement
+/// whose credentials the request carries decides, and gives the principal
+/// with that alternative (whose scopes [`authorize`] checks); `None` when
+/// the operation takes anonymous callers.
 async fn authenticate<G: Gatekeeper>(
     gate: &G,
     operation: &'static OperationSpec,
     request: &RawRequest,
     context: &mut Context,
-) -> Result<Option<G::Principal>, Problem> {
+) -> Result<Option<(G::Principal, Requirement)>, Problem> {
     if operation.security.is_empty() {
         return Ok(None);
     }
@@ -165,25 +206,7 @@ async fn authenticate<G: Gatekeeper>(
             continue;
         };
         context.client_id = principal.client_id().map(str::to_string);
-        let missing: Vec<&str> = requirement
-            .iter()
-            .flat_map(|(_, scopes)| scopes.iter().copied())
-            .filter(|scope| !principal.has_scope(scope))
-            .collect();
-        if !missing.is_empty() {
-            let needed = requirement
-                .iter()
-                .flat_map(|(_, scopes)| scopes.iter().copied())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if let Ok(value) = HeaderValue::from_str(&format!(
-                "Bearer error=\"insufficient_scope\", scope=\"{needed}\""
-            )) {
-                context.extra.insert(header::WWW_AUTHENTICATE, value);
-            }
-            return Err(context.problem(Situation::Forbidden, &[]));
-        }
-        return Ok(Some(principal));
+        return Ok(Some((principal, *requirement)));
     }
     if malformed.is_none() && request.headers.contains_key(header::AUTHORIZATION) {
         // An Authorization header of a scheme this operation does not take.
@@ -222,6 +245,30 @@ async fn authenticate<G: Gatekeeper>(
             Err(context.problem(Situation::Unauthenticated, &[]))
         }
     }
+}
+
+/// Authorization: the principal holds every scope of the alternative its
+/// credentials answered.
+fn authorize<P: Principal>(
+    principal: &P,
+    requirement: &Requirement,
+    context: &mut Context,
+) -> Result<(), Problem> {
+    let scopes = || {
+        requirement
+            .iter()
+            .flat_map(|(_, scopes)| scopes.iter().copied())
+    };
+    if scopes().all(|scope| principal.has_scope(scope)) {
+        return Ok(());
+    }
+    let needed = scopes().collect::<Vec<_>>().join(" ");
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "Bearer error=\"insufficient_scope\", scope=\"{needed}\""
+    )) {
+        context.extra.insert(header::WWW_AUTHENTICATE, value);
+    }
+    Err(context.problem(Situation::Forbidden, &[]))
 }
 
 /// `WWW-Authenticate` for each scheme of `operation`; a Bearer challenge

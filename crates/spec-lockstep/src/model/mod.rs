@@ -227,6 +227,19 @@ impl Operation {
         self.security.iter().any(|r| r.schemes.is_empty())
     }
 
+    /// What the gate's table needs to know of the operation to say which
+    /// problems the adapter may answer it with
+    /// ([`ev_energy_spec_vocab::refusals`]).
+    pub fn gate(&self) -> ev_energy_spec_vocab::Operation {
+        ev_energy_spec_vocab::Operation {
+            success_content: self.successes().any(|r| !r.content.is_empty()),
+            version_parameter: self.parameters.iter().any(|p| p.api_version),
+            secured: self.secured(),
+            parameters: !self.parameters.is_empty(),
+            body: self.body.is_some(),
+        }
+    }
+
     /// The responses with a 2xx status (or a `2XX` range).
     pub fn successes(&self) -> impl Iterator<Item = &Response> {
         self.responses.iter().filter(|r| r.status.is_success())

@@ -756,11 +756,11 @@ fn stand_in_message(stood_in: &[String], fields: &[Field]) -> String {
         .join(", ");
     format!(
         "this error schema requires properties that nothing in a problem (status, title, detail, \
-         type, instance, field errors) fills; the adapter's own refusals (a 400 for bad \
-         parameters, 401, 403, 404, 405, 406, 413, 429, 500, 503) fill them with a value the \
-         schema accepts, so that a client decodes them as this schema: {each}. Make them \
-         optional, or name them as the README's error mapping does (`code`, `message`, …), to \
-         send what they mean"
+         type, instance, field errors) fills; the adapter's own refusals ({}) fill them with a \
+         value the schema accepts, so that a client decodes them as this schema: {each}. Make \
+         them optional, or name them as the README's error mapping does (`code`, `message`, …), \
+         to send what they mean",
+        own_statuses()
     )
 }
 
@@ -781,11 +781,11 @@ pub fn unfillable_message(missing: &[String]) -> String {
         {
             return format!(
                 "this error schema is of type {kind}, not an object, so no problem fits it: where \
-                 the adapter answers one of its own errors (a 400 for bad parameters, 401, 403, \
-                 404, 405, 406, 413, 429, 500, 503) with a response of this schema, \
+                 the adapter answers one of its own errors ({}) with a response of this schema, \
                  {PROBLEM_JSON_FALLBACK}, which a client decoding this schema does not read, and \
                  the `Problems` constructors of its type return an error. Declare an object (an \
-                 RFC 9457 problem, or one the README's error mapping fills) for error responses"
+                 RFC 9457 problem, or one the README's error mapping fills) for error responses",
+                own_statuses()
             );
         }
     }
@@ -797,13 +797,24 @@ pub fn unfillable_message(missing: &[String]) -> String {
     let them = if missing.len() == 1 { "it" } else { "them" };
     format!(
         "this error schema requires {names}, which nothing in a problem (status, title, detail, \
-         type, instance, field errors) fills: where the adapter answers one of its own errors (a \
-         400 for bad parameters, 401, 403, 404, 405, 406, 413, 429, 500, 503) with a response of \
-         this schema, {PROBLEM_JSON_FALLBACK}, which a client decoding this schema does not \
-         read, and the `Problems` constructors of its type return an error: no value it accepts \
-         could be chosen (a `pattern`, a `date`, subschemas, bounds nothing fits). Make {names} \
-         optional, or name {them} as the README's error mapping does (`code`, `message`, …)"
+         type, instance, field errors) fills: where the adapter answers one of its own errors \
+         ({}) with a response of this schema, {PROBLEM_JSON_FALLBACK}, which a client decoding \
+         this schema does not read, and the `Problems` constructors of its type return an \
+         error: no value it accepts could be chosen (a `pattern`, a `date`, subschemas, bounds \
+         nothing fits). Make {names} optional, or name {them} as the README's error mapping \
+         does (`code`, `message`, …)",
+        own_statuses()
     )
+}
+
+/// The statuses the adapter answers in the document's error shape, from the
+/// gate's table (`400, 401, …, 503`).
+fn own_statuses() -> String {
+    ev_energy_spec_vocab::shaped_statuses()
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
