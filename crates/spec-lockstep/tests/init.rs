@@ -9,14 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use spec_lockstep::corpus::throwaway_cargo;
+use support::workspace_root;
 
-/// The checkout the generator is developed in (two folders above this crate).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+mod support;
 
 fn generator_in(dir: &Path, args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_spec-lockstep"))

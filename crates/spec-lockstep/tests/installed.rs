@@ -4,18 +4,13 @@
 //! `codegen` and the build of what it writes, the drift check (and what it
 //! says about files another version wrote), `lint` and `compat`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use spec_lockstep::corpus::throwaway_cargo;
+use support::workspace_root;
 
-/// The checkout the generator is developed in (two folders above this crate).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+mod support;
 
 /// `program args…` in `dir`: exit code and everything it printed.
 fn run(program: &Path, args: &[&str], dir: &Path) -> (i32, String) {
@@ -42,67 +37,12 @@ fn the_packaged_generator_installs_offline_and_works_without_a_checkout() {
 
     // The three crates a registry would serve: the generator, the runtime
     // its servers name, and the vocabulary both depend on.
-    let packages = temp.join("packages");
-    let package = Command::new(env!("CARGO"))
-        .args([
-            "package",
-            "--quiet",
-            "--offline",
-            "--no-verify",
-            "--allow-dirty",
-            "-p",
-            "ev-energy-spec-vocab",
-            "-p",
-            "ev-energy-runtime",
-            "-p",
-            "spec-lockstep",
-            "--target-dir",
-        ])
-        .arg(&packages)
-        .current_dir(&root)
-        .output()
-        .unwrap();
-    assert!(
-        package.status.success(),
-        "cargo package: {}",
-        String::from_utf8_lossy(&package.stderr)
+    let copies = support::registry_copies(
+        temp,
+        &["ev-energy-spec-vocab", "ev-energy-runtime", "spec-lockstep"],
     );
-    let registry = temp.join("registry");
-    std::fs::create_dir_all(&registry).unwrap();
-    let mut patch = String::from("[patch.crates-io]\n");
-    let mut generator = None;
-    let mut vocab = None;
-    for entry in std::fs::read_dir(packages.join("package")).unwrap() {
-        let archive = entry.unwrap().path();
-        let Some(stem) = archive
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".crate"))
-        else {
-            continue;
-        };
-        let unpacked = Command::new("tar")
-            .arg("-xzf")
-            .arg(&archive)
-            .arg("-C")
-            .arg(&registry)
-            .status()
-            .unwrap();
-        assert!(unpacked.success(), "tar {}", archive.display());
-        let name = stem.rsplit_once('-').unwrap().0;
-        if name == "spec-lockstep" {
-            generator = Some(registry.join(stem));
-        } else {
-            if name == "ev-energy-spec-vocab" {
-                vocab = Some(registry.join(stem));
-            }
-            patch.push_str(&format!(
-                "{name} = {{ path = {} }}\n",
-                toml::Value::String(registry.join(stem).to_string_lossy().into_owned())
-            ));
-        }
-    }
-    let generator = generator.expect("cargo package packed spec-lockstep");
+    let patch = support::patch(&copies, &["ev-energy-spec-vocab", "ev-energy-runtime"]);
+    let generator = &copies["spec-lockstep"];
     // The package is what a registry serves: sources and pins, no fixture of this checkout.
     assert!(generator.join("pins").join("dependencies.toml").is_file());
     assert!(!generator.join("tests").exists());
@@ -118,14 +58,10 @@ fn the_packaged_generator_installs_offline_and_works_without_a_checkout() {
     // install --path` reads the configuration in that folder (and no other
     // but cargo's home). One target folder under ours for every run, so
     // its dependencies build once.
-    let vocab = vocab.expect("cargo package packed ev-energy-spec-vocab");
     std::fs::create_dir_all(generator.join(".cargo")).unwrap();
     std::fs::write(
         generator.join(".cargo").join("config.toml"),
-        format!(
-            "[patch.crates-io]\nev-energy-spec-vocab = {{ path = {} }}\n",
-            toml::Value::String(vocab.to_string_lossy().into_owned())
-        ),
+        support::patch(&copies, &["ev-energy-spec-vocab"]),
     )
     .unwrap();
     let tool = temp.join("tool");
@@ -138,7 +74,7 @@ fn the_packaged_generator_installs_offline_and_works_without_a_checkout() {
             "--debug",
             "--path",
         ])
-        .arg(&generator)
+        .arg(generator)
         .arg("--root")
         .arg(&tool)
         .current_dir(&team)

@@ -7,14 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use spec_lockstep::corpus::throwaway_cargo;
+use support::workspace_root;
 
-/// The checkout the generator is developed in (two folders above this crate).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+mod support;
 
 /// The generator binary run in `dir` (the workspace root without it).
 fn generator_in(dir: Option<&Path>, args: &[&str]) -> (i32, String) {
@@ -310,56 +305,9 @@ fn generated_crates_name_no_path_of_this_checkout_and_build_after_a_move() {
     let out = moved.join("api").join("generated");
 
     // The runtime as a registry would serve it.
-    let packages = elsewhere.path().join("packages");
-    let package = Command::new(env!("CARGO"))
-        .args([
-            "package",
-            "--quiet",
-            "--offline",
-            "--no-verify",
-            "--allow-dirty",
-            "-p",
-            "ev-energy-spec-vocab",
-            "-p",
-            "ev-energy-runtime",
-            "--target-dir",
-        ])
-        .arg(&packages)
-        .current_dir(&root)
-        .output()
-        .unwrap();
-    assert!(
-        package.status.success(),
-        "cargo package: {}",
-        String::from_utf8_lossy(&package.stderr)
-    );
-    let registry = elsewhere.path().join("registry");
-    std::fs::create_dir_all(&registry).unwrap();
-    let mut patch = String::from("[patch.crates-io]\n");
-    for entry in std::fs::read_dir(packages.join("package")).unwrap() {
-        let archive = entry.unwrap().path();
-        let Some(stem) = archive
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".crate"))
-        else {
-            continue;
-        };
-        let unpack = Command::new("tar")
-            .arg("-xzf")
-            .arg(&archive)
-            .arg("-C")
-            .arg(&registry)
-            .status()
-            .unwrap();
-        assert!(unpack.success(), "tar {}", archive.display());
-        let name = stem.rsplit_once('-').unwrap().0;
-        patch.push_str(&format!(
-            "{name} = {{ path = {} }}\n",
-            toml::Value::String(registry.join(stem).to_string_lossy().into_owned())
-        ));
-    }
-    assert!(patch.contains("ev-energy-runtime = "), "{patch}");
+    let runtime_crates = ["ev-energy-spec-vocab", "ev-energy-runtime"];
+    let copies = support::registry_copies(elsewhere.path(), &runtime_crates);
+    let patch = support::patch(&copies, &runtime_crates);
     // Without it, the runtime is a registry dependency that no registry
     // offline has: the patch is what the build below stands on.
     let unpatched = throwaway_cargo(&target())

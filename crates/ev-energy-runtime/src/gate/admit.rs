@@ -70,7 +70,9 @@ pub async fn admit<G: Gatekeeper, R>(
             }
             Check::Authorize => {
                 if let Some((principal, requirement)) = &decided {
-                    authorize(principal, requirement, context)?;
+                    if let Some(forbidden) = authorize(principal, requirement, context) {
+                        return Err(forbidden);
+                    }
                 }
             }
             Check::RateLimit => {
@@ -248,19 +250,19 @@ async fn authenticate<G: Gatekeeper>(
 }
 
 /// Authorization: the principal holds every scope of the alternative its
-/// credentials answered.
+/// credentials answered; the 403 to answer when it does not.
 fn authorize<P: Principal>(
     principal: &P,
     requirement: &Requirement,
     context: &mut Context,
-) -> Result<(), Problem> {
+) -> Option<Problem> {
     let scopes = || {
         requirement
             .iter()
             .flat_map(|(_, scopes)| scopes.iter().copied())
     };
     if scopes().all(|scope| principal.has_scope(scope)) {
-        return Ok(());
+        return None;
     }
     let needed = scopes().collect::<Vec<_>>().join(" ");
     if let Ok(value) = HeaderValue::from_str(&format!(
@@ -268,7 +270,7 @@ fn authorize<P: Principal>(
     )) {
         context.extra.insert(header::WWW_AUTHENTICATE, value);
     }
-    Err(context.problem(Situation::Forbidden, &[]))
+    Some(context.problem(Situation::Forbidden, &[]))
 }
 
 /// `WWW-Authenticate` for each scheme of `operation`; a Bearer challenge
