@@ -168,20 +168,20 @@ impl FormFields {
                         Ok(item) => items.push(item),
                         Err(e) => errors.push(format!(
                             "{at}: Not valid JSON: {}. Got {}.",
-                            crate::params::truncate(&e.to_string()),
-                            crate::params::quote(text)
+                            crate::values::truncate(&e.to_string()),
+                            crate::values::quote(text)
                         )),
                     }
                     continue;
                 }
                 match kind {
                     None => items.push(Value::String(text.clone())),
-                    Some(kind) => match crate::params::to_json(kind, None, text) {
+                    Some(kind) => match crate::values::to_json(kind, None, text) {
                         Ok(item) => items.push(item),
                         Err(message) => {
                             errors.push(format!(
                                 "{at}: {message} Got {}.",
-                                crate::params::quote(text)
+                                crate::values::quote(text)
                             ));
                         }
                     },
@@ -333,7 +333,7 @@ pub(crate) fn read(
         Encoding::Json => serde_json::from_slice(bytes).map(Read::Json).map_err(|e| {
             vec![format!(
                 "Not valid JSON: {}.",
-                crate::params::truncate(&e.to_string())
+                crate::values::truncate(&e.to_string())
             )]
         }),
         Encoding::Form => form.read(bytes).map(Read::Json),

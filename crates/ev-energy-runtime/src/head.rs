@@ -51,7 +51,7 @@ use std::task::{ready, Context, Poll};
 use axum::http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::serve::Limits;
+use crate::limits::Limits;
 use crate::spec::ApiSpec;
 
 /// The most bytes read and dropped after a refusal.
@@ -432,7 +432,7 @@ impl<S> HeadGuard<S> {
         self.inbox_at = 0;
         if self.first && self.outbox_at == self.outbox.len() {
             let (status, detail) = refusal.answer(&self.limits);
-            let answer = crate::serve::raw_refusal(self.api, status, detail);
+            let answer = crate::limits::raw_refusal(self.api, status, detail);
             self.state = State::Writing { answer, written: 0 };
         } else {
             self.outbox.extend_from_slice(&stand_in(refusal));

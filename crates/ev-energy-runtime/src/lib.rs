@@ -32,10 +32,12 @@ mod gate;
 mod head;
 mod header_fields;
 mod hooks;
+mod limits;
 mod negotiate;
 mod params;
 mod problem;
 mod problem_de;
+mod problem_value;
 mod reply;
 mod respond;
 mod routes;
@@ -43,6 +45,7 @@ mod security;
 mod shape;
 mod spec;
 mod templates;
+mod values;
 
 pub mod error;
 pub mod observe;
@@ -60,19 +63,15 @@ pub use serve::{serve, Limits};
 /// The plumbing generated code declares itself with; not for backends.
 #[doc(hidden)]
 pub mod declare {
-    pub use crate::compiled::{CompiledOperation, Version};
-    pub use crate::gate::{admit, encode, failure, head, not_found, refuse, Context};
+    pub use crate::gate::not_found;
     pub use crate::hooks::{Anonymous, Gatekeeper};
-    pub use crate::params::{parse, ParamErrors, Query, RawBody, RawRequest, BODY};
     pub use crate::problem::{Document, ProblemText};
-    pub use crate::reply::{shaped_problem, typed_problem, Encode, Reply, Responses};
-    pub use crate::respond::{respond_empty, respond_json, HeaderError};
+    pub use crate::reply::{shaped_problem, typed_problem, Reply, Responses};
     pub use crate::routes::Routes;
     pub use crate::shape::{ErrorField, ErrorShape, FieldErrors, Source};
     pub use crate::spec::{
-        ApiSpec, BodySpec, Encoding, ErrorBody, HeaderSpec, KeyLocation, Kind, Location, MediaSpec,
-        OperationSpec, ParamSpec, Requirement, ResponseSpec, Role, SchemeKind, SchemeSpec, Shape,
-        StatusSpec,
+        ApiSpec, BodySpec, ErrorBody, HeaderSpec, KeyLocation, Kind, MediaSpec, OperationSpec,
+        ParamSpec, ResponseSpec, Role, SchemeSpec, Shape,
     };
 }
 

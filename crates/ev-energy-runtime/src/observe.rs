@@ -18,7 +18,6 @@ use std::time::Instant;
 use axum::response::Response;
 use tracing::field::Empty;
 
-use crate::gate::Context;
 use crate::spec::OperationSpec;
 
 /// Counter: answers, by `operation` and `status`.
@@ -31,7 +30,7 @@ pub const IN_FLIGHT: &str = "http_requests_in_flight";
 pub const RATE_LIMIT_REFUSALS: &str = "http_rate_limit_refusals_total";
 
 /// One request to an operation, from routing to its answer.
-pub struct Observation {
+pub(crate) struct Observation {
     operation: &'static OperationSpec,
     span: tracing::Span,
     started: Instant,
@@ -41,7 +40,7 @@ pub struct Observation {
 
 impl Observation {
     /// Starts observing a request to `operation`.
-    pub fn start(operation: &'static OperationSpec) -> Self {
+    pub(crate) fn start(operation: &'static OperationSpec) -> Self {
         let span = tracing::info_span!(
             "operation",
             operation_id = operation.id,
@@ -62,19 +61,20 @@ impl Observation {
     }
 
     /// The span the request is answered in.
-    pub fn span(&self) -> &tracing::Span {
+    pub(crate) fn span(&self) -> &tracing::Span {
         &self.span
     }
 
-    /// Records the answer.
-    pub fn finish(self, response: &Response, context: &Context) {
+    /// Records the answer, and the client it was given to where the
+    /// credentials named one.
+    pub(crate) fn finish(self, response: &Response, client_id: Option<&str>) {
         let status = response.status().as_u16();
         let elapsed = self.started.elapsed();
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
         self.span.record("http.status", status);
         self.span.record("latency_ms", latency_ms);
-        if let Some(client) = &context.client_id {
-            self.span.record("client_id", client.as_str());
+        if let Some(client) = client_id {
+            self.span.record("client_id", client);
         }
         with_handles(self.operation, |h| {
             h.requests(status).increment(1);
@@ -231,7 +231,7 @@ mod tests {
         let observation = Observation::start(&OP);
         let mut response = Response::new(axum::body::Body::empty());
         *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
-        observation.finish(&response, &Context::default());
+        observation.finish(&response, None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 
-use crate::problem::Problem;
+use crate::problem_value::Problem;
 
 /// Why the direct reading failed (the caller then takes the JSON path).
 #[derive(Debug)]

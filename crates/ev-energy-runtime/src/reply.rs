@@ -188,7 +188,7 @@ thread_local! {
 /// `problem` encoded by `encode`, and whether that body is in the
 /// document's own shape rather than an RFC 9457 problem: such a body is
 /// sent as the schema says, with no `instance` added by the request-ID
-/// stamp (see [`OwnShape`]).
+/// stamp (see `request_id::OwnShape`).
 pub(crate) fn encode_problem(
     encode: crate::spec::ProblemEncoder,
     problem: &Problem,
@@ -198,20 +198,4 @@ pub(crate) fn encode_problem(
     Some((bytes, OWN_SHAPE.with(|own| own.replace(false))))
 }
 
-/// A response extension: the body is an error in the document's own
-/// shape, not an RFC 9457 problem, even when its media type says
-/// problem+json; the request-ID stamp leaves it as it is.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct OwnShape;
-
-/// Marks `response` as carrying an error in the document's own shape when
-/// `own` says so.
-pub(crate) fn mark_own_shape(
-    mut response: axum::response::Response,
-    own: bool,
-) -> axum::response::Response {
-    if own {
-        response.extensions_mut().insert(OwnShape);
-    }
-    response
-}
+pub(crate) use crate::request_id::mark_own_shape;

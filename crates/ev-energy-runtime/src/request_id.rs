@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use crate::problem::PROBLEM_JSON;
+use ev_energy_spec_vocab::media::PROBLEM_JSON;
 
 /// The header that carries the ID, both ways.
 pub const HEADER: &str = "x-request-id";
@@ -77,7 +77,7 @@ pub async fn layer(request: Request, next: Next) -> Response {
 
 /// [`layer`]'s work around any `inner` handling of the request: what
 /// [`serve`](crate::serve()) runs outermost, its own checks inside.
-pub async fn around<F, Fut>(mut request: Request, inner: F) -> Response
+pub(crate) async fn around<F, Fut>(mut request: Request, inner: F) -> Response
 where
     F: FnOnce(Request) -> Fut,
     Fut: std::future::Future<Output = Response>,
@@ -134,10 +134,7 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
     }
     // An error in the document's own shape says `application/problem+json`
     // only because its document does: it is sent as its schema says.
-    let own_shape = response
-        .extensions()
-        .get::<crate::reply::OwnShape>()
-        .is_some();
+    let own_shape = response.extensions().get::<OwnShape>().is_some();
     let is_problem = !own_shape
         && response
             .headers()
@@ -193,6 +190,24 @@ fn with_instance(problem: &[u8], id: &str) -> Option<Vec<u8>> {
     out.extend_from_slice(id.as_bytes());
     out.extend_from_slice(b"\"}");
     Some(out)
+}
+
+/// A response extension: the body is an error in the document's own
+/// shape, not an RFC 9457 problem, even when its media type says
+/// problem+json; the request-ID stamp leaves it as it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OwnShape;
+
+/// Marks `response` as carrying an error in the document's own shape when
+/// `own` says so.
+pub(crate) fn mark_own_shape(
+    mut response: axum::response::Response,
+    own: bool,
+) -> axum::response::Response {
+    if own {
+        response.extensions_mut().insert(OwnShape);
+    }
+    response
 }
 
 #[cfg(test)]

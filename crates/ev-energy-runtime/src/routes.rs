@@ -188,7 +188,7 @@ impl<G: Gatekeeper + 'static> Routes<G> {
                         let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
                         if let Err(rejection) = &body {
                             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                                return crate::serve::refusal(
+                                return crate::limits::refusal(
                                     api,
                                     StatusCode::PAYLOAD_TOO_LARGE,
                                     "The request body grew past the largest this server \
@@ -318,6 +318,6 @@ where
     }
     .instrument(observation.span().clone())
     .await;
-    observation.finish(&response, &context);
+    observation.finish(&response, context.client_id.as_deref());
     response
 }

@@ -37,7 +37,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -45,58 +45,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::problem::{Problem, Situation, PROBLEM_JSON};
+use crate::problem::{Problem, Situation};
 use crate::spec::ApiSpec;
 
-/// What one server allows each connection and request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// The longest a client may take to send a request head, and to start
-    /// the next request on a kept-alive connection.
-    pub header_read_timeout: Duration,
-    /// The longest a connection may go without a byte read or written.
-    pub idle_timeout: Duration,
-    /// Connections open at once; more are refused with a 503.
-    pub max_connections: usize,
-    /// The longest request target (path and query), in bytes.
-    pub max_uri_bytes: usize,
-    /// The most bytes of request header fields (names and values).
-    pub max_header_bytes: usize,
-    /// The largest request body, in bytes.
-    pub max_body_bytes: usize,
-    /// How long requests in flight may take to finish at shutdown.
-    pub shutdown_grace: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-            max_connections: 1024,
-            max_uri_bytes: 8 * 1024,
-            max_header_bytes: 16 * 1024,
-            max_body_bytes: 1024 * 1024,
-            shutdown_grace: Duration::from_secs(30),
-        }
-    }
-}
-
-impl Limits {
-    /// The request-head size past which hyper itself answers a bare 431:
-    /// well above ours, so that every head ours refuse reaches our code and
-    /// gets a problem body.
-    pub fn hard_head_bytes(&self) -> usize {
-        (self.max_uri_bytes + self.max_header_bytes) * 2 + 16 * 1024
-    }
-
-    /// How much of a connection's first request head is read before it is
-    /// refused without hyper (`head.rs`): above ours, below
-    /// [`Limits::hard_head_bytes`].
-    pub fn watched_head_bytes(&self) -> usize {
-        self.max_uri_bytes + self.max_header_bytes + 8 * 1024
-    }
-}
+pub use crate::limits::Limits;
+use crate::limits::{raw_answer, refusal};
 
 /// Serves `router` on `listener` within `limits` until `shutdown`
 /// completes; requests in flight then get [`Limits::shutdown_grace`] to
@@ -184,44 +137,6 @@ pub async fn serve(
     Ok(())
 }
 
-/// `problem` as a whole HTTP/1.1 answer that closes the connection, in
-/// the document's usual error body when it has one of its own, for the
-/// refusals written to the socket without hyper.
-fn raw_answer(api: &'static ApiSpec, problem: &Problem, extra_headers: &str) -> Vec<u8> {
-    let (media_type, body) = match crate::gate::finish::usual_error(problem, Some(api)) {
-        Some((media_type, bytes, _)) => (media_type, bytes),
-        None => (
-            PROBLEM_JSON,
-            serde_json::to_vec(problem).unwrap_or_default(),
-        ),
-    };
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut answer = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\n{extra_headers}\
-         x-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or(""),
-        body.len()
-    )
-    .into_bytes();
-    answer.extend_from_slice(&body);
-    answer
-}
-
-/// A refusal of `head.rs` written to the socket itself (nothing in
-/// flight), closing the connection.
-pub(crate) fn raw_refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Vec<u8> {
-    let problem = Problem {
-        type_: None,
-        status: status.as_u16(),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        detail,
-        instance: None,
-        field_errors: Default::default(),
-    };
-    raw_answer(api, &problem, "")
-}
-
 /// Answers a connection over the cap with the document's 503 problem and
 /// closes it, within a quarter of a second whatever the client does.
 async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
@@ -246,39 +161,6 @@ async fn refuse_connection(mut stream: TcpStream, api: &'static ApiSpec) {
 struct Guard {
     limits: Limits,
     api: &'static ApiSpec,
-}
-
-/// The problem of a refusal this layer makes (no situation of the document
-/// covers it, so the texts are HTTP's own).
-pub(crate) fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Response {
-    let problem = Problem {
-        type_: None,
-        status: status.as_u16(),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        detail,
-        instance: None,
-        field_errors: Default::default(),
-    };
-    // In the document's usual error body when it has one of its own.
-    let mut response = match crate::gate::finish::usual_error(&problem, Some(api)) {
-        Some((media_type, bytes, own)) => crate::reply::mark_own_shape(
-            crate::respond::respond_bytes(status, media_type, bytes, axum::http::HeaderMap::new()),
-            own,
-        ),
-        None => crate::respond::respond_json(
-            status,
-            PROBLEM_JSON,
-            &problem,
-            axum::http::HeaderMap::new(),
-        ),
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
 }
 
 /// A backend's `Err` is answered 500 and logged with its causes

@@ -39,7 +39,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::problem::Problem;
+use crate::problem_value::Problem;
 
 /// How a document's error schema holds the adapter's problems.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 
 pub use ev_energy_spec_vocab::{Kind, Location, Role, Shape};
 
-use crate::problem::{Problem, ProblemText, Situation};
+use crate::problem_value::{Problem, ProblemText};
+use ev_energy_spec_vocab::Situation;
 
 /// Encodes one of the adapter's own problems as the body type the
 /// document declares for it: as it is (`typed_problem`) or in the
@@ -395,7 +396,7 @@ impl MediaSpec {
     /// Whether a request's `Content-Type` essence (lower case, without
     /// parameters) is exactly this media type.
     pub fn is_exactly(&self, essence: &str) -> bool {
-        crate::body::essence(self.media_type) == essence
+        ev_energy_spec_vocab::media::essence(self.media_type) == essence
     }
 
     /// Whether a request's `Content-Type` essence falls under this media
@@ -405,7 +406,7 @@ impl MediaSpec {
         if self.is_exactly(essence) {
             return true;
         }
-        let declared = crate::body::essence(self.media_type);
+        let declared = ev_energy_spec_vocab::media::essence(self.media_type);
         if self.encoding == Encoding::Json && is_json(essence) {
             return true;
         }
