@@ -24,12 +24,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::{Crates, Op, Resp};
 use crate::client::access::Takes;
 use crate::model::progenitor_view::{self, ClientBody};
 use crate::model::{
     self, ApiKeyLocation, BodyEncoding, BodyKind, Location, Model, Node, SchemeKind, Status,
 };
+use crate::server::ir::{Op, Resp};
+use crate::server::Crates;
 use crate::types::{ParamType, Types};
 use crate::vocab::Kind;
 
@@ -165,7 +166,7 @@ pub fn main_rs(
     let tokens = quote! {
         //! The round trip of the generated client against the generated
         //! server: written by `cargo xtask corpus`, see
-        //! `crates/spec-lockstep/src/server/roundtrip.rs`.
+        //! `crates/spec-lockstep/src/corpus/roundtrip.rs`.
         #![allow(unused_variables, unused_mut, unused_imports, clippy::all)]
 
         use ::#server as srv;
@@ -946,7 +947,9 @@ impl<'a, 'b> Plan<'a, 'b> {
         // warned): the refusal is RFC 9457 problem+json, as the warning says.
         let unfillable = error_response
             .and_then(|r| r.shape.as_ref())
-            .is_some_and(|(shape, _)| matches!(shape, super::error_shape::Shape::Unfillable(_)));
+            .is_some_and(|(shape, _)| {
+                matches!(shape, crate::server::error_shape::Shape::Unfillable(_))
+            });
         let error_type = error_response
             .filter(|_| !unfillable)
             // A refusal is JSON: a response declared as text or bytes is
