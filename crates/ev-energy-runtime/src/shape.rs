@@ -39,6 +39,8 @@
 
 use serde_json::{Map, Value};
 
+use ev_energy_spec_vocab::ErrorPart;
+
 use crate::problem_value::Problem;
 
 /// How a document's error schema holds the adapter's problems.
@@ -101,6 +103,26 @@ pub enum Source {
     /// A value chosen by codegen (as JSON text) for a required property
     /// that no part of a problem fills.
     Fixed(&'static str),
+}
+
+impl Source {
+    /// The variant of a part of a problem the vocabulary names (the
+    /// generator writes `Source::<its name>`): adding a part to the
+    /// vocabulary does not compile here until it has its variant.
+    pub const fn part(part: ErrorPart) -> Source {
+        match part {
+            ErrorPart::Status => Source::Status,
+            ErrorPart::StatusText => Source::StatusText,
+            ErrorPart::Code => Source::Code,
+            ErrorPart::Title => Source::Title,
+            ErrorPart::Detail => Source::Detail,
+            ErrorPart::Type => Source::Type,
+            ErrorPart::Instance => Source::Instance,
+            ErrorPart::RequestId => Source::RequestId,
+            ErrorPart::Path => Source::Path,
+            ErrorPart::Timestamp => Source::Timestamp,
+        }
+    }
 }
 
 /// The form of a field-errors property.
@@ -268,6 +290,13 @@ fn snake(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_part_the_vocabulary_names_is_the_source_of_that_name() {
+        for part in ErrorPart::ALL {
+            assert_eq!(format!("{:?}", Source::part(part)), part.name());
+        }
+    }
+
     use std::collections::BTreeMap;
 
     use serde_json::json;

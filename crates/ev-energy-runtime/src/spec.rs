@@ -122,15 +122,7 @@ pub enum SchemeKind {
 }
 
 /// Where an API key is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyLocation {
-    /// A request header.
-    Header,
-    /// A query parameter.
-    Query,
-    /// A cookie.
-    Cookie,
-}
+pub use ev_energy_spec_vocab::KeyLocation;
 
 /// One alternative of an operation's security requirement: every scheme
 /// it names, with the scopes each needs.

@@ -297,6 +297,59 @@ impl std::fmt::Display for Location {
 }
 
 vocabulary! {
+    /// A part of one of the adapter's problems that fills a property of a
+    /// document's own error schema (`Error {code, message}`): the
+    /// generator reads which part fills which property from the schema,
+    /// the runtime fills it.
+    pub enum ErrorPart {
+        /// The HTTP status, as a number.
+        Status,
+        /// The HTTP status, as text (`"404"`).
+        StatusText,
+        /// The title in snake case (`"not_found"`), for string codes.
+        Code,
+        /// The title.
+        Title,
+        /// The detail (with the field errors appended where the shape has no
+        /// place for them).
+        Detail,
+        /// The problem type URI (`about:blank` when it has none).
+        Type,
+        /// `urn:request:<id>`.
+        Instance,
+        /// The request's ID as it is.
+        RequestId,
+        /// The request's path, as sent.
+        Path,
+        /// When the answer was made (RFC 3339, UTC).
+        Timestamp,
+    }
+}
+
+vocabulary! {
+    /// Where an API key is sent (a security scheme's `in`).
+    pub enum KeyLocation {
+        /// A request header.
+        Header,
+        /// A query parameter.
+        Query,
+        /// A cookie.
+        Cookie,
+    }
+}
+
+impl KeyLocation {
+    /// The document's word for it (`header`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyLocation::Header => "header",
+            KeyLocation::Query => "query",
+            KeyLocation::Cookie => "cookie",
+        }
+    }
+}
+
+vocabulary! {
     /// The JSON type of a parameter's value (of its items, for arrays).
     pub enum Kind {
         /// `type: string` (and anything else read as text).
@@ -365,6 +418,8 @@ mod tests {
         check(&Situation::ALL, Situation::name);
         check(&Check::ALL, Check::name);
         check(&Location::ALL, Location::name);
+        check(&KeyLocation::ALL, KeyLocation::name);
+        check(&ErrorPart::ALL, ErrorPart::name);
         check(&Kind::ALL, Kind::name);
         check(&Shape::ALL, Shape::name);
         check(&Role::ALL, Role::name);

@@ -78,27 +78,8 @@ impl SchemeKind {
     }
 }
 
-/// Where an API key is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiKeyLocation {
-    /// A request header.
-    Header,
-    /// A query parameter.
-    Query,
-    /// A cookie.
-    Cookie,
-}
-
-impl ApiKeyLocation {
-    /// The name OpenAPI gives it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiKeyLocation::Header => "header",
-            ApiKeyLocation::Query => "query",
-            ApiKeyLocation::Cookie => "cookie",
-        }
-    }
-}
+/// Where an API key is sent: the vocabulary's, which the runtime reads.
+pub use ev_energy_spec_vocab::KeyLocation as ApiKeyLocation;
 
 /// An OAuth 2.0 flow.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Doc, Header, Op, Param, Resp};
-use crate::model::{ApiKeyLocation, BodyEncoding, BodyKind, Location, SchemeKind, Status};
+use crate::model::{BodyEncoding, BodyKind, Location, SchemeKind, Status};
 use crate::types::ParamType;
 use crate::vocab;
 use crate::vocab::Shape;
@@ -238,12 +238,9 @@ fn api_spec(doc: &Doc<'_>) -> TokenStream {
                 location,
                 name: key,
             } => {
-                let location = match location {
-                    ApiKeyLocation::Header => quote! { rt::KeyLocation::Header },
-                    ApiKeyLocation::Query => quote! { rt::KeyLocation::Query },
-                    ApiKeyLocation::Cookie => quote! { rt::KeyLocation::Cookie },
-                };
-                quote! { rt::SchemeSpec::api_key(#name, #location, #key) }
+                // The vocabulary's variant, by its name.
+                let variant = format_ident!("{}", location.name());
+                quote! { rt::SchemeSpec::api_key(#name, rt::KeyLocation::#variant, #key) }
             }
             SchemeKind::HttpOther { .. } => return None,
         })

@@ -12,19 +12,15 @@ use serde_json::Value;
 use crate::model::{Finding, Media, Model};
 use crate::types::typed_media;
 
+/// A part of a problem, as the vocabulary names it (the runtime's
+/// `Source` has a variant of each name).
+pub use ev_energy_spec_vocab::ErrorPart as Part;
+
 /// What fills one property.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
-    Status,
-    StatusText,
-    Code,
-    Title,
-    Detail,
-    Type,
-    Instance,
-    RequestId,
-    Path,
-    Timestamp,
+    /// A part of the problem.
+    Part(Part),
     /// `Map`, `MapOfText`, `Texts`, or `Objects { name, reason }`.
     FieldErrors(FieldErrors),
     Object(Vec<Field>),
@@ -114,7 +110,7 @@ fn read_with(schema: &Value, fill: bool) -> Shape {
     }
     // A shape without a detail-like field puts the detail in its first
     // title-like one.
-    if !any(&fields, &|s| *s == Source::Detail) {
+    if !any(&fields, &|s| *s == Source::Part(Part::Detail)) {
         promote_title(&mut fields);
     }
     Shape::Fields(fields)
@@ -129,8 +125,8 @@ fn any(fields: &[Field], wanted: &dyn Fn(&Source) -> bool) -> bool {
 
 fn promote_title(fields: &mut [Field]) -> bool {
     fields.iter_mut().any(|field| match &mut field.source {
-        Source::Title => {
-            field.source = Source::Detail;
+        Source::Part(Part::Title) => {
+            field.source = Source::Part(Part::Detail);
             true
         }
         Source::Object(inner) => promote_title(inner),
@@ -145,11 +141,11 @@ fn is_problem(object: &Object<'_>, fields: &[Field]) -> bool {
     let identity = fields.iter().all(|f| {
         matches!(
             (f.name.as_str(), &f.source),
-            ("type", Source::Type)
-                | ("status", Source::Status)
-                | ("title", Source::Title)
-                | ("detail", Source::Detail)
-                | ("instance", Source::Instance)
+            ("type", Source::Part(Part::Type))
+                | ("status", Source::Part(Part::Status))
+                | ("title", Source::Part(Part::Title))
+                | ("detail", Source::Part(Part::Detail))
+                | ("instance", Source::Part(Part::Instance))
                 | ("field_errors", Source::FieldErrors(FieldErrors::Map))
         )
     });
@@ -325,8 +321,8 @@ fn stand_in(name: &str, property: &Value, path: &str, missing: &mut Vec<String>)
                 return None;
             }
             match format {
-                _ if uri => Some(Source::Path),
-                "date-time" => Some(Source::Timestamp),
+                _ if uri => Some(Source::Part(Part::Path)),
+                "date-time" => Some(Source::Part(Part::Timestamp)),
                 "uuid" => Some(Source::Fixed(Value::from(
                     "00000000-0000-0000-0000-000000000000",
                 ))),
@@ -350,7 +346,7 @@ fn stand_in(name: &str, property: &Value, path: &str, missing: &mut Vec<String>)
                     && step.is_none_or(|s| s > 0.0 && (n / s).fract() == 0.0)
             };
             if fits(100.0) && fits(599.0) && step.is_none() {
-                return Some(Source::Status);
+                return Some(Source::Part(Part::Status));
             }
             let candidate = match low {
                 Some(low) => low,
@@ -438,20 +434,20 @@ fn source(
     let code_like = matches!(key, "code" | "errorcode");
     // An untyped `status` or `code` gets the number.
     if (status_like || code_like) && number {
-        return Some(Source::Status);
+        return Some(Source::Part(Part::Status));
     }
     if status_like && string {
-        return Some(Source::StatusText);
+        return Some(Source::Part(Part::StatusText));
     }
     if code_like && string {
-        return Some(Source::Code);
+        return Some(Source::Part(Part::Code));
     }
     if matches!(
         key,
         "title" | "error" | "summary" | "reason" | "errortitle" | "errorname"
     ) && string
     {
-        return Some(Source::Title);
+        return Some(Source::Part(Part::Title));
     }
     if matches!(
         key,
@@ -466,25 +462,25 @@ fn source(
             | "text"
     ) && string
     {
-        return Some(Source::Detail);
+        return Some(Source::Part(Part::Detail));
     }
     if matches!(key, "type" | "errortype" | "typeuri") && string {
-        return Some(Source::Type);
+        return Some(Source::Part(Part::Type));
     }
     if key == "instance" && string {
-        return Some(Source::Instance);
+        return Some(Source::Part(Part::Instance));
     }
     if matches!(key, "requestid" | "traceid" | "correlationid") && string {
-        return Some(Source::RequestId);
+        return Some(Source::Part(Part::RequestId));
     }
     if key == "path" && string {
-        return Some(Source::Path);
+        return Some(Source::Part(Part::Path));
     }
     let when = kind.is_none_or(|k| k == "string")
         && !constrained
         && format.is_none_or(|f| f == "date-time");
     if matches!(key, "timestamp" | "time" | "datetime") && when {
-        return Some(Source::Timestamp);
+        return Some(Source::Part(Part::Timestamp));
     }
     if matches!(
         key,
@@ -595,16 +591,10 @@ fn fields_tokens(fields: &[Field]) -> Vec<TokenStream> {
         .map(|field| {
             let name = &field.name;
             let source = match &field.source {
-                Source::Status => quote! { Status },
-                Source::StatusText => quote! { StatusText },
-                Source::Code => quote! { Code },
-                Source::Title => quote! { Title },
-                Source::Detail => quote! { Detail },
-                Source::Type => quote! { Type },
-                Source::Instance => quote! { Instance },
-                Source::RequestId => quote! { RequestId },
-                Source::Path => quote! { Path },
-                Source::Timestamp => quote! { Timestamp },
+                Source::Part(part) => {
+                    let variant = quote::format_ident!("{}", part.name());
+                    quote! { #variant }
+                }
                 Source::FieldErrors(form) => {
                     let form = match form {
                         FieldErrors::Map => quote! { Map },
@@ -642,16 +632,16 @@ pub fn describe(fields: &[Field]) -> String {
         .iter()
         .map(|f| {
             let what = match &f.source {
-                Source::Status => "the status".to_string(),
-                Source::StatusText => "the status as text".to_string(),
-                Source::Code => "the title in snake case".to_string(),
-                Source::Title => "the title".to_string(),
-                Source::Detail => "the detail".to_string(),
-                Source::Type => "the problem type".to_string(),
-                Source::Instance => "urn:request:<request id>".to_string(),
-                Source::RequestId => "the request id".to_string(),
-                Source::Path => "the request's path".to_string(),
-                Source::Timestamp => "the time of the answer".to_string(),
+                Source::Part(Part::Status) => "the status".to_string(),
+                Source::Part(Part::StatusText) => "the status as text".to_string(),
+                Source::Part(Part::Code) => "the title in snake case".to_string(),
+                Source::Part(Part::Title) => "the title".to_string(),
+                Source::Part(Part::Detail) => "the detail".to_string(),
+                Source::Part(Part::Type) => "the problem type".to_string(),
+                Source::Part(Part::Instance) => "urn:request:<request id>".to_string(),
+                Source::Part(Part::RequestId) => "the request id".to_string(),
+                Source::Part(Part::Path) => "the request's path".to_string(),
+                Source::Part(Part::Timestamp) => "the time of the answer".to_string(),
                 Source::FieldErrors(_) => "the field errors".to_string(),
                 Source::Object(inner) => format!("{{{}}}", describe(inner)),
                 Source::Fixed(value) => format!("`{value}`"),
@@ -842,8 +832,8 @@ mod tests {
         assert_eq!(
             read(&schema),
             Shape::Fields(vec![
-                field("code", Source::Status),
-                field("message", Source::Detail)
+                field("code", Source::Part(Part::Status)),
+                field("message", Source::Part(Part::Detail))
             ])
         );
     }
@@ -872,8 +862,8 @@ mod tests {
         assert_eq!(
             read(&closed),
             Shape::Fields(vec![
-                field("status", Source::Status),
-                field("title", Source::Detail)
+                field("status", Source::Part(Part::Status)),
+                field("title", Source::Part(Part::Detail))
             ]),
             "the only text gets the detail"
         );
@@ -911,8 +901,8 @@ mod tests {
             Shape::Fields(vec![field(
                 "error",
                 Source::Object(vec![
-                    field("status", Source::Status),
-                    field("message", Source::Detail)
+                    field("status", Source::Part(Part::Status)),
+                    field("message", Source::Part(Part::Detail))
                 ])
             )])
         );
@@ -930,8 +920,8 @@ mod tests {
         assert_eq!(
             read(&oauth),
             Shape::Fields(vec![
-                field("error", Source::Title),
-                field("error_description", Source::Detail),
+                field("error", Source::Part(Part::Title)),
+                field("error_description", Source::Part(Part::Detail)),
                 field(
                     "errors",
                     Source::FieldErrors(FieldErrors::Objects {
@@ -958,11 +948,11 @@ mod tests {
         assert_eq!(
             read(&spring),
             Shape::Fields(vec![
-                field("timestamp", Source::Timestamp),
-                field("status", Source::Status),
-                field("error", Source::Title),
-                field("message", Source::Detail),
-                field("path", Source::Path),
+                field("timestamp", Source::Part(Part::Timestamp)),
+                field("status", Source::Part(Part::Status)),
+                field("error", Source::Part(Part::Title)),
+                field("message", Source::Part(Part::Detail)),
+                field("path", Source::Part(Part::Path)),
             ])
         );
     }
@@ -1007,8 +997,8 @@ mod tests {
         assert_eq!(
             read(&untyped),
             Shape::Fields(vec![
-                field("code", Source::Status),
-                field("message", Source::Detail)
+                field("code", Source::Part(Part::Status)),
+                field("message", Source::Part(Part::Detail))
             ])
         );
         // Optional ones are left out.
@@ -1018,7 +1008,7 @@ mod tests {
         });
         assert_eq!(
             read(&optional),
-            Shape::Fields(vec![field("message", Source::Detail)])
+            Shape::Fields(vec![field("message", Source::Part(Part::Detail))])
         );
     }
 
@@ -1049,10 +1039,10 @@ mod tests {
         assert_eq!(
             read(&schema),
             Shape::Fields(vec![
-                field("message", Source::Detail),
-                field("code", Source::Code),
-                field("statusCode", Source::Status),
-                field("href", Source::Path),
+                field("message", Source::Part(Part::Detail)),
+                field("code", Source::Part(Part::Code)),
+                field("statusCode", Source::Part(Part::Status)),
+                field("href", Source::Part(Part::Path)),
                 field("details", Source::Fixed(json!([]))),
                 field("kind", Source::Fixed(json!("client"))),
                 field("retry", Source::Fixed(json!(false))),
@@ -1062,7 +1052,7 @@ mod tests {
                     Source::Object(vec![field("version", Source::Fixed(json!(1)))])
                 ),
                 field("count", Source::Fixed(json!(1001))),
-                field("when", Source::Timestamp),
+                field("when", Source::Part(Part::Timestamp)),
                 field(
                     "id",
                     Source::Fixed(json!("00000000-0000-0000-0000-000000000000"))
@@ -1107,7 +1097,7 @@ mod tests {
                     "correlationId",
                     Source::Fixed(json!("00000000-0000-0000-0000-000000000000"))
                 ),
-                field("message", Source::Detail),
+                field("message", Source::Part(Part::Detail)),
             ])
         );
     }
