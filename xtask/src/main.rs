@@ -1,13 +1,13 @@
 //! `cargo xtask`: the workspace's own tasks. This file only parses
 //! arguments and dispatches; each task lives in its own module.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use spec_lockstep::cli::{self, verdict};
 use xtask::files::Mode;
-use xtask::standalone::{Options, RuntimeSource};
-use xtask::{EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
+use xtask::standalone::Options;
+use xtask::{EXIT_OK, EXIT_STALE};
 
 /// Tasks for the ev.energy API workspace.
 #[derive(Parser)]
@@ -245,18 +245,6 @@ enum GeneratorChoice {
     Current,
 }
 
-/// A check: 0 when it passed, 1 when it found something, 2 when it could not run.
-fn verdict(result: anyhow::Result<bool>) -> i32 {
-    match result {
-        Ok(true) => EXIT_OK,
-        Ok(false) => EXIT_STALE,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            EXIT_GENERATOR_FAILED
-        }
-    }
-}
-
 /// A task: 0 when it succeeded, 1 when it failed.
 fn report(result: anyhow::Result<()>) -> i32 {
     match result {
@@ -286,7 +274,7 @@ fn main() -> ExitCode {
             paths,
         } => {
             let mode = if check { Mode::Check } else { Mode::Write };
-            let runtime = runtime_source(runtime_path, runtime_git, runtime_rev);
+            let runtime = cli::runtime_source(runtime_path, runtime_git, runtime_rev);
             let options = Options {
                 prefix: crate_prefix,
                 runtime,
@@ -298,15 +286,7 @@ fn main() -> ExitCode {
                 }
                 _ => xtask::codegen(&root, mode, &mut stdout),
             };
-            match result {
-                Ok(summary) if mode == Mode::Check && !summary.is_fresh() => EXIT_STALE,
-                Ok(_) => EXIT_OK,
-                Err(e) => {
-                    let _ = stdout.flush();
-                    eprintln!("error: cargo xtask codegen could not generate the code: {e:#}");
-                    EXIT_GENERATOR_FAILED
-                }
-            }
+            cli::codegen_exit(result, mode, "cargo xtask codegen", &mut stdout)
         }
         Task::Init {
             document,
@@ -316,20 +296,14 @@ fn main() -> ExitCode {
             runtime_git,
             runtime_rev,
         } => {
-            let runtime = runtime_source(runtime_path, runtime_git, runtime_rev);
+            let runtime = cli::runtime_source(runtime_path, runtime_git, runtime_rev);
             let options = Options {
                 prefix: crate_prefix,
                 runtime,
                 paths: Vec::new(),
             };
-            match xtask::init::init(&document, &dir, &options, &mut stdout) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    let _ = stdout.flush();
-                    eprintln!("error: cargo xtask init could not write the workspace: {e:#}");
-                    EXIT_GENERATOR_FAILED
-                }
-            }
+            let result = xtask::init::init(&document, &dir, &options, &mut stdout);
+            cli::init_exit(result, "cargo xtask init", &mut stdout)
         }
         Task::Lint => verdict(xtask::lint(&root, &mut stdout).map(|findings| {
             if findings > 0 {
@@ -422,18 +396,4 @@ fn main() -> ExitCode {
         Task::Ci { install } => report(xtask::ci::run(&root, install)),
     };
     ExitCode::from(code as u8)
-}
-
-/// Where the generated server's runtime comes from, as `--runtime-path`,
-/// `--runtime-git` and `--runtime-rev` say (a registry without them).
-fn runtime_source(
-    path: Option<std::path::PathBuf>,
-    git: Option<String>,
-    rev: Option<String>,
-) -> RuntimeSource {
-    match (path, git) {
-        (Some(path), _) => RuntimeSource::Path(path),
-        (None, Some(url)) => RuntimeSource::Git { url, rev },
-        (None, None) => RuntimeSource::Registry,
-    }
 }

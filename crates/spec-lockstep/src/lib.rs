@@ -17,6 +17,7 @@
 //! from the model; [`files`] writes them, or checks them for drift.
 
 pub mod adapt;
+pub mod cli;
 pub mod client;
 pub mod codegen;
 pub mod compat;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use spec_lockstep::cli::{self, verdict};
 use spec_lockstep::files::Mode;
 use spec_lockstep::standalone::{Options, RuntimeSource};
 use spec_lockstep::{EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
@@ -37,14 +38,7 @@ struct Runtime {
 
 impl Runtime {
     fn source(self) -> RuntimeSource {
-        match (self.runtime_path, self.runtime_git) {
-            (Some(path), _) => RuntimeSource::Path(path),
-            (None, Some(url)) => RuntimeSource::Git {
-                url,
-                rev: self.runtime_rev,
-            },
-            (None, None) => RuntimeSource::Registry,
-        }
+        cli::runtime_source(self.runtime_path, self.runtime_git, self.runtime_rev)
     }
 }
 
@@ -166,16 +160,9 @@ fn main() -> ExitCode {
                 runtime: runtime.source(),
                 paths,
             };
-            match spec_lockstep::standalone::generate(&document, &out, &options, mode, &mut stdout)
-            {
-                Ok(summary) if mode == Mode::Check && !summary.is_fresh() => EXIT_STALE,
-                Ok(_) => EXIT_OK,
-                Err(e) => {
-                    let _ = stdout.flush();
-                    eprintln!("error: spec-lockstep codegen could not generate the code: {e:#}");
-                    EXIT_GENERATOR_FAILED
-                }
-            }
+            let result =
+                spec_lockstep::standalone::generate(&document, &out, &options, mode, &mut stdout);
+            cli::codegen_exit(result, mode, "spec-lockstep codegen", &mut stdout)
         }
         Task::Init {
             document,
@@ -188,14 +175,8 @@ fn main() -> ExitCode {
                 runtime: runtime.source(),
                 paths: Vec::new(),
             };
-            match spec_lockstep::init::init(&document, &dir, &options, &mut stdout) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    let _ = stdout.flush();
-                    eprintln!("error: spec-lockstep init could not write the workspace: {e:#}");
-                    EXIT_GENERATOR_FAILED
-                }
-            }
+            let result = spec_lockstep::init::init(&document, &dir, &options, &mut stdout);
+            cli::init_exit(result, "spec-lockstep init", &mut stdout)
         }
         Task::Lint { documents } => lint(&documents, &mut stdout),
         Task::Compat {
@@ -290,15 +271,6 @@ fn lint(documents: &[PathBuf], out: &mut dyn Write) -> i32 {
         EXIT_STALE
     } else {
         EXIT_OK
-    }
-}
-
-/// A check: 0 when it passed, 1 when it found something, 2 when it could not run.
-fn verdict(result: anyhow::Result<bool>) -> i32 {
-    match result {
-        Ok(true) => EXIT_OK,
-        Ok(false) => EXIT_STALE,
-        Err(e) => fail(e),
     }
 }
 
