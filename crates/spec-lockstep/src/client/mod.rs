@@ -811,16 +811,14 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
         // What progenitor's `send` does with the body (what
         // `Document::for_generators` handed it) and what it should do.
         let (from, to) = match encoding {
-            BodyEncoding::Json => (quote!(.json(&body)).to_string(), None),
-            BodyEncoding::Form => (
-                quote!(.form_urlencoded(&body)?).to_string(),
-                Some(form_call()),
-            ),
+            BodyEncoding::Json => (BodyCall::Method("json"), None),
+            BodyEncoding::Form => (BodyCall::TriedMethod("form_urlencoded"), Some(form_call())),
             BodyEncoding::Multipart => {
                 uses_multipart = true;
+                let content_type = multipart_content_type();
                 (
-                    format!("{:?}", crate::adapt::BINARY),
-                    Some(format!("{:?}", multipart_content_type())),
+                    BodyCall::Literal(crate::adapt::BINARY),
+                    Some(quote!(#content_type)),
                 )
             }
             BodyEncoding::Text | BodyEncoding::Binary => {
@@ -833,7 +831,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                 let keep = wanted.eq_ignore_ascii_case(sent)
                     || wanted == "*/*"
                     || header_value(wanted).is_none();
-                (format!("{sent:?}"), (!keep).then(|| format!("{wanted:?}")))
+                (BodyCall::Literal(sent), (!keep).then(|| quote!(#wanted)))
             }
         };
         let name = progenitor::builder(&operation.id);
@@ -856,17 +854,21 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                     operation.id
                 )
             })?;
-        let text = quote!(#send).to_string();
-        if !text.contains(&from) {
-            return Err(anyhow!(
-                "operation `{}`: progenitor's `send` does not contain `{from}` (was progenitor \
-                 upgraded?)",
-                operation.id
-            ));
-        }
-        let variant = |ident: &str, replacement: &str, doc: &str| -> Result<syn::ImplItem> {
-            let mut f: syn::ImplItemFn = syn::parse_str(&text.replace(&from, replacement))
-                .context("the client's `send` with its media type does not parse")?;
+        let original = send.clone();
+        // `send` with `from` in it rewritten as `with`.
+        let rewritten = |with: &TokenStream| -> Result<syn::ImplItemFn> {
+            from.rewrite(&original, with).with_context(|| {
+                format!(
+                    "operation `{}`: progenitor's `send` does not contain {from} (was progenitor \
+                     upgraded?)",
+                    operation.id
+                )
+            })
+        };
+        // Checked before anything changes, whatever `send` becomes.
+        rewritten(&from.as_written())?;
+        let variant = |ident: &str, with: &TokenStream, doc: &str| -> Result<syn::ImplItem> {
+            let mut f = rewritten(with)?;
             f.sig.ident = quote::format_ident!("{ident}");
             f.attrs.retain(|a| !a.path().is_ident("doc"));
             f.attrs.push(syn::parse_quote! { #[doc = #doc] });
@@ -907,7 +909,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                     )?),
                     BodyEncoding::Json => others.push(variant(
                         "send_json",
-                        &quote!(.json(&body)).to_string(),
+                        &quote!(.json(&body)),
                         " Sends the body as JSON (`application/json`), which the document \
                          also allows; otherwise like `send`.",
                     )?),
@@ -930,8 +932,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                             ::reqwest::header::HeaderValue::from_static(content_type),
                         )
                         .body(body)
-                    )
-                    .to_string(),
+                    ),
                     &doc,
                 )? {
                     syn::ImplItem::Fn(f) => f,
@@ -959,7 +960,7 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                 .collect();
             others.push(variant(
                 "send_as",
-                &quote!(content_type).to_string(),
+                &quote!(content_type),
                 &format!(
                     " Sends the body with `content_type` as its `Content-Type` (the document \
                      allows {}); otherwise like `send`. `content_type` must be a valid header \
@@ -973,13 +974,12 @@ fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
                     .push(syn::parse_quote! { content_type: &'static str });
             }
         }
-        uses_form |= to.as_deref() == Some(form_call().as_str())
+        uses_form |= encoding == BodyEncoding::Form
             || others
                 .iter()
                 .any(|f| matches!(f, syn::ImplItem::Fn(f) if f.sig.ident == "send_form"));
         if let Some(to) = to {
-            *send = syn::parse_str(&text.replace(&from, &to))
-                .context("the client's `send` with its media type does not parse")?;
+            *send = rewritten(&to)?;
         }
         builder.items.extend(others);
     }
@@ -1184,7 +1184,7 @@ fn without_typed_body(f: &mut syn::ImplItemFn) -> Result<()> {
 /// The body call of `send` for a form: progenitor's form encoder
 /// (serde_urlencoded) refuses arrays, the client's own
 /// (`encode_form_body`) sends them as repeated fields.
-fn form_call() -> String {
+fn form_call() -> TokenStream {
     quote!(
         .header(
             ::reqwest::header::CONTENT_TYPE,
@@ -1192,7 +1192,115 @@ fn form_call() -> String {
         )
         .body(super::encode_form_body(&body)?)
     )
-    .to_string()
+}
+
+/// What progenitor's `send` does with the body, found in its syntax tree.
+#[derive(Clone, Copy, Debug)]
+enum BodyCall {
+    /// `<request>.<method>(&body)`: rewritten as `<request>` followed by
+    /// the replacement's method calls.
+    Method(&'static str),
+    /// `<request>.<method>(&body)?`, likewise.
+    TriedMethod(&'static str),
+    /// A string literal (the `Content-Type` it names): rewritten as the
+    /// replacement expression.
+    Literal(&'static str),
+}
+
+impl std::fmt::Display for BodyCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyCall::Method(method) => write!(f, "`.{method}(&body)`"),
+            BodyCall::TriedMethod(method) => write!(f, "`.{method}(&body)?`"),
+            BodyCall::Literal(text) => write!(f, "`{text:?}`"),
+        }
+    }
+}
+
+impl BodyCall {
+    /// The tokens that rewrite it as it is.
+    fn as_written(self) -> TokenStream {
+        match self {
+            BodyCall::Method(method) => {
+                let method = quote::format_ident!("{method}");
+                quote!(.#method(&body))
+            }
+            BodyCall::TriedMethod(method) => {
+                let method = quote::format_ident!("{method}");
+                quote!(.#method(&body)?)
+            }
+            BodyCall::Literal(text) => quote!(#text),
+        }
+    }
+
+    /// `send` with every occurrence rewritten as `with`; an error when
+    /// there is none, or the result is not an expression.
+    fn rewrite(self, send: &syn::ImplItemFn, with: &TokenStream) -> Result<syn::ImplItemFn> {
+        let mut send = send.clone();
+        let mut rewrite = Rewrite {
+            call: self,
+            with,
+            done: 0,
+            failed: None,
+        };
+        syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut rewrite, &mut send);
+        if let Some(error) = rewrite.failed {
+            return Err(anyhow!("the rewritten body call does not parse: {error}"));
+        }
+        if rewrite.done == 0 {
+            return Err(anyhow!("no {self}"));
+        }
+        Ok(send)
+    }
+}
+
+/// The visitor of [`BodyCall::rewrite`].
+struct Rewrite<'a> {
+    call: BodyCall,
+    with: &'a TokenStream,
+    done: usize,
+    failed: Option<syn::Error>,
+}
+
+impl syn::visit_mut::VisitMut for Rewrite<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let on_body = |m: &syn::ExprMethodCall, method: &str| {
+            m.method == method
+                && m.args.len() == 1
+                && matches!(&m.args[0], syn::Expr::Reference(r)
+                    if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident("body")))
+        };
+        let receiver = match (self.call, &*expr) {
+            (BodyCall::Method(method), syn::Expr::MethodCall(m)) if on_body(m, method) => {
+                Some(&m.receiver)
+            }
+            (BodyCall::TriedMethod(method), syn::Expr::Try(t)) => match &*t.expr {
+                syn::Expr::MethodCall(m) if on_body(m, method) => Some(&m.receiver),
+                _ => None,
+            },
+            _ => None,
+        };
+        let with = self.with;
+        let replaced = match (self.call, &*expr, receiver) {
+            (_, _, Some(receiver)) => Some(syn::parse2::<syn::Expr>(quote!(#receiver #with))),
+            (BodyCall::Literal(text), syn::Expr::Lit(lit), None) => match &lit.lit {
+                syn::Lit::Str(s) if s.value() == text => {
+                    Some(syn::parse2::<syn::Expr>(with.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match replaced {
+            Some(Ok(new)) => {
+                *expr = new;
+                self.done += 1;
+            }
+            Some(Err(error)) => self.failed = Some(error),
+            None => {}
+        }
+    }
 }
 
 /// `Some` when `value` is a valid header value (`HeaderValue::from_static`
