@@ -72,6 +72,78 @@ async fn a_401_is_retried_once_with_a_fresh_token() {
 }
 
 #[tokio::test]
+async fn a_retry_after_a_fresh_token_sends_the_fresh_token() {
+    // The first token is expired (401); the fresh one meets a 503 from a
+    // front; the retry of that must carry the fresh token, not the expired
+    // one again (another 401 and another token).
+    let service = service(1000, 3600).await;
+    let (token_url, endpoint) = token_endpoint(3600, true).await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let upstream = service.base_url.clone();
+    let front = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let record = record.clone();
+        let upstream = upstream.clone();
+        async move {
+            let authorization = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let number = {
+                let mut seen = record.lock().unwrap();
+                seen.push(authorization.clone());
+                seen.len() - 1
+            };
+            if number == 1 {
+                return (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    [("retry-after", "0".to_string())],
+                    String::new(),
+                );
+            }
+            let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+            let base = upstream.trim_end_matches("/v2");
+            let answer = reqwest::Client::new()
+                .get(format!("{base}{path}"))
+                .header("authorization", authorization)
+                .send()
+                .await
+                .unwrap();
+            let status = axum::http::StatusCode::from_u16(answer.status().as_u16()).unwrap();
+            let content_type = answer
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/json")
+                .to_string();
+            let body = answer.text().await.unwrap();
+            (status, [("content-type", content_type)], body)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, front).await.unwrap() });
+    let client = Client::builder()
+        .base_url(format!("http://{addr}/v2"))
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .token_url(&token_url)
+        .retry(RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    assert!(list(&client).await.unwrap() > 0);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_ne!(seen[0], seen[1], "a fresh token after the 401");
+    assert_eq!(seen[1], seen[2], "the retry carries the fresh token");
+    assert_eq!(endpoint.issued.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn wrong_client_credentials_are_an_auth_error() {
     let service = service(1000, 3600).await;
     let (token_url, _) = token_endpoint(3600, false).await;

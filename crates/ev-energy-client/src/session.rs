@@ -351,9 +351,22 @@ impl ClientHooks<Session> for Client {
                 tracing::debug!(operation = info.operation_id, %reason, ?wait, "not retrying: the wait would pass the retry policy's total");
                 break;
             }
-            let Some(retry) = again.as_ref().and_then(|r| r.try_clone()) else {
+            let Some(mut retry) = again.as_ref().and_then(|r| r.try_clone()) else {
                 break;
             };
+            // The token of now: an attempt before may have replaced, after
+            // a 401, the one the first carried.
+            if session.credentials.refreshable() {
+                match session.credentials.token(false).await {
+                    Ok(Some(token)) => {
+                        if let Some(value) = bearer(&token) {
+                            retry.headers_mut().insert(AUTHORIZATION, value);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(_) => break,
+                }
+            }
             tracing::debug!(
                 operation = info.operation_id,
                 attempt = attempts + 1,

@@ -168,14 +168,14 @@ impl Access {
 
     /// Puts the credentials `operation` takes on `request`. Where the
     /// request carries the header, query parameter or cookie already (a
-    /// parameter of the operation), it is left as it is. `refresh` fetches
-    /// a new OAuth 2.0 token rather than the cached one.
+    /// parameter of the operation), it is left as it is — except the OAuth
+    /// 2.0 token this put there before, which `renew` replaces.
     async fn authorize(
         &self,
         http: &reqwest::Client,
         request: &mut reqwest::Request,
         operation: &str,
-        refresh: bool,
+        renew: Renew,
     ) -> Result<(), String> {
         for &i in self.alternative_for(operation) {
             let info = &SCHEMES[i];
@@ -183,10 +183,17 @@ impl Access {
                 continue;
             };
             let fetched;
+            let mut token = false;
             let value = match credential {
                 Credential::Invalid(why) => return Err(why.clone()),
                 Credential::ClientCredentials(c) => {
-                    fetched = c.token(http, info.name, refresh).await?;
+                    // The token the server refused, so that it is not sent again.
+                    let refused = match renew {
+                        Renew::Refused => request.headers().get(AUTHORIZATION).cloned(),
+                        Renew::No | Renew::Current => None,
+                    };
+                    fetched = c.token(http, info.name, refused.as_ref()).await?;
+                    token = true;
                     Credential::Value(fetched)
                 }
                 Credential::Value(v) => Credential::Value(v.clone()),
@@ -202,7 +209,7 @@ impl Access {
                     }
                 }
                 (_, Credential::Value(v)) => {
-                    if refresh || !headers.contains_key(AUTHORIZATION) {
+                    if (token && renew != Renew::No) || !headers.contains_key(AUTHORIZATION) {
                         headers.insert(AUTHORIZATION, v);
                     }
                 }
@@ -257,7 +264,10 @@ impl Access {
         let response = http.execute(request).await?;
         if response.status() == StatusCode::UNAUTHORIZED && self.refreshable(operation) {
             if let Some(mut retry) = again {
-                if self.authorize(http, &mut retry, operation, true).await.is_ok() {
+                let renewed = self
+                    .authorize(http, &mut retry, operation, Renew::Refused)
+                    .await;
+                if renewed.is_ok() {
                     return http.execute(retry).await;
                 }
             }
@@ -291,9 +301,19 @@ impl Access {
             if waited.saturating_add(wait) > policy.max_total_wait {
                 break;
             }
-            let Some(retry) = again.as_ref().and_then(|r| r.try_clone()) else {
+            let Some(mut retry) = again.as_ref().and_then(|r| r.try_clone()) else {
                 break;
             };
+            // The token of now: an attempt before may have replaced the
+            // one the first carried after a 401.
+            if self.refreshable(operation)
+                && self
+                    .authorize(http, &mut retry, operation, Renew::Current)
+                    .await
+                    .is_err()
+            {
+                break;
+            }
             tokio::time::sleep(wait).await;
             waited += wait;
             attempts += 1;
@@ -301,6 +321,20 @@ impl Access {
         }
         result
     }
+}
+
+/// What `Access::authorize` does with an OAuth 2.0 token a request
+/// carries already (one it put there for an earlier attempt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Renew {
+    /// Leave it: the first attempt.
+    No,
+    /// Replace it with the current token: a retry, after which the token
+    /// may have been renewed.
+    Current,
+    /// The server refused it (401): replace it with another, fetching a
+    /// new one unless a concurrent call already did.
+    Refused,
 }
 
 fn header_value(scheme: &Scheme, text: String) -> Credential {
@@ -447,17 +481,18 @@ impl ClientCredentials {
         self
     }
 
-    /// `Bearer <token>`: the cached token unless it is about to expire (or
-    /// `refresh`), else a new one. Concurrent calls share one fetch.
+    /// `Bearer <token>`: the cached token unless it is about to expire or
+    /// is the one the server `refused`, else a new one. Concurrent calls
+    /// share one fetch, and so do concurrent 401s of one token.
     async fn token(
         &self,
         http: &reqwest::Client,
         scheme: &str,
-        refresh: bool,
+        refused: Option<&HeaderValue>,
     ) -> Result<HeaderValue, String> {
         let mut cached = self.cached.lock().await;
         if let Some((value, refresh_at)) = cached.as_ref() {
-            if !refresh && Instant::now() < *refresh_at {
+            if Instant::now() < *refresh_at && Some(value) != refused {
                 return Ok(value.clone());
             }
         }
@@ -526,7 +561,7 @@ impl ClientHooks<Access> for super::Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         self.inner()
-            .authorize(self.client(), request, info.operation_id, false)
+            .authorize(self.client(), request, info.operation_id, Renew::No)
             .await
             .map_err(Error::Custom)
     }
