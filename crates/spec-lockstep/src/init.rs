@@ -35,15 +35,7 @@ pub fn init(document: &Path, dir: &Path, options: &Options, report: &mut dyn Wri
             );
         }
     }
-    let parsed = Document::load(Path::new(""), document)?;
-    if parsed.raw.get(crate::spec::bundle::BUNDLED).is_some() {
-        bail!(
-            "{} refers to other files (`$ref`s into them): `init` copies one document. Copy \
-             the document's folder under DIR/openapi yourself and run `codegen --document \
-             DIR/openapi/<file> --out DIR`",
-            document.display()
-        );
-    }
+    let (parsed, others) = read_with_its_files(document)?;
     let (model, findings) = crate::model::load(&parsed);
     if let Some(error) = findings
         .iter()
@@ -67,6 +59,18 @@ pub fn init(document: &Path, dir: &Path, options: &Options, report: &mut dyn Wri
     let copied = openapi.join(file_name);
     std::fs::copy(document, &copied)
         .with_context(|| format!("cannot copy {} to {}", document.display(), copied.display()))?;
+    // The files its `$ref`s name, where they are beside it.
+    let beside = document.parent().unwrap_or(Path::new(""));
+    for other in &others {
+        let to = openapi.join(other);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let from = beside.join(other);
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
     let document_in_dir = PathBuf::from("openapi").join(file_name);
     let document_text = crate::codegen::slash_path(&document_in_dir);
     let dependencies = crate::pins::pinned();
@@ -130,6 +134,45 @@ pub fn init(document: &Path, dir: &Path, options: &Options, report: &mut dyn Wri
         dir.display()
     )?;
     Ok(())
+}
+
+/// The document, and the other files its `$ref`s name (each relative to
+/// the document's folder, where `init` copies them under `openapi/` the
+/// same way). A file outside that folder is refused: its place under
+/// `openapi/` would not be the one the `$ref` names.
+fn read_with_its_files(document: &Path) -> Result<(Document, Vec<PathBuf>)> {
+    let text = std::fs::read_to_string(document)
+        .with_context(|| format!("cannot read the OpenAPI document {}", document.display()))?;
+    let read = std::cell::RefCell::new(Vec::new());
+    let parsed = Document::parse_reading(document, &text, &|other: &Path| {
+        read.borrow_mut().push(other.to_path_buf());
+        crate::spec::bundle::read_under(Path::new(""), document, other)
+    })?;
+    let beside = document.parent().unwrap_or(Path::new(""));
+    let mut others = Vec::new();
+    for file in read.into_inner() {
+        let inside = file
+            .strip_prefix(beside)
+            .ok()
+            .filter(|rest| {
+                rest.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            })
+            .map(Path::to_path_buf);
+        match inside {
+            Some(rest) if !others.contains(&rest) => others.push(rest),
+            Some(_) => {}
+            None => bail!(
+                "{} refers to {}, which is not in its folder or below: `init` copies the \
+                 document's folder into DIR/openapi, so a file elsewhere would not be where the \
+                 `$ref` says. Move it beside the document, or lay out DIR yourself and run \
+                 `codegen --document DIR/openapi/<file> --out DIR`",
+                document.display(),
+                file.display()
+            ),
+        }
+    }
+    Ok((parsed, others))
 }
 
 /// The backend's `Cargo.toml`.
@@ -473,6 +516,61 @@ mod tests {
         );
         assert!(readme("t", "T", &standalone::shell_word(name))
             .contains("--document 'openapi/Parcel Lockers: v2.yaml' --out ."));
+    }
+
+    #[test]
+    fn a_document_split_over_files_is_copied_with_its_files() {
+        let temp = tempfile::tempdir().unwrap();
+        let api = temp.path().join("api");
+        std::fs::create_dir_all(api.join("schemas")).unwrap();
+        std::fs::write(
+            api.join("pets.yaml"),
+            "openapi: 3.0.3\ninfo: {title: Pets, version: '1'}\npaths:\n  /pets:\n    get:\n      \
+             operationId: list_pets\n      responses:\n        '200':\n          description: ok\n          \
+             content: {application/json: {schema: {$ref: 'schemas/pet.yaml'}}}\n        \
+             '429': {description: slow}\n        '500': {description: down}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            api.join("schemas").join("pet.yaml"),
+            "type: object\nproperties: {name: {$ref: 'name.yaml'}}\n",
+        )
+        .unwrap();
+        std::fs::write(api.join("schemas").join("name.yaml"), "type: string\n").unwrap();
+        let (_, others) = read_with_its_files(&api.join("pets.yaml")).unwrap();
+        assert_eq!(
+            others,
+            [
+                Path::new("schemas/pet.yaml"),
+                Path::new("schemas/name.yaml")
+            ]
+        );
+        // Copied the same way, the copy reads whole.
+        let dir = temp.path().join("workspace");
+        init(
+            &api.join("pets.yaml"),
+            &dir,
+            &Options::default(),
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(dir.join("openapi/schemas/name.yaml").is_file());
+        let copied = dir.join("openapi").join("pets.yaml");
+        let (model, _) = crate::model::load(&read_with_its_files(&copied).unwrap().0);
+        assert_eq!(model.operations.len(), 1);
+
+        // A file above the document's folder has no place under openapi/
+        // (and, outside the folder the tool runs in too, is not even read).
+        std::fs::write(temp.path().join("common.yaml"), "type: string\n").unwrap();
+        std::fs::write(
+            api.join("schemas").join("name.yaml"),
+            "$ref: '../../common.yaml'\n",
+        )
+        .unwrap();
+        let Err(error) = read_with_its_files(&api.join("pets.yaml")) else {
+            panic!("a file outside the document's folder was read");
+        };
+        assert!(format!("{error:#}").contains("common.yaml"), "{error:#}");
     }
 
     #[test]
