@@ -56,7 +56,7 @@ fn install(root: &Path) -> Result<PathBuf> {
 pub fn build(root: &Path, out: &mut dyn std::io::Write) -> Result<Vec<PathBuf>> {
     let redocly = install(root)?;
     let mut built = Vec::new();
-    for api in crate::codegen::workspace_apis() {
+    for api in crate::workspace::apis() {
         let document = Document::load(root, &api.document)?;
         let html = output_for(root, &api.document);
         std::fs::create_dir_all(html.parent().unwrap_or(root))?;

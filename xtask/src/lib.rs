@@ -16,13 +16,15 @@
 // the names the tasks and tests below have always used.
 pub use spec_lockstep::{
     adapt, client, codegen, files, init, invent, lint, mock, model, naming, panic_guard, server,
-    spec, standalone, synthetic, types, versions, vocab,
+    spec, standalone, synthetic, types, vocab,
 };
 pub use spec_lockstep::{EXIT_GENERATOR_FAILED, EXIT_OK, EXIT_STALE};
 
 pub mod ci;
 pub mod conformance;
 pub mod docs;
+pub mod versions;
+pub mod workspace;
 
 /// The compatibility gate (the generator's), with this workspace's mutation
 /// suite and benchmark of it.
@@ -30,7 +32,9 @@ pub mod compat {
     pub use spec_lockstep::compat::*;
     pub mod bench;
     pub mod mutations;
+    mod release;
     pub mod suite;
+    pub use release::{check, release};
 }
 
 /// The corpus round trip (the generator's), with the run over the whole
@@ -68,7 +72,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// Generates every API of the workspace under `root`, in `mode`.
 pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<files::Summary> {
-    let apis = codegen::workspace_apis();
+    let apis = workspace::apis();
     let mut generated = Vec::new();
     for api in &apis {
         generated.extend(codegen::generate_api(root, api)?);
@@ -80,7 +84,7 @@ pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<fi
     let mut summary = files::sync(
         root,
         &generated,
-        &codegen::generated_dirs(),
+        &workspace::generated_dirs(),
         mode,
         &fix,
         out,
@@ -116,7 +120,7 @@ pub fn codegen(root: &Path, mode: files::Mode, out: &mut dyn Write) -> Result<fi
 /// Lints every document of the workspace under `root`; returns the number of findings.
 pub fn lint(root: &Path, out: &mut dyn Write) -> Result<usize> {
     let mut total = 0;
-    for api in codegen::workspace_apis() {
+    for api in workspace::apis() {
         let text = std::fs::read_to_string(root.join(&api.document))?;
         let findings = lint::lint_text(&api.document, &text);
         let name = codegen::slash_path(&api.document);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::codegen::{slash_path, Api};
+use spec_lockstep::codegen::{slash_path, Api};
 
 /// The crate version for a document version: `2.0` → `2.0.0`, `3` →
 /// `3.0.0`, `2.1.4` as it is.

@@ -24,7 +24,7 @@ fn generated_code_is_fresh() {
 #[test]
 fn generation_is_deterministic() {
     let root = workspace_root();
-    for api in codegen::workspace_apis() {
+    for api in xtask::workspace::apis() {
         let first = codegen::generate_api(&root, &api).unwrap();
         let second = codegen::generate_api(&root, &api).unwrap();
         assert_eq!(first, second);

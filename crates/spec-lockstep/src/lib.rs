@@ -36,7 +36,6 @@ pub mod spec;
 pub mod standalone;
 pub mod synthetic;
 pub mod types;
-pub mod versions;
 pub mod vocab;
 
 /// Exit code: everything is fresh / clean.

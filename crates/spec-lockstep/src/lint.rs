@@ -463,22 +463,4 @@ mod tests {
             "{found:?}"
         );
     }
-
-    #[test]
-    fn the_workspace_document_is_clean() {
-        let root = crate::workspace_root();
-        for api in crate::codegen::workspace_apis() {
-            let text = std::fs::read_to_string(root.join(&api.document)).unwrap();
-            let found = lint_text(&api.document, &text);
-            assert!(
-                found.is_empty(),
-                "{}",
-                found
-                    .iter()
-                    .map(|f| f.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-        }
-    }
 }

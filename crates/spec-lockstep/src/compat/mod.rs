@@ -1,6 +1,7 @@
-//! `cargo xtask compat` and `cargo xtask release`: the document may only
-//! change in ways that clients built against the last released document
-//! survive, unless its major version goes up.
+//! The compatibility gate: a document may only change in ways that
+//! clients built against the last released document survive, unless its
+//! major version goes up (`compat --base --revision`, and this
+//! workspace's `cargo xtask compat` and `release`).
 //!
 //! The gate compares the [typed models](crate::model) of the released and
 //! the current document with rules of its own (`operations` for
@@ -23,7 +24,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::model::Model;
@@ -121,7 +122,7 @@ pub fn major(version: &str) -> Option<u64> {
 }
 
 /// Dotted version numbers as comparable numbers (`2.10` > `2.9`).
-fn version_key(version: &str) -> Vec<u64> {
+pub fn version_key(version: &str) -> Vec<u64> {
     version
         .trim()
         .trim_start_matches('v')
@@ -251,104 +252,6 @@ pub fn report(document: &Path, verdict: &Verdict, out: &mut dyn Write) -> Result
         if passes { "Compatible" } else { "Error" }
     )?;
     Ok(passes)
-}
-
-/// The APIs whose documents are released to clients (not test fixtures).
-fn released_apis() -> Vec<crate::codegen::Api> {
-    crate::codegen::workspace_apis()
-        .into_iter()
-        .filter(|api| api.released)
-        .collect()
-}
-
-/// `cargo xtask compat`: every released document against its released copy.
-pub fn check(root: &Path, out: &mut dyn Write) -> Result<bool> {
-    let mut all = true;
-    for api in released_apis() {
-        let document = api.document;
-        match verdict(root, &document)? {
-            Some(verdict) => all &= report(&document, &verdict, out)?,
-            None => writeln!(
-                out,
-                "{:>12} {}: no released copy yet (see `cargo xtask release`)",
-                "Skipped",
-                crate::codegen::slash_path(&document)
-            )?,
-        }
-    }
-    Ok(all)
-}
-
-/// `cargo xtask release`: promotes every released document once its
-/// `info.version` went up and the change is compatible (or a major bump).
-pub fn release(root: &Path, out: &mut dyn Write) -> Result<()> {
-    for api in released_apis() {
-        release_one(root, &api, out)?;
-    }
-    Ok(())
-}
-
-fn release_one(root: &Path, api: &crate::codegen::Api, out: &mut dyn Write) -> Result<()> {
-    let document = api.document.as_path();
-    let released = released_path(document);
-    let current = Document::load(root, document)?;
-    let info_version = current.api.info.version.clone();
-    let unchanged = root.join(&released).exists()
-        && std::fs::read(root.join(&released))? == std::fs::read(root.join(document))?;
-    if unchanged {
-        // Already released: only bring the crates' versions in line.
-        let fixed = crate::versions::sync(root, api, &info_version, true)?;
-        writeln!(
-            out,
-            "{:>12} {} is released as {info_version}; {}",
-            "Fresh",
-            crate::codegen::slash_path(document),
-            if fixed.is_empty() {
-                "nothing to do".to_string()
-            } else {
-                format!(
-                    "set the crate versions to {}",
-                    crate::versions::crate_version(&info_version)?
-                )
-            }
-        )?;
-        return Ok(());
-    }
-    if let Some(verdict) = verdict(root, document)? {
-        let (old, new) = &verdict.versions;
-        if version_key(new) <= version_key(old) {
-            bail!(
-                "info.version is {new}, the released document's is {old}: bump info.version in {} first \
-                 (the major number for a breaking change, the minor otherwise)",
-                crate::codegen::slash_path(document)
-            );
-        }
-        if !report(document, &verdict, out)? {
-            bail!(
-                "not released: the document breaks deployed clients without a major version bump"
-            );
-        }
-    }
-    // Check the version is usable as a crate version before anything is written.
-    let crate_version = crate::versions::crate_version(&info_version)?;
-    std::fs::create_dir_all(root.join(released.parent().unwrap_or(Path::new("."))))?;
-    std::fs::copy(root.join(document), root.join(&released))?;
-    crate::versions::sync(root, api, &info_version, true)?;
-    writeln!(
-        out,
-        "{:>12} the crates of {} to version {crate_version}",
-        "Versioned",
-        crate::codegen::slash_path(document)
-    )?;
-    writeln!(
-        out,
-        "{:>12} {} (version {}) as {}; commit it",
-        "Released",
-        crate::codegen::slash_path(document),
-        current.api.info.version,
-        crate::codegen::slash_path(&released)
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -319,19 +319,3 @@ fn swagger_2_habits_are_read_with_a_warning() {
         "/components/schemas/Upload/properties/file/required: `required: true` on a property is Swagger 2.0"
     )));
 }
-
-#[test]
-fn the_workspace_documents_are_their_own_view() {
-    let root = crate::workspace_root();
-    for api in crate::codegen::workspace_apis() {
-        let text = std::fs::read_to_string(root.join(&api.document)).unwrap();
-        let raw: Value = serde_yaml::from_str(&text).unwrap();
-        let (view, findings) = normalize(raw.clone()).unwrap();
-        assert!(
-            findings.is_empty(),
-            "{}: {findings:?}",
-            api.document.display()
-        );
-        assert!(view == raw, "{}: the view differs", api.document.display());
-    }
-}
