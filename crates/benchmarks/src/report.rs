@@ -73,7 +73,7 @@ async fn measure(
     }
     if wanted(4) {
         eprintln!("4/6 client decoding…");
-        figures.push(client_decoding::client_decoding().await?);
+        figures.extend(client_decoding::client_decoding().await?);
     }
     if wanted(5) {
         eprintln!("5/6 rate limiter with 30 000 live callers…");
@@ -126,19 +126,19 @@ const METHODS: &str =
          - **Store scaling**: the same 50-log window of the same sub-session (seeding is deterministic), \
          queried through the store on the large and on the 10 000-log SQLite store, alternating.\n\
          - **Drift check**: wall time of a built `target/debug/xtask codegen --check` (all documents).\n\
-         - **Client decoding**: the generated client receiving and decoding 10 000 logs from 127.0.0.1 \
-         against `serde_json::from_slice` of the same bytes into the same types; ratio = from_slice time / \
-         client time. The server (in this process) answers with the pre-serialized bytes as a shared `Bytes` \
-         (no encoding and no copy per request; until 2026-12-02 it copied them per request, counted against \
-         the client). The transfer alone (a plain reqwest client's `bytes()`, no decoding) is measured in \
-         the same rounds and shown: it is about the gap. The client decodes as the other side does (progenitor's \
-         `from_response`: `bytes()`, then `serde_json::from_slice`; no `serde_json::Value`, `flatten` or \
-         `preserve_order` map on this path; the one untagged enum, `charging_sub_session`, costs both sides \
-         the same), so what it pays is the loopback transfer: the server's one 3.5 MB `writev` is all in the \
-         kernel before the client reads its first byte (~1 ms here, the same with a bare std socket pair), \
-         then ~0.7 ms of reads (~400 KiB each). Decoding each element as its chunk comes was tried and \
-         gained nothing measurable (reqwest's connection task is woken on the decoding worker, so reading \
-         and decoding do not overlap; decoding on a blocking thread was slower on 2 shared cores).\n\
+         - **Client**, two figures (since 2026-12-07; one figure compared the client's receive + decode with \
+         `from_slice` alone before, so the loopback transfer counted against the client). *Decoding*: the \
+         generated client's own decoding (progenitor's `from_response`: the headers, `bytes()`, then \
+         `serde_json::from_slice`) of a response holding 10 000 logs in memory, against `from_slice` of the \
+         same bytes into the same types, alternating, each from its own copy of the bytes; ratio = \
+         from_slice time / client time. *Receive + decode*: the generated client's call against a plain \
+         reqwest client doing `bytes()` then `from_slice`, on the same in-process server, which answers with \
+         the pre-serialized bytes as a shared `Bytes` (no encoding and no copy per request), alternating in \
+         the same rounds; ratio = plain time / client time. No `serde_json::Value`, `flatten` or \
+         `preserve_order` map is on this path; the one untagged enum, `charging_sub_session`, costs both \
+         sides the same. Decoding each element as its chunk comes was tried and gained nothing measurable \
+         (reqwest's connection task is woken on the decoding worker, so reading and decoding do not \
+         overlap; decoding on a blocking thread was slower on 2 shared cores).\n\
          - **Rate limiter**: the reference service in process (its axum app called directly, no sockets), \
          one cheap request (a valid token, an invalid sub-session ID: authenticated, counted, answered 400) \
          by one caller, when the limiter counts 1 caller against when it counts 30 000 (each warmed by one \
