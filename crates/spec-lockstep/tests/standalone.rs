@@ -380,3 +380,34 @@ fn bad_crate_prefixes_and_runtime_folders_are_clear_errors() {
     // Nothing was written.
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+/// `spec-lockstep round-trip`: a team's own document generated, built,
+/// served and called through every operation, as `cargo xtask corpus`
+/// does for ours (sharing its work folder, so dependencies build once).
+#[test]
+fn the_round_trip_command_proves_a_teams_document() {
+    let work = workspace_root().join("target").join("corpus");
+    let runtime = runtime();
+    let document = "xtask/tests/features/cookie-param.yaml";
+    let args = [
+        "round-trip",
+        "--runtime-path",
+        runtime.as_str(),
+        "--work",
+        work.to_str().unwrap(),
+        document,
+    ];
+    let (code, report) = generator(&args);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("| cookie-param.yaml | 1 |") && report.contains("1 of 1 documents passed"),
+        "{report}"
+    );
+
+    let (code, report) = generator(&["round-trip", "no/such/document.yaml"]);
+    assert_eq!(code, 2, "{report}");
+    assert!(
+        report.contains("cannot find no/such/document.yaml"),
+        "{report}"
+    );
+}
