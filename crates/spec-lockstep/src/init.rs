@@ -148,11 +148,13 @@ fn read_with_its_files(document: &Path) -> Result<(Document, Vec<PathBuf>)> {
         read.borrow_mut().push(other.to_path_buf());
         crate::spec::bundle::read_under(Path::new(""), document, other)
     })?;
-    let beside = document.parent().unwrap_or(Path::new(""));
+    // The document's folder as the bundler writes the other files' paths
+    // (`./api` and `x/../api` are `api` there).
+    let beside = crate::spec::bundle::resolve(document, ".");
     let mut others = Vec::new();
     for file in read.into_inner() {
         let inside = file
-            .strip_prefix(beside)
+            .strip_prefix(&beside)
             .ok()
             .filter(|rest| {
                 rest.components()
@@ -545,6 +547,19 @@ mod tests {
                 Path::new("schemas/name.yaml")
             ]
         );
+        // Named by a relative path with `./` and `..` in it (as a shell
+        // user would), the same files.
+        let here = std::env::current_dir().unwrap().canonicalize().unwrap();
+        let relative = Path::new(".")
+            .join(standalone::relative_path(
+                &here,
+                &api.canonicalize().unwrap(),
+            ))
+            .join("..")
+            .join("api")
+            .join("pets.yaml");
+        assert!(relative.is_relative(), "{}", relative.display());
+        assert_eq!(read_with_its_files(&relative).unwrap().1, others);
         // Copied the same way, the copy reads whole.
         let dir = temp.path().join("workspace");
         init(

@@ -70,18 +70,22 @@ pub fn has_external(node: &Value) -> bool {
     }
 }
 
-/// `base`'s directory joined with `relative`, with `.` and `..` taken out.
-fn resolve(base: &Path, relative: &str) -> PathBuf {
+/// `base`'s directory joined with `relative`, with `.` and `..` taken out:
+/// how every other file's path is made from the document's.
+pub fn resolve(base: &Path, relative: &str) -> PathBuf {
     let mut out = PathBuf::new();
     let joined = base.parent().unwrap_or(Path::new("")).join(relative);
     for part in joined.components() {
         match part {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` takes out the folder before it; a `..` before it (a
+            // path that starts above the current folder) stays.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -232,6 +236,22 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn paths_resolve_with_every_leading_dot_dot_kept() {
+        assert_eq!(
+            resolve(Path::new("../../api/pets.yaml"), "schemas/pet.yaml"),
+            Path::new("../../api/schemas/pet.yaml")
+        );
+        assert_eq!(
+            resolve(Path::new("./api/../api/pets.yaml"), "../common.yaml"),
+            Path::new("common.yaml")
+        );
+        assert_eq!(
+            resolve(Path::new("pets.yaml"), "../../common.yaml"),
+            Path::new("../../common.yaml")
+        );
+    }
 
     #[test]
     fn files_are_read_relative_to_the_file_that_names_them_once_each() {
