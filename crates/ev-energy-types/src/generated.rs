@@ -92,6 +92,7 @@ cents); null when the tariff is unknown.
     pub duration_minutes: i64,
     ///When the sub-session ended; null while it is ongoing.
     #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    #[serde(serialize_with = "rfc3339::serialize_option")]
     pub end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Energy delivered to the vehicle during the sub-session, in watt-hours.
     pub energy_delivered_watt_hours: f64,
@@ -100,6 +101,7 @@ cents); null when the tariff is unknown.
     pub location: ::std::string::String,
     pub mode: ChargingMode,
     ///When the sub-session started.
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub start: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Carbon dioxide emitted to produce the energy delivered, in grams.
     pub total_co2_grams: f64,
@@ -345,15 +347,18 @@ links to the device command logs.
 */
     pub internal_command_id: ::uuid::Uuid,
     ///The date and time when the dispatch command was logged.
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub logged_at: ::chrono::DateTime<::chrono::offset::Utc>,
     ///If the dispatch command was not sent, provides a reason; null when it was sent.
     #[serde(deserialize_with = "::std::option::Option::deserialize")]
     pub reason_not_sent: ::std::option::Option<::std::string::String>,
     ///When the schedule that generated this dispatch command was created.
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub schedule_created_at: ::chrono::DateTime<::chrono::offset::Utc>,
     /**The start of the validity period for the schedule that generated
 this dispatch command. Always on a half hour (:00 or :30).
 */
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub schedule_valid_period_start: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 impl DispatcherLog {
@@ -486,6 +491,7 @@ pub struct Notification {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail_page_title: ::std::option::Option<::std::string::String>,
     ///The timestamp of the event described by this notification
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub event_time: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Text to be displayed on a button leading to the external_link location
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -499,9 +505,11 @@ pub struct Notification {
     pub message_id: ::std::string::String,
     ///When the user examined the contents of this notification
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(serialize_with = "rfc3339::serialize_option")]
     pub read_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///When the problem associated with this notification was resolved
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(serialize_with = "rfc3339::serialize_option")]
     pub resolved_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Short description of the event being notified
     pub short_text_body: NotificationShortTextBody,
@@ -1694,6 +1702,90 @@ pub mod error {
     impl From<String> for ConversionError {
         fn from(value: String) -> Self {
             Self(value.into())
+        }
+    }
+}
+/// Date-times as chrono writes them (RFC 3339 in UTC with `Z`, no
+/// fraction or 3, 6 or 9 of its digits), written digit by digit
+/// into one string instead of through `fmt` a piece at a time.
+/// Years outside 0–9999 and leap seconds go to chrono.
+mod rfc3339 {
+    use ::chrono::{Datelike as _, Timelike as _};
+    type DateTime = ::chrono::DateTime<::chrono::offset::Utc>;
+    pub(super) fn serialize<S: ::serde::Serializer>(
+        value: &DateTime,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut buffer = [0u8; 30];
+        match write(value, &mut buffer) {
+            ::std::option::Option::Some(text) => serializer.serialize_str(text),
+            ::std::option::Option::None => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+        }
+    }
+    pub(super) fn serialize_option<S: ::serde::Serializer>(
+        value: &::std::option::Option<DateTime>,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        struct Written<'a>(&'a DateTime);
+        impl ::serde::Serialize for Written<'_> {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serialize(self.0, serializer)
+            }
+        }
+        match value {
+            ::std::option::Option::Some(value) => {
+                serializer.serialize_some(&Written(value))
+            }
+            ::std::option::Option::None => serializer.serialize_none(),
+        }
+    }
+    /// `value` as chrono writes it, or `None` where this does not.
+    fn write<'a>(
+        value: &DateTime,
+        buffer: &'a mut [u8; 30],
+    ) -> ::std::option::Option<&'a str> {
+        let year = value.year();
+        let nanos = value.nanosecond();
+        if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+            return ::std::option::Option::None;
+        }
+        digits(&mut buffer[0..4], year as u32);
+        buffer[4] = b'-';
+        digits(&mut buffer[5..7], value.month());
+        buffer[7] = b'-';
+        digits(&mut buffer[8..10], value.day());
+        buffer[10] = b'T';
+        digits(&mut buffer[11..13], value.hour());
+        buffer[13] = b':';
+        digits(&mut buffer[14..16], value.minute());
+        buffer[16] = b':';
+        digits(&mut buffer[17..19], value.second());
+        let mut end = 19;
+        if nanos != 0 {
+            let (fraction, width) = if nanos % 1_000_000 == 0 {
+                (nanos / 1_000_000, 3)
+            } else if nanos % 1_000 == 0 {
+                (nanos / 1_000, 6)
+            } else {
+                (nanos, 9)
+            };
+            buffer[19] = b'.';
+            digits(&mut buffer[20..20 + width], fraction);
+            end = 20 + width;
+        }
+        buffer[end] = b'Z';
+        ::std::str::from_utf8(&buffer[..end + 1]).ok()
+    }
+    /// `value`'s last `into.len()` decimal digits, zero-padded.
+    fn digits(into: &mut [u8], mut value: u32) {
+        for byte in into.iter_mut().rev() {
+            *byte = b'0' + (value % 10) as u8;
+            value /= 10;
         }
     }
 }

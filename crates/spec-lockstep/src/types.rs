@@ -26,6 +26,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
+mod date_times;
 mod fields;
 
 use crate::model::progenitor_view::{view, ClientBody};
@@ -381,16 +382,17 @@ impl Types {
     }
 
     /// The types crate as written: [`Types::tokens`], with the fields
-    /// typify names alike told apart (see `types/fields.rs`).
+    /// typify names alike told apart (see `types/fields.rs`) and date-times
+    /// written digit by digit (`types/date_times.rs`).
     pub fn crate_tokens(&self) -> Result<TokenStream> {
         let clashing = fields::clashing(&self.space);
-        let tokens = self.tokens();
-        if clashing.is_empty() {
-            return Ok(tokens);
+        let mut tokens = self.tokens();
+        if !clashing.is_empty() {
+            tokens = fields::distinct(tokens, &clashing)
+                .context("typify's output does not parse")?
+                .0;
         }
-        let (tokens, _) =
-            fields::distinct(tokens, &clashing).context("typify's output does not parse")?;
-        Ok(tokens)
+        date_times::written_by_digits(tokens).context("typify's output does not parse")
     }
 
     /// A warning per struct with fields typify names alike: which field
