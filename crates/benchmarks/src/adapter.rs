@@ -159,7 +159,7 @@ pub async fn adapter_overhead(per_round: Duration) -> anyhow::Result<Figure> {
     );
     let ratio = a / b;
     Ok(Figure {
-        name: "Generated adapter vs a hand-written axum handler serializing the same 20 logs",
+        name: "Generated adapter vs a hand-written axum handler serializing the same 20 logs".into(),
         measured: format!(
             "{a:.0} vs {b:.0} req/s (wrk -t1 -c32, median of 3 rounds of {seconds} s); p99 {:.2} vs {:.2} ms. \
              Against a handler returning pre-serialized bytes: {c:.0} req/s, ratio {:.2}",

@@ -1,9 +1,12 @@
 //! Our own baseline for the end-to-end figures: the listing written by hand
 //! the way a team would without the workspace — axum, rusqlite with a
 //! connection per core, jsonwebtoken HS256 — on the same store, with the
-//! same SQL and the same JSON (the same serde types), so that the service's
-//! ratio to it measures what the generated adapter, the store layer and the
-//! service cost on top of the work itself.
+//! same SQL and the same JSON, so that the service's ratio to it measures
+//! what the generated adapter, the store layer and the service cost on top
+//! of the work itself. Its model types are written by hand too (`models`
+//! below: serde derives over chrono and uuid), as a team without the
+//! generator would have them; `perf bench` checks that both answer the
+//! same JSON.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,14 +17,13 @@ use ev_energy_server::axum::http::{header, HeaderMap, StatusCode};
 use ev_energy_server::axum::response::{IntoResponse, Response};
 use ev_energy_server::axum::routing::get;
 use ev_energy_server::axum::Router;
-use ev_energy_server::types::{self, ChargingSubSessionOrUrl};
 
 /// The baseline's state: a pool of SQLite connections and the token key.
 pub struct Baseline {
     path: String,
     pool: Mutex<Vec<rusqlite::Connection>>,
-    key: jsonwebtoken::DecodingKey,
-    validation: jsonwebtoken::Validation,
+    pub(crate) key: jsonwebtoken::DecodingKey,
+    pub(crate) validation: jsonwebtoken::Validation,
 }
 
 #[derive(serde::Deserialize)]
@@ -52,7 +54,7 @@ impl Baseline {
             .with_state(self.clone())
     }
 
-    fn with_connection<T>(
+    pub(crate) fn with_connection<T>(
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
@@ -183,12 +185,12 @@ fn authorize(baseline: &Baseline, headers: &HeaderMap) -> Result<Claims, Refusal
 }
 
 /// What a valid query asks for.
-struct Listing {
-    id: String,
+pub(crate) struct Listing {
+    pub(crate) id: String,
     /// Inclusive bounds, microseconds since the Unix epoch.
-    gte: i64,
-    lte: i64,
-    expand: bool,
+    pub(crate) gte: i64,
+    pub(crate) lte: i64,
+    pub(crate) expand: bool,
 }
 
 /// The query's parameters, or the 400 to answer.
@@ -249,11 +251,11 @@ fn parse_query(query: Option<String>) -> Result<Listing, Refusal> {
 }
 
 /// The logs `listing` asks for, if `user` owns the sub-session.
-fn read(
+pub(crate) fn read(
     c: &rusqlite::Connection,
     listing: &Listing,
     user: &str,
-) -> rusqlite::Result<Option<Vec<types::DispatcherLog>>> {
+) -> rusqlite::Result<Option<Vec<models::DispatcherLog>>> {
     let Listing {
         id,
         gte,
@@ -278,19 +280,17 @@ fn read(
     )?;
     let logs = statement
         .query_map(rusqlite::params![id, gte, lte], |r| {
-            Ok(types::DispatcherLog {
+            Ok(models::DispatcherLog {
                 logged_at: time(r.get(1)?),
                 charging_sub_session: if *expand {
-                    ChargingSubSessionOrUrl::ChargingSubSession(sub.clone())
+                    models::SubSessionOrUrl::SubSession(sub.clone())
                 } else {
-                    ChargingSubSessionOrUrl::ResourceUrl(url.clone().into())
+                    models::SubSessionOrUrl::Url(url.clone())
                 },
                 schedule_valid_period_start: time(r.get(2)?),
                 schedule_created_at: time(r.get(3)?),
                 internal_command_id: r.get::<_, String>(4)?.parse().expect("a stored uuid"),
-                device_type: r
-                    .get::<_, String>(5)?
-                    .parse()
+                device_type: models::DeviceType::parse(&r.get::<_, String>(5)?)
                     .expect("a stored device type"),
                 reason_not_sent: r.get(6)?,
             })
@@ -303,7 +303,7 @@ fn read(
 fn read_sub_session(
     c: &rusqlite::Connection,
     id: &str,
-) -> rusqlite::Result<(String, types::ChargingSubSession)> {
+) -> rusqlite::Result<(String, models::ChargingSubSession)> {
     c.prepare_cached(
         "SELECT id, user_id, start_us, end_us, mode, energy_delivered_watt_hours, location, cost, \
          currency, total_co2_grams, duration_minutes FROM charging_sub_sessions WHERE id = $1",
@@ -311,19 +311,99 @@ fn read_sub_session(
     .query_row([id], |r| {
         Ok((
             r.get::<_, String>(1)?,
-            types::ChargingSubSession {
-                id: r.get::<_, String>(0)?.parse().expect("a stored id"),
+            models::ChargingSubSession {
+                id: r.get(0)?,
                 url: format!("https://api.ev.energy/v2/charging_sub_sessions/{id}"),
                 start: time(r.get(2)?),
                 end: r.get::<_, Option<i64>>(3)?.map(time),
-                mode: r.get::<_, String>(4)?.parse().expect("a stored mode"),
+                mode: models::ChargingMode::parse(&r.get::<_, String>(4)?).expect("a stored mode"),
                 energy_delivered_watt_hours: r.get(5)?,
                 location: r.get(6)?,
                 cost: r.get(7)?,
-                currency: r.get::<_, String>(8)?.parse().expect("a stored currency"),
+                currency: r.get(8)?,
                 total_co2_grams: r.get(9)?,
                 duration_minutes: r.get(10)?,
             },
         ))
     })
+}
+
+/// The document's types, written by hand.
+pub(crate) mod models {
+    use chrono::{DateTime, Utc};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub struct DispatcherLog {
+        pub charging_sub_session: SubSessionOrUrl,
+        pub device_type: DeviceType,
+        pub internal_command_id: uuid::Uuid,
+        pub logged_at: DateTime<Utc>,
+        pub reason_not_sent: Option<String>,
+        pub schedule_created_at: DateTime<Utc>,
+        pub schedule_valid_period_start: DateTime<Utc>,
+    }
+
+    /// The sub-session's URL, or the sub-session itself (`expand`).
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    pub enum SubSessionOrUrl {
+        Url(String),
+        SubSession(ChargingSubSession),
+    }
+
+    #[derive(Clone, Serialize)]
+    pub struct ChargingSubSession {
+        pub cost: Option<i64>,
+        pub currency: String,
+        pub duration_minutes: i64,
+        pub end: Option<DateTime<Utc>>,
+        pub energy_delivered_watt_hours: f64,
+        pub id: String,
+        pub location: String,
+        pub mode: ChargingMode,
+        pub start: DateTime<Utc>,
+        pub total_co2_grams: f64,
+        pub url: String,
+    }
+
+    #[derive(Clone, Copy, Serialize)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum DeviceType {
+        Evse,
+        Vehicle,
+    }
+
+    impl DeviceType {
+        pub fn parse(text: &str) -> Option<Self> {
+            match text {
+                "EVSE" => Some(Self::Evse),
+                "VEHICLE" => Some(Self::Vehicle),
+                _ => None,
+            }
+        }
+    }
+
+    #[derive(Clone, Copy, Serialize)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum ChargingMode {
+        Smart,
+        Boost,
+        UnmanagedHome,
+        UnmanagedOtg,
+        ManagedOtg,
+    }
+
+    impl ChargingMode {
+        pub fn parse(text: &str) -> Option<Self> {
+            match text {
+                "SMART" => Some(Self::Smart),
+                "BOOST" => Some(Self::Boost),
+                "UNMANAGED_HOME" => Some(Self::UnmanagedHome),
+                "UNMANAGED_OTG" => Some(Self::UnmanagedOtg),
+                "MANAGED_OTG" => Some(Self::ManagedOtg),
+                _ => None,
+            }
+        }
+    }
 }

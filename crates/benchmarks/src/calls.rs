@@ -17,14 +17,18 @@ use ev_energy_server::axum::{self, Router};
 use tower::ServiceExt;
 
 use crate::baseline::Baseline;
+use crate::feature_equal::FeatureEqual;
 
 /// Which side answers.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Side {
     /// The reference service's whole application (`http::app`), limits off.
     Service,
-    /// The hand-written baseline's router.
+    /// The bare hand-written baseline's router.
     Baseline,
+    /// The feature-equal hand-written baseline's application (its layers
+    /// and router).
+    FeatureEqual,
 }
 
 /// Which request.
@@ -36,6 +40,8 @@ pub enum Case {
     NoToken,
     /// A time window with no logs: 200 with an empty list (store read).
     Empty,
+    /// The plain listing of the example sub-session (~147 logs).
+    Plain,
 }
 
 pub async fn run(side: Side, case: Case, count: u64, database: &str) -> anyhow::Result<()> {
@@ -55,7 +61,16 @@ pub async fn run(side: Side, case: Case, count: u64, database: &str) -> anyhow::
         Side::Baseline => {
             Baseline::new(database, DEV_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE).router()
         }
+        Side::FeatureEqual => {
+            FeatureEqual::new(database, DEV_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE, 0).router()
+        }
     };
+    // The subscriber both servers run with (`RUST_LOG=warn`), so that their
+    // spans cost what they cost when served.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .try_init();
     let token = crate::end_to_end::bench_token()?;
     let (query, status, with_token) = match case {
         Case::Invalid => ("charging_sub_session_id=nope".to_string(), 400, true),
@@ -68,6 +83,11 @@ pub async fn run(side: Side, case: Case, count: u64, database: &str) -> anyhow::
             format!(
                 "charging_sub_session_id={EXAMPLE_SUB_SESSION}&logged_at__gte=2030-01-01T00:00:00Z"
             ),
+            200,
+            true,
+        ),
+        Case::Plain => (
+            format!("charging_sub_session_id={EXAMPLE_SUB_SESSION}"),
             200,
             true,
         ),

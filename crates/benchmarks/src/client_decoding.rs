@@ -55,7 +55,7 @@ pub async fn client_decoding() -> anyhow::Result<Vec<Figure>> {
     let (client_median, direct_median) = (median(&decoding.a), median(&decoding.b));
     let decoding_ratio = direct_median.as_secs_f64() / client_median.as_secs_f64();
     let decoding_figure = Figure {
-        name: "Client: decoding 10 000 logs in process vs serde_json::from_slice",
+        name: "Client: decoding 10 000 logs in process vs serde_json::from_slice".into(),
         measured: format!(
             "median {:.2} ms vs {:.2} ms ({} KiB; the generated client's own decoding of a response \
              held in memory)",
@@ -115,7 +115,7 @@ pub async fn client_decoding() -> anyhow::Result<Vec<Figure>> {
     Ok(vec![
         decoding_figure,
         Figure {
-            name: "Client: receive + decode 10 000 logs vs a plain reqwest client (`bytes()` + `from_slice`)",
+            name: "Client: receive + decode 10 000 logs vs a plain reqwest client (`bytes()` + `from_slice`)".into(),
             measured: format!(
                 "median {:.1} ms vs {:.1} ms ({} KiB from 127.0.0.1, the same server)",
                 client_median.as_secs_f64() * 1e3,

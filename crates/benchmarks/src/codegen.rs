@@ -30,7 +30,7 @@ pub fn codegen_check(root: &Path) -> anyhow::Result<Figure> {
     }
     let took = median(&times);
     Ok(Figure {
-        name: "`cargo xtask codegen --check` wall time (built xtask)",
+        name: "`cargo xtask codegen --check` wall time (built xtask)".into(),
         measured: format!("median {:.0} ms over 7 runs", took.as_secs_f64() * 1e3),
         ratio: took.as_secs_f64(),
         target: "< 1 s (ratio = seconds)",

@@ -89,7 +89,7 @@ pub async fn limiter_scaling(root: &Path) -> anyhow::Result<Figure> {
     let (a, b) = (median(&t_one), median(&t_many));
     let ratio = b.as_secs_f64() / a.as_secs_f64();
     Ok(Figure {
-        name: "Rate limiter: a request with 30 000 live callers vs 1",
+        name: "Rate limiter: a request with 30 000 live callers vs 1".into(),
         measured: format!(
             "median {:.1} µs (30 000 callers) vs {:.1} µs (1 caller)",
             b.as_secs_f64() * 1e6,

@@ -11,6 +11,8 @@ mod calls;
 mod client_decoding;
 mod codegen;
 mod end_to_end;
+mod feature_equal;
+mod instructions;
 mod limiter;
 mod load;
 mod measure;
@@ -39,7 +41,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Measure the four figures and write docs/benchmarks.md.
+    /// Measure the figures and write docs/benchmarks.md.
     Bench {
         /// Where to write the report.
         #[arg(long, default_value = "docs/benchmarks.md")]
@@ -55,10 +57,13 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         only: Vec<u8>,
     },
-    /// Serve the hand-written baseline of the end-to-end figures on a seeded
+    /// Serve a hand-written baseline of the end-to-end figures on a seeded
     /// SQLite store until Ctrl-C, to profile or load it by hand (tokens:
     /// `dispatcher-logs-service token`).
     ServeBaseline {
+        /// Which baseline.
+        #[arg(long, value_enum, default_value = "bare")]
+        kind: BaselineKind,
         /// The SQLite store (e.g. target/bench/store-e2e.sqlite, seeded by the bench).
         #[arg(long)]
         database: PathBuf,
@@ -111,7 +116,11 @@ async fn main() -> ExitCode {
             seconds,
             only,
         } => report::bench(&out, large_store_logs, seconds, &only).await,
-        Command::ServeBaseline { database, listen } => serve_baseline(&database, listen).await,
+        Command::ServeBaseline {
+            kind,
+            database,
+            listen,
+        } => serve_baseline(kind, &database, listen).await,
         Command::Calls {
             side,
             case,
@@ -139,25 +148,53 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve_baseline(database: &Path, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+/// The two hand-written baselines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BaselineKind {
+    /// `baseline.rs`: the work alone (axum, rusqlite, jsonwebtoken).
+    Bare,
+    /// `feature_equal.rs`: the work with the service's features, from the
+    /// ecosystem's usual parts.
+    FeatureEqual,
+}
+
+async fn serve_baseline(
+    kind: BaselineKind,
+    database: &Path,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
     use dispatcher_logs_service::auth::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
     anyhow::ensure!(
         database.exists(),
         "no store at {}: run `cargo xtask bench` first, or `dispatcher-logs-service seed`",
         database.display()
     );
-    let baseline = baseline::Baseline::new(
-        database.to_str().context("a UTF-8 path")?,
-        DEV_SECRET,
-        DEFAULT_ISSUER,
-        DEFAULT_AUDIENCE,
-    );
+    let database = database.to_str().context("a UTF-8 path")?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!("baseline listening on http://{}/v2", listener.local_addr()?);
-    axum::serve(listener, baseline.router())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match kind {
+        BaselineKind::Bare => {
+            let baseline =
+                baseline::Baseline::new(database, DEV_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE);
+            axum::serve(listener, baseline.router())
+                .with_graceful_shutdown(ctrl_c)
+                .await?
+        }
+        BaselineKind::FeatureEqual => {
+            // As the service is run by the bench: `--rate-limit 0`, at most
+            // 1024 connections.
+            let app = feature_equal::FeatureEqual::new(
+                database,
+                DEV_SECRET,
+                DEFAULT_ISSUER,
+                DEFAULT_AUDIENCE,
+                0,
+            );
+            feature_equal::serve(listener, app.router(), 1024, ctrl_c).await?
+        }
+    }
     Ok(())
 }

@@ -1,13 +1,16 @@
-//! `perf bench`: measures the six figures and writes docs/benchmarks.md.
+//! `perf bench`: measures the seven figures and writes docs/benchmarks.md.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::{adapter, client_decoding, codegen, end_to_end, limiter, store_scaling};
+use crate::{adapter, client_decoding, codegen, end_to_end, instructions, limiter, store_scaling};
+
+/// The target of a figure shown beside others, with no target of its own.
+pub const SHOWN: &str = "—";
 
 /// One row of the report.
 pub struct Figure {
-    pub name: &'static str,
+    pub name: String,
     pub measured: String,
     pub ratio: f64,
     pub target: &'static str,
@@ -60,30 +63,35 @@ async fn measure(
     let wanted = |n: u8| only.is_empty() || only.contains(&n);
     let mut figures = Vec::new();
     if wanted(1) {
-        eprintln!("1/6 generated adapter vs hand-written axum handler…");
+        eprintln!("1/7 generated adapter vs hand-written axum handler…");
         figures.push(adapter::adapter_overhead(Duration::from_secs(seconds)).await?);
     }
     if wanted(2) {
-        eprintln!("2/6 store scaling (seeding the large store once, this takes a while)…");
+        eprintln!("2/7 store scaling (seeding the large store once, this takes a while)…");
         figures.push(store_scaling::store_scaling(&root, large_store_logs).await?);
     }
     if wanted(3) {
-        eprintln!("3/6 cargo xtask codegen --check…");
+        eprintln!("3/7 cargo xtask codegen --check…");
         figures.push(codegen::codegen_check(&root)?);
     }
     if wanted(4) {
-        eprintln!("4/6 client decoding…");
+        eprintln!("4/7 client decoding…");
         figures.extend(client_decoding::client_decoding().await?);
     }
     if wanted(5) {
-        eprintln!("5/6 rate limiter with 30 000 live callers…");
+        eprintln!("5/7 rate limiter with 30 000 live callers…");
         figures.push(limiter::limiter_scaling(&root).await?);
     }
     if wanted(6) {
         eprintln!(
-            "6/6 end to end: the service vs a hand-written axum + rusqlite server, loaded by wrk…"
+            "6/7 end to end: the service vs the feature-equal and the bare hand-written servers, loaded by wrk…"
         );
         figures.extend(end_to_end::end_to_end(&root, seconds).await?);
+    }
+    if wanted(7) {
+        eprintln!("7/7 instructions a request, under callgrind (service, feature-equal, bare)…");
+        let store = end_to_end::e2e_store(&root).await?;
+        figures.extend(instructions::instructions(&store)?);
     }
     Ok(figures)
 }
@@ -107,7 +115,11 @@ fn report(figures: &[Figure]) -> String {
             f.measured,
             f.ratio,
             f.target,
-            if f.met { "yes" } else { "**no**" }
+            match (f.target, f.met) {
+                (SHOWN, _) => "—",
+                (_, true) => "yes",
+                (_, false) => "**no**",
+            }
         ));
     }
     report.push_str(METHODS);

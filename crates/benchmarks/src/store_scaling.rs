@@ -74,7 +74,7 @@ pub async fn store_scaling(root: &Path, large_logs: u64) -> anyhow::Result<Figur
     let (small_median, large_median) = (median(&sides.a), median(&sides.b));
     let ratio = large_median.as_secs_f64() / small_median.as_secs_f64();
     Ok(Figure {
-        name: "Store: 50-log window, large vs 10k-log SQLite store",
+        name: "Store: 50-log window, large vs 10k-log SQLite store".into(),
         measured: format!(
             "median {:.1} µs ({large_logs} logs) vs {:.1} µs (10 000 logs)",
             large_median.as_secs_f64() * 1e6,

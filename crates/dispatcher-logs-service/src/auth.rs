@@ -56,6 +56,22 @@ pub struct Claims {
     pub nbf: Option<u64>,
 }
 
+/// What [`Verifier::verify`] reads of a token's claims once `jsonwebtoken`
+/// has checked them (signature, `exp`, `nbf`, `iss`, `aud`): `iss` and
+/// `aud` are not read a second time (the untagged `aud` would be buffered
+/// and tried both ways on every request).
+#[derive(Deserialize)]
+struct Checked {
+    #[serde(default)]
+    sub: Option<String>,
+    client_id: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    iat: Option<u64>,
+    exp: u64,
+}
+
 /// The `aud` claim: a string or an array of strings (RFC 7519 §4.1.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -210,7 +226,7 @@ impl Verifier {
 
     /// The lifetime policy, on claims whose signature, expiry, issuer and
     /// audience have passed: `Err` is the reason for the caller.
-    fn check_lifetime(&self, claims: &Claims, now: u64) -> Result<(), AuthError> {
+    fn check_lifetime(&self, claims: &Checked, now: u64) -> Result<(), AuthError> {
         if let Some(iat) = claims.iat {
             if iat > now.saturating_add(LEEWAY) {
                 return Err(AuthError::new(
@@ -250,7 +266,7 @@ impl Verifier {
         };
         let mut last = AuthError::new("Invalid token.");
         for key in candidates {
-            match jsonwebtoken::decode::<Claims>(token, &key.key, &key.validation) {
+            match jsonwebtoken::decode::<Checked>(token, &key.key, &key.validation) {
                 Ok(data) => {
                     // RFC 7515 §4.1.11: a token naming critical extensions this
                     // verifier does not implement (it implements none) must be refused.

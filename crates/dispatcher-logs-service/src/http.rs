@@ -62,9 +62,9 @@ pub fn app_with_docs<S: Listings>(
         )
         .route(&format!("{BASE_PATH}/openapi.yaml"), get(openapi_document))
         .layer(TraceLayer::new_for_http());
-    pages
-        .nest(BASE_PATH, ev_energy_server::router(service))
-        .fallback(ev_energy_server::fallback)
+    // The API's routes under the base path in one router (no nested
+    // router's prefix strip per request); its fallback is the document's 404.
+    pages.merge(ev_energy_server::router_at(BASE_PATH, service))
 }
 
 fn html(page: impl IntoResponse) -> axum::response::Response {

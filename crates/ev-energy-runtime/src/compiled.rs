@@ -43,6 +43,9 @@ pub(crate) struct CompiledParam {
     pub(crate) validator: Validator,
     /// The schema's `default`, used when the parameter is absent.
     pub(crate) default: Option<Value>,
+    /// A header parameter's name as a header name, made once (a `&str`
+    /// is parsed and hashed again on every lookup).
+    pub(crate) header: Option<axum::http::HeaderName>,
 }
 
 /// The header that selects the API version, and the versions there are.
@@ -56,6 +59,8 @@ pub struct Version {
     values: Vec<Arc<str>>,
     /// The version used when the header is absent, as the document writes it.
     pub default: Option<Arc<str>>,
+    /// [`Version::name`] as a header name, made once.
+    pub(crate) header: Option<axum::http::HeaderName>,
 }
 
 impl CompiledOperation {
@@ -71,6 +76,7 @@ impl CompiledOperation {
                     spec: param,
                     validator,
                     default: schema.and_then(|s| s.get("default").cloned()),
+                    header: header_name(param),
                 }
             })
             .collect::<Vec<_>>();
@@ -135,6 +141,17 @@ fn header_text(value: &Value) -> Option<Arc<str>> {
     }
 }
 
+/// A header parameter's header name (`None` for other parameters, and for
+/// a name that is not a valid header name: it is then looked up by text).
+fn header_name(param: &ParamSpec) -> Option<axum::http::HeaderName> {
+    match param.location {
+        crate::spec::Location::Header => {
+            axum::http::HeaderName::from_bytes(param.name.as_bytes()).ok()
+        }
+        _ => None,
+    }
+}
+
 impl Version {
     fn of(param: &'static ParamSpec, schema: &Value) -> Self {
         let values = schema
@@ -144,6 +161,7 @@ impl Version {
             .unwrap_or_default();
         Self {
             name: param.name,
+            header: header_name(param),
             numeric: matches!(param.kind, Kind::Integer | Kind::Number),
             values,
             default: schema.get("default").and_then(header_text),

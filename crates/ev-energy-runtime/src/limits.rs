@@ -112,9 +112,9 @@ pub(crate) fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String)
     };
     // In the document's usual error body when it has one of its own.
     let mut response = match crate::gate::finish::usual_error(&problem, Some(api)) {
-        Some((media_type, bytes, own)) => crate::reply::mark_own_shape(
+        Some((media_type, bytes, as_is)) => crate::reply::mark_body_as_is(
             crate::respond::respond_bytes(status, media_type, bytes, axum::http::HeaderMap::new()),
-            own,
+            as_is,
         ),
         None => crate::respond::respond_json(
             status,

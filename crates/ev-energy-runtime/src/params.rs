@@ -135,10 +135,10 @@ impl Query {
     }
 
     /// Every value of `name`, in order.
-    pub fn values(&self, name: &str) -> Vec<String> {
+    pub fn values(&self, name: &str) -> Vec<&str> {
         self.iter()
             .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.as_str())
             .collect()
     }
 }
@@ -273,30 +273,35 @@ impl RawRequest {
     }
 
     /// The raw values of a parameter: `Ok(None)` when absent.
-    fn raw_values(&self, spec: &ParamSpec) -> Result<Option<Vec<String>>, String> {
-        let values: Vec<String> = match spec.location {
+    fn raw_values(&self, param: &CompiledParam) -> Result<Option<Vec<&str>>, String> {
+        let spec = param.spec;
+        let values: Vec<&str> = match spec.location {
             Location::Query => self.query.values(spec.name),
             Location::Header => {
                 let mut values = Vec::new();
-                for value in self.headers.get_all(spec.name) {
+                let all = match &param.header {
+                    Some(name) => self.headers.get_all(name),
+                    None => self.headers.get_all(spec.name),
+                };
+                for value in all {
                     let text = value
                         .to_str()
                         .map_err(|_| "Must contain only visible ASCII characters.".to_string())?;
-                    values.push(text.trim().to_string());
+                    values.push(text.trim());
                 }
                 values
             }
             Location::Cookie => self
                 .cookies()
                 .filter(|(k, _)| *k == spec.name)
-                .map(|(_, v)| v.to_string())
+                .map(|(_, v)| v)
                 .collect(),
             Location::Path => {
                 let params = self.path_params.as_ref().map_err(Clone::clone)?;
                 params
                     .iter()
                     .filter(|(k, _)| k == spec.name)
-                    .map(|(_, v)| v.clone())
+                    .map(|(_, v)| v.as_str())
                     .collect()
             }
         };
@@ -313,7 +318,7 @@ impl RawRequest {
                 values
                     .iter()
                     .flat_map(|v| v.split(','))
-                    .map(|v| v.trim().to_string())
+                    .map(str::trim)
                     .collect(),
             )),
         }
@@ -324,7 +329,7 @@ impl RawRequest {
     /// exactly when it recorded a problem in `errors`.
     fn read(&self, errors: &mut ParamErrors, param: &CompiledParam) -> Option<Option<Value>> {
         let spec = param.spec;
-        let values = match self.raw_values(spec) {
+        let values = match self.raw_values(param) {
             Ok(values) => values,
             Err(message) => {
                 errors.add(spec.name, message);
@@ -350,7 +355,7 @@ impl RawRequest {
                         Ok(item) => items.push(item),
                         Err(message) => {
                             let message = message.as_str();
-                            errors.raw.insert(spec.name.to_string(), value.clone());
+                            errors.raw.insert(spec.name.to_string(), value.to_string());
                             errors.add(spec.name, format!("{message} Got {}.", quote(value)));
                             return None;
                         }

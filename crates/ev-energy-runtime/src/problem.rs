@@ -100,7 +100,9 @@ impl Problem {
                 .unwrap_or_else(|| situation.default_title())
                 .to_string(),
             detail,
-            instance: None,
+            // The request being answered, if any: written with the
+            // problem, so the request-ID stamp need not read it back.
+            instance: crate::request_id::current_instance(),
             field_errors: BTreeMap::new(),
         }
     }

@@ -185,17 +185,20 @@ thread_local! {
     static OWN_SHAPE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// `problem` encoded by `encode`, and whether that body is in the
-/// document's own shape rather than an RFC 9457 problem: such a body is
-/// sent as the schema says, with no `instance` added by the request-ID
-/// stamp (see `request_id::OwnShape`).
+/// `problem` encoded by `encode`, and whether the request-ID stamp is to
+/// leave that body as it is (see `request_id::BodyAsIs`): a body in the
+/// document's own shape is sent as its schema says, and one that names its
+/// `instance` already (the runtime's problems are written with it) needs
+/// nothing added.
 pub(crate) fn encode_problem(
     encode: crate::spec::ProblemEncoder,
     problem: &Problem,
 ) -> Option<(Vec<u8>, bool)> {
     OWN_SHAPE.with(|own| own.set(false));
     let bytes = encode(problem)?;
-    Some((bytes, OWN_SHAPE.with(|own| own.replace(false))))
+    let own = OWN_SHAPE.with(|own| own.replace(false));
+    let as_is = own || crate::request_id::names_instance(&bytes);
+    Some((bytes, as_is))
 }
 
-pub(crate) use crate::request_id::mark_own_shape;
+pub(crate) use crate::request_id::mark_body_as_is;

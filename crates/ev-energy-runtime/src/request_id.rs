@@ -120,6 +120,24 @@ pub fn current() -> Option<RequestId> {
     CURRENT.try_with(|c| c.id.clone()).ok()
 }
 
+/// `urn:request:<id>` of the request being answered, where [`current`]
+/// knows it: the `instance` the runtime's problems are written with, so
+/// that the stamp need not read them back to add it.
+pub(crate) fn current_instance() -> Option<String> {
+    CURRENT
+        .try_with(|c| {
+            let id = c.id.as_str();
+            let mut urn = String::with_capacity(URN_PREFIX.len() + id.len());
+            urn.push_str(URN_PREFIX);
+            urn.push_str(id);
+            urn
+        })
+        .ok()
+}
+
+/// What a request ID is written after in a problem's `instance`.
+const URN_PREFIX: &str = "urn:request:";
+
 /// The path of the request being answered, as sent (base path included),
 /// where [`current`] knows its ID.
 pub(crate) fn current_path() -> Option<String> {
@@ -133,9 +151,10 @@ async fn stamp(mut response: Response, id: &RequestId) -> Response {
         response.headers_mut().insert(HEADER_NAME, value);
     }
     // An error in the document's own shape says `application/problem+json`
-    // only because its document does: it is sent as its schema says.
-    let own_shape = response.extensions().get::<OwnShape>().is_some();
-    let is_problem = !own_shape
+    // only because its document does: it is sent as its schema says; a
+    // problem written with its instance needs nothing more.
+    let as_is = response.extensions().get::<BodyAsIs>().is_some();
+    let is_problem = !as_is
         && response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -172,12 +191,7 @@ fn with_instance(problem: &[u8], id: &str) -> Option<Vec<u8>> {
     if body.first() != Some(&b'{') || body.last() != Some(&b'}') {
         return None;
     }
-    let named = match std::str::from_utf8(body) {
-        // std's substring search, much faster than a window at a time.
-        Ok(text) => text.contains("\"instance\":"),
-        Err(_) => body.windows(11).any(|w| w == b"\"instance\":"),
-    };
-    if named {
+    if names_instance(body) {
         return None;
     }
     let inner = body[1..body.len() - 1].trim_ascii();
@@ -186,26 +200,38 @@ fn with_instance(problem: &[u8], id: &str) -> Option<Vec<u8>> {
     if !inner.is_empty() {
         out.push(b',');
     }
-    out.extend_from_slice(b"\"instance\":\"urn:request:");
+    out.extend_from_slice(b"\"instance\":\"");
+    out.extend_from_slice(URN_PREFIX.as_bytes());
     out.extend_from_slice(id.as_bytes());
     out.extend_from_slice(b"\"}");
     Some(out)
 }
 
-/// A response extension: the body is an error in the document's own
-/// shape, not an RFC 9457 problem, even when its media type says
-/// problem+json; the request-ID stamp leaves it as it is.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct OwnShape;
+/// Whether a JSON body names a key `"instance"` (anywhere: a parameter
+/// called `instance` in `field_errors` counts too, so a problem is then
+/// only without its request URN, never wrong).
+pub(crate) fn names_instance(body: &[u8]) -> bool {
+    match std::str::from_utf8(body) {
+        // std's substring search, much faster than a window at a time.
+        Ok(text) => text.contains("\"instance\":"),
+        Err(_) => body.windows(11).any(|w| w == b"\"instance\":"),
+    }
+}
 
-/// Marks `response` as carrying an error in the document's own shape when
-/// `own` says so.
-pub(crate) fn mark_own_shape(
+/// A response extension: the request-ID stamp leaves the body as it is —
+/// an error in the document's own shape (not an RFC 9457 problem, even
+/// when its media type says problem+json), or a problem written with its
+/// `instance` already.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BodyAsIs;
+
+/// Marks `response`'s body to be left as it is when `as_is` says so.
+pub(crate) fn mark_body_as_is(
     mut response: axum::response::Response,
-    own: bool,
+    as_is: bool,
 ) -> axum::response::Response {
-    if own {
-        response.extensions_mut().insert(OwnShape);
+    if as_is {
+        response.extensions_mut().insert(BodyAsIs);
     }
     response
 }

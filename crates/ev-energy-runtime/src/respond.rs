@@ -1,7 +1,7 @@
 //! Encoding answers: JSON bodies, empty bodies, and header values that
 //! must never be dropped silently.
 
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -27,11 +27,15 @@ pub enum HeaderError {
     Undeclared(Option<String>, &'static str),
 }
 
-/// Sets header `name` (lower case) to `value`.
-pub fn put(out: &mut HeaderMap, name: &'static str, value: &str) -> Result<(), HeaderError> {
+/// Sets the declared header `spec` to `value`, by its name made once.
+pub(crate) fn put_named(
+    out: &mut HeaderMap,
+    spec: &crate::spec::HeaderSpec,
+    value: &str,
+) -> Result<(), HeaderError> {
     let value = HeaderValue::from_str(value)
-        .map_err(|_| HeaderError::Invalid(name, value.chars().take(80).collect()))?;
-    out.insert(HeaderName::from_static(name), value);
+        .map_err(|_| HeaderError::Invalid(spec.name, value.chars().take(80).collect()))?;
+    out.insert(spec.header.clone(), value);
     Ok(())
 }
 

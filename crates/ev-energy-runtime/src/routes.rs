@@ -158,9 +158,25 @@ impl<G: Gatekeeper + 'static> Routes<G> {
     /// the document's problems; `HEAD` is answered like `GET`, without the
     /// body. Every request gets an ID (see [`request_id`](crate::request_id)).
     pub fn build(self) -> axum::Router {
+        self.build_at("")
+    }
+
+    /// [`Routes::build`] with every path under `base_path` (the path of the
+    /// server's URL, e.g. `/v2`; `""` or `/` for none): routed in one step,
+    /// where a router nested under the base path strips the prefix and
+    /// rebuilds the URI of every request first. Its fallback answers any
+    /// other path with the document's 404, so it can be merged into an
+    /// application as it is.
+    pub fn build_at(self, base_path: &str) -> axum::Router {
+        let base = base_path.trim_end_matches('/');
         let api = self.api;
         let mut router = axum::Router::new();
         for (route, mut entries) in self.routes {
+            let route = match (base, route.as_str()) {
+                ("", _) => route,
+                (base, "/") => base.to_string(),
+                (base, route) => format!("{base}{route}"),
+            };
             for entry in &mut entries {
                 entry.allow = allow(&entry.methods);
             }
@@ -185,7 +201,14 @@ impl<G: Gatekeeper + 'static> Routes<G> {
                         };
                         let (mut parts, body) = request.into_parts();
                         let Ok(raw) = RawRequest::from_request_parts(&mut parts, &()).await;
-                        let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
+                        // A request that says it has no body (a GET, or
+                        // `Content-Length: 0`) has nothing to collect.
+                        let body = match axum::body::HttpBody::is_end_stream(&body) {
+                            true => Ok(Bytes::new()),
+                            false => {
+                                Bytes::from_request(Request::from_parts(parts, body), &()).await
+                            }
+                        };
                         if let Err(rejection) = &body {
                             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                                 return crate::limits::refusal(

@@ -83,7 +83,12 @@ pub fn find(scheme: &SchemeSpec, request: &RawRequest) -> Found {
                     }
                     values
                 }
-                KeyLocation::Query => request.query.values(name),
+                KeyLocation::Query => request
+                    .query
+                    .values(name)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
                 KeyLocation::Cookie => request
                     .cookies()
                     .filter(|(k, _)| *k == name)

@@ -498,6 +498,9 @@ impl ResponseSpec {
 pub struct HeaderSpec {
     /// The name, lower case (`x-ratelimit-limit`).
     pub name: &'static str,
+    /// [`HeaderSpec::name`] as a header name, made when the table is
+    /// compiled (not parsed again for every answer).
+    pub header: axum::http::HeaderName,
     /// What the runtime knows of it, if anything: it fills the header when
     /// the backend leaves it `None`.
     pub role: Option<Role>,
@@ -510,6 +513,7 @@ impl HeaderSpec {
     pub const fn new(name: &'static str, required: bool) -> Self {
         Self {
             name,
+            header: axum::http::HeaderName::from_static(name),
             role: None,
             required,
         }
@@ -519,6 +523,7 @@ impl HeaderSpec {
     pub const fn filled(name: &'static str, role: Role, required: bool) -> Self {
         Self {
             name,
+            header: axum::http::HeaderName::from_static(name),
             role: Some(role),
             required,
         }

@@ -9,7 +9,7 @@
 //!   struct and `...Response` enum;
 //! - `src/generated/adapter.rs`: the document's declarations — per
 //!   operation, its parameters, body, responses with their headers and
-//!   security — and [`router`], which registers each operation with the
+//!   security — and [`router`] (or [`router_at`] under a base path), which registers each operation with the
 //!   runtime. The runtime (`ev-energy-runtime`) interprets them: it parses and
 //!   validates parameters, negotiates `Accept`, authenticates, rate-limits
 //!   and answers problems exactly as the document says, in the order of
@@ -65,7 +65,7 @@ mod api;
 #[path = "generated/adapter.rs"]
 mod adapter;
 
-pub use adapter::{fallback, router, serve};
+pub use adapter::{fallback, router, router_at, serve};
 pub use api::*;
 /// The hand-written runtime the adapter calls into (credentials, problems,
 /// negotiation, the gate).

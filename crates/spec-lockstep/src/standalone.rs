@@ -623,7 +623,7 @@ fn manifests(
     files.push(GeneratedFile {
         path: api.server_crate.dir.join("src").join("lib.rs"),
         contents: format!(
-            "{rs_header}\n//! The server side of {title}: implement `Api` (and `Hooks`, where the document has security or requires rate-limit figures), serve `router` (with `serve`).\n\n{} api;\n\n{} adapter;\n\npub use adapter::{{fallback, router, serve}};\npub use api::*;\n/// The runtime the adapter calls into.\npub use ev_energy_runtime as runtime;\n/// What a backend names, from one import path (as `ev-energy-server` exports them).\npub use ev_energy_runtime::reexports::axum;\npub use ev_energy_runtime::{{AuthError, Credential, CredentialKind, Limited, Limits, Principal, RateLimit}};\n",
+            "{rs_header}\n//! The server side of {title}: implement `Api` (and `Hooks`, where the document has security or requires rate-limit figures), serve `router` (with `serve`).\n\n{} api;\n\n{} adapter;\n\npub use adapter::{{fallback, router, router_at, serve}};\npub use api::*;\n/// The runtime the adapter calls into.\npub use ev_energy_runtime as runtime;\n/// What a backend names, from one import path (as `ev-energy-server` exports them).\npub use ev_energy_runtime::reexports::axum;\npub use ev_energy_runtime::{{AuthError, Credential, CredentialKind, Limited, Limits, Principal, RateLimit}};\n",
             module("generated/api.rs"),
             module("generated/adapter.rs")
         ),

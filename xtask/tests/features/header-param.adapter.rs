@@ -6,18 +6,30 @@ use runtime::reexports::axum;
 use super::api::*;
 /// An axum router that serves every operation of the document on
 /// `api`, at the document's paths (nest it under the server's base
-/// path). A path the document does not have gets 404 and a method it
-/// does not declare 405 with `Allow`, both as the document's problems;
-/// `HEAD` is answered like `GET`, without the body. Every request
-/// gets an ID (`X-Request-Id`, kept when the client sends a
-/// well-formed one), echoed and written into problem bodies.
+/// path, or take [`router_at`]). A path the document does not have
+/// gets 404 and a method it does not declare 405 with `Allow`, both
+/// as the document's problems; `HEAD` is answered like `GET`,
+/// without the body. Every request gets an ID (`X-Request-Id`, kept
+/// when the client sends a well-formed one), echoed and written into
+/// problem bodies.
 pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> axum::Router {
+    routes(api).build()
+}
+/// [`router`] with every path under `base_path` (the path of the
+/// server's URL, e.g. `/v1`), routed in one step: merge it into an
+/// application (`app.merge(router_at("/v1", api))`) instead of
+/// nesting [`router`], whose prefix strip rebuilds every request's
+/// URI. Any other path gets the document's 404.
+pub fn router_at<A: Api>(base_path: &str, api: ::std::sync::Arc<A>) -> axum::Router {
+    routes(api).build_at(base_path)
+}
+/// Every operation, registered.
+fn routes<A: Api>(api: ::std::sync::Arc<A>) -> rt::Routes<Gate<A>> {
     rt::Routes::new(&API, Gate(api))
         .public(
             &LIST_BOOKS,
             |gate, request| async move { gate.0.list_books(request).await },
         )
-        .build()
 }
 /// 404 as the document's problem, for a path it does not have (use it
 /// as the fallback of an application that nests [`router`]).

@@ -33,9 +33,11 @@ pub async fn admit<G: Gatekeeper, R>(
     if let Some(version) = &compiled.version {
         unsupported = crate::params::refused_value(compiled, request, version.name);
         if unsupported.is_none() {
-            let requested = request
-                .headers
-                .get(version.name)
+            let value = match &version.header {
+                Some(name) => request.headers.get(name),
+                None => request.headers.get(version.name),
+            };
+            let requested = value
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .filter(|v| !v.is_empty());
@@ -298,11 +300,26 @@ fn set_challenges(
             Some((error, None)) if challenge == "Bearer" => {
                 format!("{challenge} realm=\"api\", error=\"{error}\"")
             }
-            _ => format!("{challenge} realm=\"api\""),
+            // The challenge alone is fixed: no text to build.
+            _ => {
+                if let Some(value) = plain_challenge(challenge) {
+                    context.extra.append(header::WWW_AUTHENTICATE, value);
+                }
+                continue;
+            }
         };
         if let Ok(value) = HeaderValue::from_str(&text) {
             context.extra.append(header::WWW_AUTHENTICATE, value);
         }
+    }
+}
+
+/// The challenge of a scheme ([`challenge`]'s name) without an error.
+fn plain_challenge(challenge: &'static str) -> Option<HeaderValue> {
+    match challenge {
+        "Bearer" => Some(HeaderValue::from_static("Bearer realm=\"api\"")),
+        "Basic" => Some(HeaderValue::from_static("Basic realm=\"api\"")),
+        other => HeaderValue::try_from(format!("{other} realm=\"api\"")).ok(),
     }
 }
 

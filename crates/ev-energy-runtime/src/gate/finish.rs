@@ -11,7 +11,7 @@ use axum::response::Response;
 use crate::compiled::CompiledOperation;
 use crate::error::{Error, FailureKind};
 use crate::problem::{Problem, Situation};
-use crate::reply::{encode_problem, mark_own_shape, Encode, Reply};
+use crate::reply::{encode_problem, mark_body_as_is, Encode, Reply};
 use crate::respond::{header_failure, respond_bytes, respond_empty, respond_json, HeaderError};
 use crate::spec::{ApiSpec, HeaderSpec, OperationSpec, ResponseSpec, Role, StatusSpec};
 
@@ -42,28 +42,34 @@ impl Context {
         }
     }
 
-    /// The value the runtime knows for a header of `role`.
-    pub fn value(&self, role: Role) -> Option<String> {
-        match role {
-            Role::ApiVersion => self.version.as_deref().map(str::to_string),
-            Role::RateLimitLimit => self.rate_limit.map(|(limit, _)| limit.to_string()),
-            Role::RateLimitRemaining => self.rate_limit.map(|(_, remaining)| remaining.to_string()),
-            Role::RetryAfter => self.retry_after.map(|s| s.to_string()),
-        }
-    }
-
-    /// Writes the header `name` of `role` from what the runtime knows.
-    /// A required header the runtime does not know is an error.
+    /// Writes the header `spec` of `role` from what the runtime knows
+    /// (numbers straight into the header value). A required header the
+    /// runtime does not know is an error.
     pub fn fill(
         &self,
         out: &mut HeaderMap,
-        name: &'static str,
+        spec: &HeaderSpec,
         role: Role,
-        required: bool,
     ) -> Result<(), HeaderError> {
-        match self.value(role) {
-            Some(value) => crate::respond::put(out, name, &value),
-            None if required => Err(HeaderError::Missing(name)),
+        let value = match role {
+            Role::ApiVersion => match self.version.as_deref() {
+                Some(version) => Some(HeaderValue::from_str(version).map_err(|_| {
+                    HeaderError::Invalid(spec.name, version.chars().take(80).collect())
+                })?),
+                None => None,
+            },
+            Role::RateLimitLimit => self.rate_limit.map(|(limit, _)| HeaderValue::from(limit)),
+            Role::RateLimitRemaining => self
+                .rate_limit
+                .map(|(_, remaining)| HeaderValue::from(remaining)),
+            Role::RetryAfter => self.retry_after.map(HeaderValue::from),
+        };
+        match value {
+            Some(value) => {
+                out.insert(spec.header.clone(), value);
+                Ok(())
+            }
+            None if spec.required => Err(HeaderError::Missing(spec.name)),
             None => Ok(()),
         }
     }
@@ -146,9 +152,9 @@ pub fn refuse(problem: &Problem, context: &Context) -> Response {
 /// one that holds the problem, else as it is (problem+json).
 fn undeclared(problem: &Problem, api: Option<&'static ApiSpec>, context: &Context) -> Response {
     match usual_error(problem, api) {
-        Some((media_type, bytes, own)) => context.finish(mark_own_shape(
+        Some((media_type, bytes, as_is)) => context.finish(mark_body_as_is(
             respond_bytes(problem.status(), media_type, bytes, HeaderMap::new()),
-            own,
+            as_is,
         )),
         None => respond_problem(problem, context),
     }
@@ -156,7 +162,7 @@ fn undeclared(problem: &Problem, api: Option<&'static ApiSpec>, context: &Contex
 
 /// `problem` in the document's usual error body, if it has one (other
 /// than problem+json as it is) that holds it: its media type, its bytes,
-/// and whether they are in the document's own shape.
+/// and whether the request-ID stamp leaves them as they are.
 pub(crate) fn usual_error(
     problem: &Problem,
     api: Option<&'static ApiSpec>,
@@ -175,13 +181,13 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
         return None;
     }
     let spec = operation.response_for(problem.status, ResponseSpec::buildable)?;
-    let mut own = false;
+    let mut as_is = false;
     let body = match (spec.media_type, spec.problem.or(operation.api.problem)) {
         // A problem is JSON: not for a response declared as text or bytes.
         (Some(media_type), _) if !is_json(media_type) => return None,
         (Some(media_type), Some(encode)) => match encode_problem(encode, problem) {
-            Some((bytes, own_shape)) => {
-                own = own_shape;
+            Some((bytes, left_as_is)) => {
+                as_is = left_as_is;
                 Some((media_type, bytes))
             }
             // Declared, in a schema that cannot hold the problem (codegen
@@ -193,7 +199,7 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
     };
     let mut out = HeaderMap::new();
     let written = write_headers(&mut out, spec.headers, None, context)
-        .map(|()| mark_own_shape(respond(problem.status(), body, out), own));
+        .map(|()| mark_body_as_is(respond(problem.status(), body, out), as_is));
     Some(context.finish(written.unwrap_or_else(header_failure)))
 }
 
@@ -336,9 +342,9 @@ pub(crate) fn write_headers(
     let mut values = values.unwrap_or_default().into_iter();
     for spec in specs {
         match values.next().flatten() {
-            Some(value) => crate::respond::put(out, spec.name, &value)?,
+            Some(value) => crate::respond::put_named(out, spec, &value)?,
             None => match spec.role {
-                Some(role) => context.fill(out, spec.name, role, spec.required)?,
+                Some(role) => context.fill(out, spec, role)?,
                 None if spec.required => return Err(HeaderError::Missing(spec.name)),
                 None => {}
             },
@@ -363,12 +369,14 @@ pub fn head(response: Response) -> Response {
 /// A problem the document declares no typed response for, as it is.
 pub fn respond_problem(problem: &Problem, context: &Context) -> Response {
     let status = problem.status();
-    context.finish(respond_json(
+    let response = respond_json(
         status,
         crate::problem::PROBLEM_JSON,
         problem,
         HeaderMap::new(),
-    ))
+    );
+    // Written with its instance: nothing for the stamp to add.
+    context.finish(mark_body_as_is(response, problem.instance.is_some()))
 }
 
 /// 404 for a path the document does not have. `path` is the path as the

@@ -62,14 +62,13 @@ pub(crate) static OP: OperationSpec = OperationSpec {
         ResponseSpec::code(403, Some("application/problem+json"), &ERROR_HEADERS),
         ResponseSpec::code(406, Some("application/problem+json"), &ERROR_HEADERS),
         ResponseSpec::code(429, Some("application/problem+json"), &ERROR_HEADERS),
-        ResponseSpec::code(
-            503,
-            Some("application/problem+json"),
-            &[HeaderSpec::new("x-own", true)],
-        ),
+        ResponseSpec::code(503, Some("application/problem+json"), &OWN_HEADERS),
         ResponseSpec::range(5, None, &[]),
     ],
 };
+
+/// The 503's own required header.
+static OWN_HEADERS: [HeaderSpec; 1] = [HeaderSpec::new("x-own", true)];
 
 /// A principal with some scopes.
 #[derive(Clone, Debug)]
