@@ -155,21 +155,64 @@ const METHODS: &str =
          one cheap request (a valid token, an invalid sub-session ID: authenticated, counted, answered 400) \
          by one caller, when the limiter counts 1 caller against when it counts 30 000 (each warmed by one \
          request of its own); median of 4 alternating rounds of 2 000 requests each.\n\
-         - **End to end**: the release-built reference service (`serve --rate-limit 0`) against our own \
-         hand-written baseline (`crates/benchmarks/src/baseline.rs`: axum, rusqlite with a pooled connection \
-         per core, jsonwebtoken HS256, the same SQL and the same JSON), each in a process of its own (the \
-         baseline is this binary's `serve-baseline`), both on the same seeded 200 000-log SQLite store, \
-         loaded by wrk (Debian's package; `wrk -t1 -c32`): per case a 1 s warm-up each, then 3 alternating \
-         rounds per side; ratio = service req/s / baseline req/s (median rounds). CPU per request = the \
-         process's user + system time (`/proc/<pid>/stat`) over a round / requests wrk counted, median of \
-         the rounds. The 401 case sends no token (both sides refuse before any store access), the 400 case \
-         a valid token and an invalid ID. Resident memory is each process's `VmRSS`, read right after the \
-         last round with nothing trimmed in between. Both processes allocate with mimalloc.\n";
+         - **End to end**: the release-built reference service (`serve --rate-limit 0`) against two \
+         hand-written servers, each in a process of its own (this binary's `serve-baseline --kind`), all \
+         three on the same seeded 200 000-log SQLite store: the *feature-equal* baseline \
+         (`crates/benchmarks/src/feature_equal.rs`: axum with tower-http's request-ID, trace and \
+         set-header layers, `metrics` with the Prometheus exporter by operation and status, hyper-util's \
+         HTTP/1 server with a 10 s header-read timeout, a connection cap and graceful shutdown, the \
+         service's rate limiter type, problems with `instance`, `field_errors` and the challenge) and the \
+         *bare* one (`baseline.rs`: the work alone). Both use rusqlite with a pooled connection per core, \
+         jsonwebtoken HS256, the same SQL, hand-written serde model types and mimalloc; before measuring, \
+         the run checks that the feature-equal baseline answers every case with the service's status, \
+         headers and body (but the request ID) and the bare one with the same JSON. Loaded by wrk \
+         (Debian's package; `wrk -t1 -c32`): per case a 1 s warm-up each, then 3 alternating rounds per \
+         side; ratio = service req/s / baseline req/s (median rounds). CPU per request = the process's \
+         user + system time (`/proc/<pid>/stat`) over a round / requests wrk counted, median of the \
+         rounds. The 401 case sends no token, the 400 case a valid token and an invalid ID. Resident \
+         memory is each process's `VmRSS`, read right after the last round with nothing trimmed in \
+         between.\n\
+         - **Instructions a request** (the steady figure; this machine's timing noise is larger than most \
+         features cost): `perf calls --side service|feature-equal|baseline --case \
+         invalid|no-token|empty|plain` answers one kind of request N times in process (the whole \
+         application through `tower::ServiceExt::oneshot`, no sockets: hyper and each server's \
+         connection handling are counted on no side) under `valgrind --tool=callgrind`, with 200 and \
+         2 200 requests (20 and 220 for the listing); the difference over the difference in requests is \
+         a request's cost. The metrics clock's calibration (a `once_cell` initializer that runs for a \
+         time, not a number of steps) is taken out of each run's total (`callgrind_annotate \
+         --inclusive=yes`); the counts then repeat to within a few hundred instructions a run.\n";
 
 /// Where the time goes: measured with perf, by hand, not by this run (the
 /// report carries it so the figures above can be read against it).
 const PROFILE: &str = "
 ## Where the time goes (profiles)
+
+**Against the feature-equal baseline, 2026-12-07** (issue 31; callgrind through `perf calls` unless \
+said). Start of the round, instructions a request, service / feature-equal / bare: 400 path 89.4k / \
+76.4k / 60.2k, 401 30.1k / 26.1k / 13.2k, empty window 118.3k / 98.6k / 87.5k, plain listing 3 232k / \
+2 929k / 2 934k. What was cut, in order: the generated types write date-times digit by digit (chrono \
+wrote each through `fmt` a piece at a time, each piece escaped on its own: ~2 000 instructions a \
+date-time, 441 in the plain listing; 3 232k → 2 556k); the API's routes are registered under the \
+base path in one router (`router_at`, merged) instead of a nested router whose prefix strip rebuilt \
+every URI (~4k on every path); the runtime's problems are written with their `instance`, so the \
+request-ID stamp no longer reads them back; header names of declared headers and header parameters \
+are made once, rate-limit figures written as numbers, plain challenges static, query values \
+borrowed, an empty request body not collected; the reference service's token check reads only the \
+claims it uses (its untagged `aud` was buffered and tried both ways). On the wire, the head guard \
+zeroed its 8 KiB inbox before every read (24k instructions a request under callgrind, `rep stosb`); \
+it is zeroed once now. End of the round: see the table.
+
+Where the rest goes (service over feature-equal, exclusive instructions a request, 400 and empty \
+paths): parameters go through a JSON value, the compiled schema and serde — the pattern of \
+`charging_sub_session_id` is checked twice (by the schema's regex and by the generated type's), the \
+date-time parsed twice (by the format check and by serde, chrono's generic parser), `parse` and \
+`RawRequest::read` ~2k, the query's owned pairs; the declared refusal (the document's problem type \
+round trip and its headers) ~2–3k; the token check ~1.4k over jsonwebtoken's own; the span, metrics \
+and the request ID ~1k. The next step is a typed parameter path that validates each value once, \
+in the generated type, with no JSON value in between. Over the wire the service also runs the head \
+guard (each head read before hyper, for the 414/431/400 problems on every head of a connection) and \
+an idle timeout, which the feature-equal server does not have; those are in the throughput and CPU \
+figures but not in the instruction counts.
 
 Measured by hand on this machine (2026-12-01) with Debian's `perf`: `perf record -F 499 --call-graph \
 dwarf -e cpu-clock -p <service pid>` on the release service (`serve --rate-limit 0`, `RUST_LOG=warn`) \
