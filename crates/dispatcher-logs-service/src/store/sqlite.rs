@@ -41,11 +41,15 @@ impl Db {
         let (manager, size) = match path {
             Some(path) => (
                 SqliteConnectionManager::file(path),
-                // Readers run in parallel under WAL; more connections than
-                // cores only queue on the CPU.
+                // Readers run in parallel under WAL. Two a core: with one a
+                // core the cores idled while calls waited on their hand-off
+                // and on SQLite's reads (3 695 req/s at 1.6 cores busy on
+                // the plain listing, where a server with a connection per
+                // request reached 4 258; with two a core 4 673 vs 4 378,
+                // `cargo xtask bench`'s figure 6, 2026-12-07).
                 std::thread::available_parallelism()
-                    .map_or(4, |n| n.get() as u32)
-                    .clamp(2, 8),
+                    .map_or(4, |n| 2 * n.get() as u32)
+                    .clamp(2, 16),
             ),
             // Every connection to `:memory:` is its own database: keep exactly one.
             None => (SqliteConnectionManager::memory(), 1),
