@@ -209,12 +209,7 @@ fn parse_query(query: Option<String>) -> Result<Listing, Refusal> {
     let Some(id) = one("charging_sub_session_id") else {
         return Err(invalid("charging_sub_session_id is required.".into()));
     };
-    let valid = id.len() == 30
-        && id.starts_with("csub")
-        && id[4..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
-    if !valid {
+    if !is_sub_session_id(&id) {
         return Err(invalid(
             "charging_sub_session_id must match ^csub[0-9A-Z]{26}$.".into(),
         ));
@@ -248,6 +243,15 @@ fn parse_query(query: Option<String>) -> Result<Listing, Refusal> {
         lte,
         expand,
     })
+}
+
+/// Whether `id` matches `^csub[0-9A-Z]{26}$`, checked by hand.
+pub(crate) fn is_sub_session_id(id: &str) -> bool {
+    id.len() == 30
+        && id.starts_with("csub")
+        && id[4..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
 /// The logs `listing` asks for, if `user` owns the sub-session.

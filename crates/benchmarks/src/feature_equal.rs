@@ -406,12 +406,7 @@ fn parse_query(query: &str) -> Result<Listing, Refusal> {
             String::new()
         }
         Some(id) => {
-            let valid = id.len() == 30
-                && id.starts_with("csub")
-                && id[4..]
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
-            if !valid {
+            if !crate::baseline::is_sub_session_id(&id) {
                 errors
                     .entry("charging_sub_session_id")
                     .or_default()

@@ -85,31 +85,28 @@ pub(crate) fn raw_answer(api: &'static ApiSpec, problem: &Problem, extra_headers
     answer
 }
 
-/// A refusal of `head.rs` written to the socket itself (nothing in
-/// flight), closing the connection.
-pub(crate) fn raw_refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Vec<u8> {
-    let problem = Problem {
+/// A problem with HTTP's own title for `status`.
+fn http_problem(status: StatusCode, detail: String) -> Problem {
+    Problem {
         type_: None,
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         detail,
         instance: None,
         field_errors: Default::default(),
-    };
-    raw_answer(api, &problem, "")
+    }
+}
+
+/// A refusal of `head.rs` written to the socket itself (nothing in
+/// flight), closing the connection.
+pub(crate) fn raw_refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Vec<u8> {
+    raw_answer(api, &http_problem(status, detail), "")
 }
 
 /// The problem of a refusal this layer makes (no situation of the document
 /// covers it, so the texts are HTTP's own).
 pub(crate) fn refusal(api: &'static ApiSpec, status: StatusCode, detail: String) -> Response {
-    let problem = Problem {
-        type_: None,
-        status: status.as_u16(),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        detail,
-        instance: None,
-        field_errors: Default::default(),
-    };
+    let problem = http_problem(status, detail);
     // In the document's usual error body when it has one of its own.
     let mut response = match crate::gate::finish::usual_error(&problem, Some(api)) {
         Some((media_type, bytes, as_is)) => crate::reply::mark_body_as_is(

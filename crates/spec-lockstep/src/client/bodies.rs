@@ -11,10 +11,7 @@ use super::*;
 /// media type instead. A media range (`image/*`) is sent as written: the
 /// server admits it, and the document names no single type.
 pub(super) fn body_content_types(client: &mut syn::File, model: &Model) -> Result<()> {
-    let Some(items) = client.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(items) = builder_module(client) else {
         return Ok(());
     };
     let mut uses_form = false;
@@ -61,19 +58,12 @@ pub(super) fn body_content_types(client: &mut syn::File, model: &Model) -> Resul
                 operation.id
             )
         })?;
-        let send = builder
-            .items
-            .iter_mut()
-            .find_map(|member| match member {
-                syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
-                _ => None,
-            })
-            .ok_or_else(|| {
-                anyhow!(
-                    "operation `{}`: progenitor wrote no `builder::{name}::send`",
-                    operation.id
-                )
-            })?;
+        let send = send_of(builder).ok_or_else(|| {
+            anyhow!(
+                "operation `{}`: progenitor wrote no `builder::{name}::send`",
+                operation.id
+            )
+        })?;
         let original = send.clone();
         // `send` with `from` in it rewritten as `with`.
         let rewritten = |with: &TokenStream| -> Result<syn::ImplItemFn> {

@@ -8,13 +8,7 @@ use super::*;
 /// found by progenitor's own naming; an operation, parameter or body whose
 /// method is not there is an error, not a method left undocumented.
 pub(super) fn document_builders(client: &mut syn::File, model: &Model) -> Result<()> {
-    let items = client
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
+    let items = builder_module(client)
         .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
     let mut misses = Vec::new();
     let index = builder_index(items);
@@ -62,6 +56,31 @@ pub(super) fn document_builders(client: &mut syn::File, model: &Model) -> Result
 }
 
 /// The last segment of an impl's type (`ListDispatcherLogs`).
+/// The items of progenitor's `builder` module, if it wrote one.
+pub(super) fn builder_module(client: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    client.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The `send` method of the builder `name`, found by [`builder_index`].
+pub(super) fn builder_send<'i>(
+    items: &'i mut [syn::Item],
+    index: &std::collections::HashMap<String, usize>,
+    name: &str,
+) -> Option<&'i mut syn::ImplItemFn> {
+    send_of(builder_impl(items, index, name)?)
+}
+
+/// The `send` method of a builder's impl.
+pub(super) fn send_of(builder: &mut syn::ItemImpl) -> Option<&mut syn::ImplItemFn> {
+    builder.items.iter_mut().find_map(|member| match member {
+        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+        _ => None,
+    })
+}
+
 /// The builder module's inherent impls by their type's name, for
 /// [`builder_impl`]: one pass over the module, not one per operation.
 pub(super) fn builder_index(items: &[syn::Item]) -> std::collections::HashMap<String, usize> {

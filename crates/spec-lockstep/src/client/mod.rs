@@ -294,10 +294,7 @@ fn fixed_arrays_in_queries(client: &mut syn::File) {
         }
     }
 
-    let Some(items) = client.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(items) = builder_module(client) else {
         return;
     };
     // Each builder's fields that hold a fixed-size array.
@@ -342,10 +339,7 @@ fn fixed_arrays_in_queries(client: &mut syn::File) {
 /// ([`crate::model::Parameter::client_name`]: `start_time_lt` for
 /// `StartTime<`), the builder's `send` is given the wire name back.
 fn wire_names(client: &mut syn::File, model: &Model) -> Result<()> {
-    let Some(items) = client.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(items) = builder_module(client) else {
         return Ok(());
     };
     let index = builder_index(items);
@@ -359,19 +353,12 @@ fn wire_names(client: &mut syn::File, model: &Model) -> Result<()> {
             continue;
         }
         let name = progenitor::builder(&operation.id);
-        let send = builder_impl(items, &index, &name)
-            .and_then(|imp| {
-                imp.items.iter_mut().find_map(|member| match member {
-                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
-                    _ => None,
-                })
-            })
-            .ok_or_else(|| {
-                anyhow!(
-                    "operation `{}`: progenitor wrote no `builder::{name}::send`",
-                    operation.id
-                )
-            })?;
+        let send = builder_send(items, &index, &name).ok_or_else(|| {
+            anyhow!(
+                "operation `{}`: progenitor wrote no `builder::{name}::send`",
+                operation.id
+            )
+        })?;
         let mut text = quote!(#send).to_string();
         for parameter in renamed {
             let (shown, wire) = (parameter.client_name.as_str(), parameter.name.as_str());

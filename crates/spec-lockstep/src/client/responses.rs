@@ -61,26 +61,14 @@ pub(super) fn rewrite_streams(
     ty: &str,
     value: &str,
 ) -> Result<()> {
-    let items = client
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
+    let items = builder_module(client)
         .ok_or_else(|| anyhow!("progenitor's output has no `builder` module"))?;
     const STREAM_TYPE: &str = "ResponseValue < ByteStream >";
     const STREAM_VALUE: &str = "Ok (ResponseValue :: stream (response))";
     let index = builder_index(items);
     for operation in operations {
         let name = progenitor::builder(&operation.id);
-        let send = builder_impl(items, &index, &name)
-            .and_then(|imp| {
-                imp.items.iter_mut().find_map(|member| match member {
-                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
-                    _ => None,
-                })
-            })
+        let send = builder_send(items, &index, &name)
             .ok_or_else(|| anyhow!("operation `{}`: no `builder::{name}::send`", operation.id))?;
         let text = quote! { #send }.to_string();
         if !text.contains(STREAM_TYPE) || !text.contains(STREAM_VALUE) {
