@@ -168,11 +168,16 @@ impl<G: Gatekeeper + 'static> Routes<G> {
     /// other path with the document's 404, so it can be merged into an
     /// application as it is.
     pub fn build_at(self, base_path: &str) -> axum::Router {
-        let base = base_path.trim_end_matches('/');
+        // `v2`, `/v2` and `/v2/` are one base path (axum refuses a route
+        // without its leading slash, at start-up).
+        let base = match base_path.trim_matches('/') {
+            "" => String::new(),
+            inner => format!("/{inner}"),
+        };
         let api = self.api;
         let mut router = axum::Router::new();
         for (route, mut entries) in self.routes {
-            let route = match (base, route.as_str()) {
+            let route = match (base.as_str(), route.as_str()) {
                 ("", _) => route,
                 (base, "/") => base.to_string(),
                 (base, route) => format!("{base}{route}"),

@@ -140,6 +140,16 @@ fn basic(scheme: &SchemeSpec, encoded: &str) -> Found {
     })
 }
 
+/// [`challenge`] with the realm and no error, as a header value made
+/// without building text.
+pub(crate) fn plain_challenge(scheme: &SchemeSpec) -> Option<axum::http::HeaderValue> {
+    match scheme.kind {
+        SchemeKind::Bearer => Some(axum::http::HeaderValue::from_static("Bearer realm=\"api\"")),
+        SchemeKind::Basic => Some(axum::http::HeaderValue::from_static("Basic realm=\"api\"")),
+        SchemeKind::ApiKey { .. } => None,
+    }
+}
+
 /// The `WWW-Authenticate` challenge of a scheme, if HTTP defines one.
 pub fn challenge(scheme: &SchemeSpec) -> Option<&'static str> {
     match scheme.kind {
@@ -153,6 +163,17 @@ pub fn challenge(scheme: &SchemeSpec) -> Option<&'static str> {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn a_plain_challenge_is_the_challenge_with_the_realm() {
+        for kind in [SchemeKind::Bearer, SchemeKind::Basic] {
+            let scheme = SchemeSpec { name: "s", kind };
+            assert_eq!(
+                plain_challenge(&scheme).unwrap(),
+                format!("{} realm=\"api\"", challenge(&scheme).unwrap())
+            );
+        }
+    }
 
     fn request(headers: &[(&str, &str)], query: &[(&str, &str)]) -> RawRequest {
         crate::gate::testing::request(query, headers)

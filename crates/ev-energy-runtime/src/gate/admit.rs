@@ -8,7 +8,7 @@ use crate::hooks::{Gatekeeper, Principal, RateLimit};
 use crate::negotiate::accepts_any;
 use crate::params::{ParamErrors, RawRequest};
 use crate::problem::{Problem, Situation};
-use crate::security::{challenge, find, Found};
+use crate::security::{challenge, find, plain_challenge, Found};
 use crate::spec::{OperationSpec, Requirement, SchemeKind};
 use ev_energy_spec_vocab::{Check, GATE};
 
@@ -285,7 +285,10 @@ fn set_challenges(
 ) {
     let mut seen = Vec::new();
     for (name, _) in operation.security.iter().flat_map(|r| r.iter()) {
-        let Some(challenge) = operation.api.scheme(name).and_then(challenge) else {
+        let Some(scheme) = operation.api.scheme(name) else {
+            continue;
+        };
+        let (Some(challenge), Some(plain)) = (challenge(scheme), plain_challenge(scheme)) else {
             continue;
         };
         if seen.contains(&challenge) {
@@ -302,24 +305,13 @@ fn set_challenges(
             }
             // The challenge alone is fixed: no text to build.
             _ => {
-                if let Some(value) = plain_challenge(challenge) {
-                    context.extra.append(header::WWW_AUTHENTICATE, value);
-                }
+                context.extra.append(header::WWW_AUTHENTICATE, plain);
                 continue;
             }
         };
         if let Ok(value) = HeaderValue::from_str(&text) {
             context.extra.append(header::WWW_AUTHENTICATE, value);
         }
-    }
-}
-
-/// The challenge of a scheme ([`challenge`]'s name) without an error.
-fn plain_challenge(challenge: &'static str) -> Option<HeaderValue> {
-    match challenge {
-        "Bearer" => Some(HeaderValue::from_static("Bearer realm=\"api\"")),
-        "Basic" => Some(HeaderValue::from_static("Basic realm=\"api\"")),
-        other => HeaderValue::try_from(format!("{other} realm=\"api\"")).ok(),
     }
 }
 
