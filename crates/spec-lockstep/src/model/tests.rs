@@ -617,3 +617,26 @@ fn an_operation_with_a_list_valued_header_is_left_out_with_a_warning() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn a_response_header_whose_name_is_not_a_token_is_left_out_with_a_warning() {
+    let (model, findings) = load_yaml(&format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        \
+         '200':\n          description: ok\n          headers:\n            \
+         'X Rate Limit': {{schema: {{type: integer}}}}\n            \
+         X-Fine: {{schema: {{type: integer}}}}\n"
+    ));
+    let op = model.operation("a").unwrap();
+    let names: Vec<&str> = op.responses[0]
+        .headers
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(names, ["X-Fine"]);
+    assert!(
+        findings
+            .iter()
+            .any(|f| format!("{f:?}").contains("X Rate Limit")),
+        "{findings:?}"
+    );
+}

@@ -357,6 +357,16 @@ impl<'a> Loader<'a> {
         let mut headers = Vec::new();
         for (name, header) in &item.headers {
             let header_pointer = format!("{resolved}/headers/{}", escape_pointer(name));
+            if !is_header_name(name) {
+                self.warning(
+                    &header_pointer,
+                    format!(
+                        "header `{name}` is not a valid HTTP header name (RFC 9110 §5.1: letters, \
+                         digits and !#$%&'*+-.^_`|~ only): it is left out of the generated response"
+                    ),
+                );
+                continue;
+            }
             let Some(Resolved {
                 item: header,
                 pointer: header_resolved,
@@ -493,6 +503,15 @@ fn location_and_style(parameter: &openapiv3::Parameter) -> (Location, Style) {
         ),
         openapiv3::Parameter::Cookie { .. } => (Location::Cookie, Style::Form),
     }
+}
+
+/// Whether `name` is an HTTP field name (RFC 9110 §5.1: a token), so that
+/// the generated server can hold it as a header name made at compile time.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
