@@ -195,50 +195,153 @@ pub(crate) fn bench_token() -> anyhow::Result<String> {
     )?)
 }
 
-/// Every side answers every case with its status; the listings with the
+/// A request the answers are compared on before anything is measured.
+struct Probe {
+    name: String,
+    query: String,
+    status: u16,
+    /// The bearer token sent, if any.
+    token: Option<String>,
+    /// The `Accept` header sent, if any.
+    accept: Option<&'static str>,
+    /// Whether the bare baseline is asked too (it has none of the
+    /// features: it answers the measured cases only).
+    bare: bool,
+}
+
+/// The measured cases, and the refusals the service makes by feature
+/// (negotiation, the token policy, scopes), which the feature-equal
+/// baseline must make alike although they are not measured.
+fn probes(sides: &Sides, cases: &[Case]) -> anyhow::Result<Vec<Probe>> {
+    let mut probes: Vec<Probe> = cases
+        .iter()
+        .map(|case| Probe {
+            name: case.name.to_string(),
+            query: case.query.clone(),
+            status: case.status,
+            token: case.token.then(|| sides.token.clone()),
+            accept: None,
+            bare: true,
+        })
+        .collect();
+    let listing = &cases[0].query;
+    let minted = |scopes: &[&str], ttl| {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        auth::mint_hs256(
+            DEV_SECRET,
+            DEFAULT_ISSUER,
+            DEFAULT_AUDIENCE,
+            "bench",
+            Some(DEMO_USER),
+            &scopes,
+            ttl,
+        )
+    };
+    let refused = |name: &str, status, token: Option<String>, accept| Probe {
+        name: name.to_string(),
+        query: listing.clone(),
+        status,
+        token,
+        accept,
+        bare: false,
+    };
+    probes.extend([
+        refused(
+            "406, HTML only",
+            406,
+            Some(sides.token.clone()),
+            Some("text/html"),
+        ),
+        refused(
+            "200, JSON by wildcard",
+            200,
+            Some(sides.token.clone()),
+            Some("text/html, application/*;q=0.5"),
+        ),
+        refused(
+            "406, JSON refused by q=0",
+            406,
+            Some(sides.token.clone()),
+            Some("application/json;q=0, */*"),
+        ),
+        refused(
+            "401, expired token",
+            401,
+            Some(minted(&["debug:read"], -3600)?),
+            None,
+        ),
+        refused(
+            "401, token living a week",
+            401,
+            Some(minted(&["debug:read"], 7 * 24 * 3600)?),
+            None,
+        ),
+        refused(
+            "401, malformed token",
+            401,
+            Some("not.a.token".to_string()),
+            None,
+        ),
+        refused(
+            "403, token without the scope",
+            403,
+            Some(minted(&[], 3600)?),
+            None,
+        ),
+    ]);
+    Ok(probes)
+}
+
+/// Every side answers every probe with its status; the listings with the
 /// same JSON; the feature-equal baseline with the service's headers and
 /// body, but for the request ID (and `Date`), which each writes into
 /// `X-Request-Id` and the problem's `instance` alike.
 async fn check_same_answers(sides: &Sides, cases: &[Case]) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
-    for case in cases {
+    for probe in probes(sides, cases)? {
         let get = |base: &str| {
-            let request = http.get(format!("{base}{}", case.query));
-            match case.token {
-                true => request.bearer_auth(&sides.token),
-                false => request,
+            let mut request = http.get(format!("{base}{}", probe.query));
+            if let Some(token) = &probe.token {
+                request = request.bearer_auth(token);
             }
-            .send()
+            if let Some(accept) = probe.accept {
+                request = request.header("accept", accept);
+            }
+            request.send()
+        };
+        let bases: &[&str] = if probe.bare {
+            &[
+                &sides.service.base_url,
+                &sides.featured.base_url,
+                &sides.bare.base_url,
+            ]
+        } else {
+            &[&sides.service.base_url, &sides.featured.base_url]
         };
         let mut answers = Vec::new();
-        for base in [
-            &sides.service.base_url,
-            &sides.featured.base_url,
-            &sides.bare.base_url,
-        ] {
+        for base in bases {
             let response = get(base).await?;
             let status = response.status().as_u16();
             anyhow::ensure!(
-                status == case.status,
+                status == probe.status,
                 "{}: {base} answered {status}, not {}",
-                case.name,
-                case.status
+                probe.name,
+                probe.status
             );
             let headers = response.headers().clone();
             let body: serde_json::Value = response.json().await?;
             answers.push((headers, body));
         }
-        let [(ours_h, ours), (featured_h, featured), (_, bare)] = &mut answers[..] else {
-            unreachable!("three sides")
-        };
-        if case.status == 200 {
+        let (ours_h, mut ours) = answers.remove(0);
+        let (featured_h, mut featured) = answers.remove(0);
+        if let Some((_, bare)) = answers.first() {
             anyhow::ensure!(
-                ours == bare,
+                probe.status != 200 || ours == *bare,
                 "{}: the bare baseline does not answer the same JSON",
-                case.name
+                probe.name
             );
         }
-        for (headers, body) in [(&*ours_h, &mut *ours), (&*featured_h, &mut *featured)] {
+        for (headers, body) in [(&ours_h, &mut ours), (&featured_h, &mut featured)] {
             let id = headers
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
@@ -247,7 +350,7 @@ async fn check_same_answers(sides: &Sides, cases: &[Case]) -> anyhow::Result<()>
                 anyhow::ensure!(
                     *instance == format!("urn:request:{id}"),
                     "{}: instance {instance} is not the request ID {id}",
-                    case.name
+                    probe.name
                 );
                 *instance = serde_json::Value::Null;
             }
@@ -255,7 +358,7 @@ async fn check_same_answers(sides: &Sides, cases: &[Case]) -> anyhow::Result<()>
         anyhow::ensure!(
             ours == featured,
             "{}: the feature-equal baseline answers {featured}, the service {ours}",
-            case.name
+            probe.name
         );
         let fixed = |h: &reqwest::header::HeaderMap| {
             let mut fixed: Vec<(String, String)> = h
@@ -267,11 +370,11 @@ async fn check_same_answers(sides: &Sides, cases: &[Case]) -> anyhow::Result<()>
             fixed
         };
         anyhow::ensure!(
-            fixed(ours_h) == fixed(featured_h),
+            fixed(&ours_h) == fixed(&featured_h),
             "{}: the feature-equal baseline answers the headers {:?}, the service {:?}",
-            case.name,
-            fixed(featured_h),
-            fixed(ours_h)
+            probe.name,
+            fixed(&featured_h),
+            fixed(&ours_h)
         );
     }
     Ok(())

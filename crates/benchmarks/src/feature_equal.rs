@@ -57,6 +57,7 @@ const PROBLEM_JSON: &str = "application/problem+json";
 /// The service's application state.
 pub struct FeatureEqual {
     store: Arc<Baseline>,
+    validation: jsonwebtoken::Validation,
     limiter: RollingWindow,
     metrics: Option<PrometheusHandle>,
 }
@@ -64,6 +65,8 @@ pub struct FeatureEqual {
 /// A problem, as the document describes it (RFC 9457 and `field_errors`).
 #[derive(serde::Serialize)]
 struct Problem<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_: Option<&'static str>,
     detail: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field_errors: Option<&'a BTreeMap<&'static str, Vec<String>>>,
@@ -77,7 +80,15 @@ struct Claims {
     sub: Option<String>,
     client_id: String,
     scope: String,
+    iat: Option<u64>,
+    exp: u64,
 }
+
+/// The token policy the service applies (its `auth.rs`): `exp`, `iss` and
+/// `aud` required, `nbf` checked, 30 s of clock leeway, at most a day from
+/// `iat` (or now) to `exp`, no `iat` in the future, no `crit` header.
+const LEEWAY: u64 = 30;
+const MAX_LIFETIME: u64 = 24 * 3600;
 
 /// A ULID a request, as the service's.
 #[derive(Clone, Copy)]
@@ -113,8 +124,15 @@ impl FeatureEqual {
                 handle.run_upkeep();
             });
         }
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY;
         Arc::new(Self {
             store: Baseline::new(path, secret, issuer, audience),
+            validation,
             limiter: RollingWindow::new(rate_limit, Duration::from_secs(3600)),
             metrics,
         })
@@ -198,7 +216,8 @@ struct Refusal {
     title: &'static str,
     detail: String,
     field_errors: Option<BTreeMap<&'static str, Vec<String>>>,
-    challenge: Option<&'static str>,
+    challenge: Option<std::borrow::Cow<'static, str>>,
+    type_: Option<&'static str>,
 }
 
 impl Refusal {
@@ -209,12 +228,27 @@ impl Refusal {
             detail: detail.into(),
             field_errors: None,
             challenge: None,
+            type_: None,
         }
     }
 
+    /// 401 for a request without credentials.
     fn unauthorized(detail: &'static str) -> Self {
         Self {
-            challenge: Some("Bearer realm=\"api\""),
+            challenge: Some("Bearer realm=\"api\"".into()),
+            ..Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
+        }
+    }
+
+    /// 401 for a token refused: RFC 6750 §3.1's `invalid_token`, with why.
+    fn invalid_token(detail: &'static str) -> Self {
+        Self {
+            challenge: Some(
+                format!(
+                    "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"{detail}\""
+                )
+                .into(),
+            ),
             ..Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
         }
     }
@@ -225,6 +259,7 @@ impl Refusal {
             request_id.header_value().to_str().unwrap_or_default()
         );
         let body = serde_json::to_vec(&Problem {
+            type_: self.type_,
             detail: &self.detail,
             field_errors: self.field_errors.as_ref(),
             status: self.status.as_u16(),
@@ -235,11 +270,13 @@ impl Refusal {
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Some(challenge) = self.challenge {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(challenge),
-            );
+        let challenge = match self.challenge {
+            Some(std::borrow::Cow::Borrowed(text)) => Some(HeaderValue::from_static(text)),
+            Some(std::borrow::Cow::Owned(text)) => HeaderValue::try_from(text).ok(),
+            None => None,
+        };
+        if let Some(challenge) = challenge {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
         if let Some(limited) = limited {
             rate_limit_headers(headers, limited);
@@ -270,6 +307,14 @@ async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    if !accepts_json(&headers) {
+        return Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not Acceptable",
+            "Could not satisfy the request Accept header.",
+        )
+        .answer(&request_id, None);
+    }
     if let Some(version) = headers.get(&EVENERGY_VERSION) {
         if version != API_VERSION {
             let version = String::from_utf8_lossy(version.as_bytes());
@@ -281,7 +326,7 @@ async fn list(
             .answer(&request_id, None);
         }
     }
-    let claims = match authorize(&app.store, &headers) {
+    let claims = match authorize(&app, &headers) {
         Ok(claims) => claims,
         Err(refused) => return refused.answer(&request_id, None),
     };
@@ -291,11 +336,14 @@ async fn list(
         retry_after_secs, ..
     } = limited
     {
-        let mut response = Refusal::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
-            "Request was throttled.",
-        )
+        let mut response = Refusal {
+            type_: Some("https://api.ev.energy/v2/problems/rate-limit-exceeded/"),
+            ..Refusal::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                format!("Request was rate limited. Try again in {retry_after_secs} seconds"),
+            )
+        }
         .answer(&request_id, Some(&limited));
         response
             .headers_mut()
@@ -342,7 +390,7 @@ async fn list(
             Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service Unavailable",
-                "The store is unavailable.",
+                "The dispatcher log store is unavailable. Try again later.",
             )
         }
         Err(error) => {
@@ -357,8 +405,9 @@ async fn list(
     refusal.answer(&request_id, Some(&limited))
 }
 
-/// The bearer token's claims, if it is valid and grants `debug:read`.
-fn authorize(store: &Baseline, headers: &HeaderMap) -> Result<Claims, Refusal> {
+/// The bearer token's claims, if it is valid under the service's token
+/// policy and grants `debug:read`.
+fn authorize(app: &FeatureEqual, headers: &HeaderMap) -> Result<Claims, Refusal> {
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -368,17 +417,96 @@ fn authorize(store: &Baseline, headers: &HeaderMap) -> Result<Claims, Refusal> {
             "Authentication credentials were not provided.",
         ));
     };
-    let claims = jsonwebtoken::decode::<Claims>(token, &store.key, &store.validation)
-        .map_err(|_| Refusal::unauthorized("Invalid token."))?
-        .claims;
-    if !claims.scope.split_whitespace().any(|s| s == "debug:read") {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "You do not have permission to perform this action.",
+    let data = jsonwebtoken::decode::<Claims>(token, &app.store.key, &app.validation).map_err(
+        |error| {
+            use jsonwebtoken::errors::ErrorKind;
+            Refusal::invalid_token(match error.kind() {
+                ErrorKind::ExpiredSignature => "Token has expired.",
+                ErrorKind::ImmatureSignature => "Token is not valid yet (`nbf`).",
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
+                    "Token was not issued for this API."
+                }
+                _ => "Invalid token.",
+            })
+        },
+    )?;
+    if data.header.crit.is_some() {
+        return Err(Refusal::invalid_token(
+            "Invalid token: it names critical header extensions (`crit`) this API does not support.",
         ));
     }
+    let claims = data.claims;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if claims.iat.is_some_and(|iat| iat > now + LEEWAY) {
+        return Err(Refusal::invalid_token(
+            "Token was issued in the future (`iat`): check the issuer's clock.",
+        ));
+    }
+    if claims.exp.saturating_sub(claims.iat.unwrap_or(now)) > MAX_LIFETIME + LEEWAY {
+        return Err(Refusal::invalid_token(
+            "Token lives longer than this API accepts: at most 86400 seconds from `iat` \
+             (or from now, without `iat`) to `exp`.",
+        ));
+    }
+    if !claims.scope.split_whitespace().any(|s| s == "debug:read") {
+        // RFC 6750 §3.1: the scope the request needs.
+        return Err(Refusal {
+            challenge: Some("Bearer error=\"insufficient_scope\", scope=\"debug:read\"".into()),
+            ..Refusal::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "You do not have permission to perform this action.",
+            )
+        });
+    }
     Ok(claims)
+}
+
+/// Whether `Accept` (RFC 9110 §12.5.1) allows `application/json`: absent,
+/// or the most specific range that covers it (`application/json`, then
+/// `application/*`, then `*/*`) has a q-value above 0.
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(header::ACCEPT).iter().peekable();
+    if values.peek().is_none() {
+        return true;
+    }
+    let mut best: Option<(u8, f32)> = None;
+    for range in values
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim();
+        let specificity = if media.eq_ignore_ascii_case("application/json") {
+            3
+        } else if media.eq_ignore_ascii_case("application/*") {
+            2
+        } else if media == "*/*" {
+            1
+        } else {
+            continue;
+        };
+        let mut q = Some(1.0);
+        for parameter in parts {
+            if let Some((key, value)) = parameter.split_once('=') {
+                if key.trim().eq_ignore_ascii_case("q") {
+                    q = value
+                        .trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|q| (0.0..=1.0).contains(q));
+                }
+            }
+        }
+        // A range with a malformed q-value is ignored.
+        let Some(q) = q else { continue };
+        if best.is_none_or(|(s, b)| specificity > s || (specificity == s && q > b)) {
+            best = Some((specificity, q));
+        }
+    }
+    best.is_some_and(|(_, q)| q > 0.0)
 }
 
 /// The query's parameters, or the 400 naming every invalid one.
