@@ -27,6 +27,7 @@
 
 mod body;
 mod compiled;
+mod date_time;
 mod events;
 mod gate;
 mod head;
@@ -63,6 +64,7 @@ pub use serve::{serve, Limits};
 /// The plumbing generated code declares itself with; not for backends.
 #[doc(hidden)]
 pub mod declare {
+    pub use crate::date_time::{date_time, date_time_option};
     pub use crate::gate::not_found;
     pub use crate::hooks::{Anonymous, Gatekeeper};
     pub use crate::problem::{Document, ProblemText};

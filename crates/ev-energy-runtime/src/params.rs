@@ -100,13 +100,79 @@ impl<S: Send + Sync> FromRequestParts<S> for RawRequest {
 
 /// The query pairs of a request, decoded on first use: a request refused
 /// before its parameters are read (no credentials, say) never pays for
-/// decoding them.
+/// decoding them. A name or value without escapes is a span of the query
+/// as received, not a copy; only decoded texts are written, into one
+/// buffer.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
     /// The request's URI (a reference count, not a copy), when not given
     /// decoded.
     uri: Option<axum::http::Uri>,
-    pairs: std::sync::OnceLock<Vec<(String, String)>>,
+    decoded: std::sync::OnceLock<Decoded>,
+}
+
+/// The decoded pairs: spans of the raw query or of `buffer`.
+#[derive(Clone, Debug, Default)]
+struct Decoded {
+    /// Texts that had escapes (`%xx`, `+`), decoded, one after another.
+    buffer: String,
+    pairs: Vec<(Span, Span)>,
+}
+
+/// Where a decoded text is: a range of the raw query, or of the buffer.
+#[derive(Clone, Copy, Debug)]
+enum Span {
+    Raw(usize, usize),
+    Buffer(usize, usize),
+}
+
+impl Decoded {
+    /// The pairs of `raw` (`application/x-www-form-urlencoded`, as
+    /// `form_urlencoded::parse` reads it: `&`-separated, empty pieces
+    /// skipped, split at the first `=`, `+` a space, `%xx` escapes decoded,
+    /// invalid UTF-8 replaced). A part without `+` or `%` is its own text,
+    /// so most queries are read without writing a byte.
+    fn of(raw: &str) -> Self {
+        let mut decoded = Self::default();
+        let mut start = 0;
+        for piece in raw.split('&') {
+            let at = start;
+            start += piece.len() + 1;
+            if piece.is_empty() {
+                continue;
+            }
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let name = decoded.part(at, name);
+            let value = decoded.part(at + piece.len() - value.len(), value);
+            decoded.pairs.push((name, value));
+        }
+        decoded
+    }
+
+    /// The span of `part`, found at `at` in the raw query: itself, or its
+    /// decoded text in the buffer.
+    fn part(&mut self, at: usize, part: &str) -> Span {
+        if !part.bytes().any(|b| b == b'+' || b == b'%') {
+            return Span::Raw(at, at + part.len());
+        }
+        let spaced = part.replace('+', " ");
+        let text = percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy();
+        self.owned(&text)
+    }
+
+    /// The span of `text`, written into the buffer.
+    fn owned(&mut self, text: &str) -> Span {
+        let start = self.buffer.len();
+        self.buffer.push_str(text);
+        Span::Buffer(start, self.buffer.len())
+    }
+
+    fn text<'a>(&'a self, raw: &'a str, span: Span) -> &'a str {
+        match span {
+            Span::Raw(start, end) => &raw[start..end],
+            Span::Buffer(start, end) => &self.buffer[start..end],
+        }
+    }
 }
 
 impl Query {
@@ -114,40 +180,51 @@ impl Query {
     pub fn of(uri: &axum::http::Uri) -> Self {
         Self {
             uri: Some(uri.clone()),
-            pairs: std::sync::OnceLock::new(),
+            ..Self::default()
         }
     }
 
-    /// The decoded pairs, in order, repeated keys kept.
-    pub fn pairs(&self) -> &[(String, String)] {
-        self.pairs.get_or_init(|| {
-            self.uri
-                .as_ref()
-                .and_then(axum::http::Uri::query)
-                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-                .unwrap_or_default()
-        })
+    /// The query as received (empty when given decoded).
+    fn raw(&self) -> &str {
+        self.uri
+            .as_ref()
+            .and_then(axum::http::Uri::query)
+            .unwrap_or_default()
     }
 
-    /// The decoded pairs, in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, (String, String)> {
-        self.pairs().iter()
+    fn decoded(&self) -> &Decoded {
+        self.decoded.get_or_init(|| Decoded::of(self.raw()))
+    }
+
+    /// The decoded pairs, in order, repeated keys kept.
+    fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        let (raw, decoded) = (self.raw(), self.decoded());
+        decoded
+            .pairs
+            .iter()
+            .map(move |&(name, value)| (decoded.text(raw, name), decoded.text(raw, value)))
     }
 
     /// Every value of `name`, in order.
     pub fn values(&self, name: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.texts()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v)
             .collect()
     }
 }
 
 impl From<Vec<(String, String)>> for Query {
     fn from(pairs: Vec<(String, String)>) -> Self {
+        let mut decoded = Decoded::default();
+        for (name, value) in pairs {
+            let name = decoded.owned(&name);
+            let value = decoded.owned(&value);
+            decoded.pairs.push((name, value));
+        }
         Self {
             uri: None,
-            pairs: std::sync::OnceLock::from(pairs),
+            decoded: std::sync::OnceLock::from(decoded),
         }
     }
 }
@@ -571,5 +648,64 @@ mod tests {
                 "application/x-www-form-urlencoded".into()
             ))
         );
+    }
+
+    #[test]
+    fn query_values_are_decoded_in_order_whether_escaped_or_not() {
+        let uri: axum::http::Uri = "/x?a=1&b=x%20y&a=two+words&c&%61=%E2%82%AC&d=%FF&a="
+            .parse()
+            .unwrap();
+        let query = Query::of(&uri);
+        assert_eq!(query.values("a"), ["1", "two words", "€", ""]);
+        assert_eq!(query.values("b"), ["x y"]);
+        assert_eq!(query.values("c"), [""]);
+        assert_eq!(query.values("d"), ["\u{FFFD}"]);
+        assert!(query.values("e").is_empty());
+        let owned: Vec<(&str, &str)> = query.texts().collect();
+        assert_eq!(
+            owned,
+            [
+                ("a", "1"),
+                ("b", "x y"),
+                ("a", "two words"),
+                ("c", ""),
+                ("a", "€"),
+                ("d", "\u{FFFD}"),
+                ("a", "")
+            ]
+        );
+        let given = Query::from(vec![("k".to_string(), "v w".to_string())]);
+        assert_eq!(given.values("k"), ["v w"]);
+        assert!(Query::of(&"/x".parse().unwrap()).values("a").is_empty());
+    }
+
+    #[test]
+    fn queries_read_as_form_urlencoded_reads_them() {
+        for raw in [
+            "",
+            "a=1",
+            "a=b=c",
+            "&&a=1&&",
+            "=x",
+            "a",
+            "a=",
+            "%zz=%2",
+            "a+b=%2B%20+",
+            "k=%E2%82%AC%FF%C3",
+            "x=caf%C3%A9&y=%",
+            "logged_at__gte=2024-04-17T09%3A39%3A45%2B01%3A00&id=csub01",
+        ] {
+            let uri: axum::http::Uri = format!("/p?{raw}").parse().unwrap();
+            let query = Query::of(&uri);
+            let ours: Vec<(&str, &str)> = query.texts().collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect();
+            let theirs: Vec<(&str, &str)> = theirs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            assert_eq!(ours, theirs, "{raw:?}");
+        }
     }
 }

@@ -26,7 +26,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use typify::{TypeDetails, TypeId, TypeSpace, TypeSpaceSettings};
 
-mod date_times;
+pub(crate) mod date_times;
 mod fields;
 
 use crate::model::progenitor_view::{view, ClientBody};

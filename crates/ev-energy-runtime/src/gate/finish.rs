@@ -197,10 +197,9 @@ fn declared(problem: &Problem, context: &Context) -> Option<Response> {
         (Some(_), None) => return None,
         (None, _) => None,
     };
-    let mut out = HeaderMap::new();
-    let written = write_headers(&mut out, spec.headers, None, context)
-        .map(|()| mark_body_as_is(respond(problem.status(), body, out), as_is));
-    Some(context.finish(written.unwrap_or_else(header_failure)))
+    let mut response = respond(problem.status(), body, HeaderMap::new());
+    let written = write_headers(response.headers_mut(), spec.headers, None, context);
+    Some(context.finish(written.map_or_else(header_failure, |()| mark_body_as_is(response, as_is))))
 }
 
 /// Encodes a backend's typed response as the document declares it: its
@@ -274,10 +273,10 @@ pub fn encode(reply: Reply<'_>, context: &Context) -> Response {
         },
         _ => None,
     };
-    let mut out = HeaderMap::new();
-    let written =
-        write_headers(&mut out, spec.headers, values, context).map(|()| respond(status, body, out));
-    context.finish(written.unwrap_or_else(header_failure))
+    // The declared headers go straight into the response's own map.
+    let mut response = respond(status, body, HeaderMap::new());
+    let written = write_headers(response.headers_mut(), spec.headers, values, context);
+    context.finish(written.map_or_else(header_failure, |()| response))
 }
 
 /// A response of `status` with `body` (media type and bytes) and `headers`.

@@ -75,6 +75,7 @@ pub struct ListDispatcherLogsRequest {
     /// space.
     ///
     /// Query parameter `logged_at__gte`.
+    #[serde(default, deserialize_with = "runtime::declare::date_time_option")]
     pub logged_at_gte: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// Only return logs that were logged at or before the passed date
     /// (inclusive), as an RFC 3339 date-time. Percent-encode a `+` in a
@@ -82,6 +83,7 @@ pub struct ListDispatcherLogsRequest {
     /// space.
     ///
     /// Query parameter `logged_at__lte`.
+    #[serde(default, deserialize_with = "runtime::declare::date_time_option")]
     pub logged_at_lte: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 /// What [`Api::list_dispatcher_logs`] answers: one variant per response the document declares. Headers the runtime knows (the API version, rate-limit figures, `Retry-After`) are `Option`s the adapter fills when left `None`; headers the document requires and only your code knows are plain fields.

@@ -305,7 +305,8 @@ fn request_struct(op: &Op<'_>) -> TokenStream {
         ]));
         let field = &p.field;
         let ty = p.field_type();
-        quote! { #doc pub #field: #ty, }
+        let attribute = p.field_attribute();
+        quote! { #doc #attribute pub #field: #ty, }
     });
     let body = op.body.as_ref().map(|body| {
         let what = match body.encoding {

@@ -274,6 +274,27 @@ impl<'a> Param<'a> {
         self.model.required || self.model.schema.default.is_some()
     }
 
+    /// The field's `serde` attribute, if it needs one: a date-time
+    /// (`DateTime<Utc>`, alone or optional) is read by the runtime's
+    /// RFC 3339 reader rather than chrono's general parser (see the
+    /// runtime's `date_time`).
+    pub(crate) fn field_attribute(&self) -> TokenStream {
+        let ParamType::Scalar(ty) = &self.ty else {
+            return TokenStream::new();
+        };
+        let is_date_time = syn::parse2::<syn::Type>(ty.clone())
+            .is_ok_and(|ty| crate::types::date_times::is_date_time(&ty));
+        match is_date_time {
+            false => TokenStream::new(),
+            true if self.always_present() => {
+                quote! { #[serde(deserialize_with = "runtime::declare::date_time")] }
+            }
+            true => quote! {
+                #[serde(default, deserialize_with = "runtime::declare::date_time_option")]
+            },
+        }
+    }
+
     /// The type of the request's field.
     pub(crate) fn field_type(&self) -> TokenStream {
         match &self.ty {

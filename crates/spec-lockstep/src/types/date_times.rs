@@ -115,7 +115,7 @@ fn only_argument(segment: &syn::PathSegment) -> Option<&Type> {
 
 /// `chrono::DateTime<chrono::Utc>` as typify writes it
 /// (`::chrono::DateTime<::chrono::offset::Utc>`).
-fn is_date_time(ty: &Type) -> bool {
+pub(crate) fn is_date_time(ty: &Type) -> bool {
     let Type::Path(path) = ty else {
         return false;
     };
