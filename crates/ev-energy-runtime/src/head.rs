@@ -457,14 +457,25 @@ impl<S> HeadGuard<S> {
                     let mut ended = false;
                     let mut used = 0;
                     let mut refused = None;
-                    for &byte in rest {
-                        used += 1;
-                        bytes.push(byte);
-                        if bytes.len() == 1 && !starts_a_method(byte) && !b"\r\n".contains(&byte) {
-                            refused = Some(Refusal::BadLine);
-                            break;
+                    // A line at a time: up to its LF, or as far as the cap
+                    // allows (one byte past it, to tell that it was passed).
+                    while used < rest.len() {
+                        if bytes.is_empty() {
+                            let byte = rest[used];
+                            if !starts_a_method(byte) && !b"\r\n".contains(&byte) {
+                                used += 1;
+                                bytes.push(byte);
+                                refused = Some(Refusal::BadLine);
+                                break;
+                            }
                         }
-                        if byte == b'\n' {
+                        let window = &rest[used..];
+                        let room = (self.cap + 1).saturating_sub(bytes.len()).max(1);
+                        let line_end = window.iter().take(room).position(|&b| b == b'\n');
+                        let take = line_end.map_or(window.len().min(room), |at| at + 1);
+                        bytes.extend_from_slice(&window[..take]);
+                        used += take;
+                        if line_end.is_some() {
                             // A line ends at LF, with or without CR before
                             // it, as hyper reads it (RFC 9112 §2.2).
                             let before = &bytes[..bytes.len() - 1];
@@ -495,27 +506,27 @@ impl<S> HeadGuard<S> {
                         return self.refuse(refusal);
                     }
                     if ended {
-                        let head = std::mem::take(bytes);
-                        match framing(&head) {
+                        let mut head = std::mem::take(bytes);
+                        let next = match framing(&head) {
                             Framing::Refused(refusal) => return self.refuse(refusal),
-                            Framing::Empty => {
-                                self.state = State::Head {
-                                    bytes: Vec::new(),
-                                    line_done: false,
-                                }
-                            }
-                            Framing::Length(n) => self.state = State::Body(n),
-                            Framing::Chunked => {
-                                self.state = State::Chunked(Chunk::Size {
-                                    size: 0,
-                                    digits: false,
-                                    extension: false,
-                                    cr: false,
-                                })
-                            }
-                            Framing::Unfollowed => self.state = State::Passing,
-                        }
+                            Framing::Empty => None,
+                            Framing::Length(n) => Some(State::Body(n)),
+                            Framing::Chunked => Some(State::Chunked(Chunk::Size {
+                                size: 0,
+                                digits: false,
+                                extension: false,
+                                cr: false,
+                            })),
+                            Framing::Unfollowed => Some(State::Passing),
+                        };
                         self.outbox.extend_from_slice(&head);
+                        // A next head without a body between reuses the
+                        // buffer (no regrowth per request).
+                        head.clear();
+                        self.state = next.unwrap_or(State::Head {
+                            bytes: head,
+                            line_done: false,
+                        });
                         self.first = false;
                     } else if bytes.len() > self.cap {
                         let refusal = match *line_done {
@@ -855,6 +866,44 @@ mod tests {
         expected.drain(at..at + 2);
         assert_eq!(passed, expected);
         assert!(back.is_empty());
+    }
+
+    /// The guard reads a line at a time: a head ending exactly at the cap,
+    /// or with its last LF one byte past it, passes; one more byte of
+    /// field is refused — whether the head comes in one piece or spread
+    /// over several requests of one connection.
+    #[tokio::test]
+    async fn the_cap_is_the_same_at_its_edge_however_lines_fall() {
+        let cap = Limits::default().watched_head_bytes();
+        let head = |len: usize| {
+            let start = b"GET / HTTP/1.1\r\nX-Pad: ".to_vec();
+            let end = b"\r\n\r\n";
+            let mut head = start.clone();
+            head.resize(len - end.len(), b'p');
+            head.extend_from_slice(end);
+            head
+        };
+        for len in [cap - 1, cap, cap + 1] {
+            let (passed, back) = through(head(len)).await;
+            assert_eq!(
+                passed.len(),
+                len,
+                "a head of {len} bytes (cap {cap}) passes"
+            );
+            assert!(back.is_empty());
+            // After a first request, on the same connection.
+            let mut sent = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+            sent.extend(head(len));
+            let (passed, _) = through(sent.clone()).await;
+            assert_eq!(passed, sent);
+        }
+        let (passed, back) = through(head(cap + 2)).await;
+        assert!(passed.is_empty());
+        let back = String::from_utf8(back).unwrap();
+        assert!(
+            back.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+            "{back}"
+        );
     }
 
     #[tokio::test]
