@@ -43,6 +43,9 @@ pub(crate) struct CompiledParam {
     pub(crate) validator: Validator,
     /// The schema's `default`, used when the parameter is absent.
     pub(crate) default: Option<Value>,
+    /// Whether the schema admits its own `default` (checked once, here,
+    /// instead of on every request that leaves the parameter out).
+    pub(crate) default_valid: bool,
     /// A header parameter's name as a header name, made once (a `&str`
     /// is parsed and hashed again on every lookup).
     pub(crate) header: Option<axum::http::HeaderName>,
@@ -72,10 +75,16 @@ impl CompiledOperation {
             .iter()
             .map(|param| {
                 let (validator, schema) = compile(spec.id, param.name, param.schema);
+                let default = schema.and_then(|s| s.get("default").cloned());
+                let default_valid = match (&validator, &default) {
+                    (Ok(validator), Some(default)) => validator.is_valid(default),
+                    _ => false,
+                };
                 CompiledParam {
                     spec: param,
                     validator,
-                    default: schema.and_then(|s| s.get("default").cloned()),
+                    default,
+                    default_valid,
                     header: header_name(param),
                 }
             })
