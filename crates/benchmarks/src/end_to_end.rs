@@ -149,6 +149,7 @@ pub async fn end_to_end(root: &Path, seconds: u64) -> anyhow::Result<Vec<Figure>
     };
     let cases = cases();
     check_same_answers(&sides, &cases).await?;
+    check_rate_limited(&binary, &store).await?;
     let mut figures = Vec::new();
     let mut cpu = Vec::new();
     for case in &cases {
@@ -332,52 +333,137 @@ async fn check_same_answers(sides: &Sides, cases: &[Case]) -> anyhow::Result<()>
             let body: serde_json::Value = response.json().await?;
             answers.push((headers, body));
         }
-        let (ours_h, mut ours) = answers.remove(0);
-        let (featured_h, mut featured) = answers.remove(0);
+        let ours = answers.remove(0);
+        let featured = answers.remove(0);
         if let Some((_, bare)) = answers.first() {
             anyhow::ensure!(
-                probe.status != 200 || ours == *bare,
+                probe.status != 200 || ours.1 == *bare,
                 "{}: the bare baseline does not answer the same JSON",
                 probe.name
             );
         }
-        for (headers, body) in [(&ours_h, &mut ours), (&featured_h, &mut featured)] {
-            let id = headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .context("no X-Request-Id")?;
-            if let Some(instance) = body.get_mut("instance") {
-                anyhow::ensure!(
-                    *instance == format!("urn:request:{id}"),
-                    "{}: instance {instance} is not the request ID {id}",
-                    probe.name
-                );
-                *instance = serde_json::Value::Null;
-            }
+        same_answer(&probe.name, ours, featured)?;
+    }
+    Ok(())
+}
+
+/// The feature-equal baseline's answer is the service's: status, headers
+/// and body, but for what each writes of its own — the request ID (in
+/// `X-Request-Id` and the problem's `instance`, checked to agree), `Date`,
+/// and `Retry-After` (in the header and the detail, checked to agree and
+/// to be within a second of each other: each counts from its own clock).
+fn same_answer(
+    name: &str,
+    ours: (reqwest::header::HeaderMap, serde_json::Value),
+    featured: (reqwest::header::HeaderMap, serde_json::Value),
+) -> anyhow::Result<()> {
+    let mut retry_after = Vec::new();
+    let mut sides = Vec::new();
+    for (headers, mut body) in [ours, featured] {
+        let id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .context("no X-Request-Id")?;
+        if let Some(instance) = body.get_mut("instance") {
+            anyhow::ensure!(
+                *instance == format!("urn:request:{id}"),
+                "{name}: instance {instance} is not the request ID {id}"
+            );
+            *instance = serde_json::Value::Null;
         }
+        if let Some(seconds) = headers.get("retry-after") {
+            let seconds = seconds.to_str()?.to_string();
+            if let Some(detail) = body.get_mut("detail") {
+                let text = detail.as_str().unwrap_or_default();
+                anyhow::ensure!(
+                    text.contains(&format!(" {seconds} ")),
+                    "{name}: the detail {text:?} does not name Retry-After's {seconds} seconds"
+                );
+                *detail = text.replace(&seconds, "{retry_after}").into();
+            }
+            retry_after.push(seconds.parse::<u64>()?);
+        }
+        let mut fixed: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date" | "retry-after"))
+            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+            .collect();
+        fixed.sort();
+        sides.push((fixed, body, headers.contains_key("retry-after")));
+    }
+    let (featured_h, featured, featured_retry) = sides.pop().context("two sides")?;
+    let (ours_h, ours, ours_retry) = sides.pop().context("two sides")?;
+    anyhow::ensure!(
+        ours == featured,
+        "{name}: the feature-equal baseline answers {featured}, the service {ours}"
+    );
+    anyhow::ensure!(
+        ours_h == featured_h && ours_retry == featured_retry,
+        "{name}: the feature-equal baseline answers the headers {featured_h:?}, the service {ours_h:?}"
+    );
+    if let [a, b] = retry_after[..] {
         anyhow::ensure!(
-            ours == featured,
-            "{}: the feature-equal baseline answers {featured}, the service {ours}",
-            probe.name
-        );
-        let fixed = |h: &reqwest::header::HeaderMap| {
-            let mut fixed: Vec<(String, String)> = h
-                .iter()
-                .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date"))
-                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
-                .collect();
-            fixed.sort();
-            fixed
-        };
-        anyhow::ensure!(
-            fixed(&ours_h) == fixed(&featured_h),
-            "{}: the feature-equal baseline answers the headers {:?}, the service {:?}",
-            probe.name,
-            fixed(&featured_h),
-            fixed(&ours_h)
+            a.abs_diff(b) <= 1,
+            "{name}: Retry-After {a} (service) against {b} (feature-equal)"
         );
     }
     Ok(())
+}
+
+/// The rate limiter's answers, compared on a second pair of servers that
+/// allow 2 requests an hour (the measured pair runs without a limit): the
+/// same token three times, 200, 200, then the 429 with `Retry-After`.
+async fn check_rate_limited(binary: &Path, store: &str) -> anyhow::Result<()> {
+    // A caller of its own each run: the service keeps callers' budgets in
+    // its store across restarts, so an earlier run's caller has none left.
+    let caller = format!(
+        "bench-rate-limit-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos()
+    );
+    let token = auth::mint_hs256(
+        DEV_SECRET,
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+        &caller,
+        Some(DEMO_USER),
+        &["debug:read".to_string()],
+        3600,
+    )?;
+    let token = token.as_str();
+    let mut service = ServiceProcess::start(binary, &["--rate-limit", "2", "--database", store])?;
+    let featured = BaselineProcess::start_limited(store, BaselineKind::FeatureEqual, 2)?;
+    let query = format!("/dispatcher_logs?charging_sub_session_id={EXAMPLE_SUB_SESSION}");
+    let http = reqwest::Client::new();
+    let checked = async {
+        for (n, status) in [200, 200, 429].into_iter().enumerate() {
+            let mut answers = Vec::new();
+            for base in [&service.base_url, &featured.base_url] {
+                let response = http
+                    .get(format!("{base}{query}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await?;
+                anyhow::ensure!(
+                    response.status().as_u16() == status,
+                    "rate limited at 2 an hour, request {}: {base} answered {}, not {status}",
+                    n + 1,
+                    response.status()
+                );
+                let headers = response.headers().clone();
+                answers.push((headers, response.json::<serde_json::Value>().await?));
+            }
+            let featured = answers.remove(1);
+            let name = format!("rate limited at 2 an hour, request {}", n + 1);
+            same_answer(&name, answers.remove(0), featured)?;
+        }
+        Ok(())
+    }
+    .await;
+    service.signal("-TERM")?;
+    service.wait(Duration::from_secs(10))?;
+    checked
 }
 
 /// Three alternating wrk rounds per side on one case (after a warm-up
@@ -493,6 +579,11 @@ struct BaselineProcess {
 
 impl BaselineProcess {
     fn start(store: &str, kind: BaselineKind) -> anyhow::Result<Self> {
+        Self::start_limited(store, kind, 0)
+    }
+
+    /// With `rate_limit` requests an hour per caller (0: off).
+    fn start_limited(store: &str, kind: BaselineKind, rate_limit: u64) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("this binary's path")?;
         let kind = kind
             .to_possible_value()
@@ -508,6 +599,8 @@ impl BaselineProcess {
                 store,
                 "--listen",
                 "127.0.0.1:0",
+                "--rate-limit",
+                &rate_limit.to_string(),
             ])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -70,6 +70,10 @@ enum Command {
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:18081")]
         listen: std::net::SocketAddr,
+        /// Requests an hour per caller, as the service's `--rate-limit`
+        /// (0: off, as the bench runs both; the feature-equal baseline only).
+        #[arg(long, default_value_t = 0)]
+        rate_limit: u64,
     },
     /// Answer one kind of request `count` times in this process (no
     /// sockets), by the service's application or the baseline's router: to
@@ -120,7 +124,8 @@ async fn main() -> ExitCode {
             kind,
             database,
             listen,
-        } => serve_baseline(kind, &database, listen).await,
+            rate_limit,
+        } => serve_baseline(kind, &database, listen, rate_limit).await,
         Command::Calls {
             side,
             case,
@@ -162,6 +167,7 @@ async fn serve_baseline(
     kind: BaselineKind,
     database: &Path,
     listen: std::net::SocketAddr,
+    rate_limit: u64,
 ) -> anyhow::Result<()> {
     use dispatcher_logs_service::auth::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET};
     anyhow::ensure!(
@@ -184,14 +190,14 @@ async fn serve_baseline(
                 .await?
         }
         BaselineKind::FeatureEqual => {
-            // As the service is run by the bench: `--rate-limit 0`, at most
-            // 1024 connections.
+            // As the service is run by the bench: `--rate-limit 0` (unless
+            // asked), at most 1024 connections.
             let app = feature_equal::FeatureEqual::new(
                 database,
                 DEV_SECRET,
                 DEFAULT_ISSUER,
                 DEFAULT_AUDIENCE,
-                0,
+                rate_limit,
             );
             feature_equal::serve(listener, app.router(), 1024, ctrl_c).await?
         }

@@ -169,7 +169,9 @@ const METHODS: &str =
          the run checks that the feature-equal baseline answers every case with the service's status, \
          headers and body (but the request ID) and the bare one with the same JSON; the feature-equal \
          one also on seven requests that are not measured (406 by media type and by `q=0`, 200 by \
-         wildcard, expired, week-long and malformed tokens, a token without the scope). Loaded by wrk \
+         wildcard, expired, week-long and malformed tokens, a token without the scope) and, on a second \
+         pair started with 2 requests an hour, the rate limiter's 200, 200 and 429 (`Retry-After` within \
+         a second). Loaded by wrk \
          (Debian's package; `wrk -t1 -c32`): per case a 1 s warm-up each, then 3 alternating rounds per \
          side; ratio = service req/s / baseline req/s (median rounds). CPU per request = the process's \
          user + system time (`/proc/<pid>/stat`) over a round / requests wrk counted, median of the \
