@@ -84,11 +84,11 @@ struct Claims {
     exp: u64,
 }
 
-/// The token policy the service applies (its `auth.rs`): `exp`, `iss` and
-/// `aud` required, `nbf` checked, 30 s of clock leeway, at most a day from
-/// `iat` (or now) to `exp`, no `iat` in the future, no `crit` header.
-const LEEWAY: u64 = 30;
-const MAX_LIFETIME: u64 = 24 * 3600;
+// The token policy the service applies (its `auth.rs`, whose figures these
+// are): `exp`, `iss` and `aud` required, `nbf` checked, `LEEWAY` seconds of
+// clock leeway, at most `DEFAULT_MAX_LIFETIME` from `iat` (or now) to
+// `exp`, no `iat` in the future, no `crit` header.
+use dispatcher_logs_service::auth::{DEFAULT_MAX_LIFETIME as MAX_LIFETIME, LEEWAY};
 
 /// A ULID a request, as the service's.
 #[derive(Clone, Copy)]
@@ -241,7 +241,8 @@ impl Refusal {
     }
 
     /// 401 for a token refused: RFC 6750 §3.1's `invalid_token`, with why.
-    fn invalid_token(detail: &'static str) -> Self {
+    fn invalid_token(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
         Self {
             challenge: Some(
                 format!(
@@ -445,10 +446,10 @@ fn authorize(app: &FeatureEqual, headers: &HeaderMap) -> Result<Claims, Refusal>
         ));
     }
     if claims.exp.saturating_sub(claims.iat.unwrap_or(now)) > MAX_LIFETIME + LEEWAY {
-        return Err(Refusal::invalid_token(
-            "Token lives longer than this API accepts: at most 86400 seconds from `iat` \
-             (or from now, without `iat`) to `exp`.",
-        ));
+        return Err(Refusal::invalid_token(format!(
+            "Token lives longer than this API accepts: at most {MAX_LIFETIME} seconds from `iat` \
+             (or from now, without `iat`) to `exp`."
+        )));
     }
     if !claims.scope.split_whitespace().any(|s| s == "debug:read") {
         // RFC 6750 §3.1: the scope the request needs.
