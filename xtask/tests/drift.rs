@@ -232,7 +232,8 @@ const PARAMETER_WITHOUT_EXAMPLE: &str = r##"        - name: site_code
 "##;
 
 /// An operation whose parameters have no example at all: a path parameter
-/// with bounds, a query date-time and an array of an enum through a `$ref`.
+/// with bounds, an optional and a required query date-time and an array of
+/// an enum through a `$ref`.
 const OPERATION_WITHOUT_EXAMPLES: &str = r##"  /devices/{device_id}/pings:
     get:
       operationId: ping_device
@@ -257,6 +258,13 @@ const OPERATION_WITHOUT_EXAMPLES: &str = r##"  /devices/{device_id}/pings:
           in: query
           required: false
           description: Only pings since then.
+          schema:
+            type: string
+            format: date-time
+        - name: until
+          in: query
+          required: true
+          description: Only pings until then.
           schema:
             type: string
             format: date-time
@@ -335,6 +343,7 @@ fn parameters_without_examples_get_invented_values_and_the_mock_test_passes() {
     );
     assert_eq!(value("device_id"), serde_json::json!(14));
     assert_eq!(value("since"), serde_json::json!("2024-01-01T00:00:00Z"));
+    assert_eq!(value("until"), serde_json::json!("2024-01-01T00:00:00Z"));
     assert_eq!(value("device_types"), serde_json::json!(["EVSE", "EVSE"]));
 
     // The client and its generated mock test build, and the test passes
@@ -356,8 +365,30 @@ fn parameters_without_examples_get_invented_values_and_the_mock_test_passes() {
     );
     assert!(stdout.contains("ping_device_device_id"), "{stdout}");
 
-    // The server library builds with the new operation too (its hand-written
-    // tests, like the service, implement every operation, so they would not).
+    // The server's request struct reads both date-times by the runtime's
+    // RFC 3339 reader (optional and required), and the server library
+    // builds with the new operation too (its hand-written tests, like the
+    // service, implement every operation, so they would not).
+    let api = copy.read("crates/ev-energy-server/src/generated/api.rs");
+    for (attribute, field) in [
+        (
+            "#[serde(default, deserialize_with = \"runtime::declare::date_time_option\")]",
+            "pub since:",
+        ),
+        (
+            "#[serde(deserialize_with = \"runtime::declare::date_time\")]",
+            "pub until:",
+        ),
+    ] {
+        let at = api
+            .find(field)
+            .unwrap_or_else(|| panic!("no `{field}`:\n{api}"));
+        assert!(
+            api[..at].trim_end().ends_with(attribute),
+            "`{field}` is not read by `{attribute}`:\n{}",
+            &api[at.saturating_sub(300)..at]
+        );
+    }
     let server = copy.cargo(&["check", "--quiet", "-p", "ev-energy-server", "--lib"]);
     assert!(
         server.status.success(),
